@@ -1,0 +1,78 @@
+// One hierarchy for every error the project raises on purpose. Each carries a stable `code` that logs, statuses and
+// tests can match on; the message is for people and never contains key material or authentication strings.
+
+export class CapfError extends Error {
+  readonly code: string;
+
+  constructor(code: string, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = new.target.name;
+    this.code = code;
+  }
+}
+
+/** Bytes from a peer that break the wire format (bad header, bad element, length over a bound). */
+export class ProtocolError extends CapfError {
+  constructor(message: string, code = 'PROTOCOL', options?: { cause?: unknown }) {
+    super(code, message, options);
+  }
+}
+
+/** A declared length above the configured bound; raised before anything is buffered. */
+export class FrameTooLargeError extends ProtocolError {
+  constructor(
+    readonly declared: number,
+    readonly limit: number,
+  ) {
+    super(`declared body length ${declared} exceeds the limit of ${limit} bytes`, 'FRAME_TOO_LARGE');
+  }
+}
+
+/** The phone did not prove who it is (wrong string, bad signature, untrusted certificate...). */
+export class AuthenticationError extends CapfError {
+  constructor(message: string, code = 'AUTH_FAILED') {
+    super(code, message);
+  }
+}
+
+/** Input from an administrator or a caller that does not satisfy the rules (device name, validity days...). */
+export class ValidationError extends CapfError {
+  constructor(message: string, code = 'INVALID_INPUT') {
+    super(code, message);
+  }
+}
+
+/** Configuration that cannot work (missing parameter, out-of-range value, unreadable key file). */
+export class ConfigError extends CapfError {
+  constructor(message: string, code = 'CONFIG') {
+    super(code, message);
+  }
+}
+
+/** A store operation failed (not a lost race: see ConflictError). */
+export class StoreError extends CapfError {
+  constructor(message: string, code = 'STORE', options?: { cause?: unknown }) {
+    super(code, message, options);
+  }
+}
+
+/** A conditional write lost: someone else changed the item first. Retry by re-reading, never by overwriting. */
+export class ConflictError extends StoreError {
+  constructor(message: string) {
+    super(message, 'CONFLICT');
+  }
+}
+
+/** The item asked for does not exist. */
+export class NotFoundError extends StoreError {
+  constructor(message: string) {
+    super(message, 'NOT_FOUND');
+  }
+}
+
+/** An issuer could not sign: the reason says what an administrator can do about it. */
+export class IssuerError extends CapfError {
+  constructor(message: string, code = 'ISSUER', options?: { cause?: unknown }) {
+    super(code, message, options);
+  }
+}
