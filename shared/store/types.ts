@@ -15,9 +15,15 @@ export interface IssuanceRecord {
   operationId: string;
   spkiSha256: string; // lowercase hex
   requestId: string;
-  state: 'issued' | 'installed' | 'abandoned';
-  certificate: StoredCertificate;
+  /** reserved = a signer claimed the key and is signing (until leaseUntil); then issued, installed or abandoned. */
+  state: 'reserved' | 'issued' | 'pending' | 'installed' | 'abandoned';
+  /** ISO 8601; a reservation past its lease may be taken over by another signer. */
+  leaseUntil?: string;
+  /** Present once issued. */
+  certificate?: StoredCertificate;
   chainPem: string[];
+  /** Issuer handle for a pending request (online or offline CA), to poll later. */
+  pendingHandle?: string;
   issuer: string; // which issuer signed (capf-software, capf-kms, acm-pca, microsoft-ca, offline)
   createdAt: string;
 }
@@ -46,6 +52,16 @@ export interface CapfStore {
   getIssuance(deviceName: string, operationId: string, spkiSha256: string): Promise<IssuanceRecord | undefined>;
   /** Puts the record if none exists for the key; returns whichever record is stored afterwards (never two). */
   putIssuanceOnce(record: IssuanceRecord): Promise<{ record: IssuanceRecord; created: boolean }>;
+  /**
+   * Claims the right to sign for (device, operation, key): creates a 'reserved' record, or takes over a 'reserved'
+   * one whose lease has passed. Returns claimed false with the stored record when someone else holds or finished it.
+   */
+  claimIssuance(
+    key: { deviceName: string; operationId: string; spkiSha256: string },
+    claim: { requestId: string; issuer: string; leaseMs: number },
+  ): Promise<{ claimed: true; record: IssuanceRecord } | { claimed: false; record: IssuanceRecord }>;
+  /** Conditional on state reserved and the same requestId: stores the certificate (issued) or the pending handle. */
+  completeIssuance(record: IssuanceRecord): Promise<IssuanceRecord>;
   setIssuanceState(deviceName: string, operationId: string, spkiSha256: string, state: IssuanceRecord['state']): Promise<void>;
   listIssuances(deviceName: string): Promise<IssuanceRecord[]>;
 
