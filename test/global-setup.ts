@@ -2,6 +2,7 @@
 // Scheduler stand-in). Tests reach it through `inject('motoEndpoint')` and reset the state they use themselves.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
+import type {} from 'vitest';
 import type { TestProject } from 'vitest/node';
 
 declare module 'vitest' {

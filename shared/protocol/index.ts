@@ -1,0 +1,4 @@
+export * from './constants.ts';
+export * from './codec.ts';
+export * from './elements.ts';
+export * from './frame-reader.ts';
