@@ -1,0 +1,142 @@
+// The environment of the sign function and of the listener, parsed once at start. Every failure is a ConfigError whose
+// message names the variable, so a wrong deployment says what to fix instead of failing at the first phone.
+import { z } from 'zod';
+import { booleanVar, optionalVar, parseEnv, portVar, requiredVar, urlVar, type Env } from './env-parse.ts';
+
+export const ISSUER_KINDS = ['capf-software', 'capf-kms', 'acm-pca', 'microsoft-ca'] as const;
+export type IssuerKind = (typeof ISSUER_KINDS)[number];
+
+/** How the KMS signer hands KMS the data: DIGEST (our SHA-256, the default) or RAW (KMS hashes; ≤ 4096 bytes). */
+export type KmsMessageType = 'DIGEST' | 'RAW';
+
+export const DEFAULT_PCA_TEMPLATE_ARN = 'arn:aws:acm-pca:::template/EndEntityClientAuthCertificate/V1';
+
+/** Which issuer signs, with what it needs to find its CA (F1, F2). */
+export type IssuerConfig =
+  | { kind: 'capf-software'; caSecretId: string }
+  | { kind: 'capf-kms'; kmsKeyId: string; caCertSecretId: string; kmsMessageType: KmsMessageType }
+  | { kind: 'acm-pca'; pcaArn: string; templateArn: string }
+  | { kind: 'microsoft-ca'; onlineCaSecretId: string };
+
+export interface SignConfig {
+  tableName: string;
+  issuer: IssuerConfig;
+  /** F17: only FIPS-approved algorithms; no online CA and no CSR flow. */
+  fipsMode: boolean;
+  /** AWS_ENDPOINT_URL: the SDK reads it by itself; kept here so it is validated and can be logged. */
+  awsEndpointUrl?: string;
+}
+
+export interface ListenerConfig {
+  tableName: string;
+  /** Name or ARN of the sign function the listener invokes. */
+  signFunction: string;
+  host: string;
+  port: number;
+  fipsMode: boolean;
+  awsEndpointUrl?: string;
+}
+
+export const CAPF_PORT = 3804;
+
+const issuerKindVar = z
+  .string()
+  .trim()
+  .optional()
+  .transform((value, ctx) => {
+    if (value === undefined || value === '') return 'capf-software' as IssuerKind; // F1: the default issuer
+    if ((ISSUER_KINDS as readonly string[]).includes(value)) return value as IssuerKind;
+    ctx.addIssue({ code: 'custom', message: `CAPF_ISSUER must be one of ${ISSUER_KINDS.join(', ')}; got "${value.slice(0, 32)}"` });
+    return z.NEVER;
+  });
+
+const kmsMessageTypeVar = z
+  .string()
+  .trim()
+  .toUpperCase()
+  .optional()
+  .transform((value, ctx) => {
+    if (value === undefined || value === '') return 'DIGEST' as KmsMessageType;
+    if (value === 'DIGEST' || value === 'RAW') return value as KmsMessageType;
+    ctx.addIssue({ code: 'custom', message: `CAPF_KMS_MESSAGE_TYPE must be DIGEST or RAW; got "${value.slice(0, 32)}"` });
+    return z.NEVER;
+  });
+
+const signEnvSchema = z
+  .object({
+    CAPF_TABLE: requiredVar('CAPF_TABLE'),
+    CAPF_ISSUER: issuerKindVar,
+    CAPF_CA_SECRET_ARN: optionalVar('CAPF_CA_SECRET_ARN'),
+    CAPF_KMS_KEY_ID: optionalVar('CAPF_KMS_KEY_ID'),
+    CAPF_CA_CERT_SECRET_ARN: optionalVar('CAPF_CA_CERT_SECRET_ARN'),
+    CAPF_KMS_MESSAGE_TYPE: kmsMessageTypeVar,
+    CAPF_PCA_ARN: optionalVar('CAPF_PCA_ARN'),
+    CAPF_PCA_TEMPLATE_ARN: optionalVar('CAPF_PCA_TEMPLATE_ARN'),
+    CAPF_ONLINE_CA_SECRET_ARN: optionalVar('CAPF_ONLINE_CA_SECRET_ARN'),
+    CAPF_FIPS_MODE: booleanVar('CAPF_FIPS_MODE', false),
+    AWS_ENDPOINT_URL: urlVar('AWS_ENDPOINT_URL'),
+  })
+  .transform((raw, ctx): SignConfig => {
+    const need = (variable: string, value: string | undefined, why: string): string => {
+      if (value === undefined) {
+        ctx.addIssue({ code: 'custom', path: [variable], message: `${variable} is not set; CAPF_ISSUER=${raw.CAPF_ISSUER} needs it (${why})` });
+        return '';
+      }
+      return value;
+    };
+    let issuer: IssuerConfig;
+    switch (raw.CAPF_ISSUER) {
+      case 'capf-software':
+        issuer = { kind: 'capf-software', caSecretId: need('CAPF_CA_SECRET_ARN', raw.CAPF_CA_SECRET_ARN, 'the secret holding the CA certificate and key') };
+        break;
+      case 'capf-kms':
+        issuer = {
+          kind: 'capf-kms',
+          kmsKeyId: need('CAPF_KMS_KEY_ID', raw.CAPF_KMS_KEY_ID, 'the KMS asymmetric signing key'),
+          caCertSecretId: need('CAPF_CA_CERT_SECRET_ARN', raw.CAPF_CA_CERT_SECRET_ARN, 'the secret holding the CA certificate of that key'),
+          kmsMessageType: raw.CAPF_KMS_MESSAGE_TYPE,
+        };
+        break;
+      case 'acm-pca':
+        issuer = {
+          kind: 'acm-pca',
+          pcaArn: need('CAPF_PCA_ARN', raw.CAPF_PCA_ARN, 'the AWS Private CA that signs'),
+          templateArn: raw.CAPF_PCA_TEMPLATE_ARN ?? DEFAULT_PCA_TEMPLATE_ARN,
+        };
+        break;
+      case 'microsoft-ca':
+        issuer = { kind: 'microsoft-ca', onlineCaSecretId: need('CAPF_ONLINE_CA_SECRET_ARN', raw.CAPF_ONLINE_CA_SECRET_ARN, 'the online CA settings and credentials') };
+        break;
+    }
+    return { tableName: raw.CAPF_TABLE, issuer, fipsMode: raw.CAPF_FIPS_MODE, awsEndpointUrl: raw.AWS_ENDPOINT_URL };
+  });
+
+const listenerEnvSchema = z
+  .object({
+    CAPF_TABLE: requiredVar('CAPF_TABLE'),
+    CAPF_SIGN_FUNCTION: requiredVar('CAPF_SIGN_FUNCTION'),
+    CAPF_HOST: optionalVar('CAPF_HOST'),
+    CAPF_PORT: portVar('CAPF_PORT', CAPF_PORT),
+    CAPF_FIPS_MODE: booleanVar('CAPF_FIPS_MODE', false),
+    AWS_ENDPOINT_URL: urlVar('AWS_ENDPOINT_URL'),
+  })
+  .transform(
+    (raw): ListenerConfig => ({
+      tableName: raw.CAPF_TABLE,
+      signFunction: raw.CAPF_SIGN_FUNCTION,
+      host: raw.CAPF_HOST ?? '::', // dual stack (F16); IPv6 peers are filtered by the ipv6Enabled parameter
+      port: raw.CAPF_PORT,
+      fipsMode: raw.CAPF_FIPS_MODE,
+      awsEndpointUrl: raw.AWS_ENDPOINT_URL,
+    }),
+  );
+
+/** Reads the sign function's environment (CAPF_TABLE, CAPF_ISSUER and what that issuer needs, CAPF_FIPS_MODE). */
+export function loadSignConfig(env: Env = process.env): SignConfig {
+  return parseEnv(signEnvSchema, env, 'sign function');
+}
+
+/** Reads the listener's environment (CAPF_TABLE, CAPF_SIGN_FUNCTION, CAPF_HOST, CAPF_PORT, CAPF_FIPS_MODE). */
+export function loadListenerConfig(env: Env = process.env): ListenerConfig {
+  return parseEnv(listenerEnvSchema, env, 'listener');
+}

@@ -1,0 +1,97 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError } from '../../../shared/errors.ts';
+import { DEFAULT_PCA_TEMPLATE_ARN, loadListenerConfig, loadSignConfig } from '../../../shared/config/index.ts';
+
+function configError(run: () => unknown): ConfigError {
+  try {
+    run();
+  } catch (error) {
+    expect(error).toBeInstanceOf(ConfigError);
+    return error as ConfigError;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+describe('loadSignConfig', () => {
+  it('defaults to the software CAPF CA (F1) and FIPS off', () => {
+    const config = loadSignConfig({ CAPF_TABLE: 'capf', CAPF_CA_SECRET_ARN: 'capf/ca' });
+    expect(config).toEqual({ tableName: 'capf', issuer: { kind: 'capf-software', caSecretId: 'capf/ca' }, fipsMode: false, awsEndpointUrl: undefined });
+  });
+
+  it('reads each issuer with what it needs', () => {
+    expect(loadSignConfig({ CAPF_TABLE: 't', CAPF_ISSUER: 'capf-kms', CAPF_KMS_KEY_ID: 'k', CAPF_CA_CERT_SECRET_ARN: 's' }).issuer).toEqual({
+      kind: 'capf-kms',
+      kmsKeyId: 'k',
+      caCertSecretId: 's',
+      kmsMessageType: 'DIGEST',
+    });
+    expect(loadSignConfig({ CAPF_TABLE: 't', CAPF_ISSUER: 'acm-pca', CAPF_PCA_ARN: 'arn:pca' }).issuer).toEqual({
+      kind: 'acm-pca',
+      pcaArn: 'arn:pca',
+      templateArn: DEFAULT_PCA_TEMPLATE_ARN,
+    });
+    expect(loadSignConfig({ CAPF_TABLE: 't', CAPF_ISSUER: 'microsoft-ca', CAPF_ONLINE_CA_SECRET_ARN: 'o' }).issuer).toEqual({
+      kind: 'microsoft-ca',
+      onlineCaSecretId: 'o',
+    });
+  });
+
+  it('parses CAPF_FIPS_MODE, CAPF_KMS_MESSAGE_TYPE and AWS_ENDPOINT_URL', () => {
+    const config = loadSignConfig({
+      CAPF_TABLE: 't',
+      CAPF_ISSUER: 'capf-kms',
+      CAPF_KMS_KEY_ID: 'k',
+      CAPF_CA_CERT_SECRET_ARN: 's',
+      CAPF_KMS_MESSAGE_TYPE: 'raw',
+      CAPF_FIPS_MODE: 'TRUE',
+      AWS_ENDPOINT_URL: 'http://127.0.0.1:4566',
+    });
+    expect(config.fipsMode).toBe(true);
+    expect(config.awsEndpointUrl).toBe('http://127.0.0.1:4566');
+    expect(config.issuer).toMatchObject({ kmsMessageType: 'RAW' });
+  });
+
+  it('names the missing or wrong variable', () => {
+    expect(configError(() => loadSignConfig({ CAPF_CA_SECRET_ARN: 's' })).message).toMatch(/CAPF_TABLE is not set/);
+    expect(configError(() => loadSignConfig({ CAPF_TABLE: 't', CAPF_ISSUER: 'letsencrypt' })).message).toMatch(
+      /CAPF_ISSUER must be one of capf-software, capf-kms, acm-pca, microsoft-ca; got "letsencrypt"/,
+    );
+    expect(configError(() => loadSignConfig({ CAPF_TABLE: 't' })).message).toMatch(/CAPF_CA_SECRET_ARN is not set; CAPF_ISSUER=capf-software needs it/);
+    const kms = configError(() => loadSignConfig({ CAPF_TABLE: 't', CAPF_ISSUER: 'capf-kms' })).message;
+    expect(kms).toMatch(/CAPF_KMS_KEY_ID is not set/);
+    expect(kms).toMatch(/CAPF_CA_CERT_SECRET_ARN is not set/);
+    expect(configError(() => loadSignConfig({ CAPF_TABLE: 't', CAPF_ISSUER: 'acm-pca' })).message).toMatch(/CAPF_PCA_ARN is not set/);
+    expect(configError(() => loadSignConfig({ CAPF_TABLE: 't', CAPF_ISSUER: 'microsoft-ca' })).message).toMatch(/CAPF_ONLINE_CA_SECRET_ARN is not set/);
+    expect(configError(() => loadSignConfig({ CAPF_TABLE: 't', CAPF_CA_SECRET_ARN: 's', CAPF_FIPS_MODE: 'maybe' })).message).toMatch(
+      /CAPF_FIPS_MODE must be true or false; got "maybe"/,
+    );
+    expect(configError(() => loadSignConfig({ CAPF_TABLE: 't', CAPF_CA_SECRET_ARN: 's', AWS_ENDPOINT_URL: 'moto' })).message).toMatch(
+      /AWS_ENDPOINT_URL must be an absolute http\(s\) URL/,
+    );
+    expect(configError(() => loadSignConfig({ CAPF_TABLE: 'x'.repeat(5000), CAPF_CA_SECRET_ARN: 's' })).message).toMatch(/CAPF_TABLE is longer than/);
+  });
+
+  it('treats an empty variable as unset', () => {
+    expect(configError(() => loadSignConfig({ CAPF_TABLE: 't', CAPF_CA_SECRET_ARN: '  ' })).message).toMatch(/CAPF_CA_SECRET_ARN is not set/);
+  });
+});
+
+describe('loadListenerConfig', () => {
+  it('defaults to port 3804 on both stacks', () => {
+    expect(loadListenerConfig({ CAPF_TABLE: 't', CAPF_SIGN_FUNCTION: 'capf-sign' })).toEqual({
+      tableName: 't',
+      signFunction: 'capf-sign',
+      host: '::',
+      port: 3804,
+      fipsMode: false,
+      awsEndpointUrl: undefined,
+    });
+  });
+
+  it('names a bad port or a missing sign function', () => {
+    expect(configError(() => loadListenerConfig({ CAPF_TABLE: 't', CAPF_SIGN_FUNCTION: 'f', CAPF_PORT: '70000' })).message).toMatch(
+      /CAPF_PORT must be a TCP port between 1 and 65535/,
+    );
+    expect(configError(() => loadListenerConfig({ CAPF_TABLE: 't' })).message).toMatch(/CAPF_SIGN_FUNCTION is not set/);
+  });
+});
