@@ -1,0 +1,403 @@
+// The CAPF session as a pure state machine (capf-protocol.md §4): inputs are decoded messages and the results of the
+// driver's asynchronous work (device lookup, store writes, signing); outputs are bytes to send and work to do.
+// No sockets, clocks or stores here: the listener drives it, tests drive it directly.
+import { CapfError } from '../errors.ts';
+import type { Device } from '../model.ts';
+import { describePublicKey, type PublicKeyDescription } from '../pki/spki.ts';
+import { toStoredCertificate } from '../pki/certificate.ts';
+import { parseCsr } from '../pki/csr.ts';
+import type { OperationOutcome } from '../store/types.ts';
+import { authenticate, type AuthenticationContext } from './authenticate.ts';
+import { encodeMessage, type CapfMessage, type Element } from './codec.ts';
+import { ACCEPTED_VERSIONS, AuthType, CurveCode, KeyType, Opcode, PROTOCOL_VERSION, Reason, opcodeName } from './constants.ts';
+import { element, readFields, type MessageFields } from './elements.ts';
+import { isValidDeviceName } from '../model.ts';
+
+/** How the phone's key reaches the issuer: a bare public key (CAPF CA) or a phone-signed CSR (external CAs). */
+export type KeyDelivery = 'public-key' | 'csr';
+
+export interface DeviceContext extends Omit<AuthenticationContext, 'sessionId'> {
+  keyDelivery: KeyDelivery;
+  /** Named in the status when a phone cannot make a CSR. */
+  issuerName: string;
+}
+
+export type SessionInput =
+  | { type: 'start' }
+  | { type: 'message'; message: CapfMessage }
+  | { type: 'protocol-error'; error: CapfError }
+  | { type: 'device'; device: Device | undefined; context: DeviceContext }
+  | { type: 'operation-begun' }
+  | { type: 'signed'; certificateDer: Uint8Array }
+  | { type: 'sign-failed'; code: string; reason: string }
+  | { type: 'recorded' }
+  | { type: 'store-failed'; reason: string }
+  | { type: 'timeout' }
+  | { type: 'peer-closed' };
+
+export type SessionAction =
+  | { type: 'send'; opcode: number; bytes: Buffer }
+  | { type: 'await-reply'; timeout: 'message' | 'keygen' }
+  | { type: 'lookup-device'; deviceName: string }
+  | { type: 'begin-operation'; deviceName: string; operationId: string }
+  | { type: 'sign'; deviceName: string; operationId: string; publicKeyDer: Uint8Array; csrDer?: Uint8Array }
+  | {
+      type: 'record';
+      deviceName: string;
+      operationId: string;
+      outcome: OperationOutcome;
+      issuance?: { spkiSha256: string; state: 'installed' | 'abandoned' };
+    }
+  | { type: 'close'; reason: string }
+  | { type: 'log'; level: 'info' | 'warn' | 'error'; event: string; detail: Record<string, unknown> };
+
+type State = 'new' | 'auth' | 'lookup' | 'begin' | 'keygen' | 'signing' | 'store' | 'fetch' | 'delete' | 'recording' | 'ended';
+
+interface KeyRequest {
+  keyType: 'rsa' | 'ec';
+  rsaBits: number;
+  curve: keyof typeof CurveCode;
+}
+
+/** A phone may say "still generating" a few times; more than this is a stalling client. */
+const MAX_IN_PROGRESS = 16;
+
+export class CapfSession {
+  private state: State = 'new';
+  private device: Device | undefined;
+  private deviceName: string | undefined;
+  private operationBegun = false;
+  private keyRequest: KeyRequest | undefined;
+  private triedRsaFallback = false;
+  private inProgressCount = 0;
+  private publicKey: PublicKeyDescription | undefined;
+  private certificateDer: Uint8Array | undefined;
+  private endReasonAfterRecord: number = Reason.InvalidElement;
+  private peerGone = false;
+  private authFields: MessageFields | undefined;
+  private context: DeviceContext | undefined;
+
+  constructor(
+    readonly sessionId: number,
+    private readonly now: () => Date = () => new Date(),
+  ) {}
+
+  get currentState(): State {
+    return this.state;
+  }
+
+  get name(): string | undefined {
+    return this.deviceName;
+  }
+
+  handle(input: SessionInput): SessionAction[] {
+    if (this.state === 'ended') return [];
+    switch (input.type) {
+      case 'start':
+        return this.start();
+      case 'message':
+        return this.onMessage(input.message);
+      case 'protocol-error':
+        return this.fail(`bad message from the phone: ${input.error.message}`, input.error.code);
+      case 'device':
+        return this.onDevice(input.device, input.context);
+      case 'operation-begun':
+        return this.state === 'begin' ? this.onOperationBegun() : this.ignored(input.type);
+      case 'signed':
+        return this.state === 'signing' ? this.onSigned(input.certificateDer) : this.ignored(input.type);
+      case 'sign-failed':
+        return this.state === 'signing' ? this.fail(`the issuer did not sign: ${input.reason}`, input.code) : this.ignored(input.type);
+      case 'recorded':
+        return this.state === 'recording' ? this.end(this.endReasonAfterRecord, 'operation recorded') : this.ignored(input.type);
+      case 'store-failed':
+        return this.onStoreFailed(input.reason);
+      case 'timeout':
+        return this.onTimeout();
+      case 'peer-closed':
+        return this.onPeerClosed();
+    }
+  }
+
+  private start(): SessionAction[] {
+    if (this.state !== 'new') return this.ignored('start');
+    this.state = 'auth';
+    return [this.send(Opcode.AuthRequest, [element.version(PROTOCOL_VERSION), element.authType(AuthType.None)]), { type: 'await-reply', timeout: 'message' }];
+  }
+
+  private onMessage(message: CapfMessage): SessionAction[] {
+    if (message.sessionId !== this.sessionId) {
+      return this.fail(`session id ${message.sessionId} in ${opcodeName(message.opcode)} does not match ${this.sessionId}`, 'SESSION_ID_MISMATCH');
+    }
+    let fields: MessageFields;
+    try {
+      fields = readFields(message.elements);
+    } catch (error) {
+      if (error instanceof CapfError) return this.fail(`bad ${opcodeName(message.opcode)}: ${error.message}`, error.code);
+      throw error;
+    }
+    const actions: SessionAction[] = [];
+    if (fields.unknownTags.length > 0) {
+      actions.push(this.log('warn', 'unknown-tags-skipped', { opcode: opcodeName(message.opcode), tags: fields.unknownTags }));
+    }
+    if (message.opcode === Opcode.RequestInProgress && (this.state === 'keygen' || this.state === 'signing')) {
+      this.inProgressCount += 1;
+      if (this.inProgressCount > MAX_IN_PROGRESS) return this.fail(`more than ${MAX_IN_PROGRESS} REQUEST_IN_PROGRESS messages`, 'STALLING');
+      return this.state === 'keygen' ? [...actions, { type: 'await-reply', timeout: 'keygen' }] : actions;
+    }
+    const expected = this.expectedOpcode();
+    if (expected === undefined || message.opcode !== expected) {
+      const wanted = expected === undefined ? 'nothing' : opcodeName(expected);
+      return this.fail(`unexpected ${opcodeName(message.opcode)} while waiting for ${wanted}`, 'UNEXPECTED_MESSAGE');
+    }
+    switch (this.state) {
+      case 'auth':
+        return [...actions, ...this.onAuthResponse(fields)];
+      case 'keygen':
+        return [...actions, ...this.onKeyResponse(fields)];
+      case 'store':
+        return [...actions, ...this.onStoreResponse(fields)];
+      case 'fetch':
+        return [...actions, ...this.onFetchResponse(fields)];
+      default:
+        return [...actions, ...this.onDeleteResponse(fields)];
+    }
+  }
+
+  private onAuthResponse(fields: MessageFields): SessionAction[] {
+    if (fields.version === undefined || !ACCEPTED_VERSIONS.includes(fields.version)) {
+      return this.fail(`unsupported protocol version ${fields.version ?? '(missing)'}`, 'BAD_VERSION');
+    }
+    if (fields.deviceName === undefined) return this.fail('AUTH_RESPONSE has no DEVICE_NAME', 'NO_DEVICE_NAME');
+    if (!isValidDeviceName(fields.deviceName)) return this.fail(`device name ${JSON.stringify(fields.deviceName)} is not valid`, 'BAD_DEVICE_NAME');
+    this.deviceName = fields.deviceName;
+    this.authFields = fields;
+    this.state = 'lookup';
+    return [{ type: 'lookup-device', deviceName: fields.deviceName }];
+  }
+
+  private onDevice(device: Device | undefined, context: DeviceContext): SessionAction[] {
+    if (this.state !== 'lookup') return this.ignored('device');
+    if (!device) return this.end(Reason.UnknownDevice, `no device named ${this.deviceName}`, 'warn');
+    this.device = device;
+    this.context = context;
+    try {
+      authenticate(device, this.authFields as MessageFields, { ...context, sessionId: this.sessionId });
+    } catch (error) {
+      if (!(error instanceof CapfError)) throw error;
+      // The operation stays pending so the phone can try again with the right credentials.
+      return this.fail(`authentication failed: ${error.message}`, error.code, device.operation !== 'none');
+    }
+    if (device.operation === 'none') return this.end(Reason.NoAction, 'no pending operation', 'info');
+    if (device.completesBy && Date.parse(device.completesBy) < this.now().getTime()) {
+      return this.recordThenEnd(
+        { status: 'failed', reason: `not carried out: the operation had to complete by ${device.completesBy}`, keepOperation: false },
+        Reason.NoAction,
+      );
+    }
+    this.state = 'begin';
+    return [{ type: 'begin-operation', deviceName: device.name, operationId: device.operationId }];
+  }
+
+  private onOperationBegun(): SessionAction[] {
+    this.operationBegun = true;
+    const device = this.device as Device;
+    switch (device.operation) {
+      case 'install':
+        this.keyRequest = firstKeyRequest(device);
+        return this.requestKey();
+      case 'fetch':
+        this.state = 'fetch';
+        return [this.send(Opcode.FetchCertificateRequest, []), { type: 'await-reply', timeout: 'message' }];
+      case 'delete':
+        this.state = 'delete';
+        return [this.send(Opcode.DeleteCertificateRequest, []), { type: 'await-reply', timeout: 'message' }];
+      default:
+        return this.end(Reason.NoAction, 'no pending operation', 'info');
+    }
+  }
+
+  private requestKey(): SessionAction[] {
+    const request = this.keyRequest as KeyRequest;
+    const keyElements =
+      request.keyType === 'rsa'
+        ? [element.keySize(request.rsaBits), element.keyType(KeyType.Rsa)]
+        : [element.keyType(KeyType.Ec), element.curve(CurveCode[request.curve])];
+    this.state = 'keygen';
+    if (this.context?.keyDelivery === 'csr') {
+      return [this.send(Opcode.SignCertificateRequest, [...keyElements, element.deviceName(this.deviceName as string)]), { type: 'await-reply', timeout: 'keygen' }];
+    }
+    return [this.send(Opcode.KeyGenerateRequest, keyElements), { type: 'await-reply', timeout: 'keygen' }];
+  }
+
+  private onKeyResponse(fields: MessageFields): SessionAction[] {
+    const csrFlow = this.context?.keyDelivery === 'csr';
+    const offered = csrFlow ? fields.csr : fields.publicKey;
+    if (!offered) {
+      const request = this.keyRequest as KeyRequest;
+      if (request.keyType === 'ec' && this.device?.keyOrder === 'ec-rsa' && !this.triedRsaFallback) {
+        this.triedRsaFallback = true;
+        this.keyRequest = { ...request, keyType: 'rsa' };
+        return [this.log('info', 'ec-key-refused-falling-back-to-rsa', { reason: fields.reason }), ...this.requestKey()];
+      }
+      const what = csrFlow
+        ? `the phone cannot produce a CSR, which issuer ${this.context?.issuerName} needs; use the CAPF CA issuer (capf-software or capf-kms) for this device`
+        : `the phone could not generate the ${describeRequest(request)} key`;
+      return this.fail(`${what} (reason ${fields.reason ?? 'none'})`, csrFlow ? 'CSR_UNSUPPORTED' : 'KEYGEN_FAILED');
+    }
+    let spkiDer: Uint8Array;
+    try {
+      spkiDer = csrFlow ? parseCsr(offered, this.deviceName as string).spkiDer : offered;
+      this.publicKey = describePublicKey(spkiDer);
+    } catch (error) {
+      if (error instanceof CapfError) return this.fail(`the phone's ${csrFlow ? 'CSR' : 'public key'} is not acceptable: ${error.message}`, error.code);
+      throw error;
+    }
+    const mismatch = keyMismatch(this.keyRequest as KeyRequest, this.publicKey);
+    if (mismatch) return this.fail(mismatch, 'KEY_MISMATCH');
+    this.state = 'signing';
+    const device = this.device as Device;
+    return [
+      {
+        type: 'sign',
+        deviceName: device.name,
+        operationId: device.operationId,
+        publicKeyDer: spkiDer,
+        ...(csrFlow ? { csrDer: offered } : {}),
+      },
+    ];
+  }
+
+  private onSigned(certificateDer: Uint8Array): SessionAction[] {
+    this.certificateDer = certificateDer;
+    this.state = 'store';
+    return [this.send(Opcode.StoreCertificateRequest, [element.certificateType(1), element.certificate(certificateDer, 1)]), { type: 'await-reply', timeout: 'message' }];
+  }
+
+  private onStoreResponse(fields: MessageFields): SessionAction[] {
+    const spkiSha256 = (this.publicKey as PublicKeyDescription).sha256Hex;
+    if (fields.reason !== Reason.UpdateCertificate) {
+      // Unlike the reference, a refused store is not recorded as installed (scenario 18).
+      const reason = `the phone did not store the certificate (reason ${fields.reason ?? 'none'})`;
+      return [
+        this.log('warn', 'store-refused', { reason: fields.reason }),
+        ...this.recordThenEnd({ status: 'failed', reason, keepOperation: true }, Reason.InvalidElement, { spkiSha256, state: 'abandoned' }),
+      ];
+    }
+    const lsc = toStoredCertificate(this.certificateDer as Uint8Array);
+    return this.recordThenEnd({ status: 'success', lsc }, Reason.UpdateCertificate, { spkiSha256, state: 'installed' });
+  }
+
+  private onFetchResponse(fields: MessageFields): SessionAction[] {
+    if (fields.reason !== Reason.UpdateCertificate || !fields.certificate) {
+      const reason = `the phone returned no certificate (reason ${fields.reason ?? 'none'})`;
+      return this.recordThenEnd({ status: 'failed', reason, keepOperation: true }, Reason.NoAction);
+    }
+    let certificate;
+    try {
+      certificate = toStoredCertificate(fields.certificate.der);
+    } catch (error) {
+      if (error instanceof CapfError) return this.fail(`the fetched certificate is not valid: ${error.message}`, error.code);
+      throw error;
+    }
+    const certificateType = fields.certificate.certificateType === 2 ? 'mic' : 'lsc';
+    return this.recordThenEnd({ status: 'success', fetched: { certificate, certificateType, at: this.now().toISOString() } }, Reason.NoAction);
+  }
+
+  private onDeleteResponse(fields: MessageFields): SessionAction[] {
+    if (fields.reason !== Reason.UpdateCertificate) {
+      const reason = `the phone did not delete its LSC (reason ${fields.reason ?? 'none'})`;
+      return this.recordThenEnd({ status: 'failed', reason, keepOperation: true }, Reason.UpdateCertificate);
+    }
+    return this.recordThenEnd({ status: 'success', lsc: null }, Reason.UpdateCertificate);
+  }
+
+  /** The store could not be read or written (lookup, begin or record): nothing more can be done safely. */
+  private onStoreFailed(reason: string): SessionAction[] {
+    return this.end(Reason.InvalidElement, `store failed during ${this.state}: ${reason}`, 'error');
+  }
+
+  private onTimeout(): SessionAction[] {
+    if (!PHONE_TURN.has(this.state)) return [];
+    return this.fail(`the phone sent nothing in time while the server waited for ${opcodeName(this.expectedOpcode() ?? 0)}`, 'TIMEOUT');
+  }
+
+  private expectedOpcode(): number | undefined {
+    if (this.state === 'keygen' && this.context?.keyDelivery === 'csr') return Opcode.SignCertificateResponse;
+    return EXPECTED_OPCODE[this.state];
+  }
+
+  private onPeerClosed(): SessionAction[] {
+    this.peerGone = true;
+    if (this.state === 'recording') return [];
+    if (this.operationBegun) {
+      return this.recordThenEnd({ status: 'failed', reason: `the phone closed the connection during ${this.state}`, keepOperation: true }, Reason.InvalidElement);
+    }
+    this.state = 'ended';
+    return [this.log('info', 'peer-closed', { state: 'before operation' }), { type: 'close', reason: 'peer closed' }];
+  }
+
+  /** Ends with END_SESSION 7; an operation already begun (or, for failed authentication, pending) records the failure first. */
+  private fail(reason: string, code: string, recordPending = false): SessionAction[] {
+    const log = this.log('warn', 'session-failed', { reason, code, state: this.state });
+    if ((this.operationBegun || recordPending) && this.device && this.state !== 'recording') {
+      const spkiSha256 = this.publicKey?.sha256Hex;
+      const issuance = spkiSha256 && this.certificateDer ? { spkiSha256, state: 'abandoned' as const } : undefined;
+      return [log, ...this.recordThenEnd({ status: 'failed', reason, keepOperation: true }, Reason.InvalidElement, issuance)];
+    }
+    return [log, ...this.end(Reason.InvalidElement, reason, 'warn', false)];
+  }
+
+  private recordThenEnd(outcome: OperationOutcome, endReason: number, issuance?: { spkiSha256: string; state: 'installed' | 'abandoned' }): SessionAction[] {
+    const device = this.device as Device;
+    this.state = 'recording';
+    this.endReasonAfterRecord = endReason;
+    return [{ type: 'record', deviceName: device.name, operationId: device.operationId, outcome, ...(issuance ? { issuance } : {}) }];
+  }
+
+  private end(reason: number, why: string, level: 'info' | 'warn' | 'error' = 'info', logIt = true): SessionAction[] {
+    this.state = 'ended';
+    const actions: SessionAction[] = [];
+    if (logIt) actions.push(this.log(level, 'session-ended', { endReason: reason, why }));
+    if (!this.peerGone) actions.push(this.send(Opcode.EndSession, [element.reason(reason)]));
+    actions.push({ type: 'close', reason: why });
+    return actions;
+  }
+
+  private ignored(what: string): SessionAction[] {
+    return [this.log('warn', 'input-ignored', { input: what, state: this.state })];
+  }
+
+  private send(opcode: number, elements: Element[]): SessionAction {
+    return { type: 'send', opcode, bytes: encodeMessage(opcode, this.sessionId, elements) };
+  }
+
+  private log(level: 'info' | 'warn' | 'error', event: string, detail: Record<string, unknown>): SessionAction {
+    return { type: 'log', level, event, detail: { sessionId: this.sessionId, device: this.deviceName, ...detail } };
+  }
+}
+
+const EXPECTED_OPCODE: Partial<Record<State, number>> = {
+  auth: Opcode.AuthResponse,
+  keygen: Opcode.KeyGenerateResponse,
+  store: Opcode.StoreCertificateResponse,
+  fetch: Opcode.FetchCertificateResponse,
+  delete: Opcode.DeleteCertificateResponse,
+};
+
+/** States in which the server waits for the phone (a timeout there ends the session). */
+const PHONE_TURN: ReadonlySet<State> = new Set<State>(['auth', 'keygen', 'store', 'fetch', 'delete']);
+
+function firstKeyRequest(device: Device): KeyRequest {
+  return { keyType: device.keyOrder === 'rsa' ? 'rsa' : 'ec', rsaBits: device.rsaKeySize, curve: device.curve };
+}
+
+function describeRequest(request: KeyRequest): string {
+  return request.keyType === 'rsa' ? `RSA-${request.rsaBits}` : `EC ${request.curve}`;
+}
+
+function keyMismatch(request: KeyRequest, key: PublicKeyDescription): string | undefined {
+  if (key.keyType !== request.keyType) return `asked for a ${describeRequest(request)} key, the phone sent ${key.keyType.toUpperCase()}`;
+  if (key.keyType === 'rsa' && key.rsaBits !== request.rsaBits) return `asked for RSA-${request.rsaBits}, the phone sent RSA-${key.rsaBits}`;
+  if (key.keyType === 'ec' && key.curve !== request.curve) return `asked for EC ${request.curve}, the phone sent EC ${key.curve}`;
+  return undefined;
+}
