@@ -59,13 +59,7 @@ export interface ChallengeMessage {
   targetInfo: Buffer;
 }
 
-export interface AuthenticateMessage {
-  flags: number;
-  lmResponse: Buffer;
-  ntResponse: Buffer;
-  domain: string;
-  user: string;
-  workstation: string;
+export interface AuthenticateMessage extends AuthenticateInput {
   encryptedRandomSessionKey: Buffer;
   /** Present when the message is long enough to hold one (always for version-carrying clients). */
   mic?: Buffer;
