@@ -1,0 +1,123 @@
+// The LSC (capf-protocol.md §5 with our corrections: issuer = the issuing certificate's SUBJECT, plus SKI/AKI).
+// Issuance is the hot path, so everything that does not depend on the phone is encoded once in the constructor and
+// build() only writes the serial, subject, validity, SPKI, SAN, SKI and the signature.
+import { createPublicKey } from 'node:crypto';
+import { ConfigError, ValidationError } from '../errors.ts';
+import type { CaSigner } from '../issuers/types.ts';
+import { isValidDeviceName, LSC_VALIDITY_DAYS } from '../model.ts';
+import { readBasicConstraints, readCertificateParts, readNameAttributes, readSubjectKeyIdentifier, type CertificateParts } from './certificate-parts.ts';
+import { concatBytes, objectIdentifier, sequence, tlv, TAG, utf8String } from './der.ts';
+import { inspectPublicKey, subjectKeyIdentifier } from './spki.ts';
+import {
+  authorityKeyIdentifierExtension,
+  basicConstraintsExtension,
+  CAPF_EXTENDED_KEY_USAGES,
+  extendedKeyUsageExtension,
+  KEY_USAGE,
+  keyUsageExtension,
+  OID,
+  randomSerial,
+  signatureAlgorithm,
+  signCertificate,
+  subjectAltNameExtension,
+  subjectKeyIdentifierExtension,
+  validity,
+  validityPeriod,
+  VERSION_3,
+} from './x509-encoding.ts';
+
+export interface LscRequest {
+  deviceName: string;
+  /** The DER SubjectPublicKeyInfo the phone generated. */
+  spkiDer: Uint8Array;
+  /** Whole days, 1–1825 (F5). */
+  validityDays: number;
+  now?: Date;
+}
+
+/** Issuer subject attributes the LSC subject repeats after CN, in the issuer's order (like the reference). */
+const COPIED_SUBJECT_ATTRIBUTES: ReadonlySet<string> = new Set([OID.organization, OID.organizationalUnit, OID.locality, OID.stateOrProvince, OID.country]);
+
+function issuerProblem(message: string): ConfigError {
+  return new ConfigError(`LSC issuer certificate ${message}`, 'LSC_ISSUER');
+}
+
+function readIssuer(issuerCertificateDer: Uint8Array, signer: CaSigner): CertificateParts {
+  let parts: CertificateParts;
+  try {
+    parts = readCertificateParts(issuerCertificateDer);
+  } catch (err) {
+    throw issuerProblem(`is not usable: ${(err as Error).message}`);
+  }
+  if (!readBasicConstraints(parts)?.ca) throw issuerProblem('is not a CA certificate (BasicConstraints CA:TRUE is missing)');
+  let keyType: string | undefined;
+  try {
+    keyType = createPublicKey({ key: Buffer.from(parts.spki), format: 'der', type: 'spki' }).asymmetricKeyType;
+  } catch (err) {
+    throw issuerProblem(`public key does not parse: ${(err as Error).message}`);
+  }
+  if (keyType !== signer.keyType) throw issuerProblem(`holds a ${keyType ?? 'unknown'} key but the signer signs with ${signer.keyType}`);
+  return parts;
+}
+
+export class LscBuilder {
+  private readonly signer: CaSigner;
+  /** The signature AlgorithmIdentifier (TBS signature field). */
+  private readonly algorithm: Uint8Array;
+  private readonly issuerName: Uint8Array;
+  /** The issuer's O, OU, L, ST, C RDNs, encoded exactly as in the issuer's subject. */
+  private readonly subjectSuffix: Uint8Array;
+  private readonly commonNameType = objectIdentifier(OID.commonName);
+  /** BasicConstraints, KeyUsage, EKU: written before SAN and SKI. */
+  private readonly leadingExtensions: Uint8Array;
+  /** AKI: written after SKI. */
+  private readonly trailingExtensions: Uint8Array;
+
+  constructor(issuerCertificateDer: Uint8Array, signer: CaSigner) {
+    const issuer = readIssuer(issuerCertificateDer, signer);
+    this.signer = signer;
+    this.algorithm = signatureAlgorithm(signer.keyType);
+    this.issuerName = Uint8Array.from(issuer.subject);
+    this.subjectSuffix = concatBytes(
+      readNameAttributes(issuer.subject)
+        .filter((attribute) => COPIED_SUBJECT_ATTRIBUTES.has(attribute.oid))
+        .map((attribute) => tlv(TAG.set, attribute.raw)),
+    );
+    this.leadingExtensions = concatBytes([
+      basicConstraintsExtension(false),
+      // digitalSignature + keyEncipherment even for EC keys: that is what phones and the reference expect.
+      keyUsageExtension([KEY_USAGE.digitalSignature, KEY_USAGE.keyEncipherment]),
+      extendedKeyUsageExtension(CAPF_EXTENDED_KEY_USAGES),
+    ]);
+    this.trailingExtensions = authorityKeyIdentifierExtension(Uint8Array.from(readSubjectKeyIdentifier(issuer) ?? subjectKeyIdentifier(issuer.spki)));
+  }
+
+  /** Builds and signs one LSC; returns its DER. Throws ValidationError for a bad name, validity or public key. */
+  async build(input: LscRequest): Promise<Uint8Array> {
+    const { deviceName, spkiDer, validityDays } = input;
+    if (typeof deviceName !== 'string' || !isValidDeviceName(deviceName)) {
+      throw new ValidationError(`device name ${JSON.stringify(String(deviceName).slice(0, 80))} is not a valid device name`, 'INVALID_DEVICE_NAME');
+    }
+    if (!Number.isInteger(validityDays) || validityDays < LSC_VALIDITY_DAYS.min || validityDays > LSC_VALIDITY_DAYS.max) {
+      throw new ValidationError(`LSC validity must be a whole number of days from ${LSC_VALIDITY_DAYS.min} to ${LSC_VALIDITY_DAYS.max}, not ${validityDays}`, 'INVALID_VALIDITY');
+    }
+    const now = input.now ?? new Date();
+    if (Number.isNaN(now.getTime())) throw new ValidationError('LSC start time is not a valid date', 'INVALID_VALIDITY');
+    const key = inspectPublicKey(spkiDer);
+    const { notBefore, notAfter } = validityPeriod(now, validityDays);
+    const tbs = sequence(
+      VERSION_3,
+      randomSerial(),
+      this.algorithm,
+      this.issuerName,
+      validity(notBefore, notAfter),
+      sequence(tlv(TAG.set, sequence(this.commonNameType, utf8String(deviceName))), this.subjectSuffix),
+      spkiDer,
+      tlv(
+        0xa3,
+        sequence(this.leadingExtensions, subjectAltNameExtension({ uri: deviceName }), subjectKeyIdentifierExtension(key.keyIdentifier), this.trailingExtensions),
+      ),
+    );
+    return signCertificate(tbs, this.signer);
+  }
+}
