@@ -33,6 +33,7 @@ export type SessionInput =
   | { type: 'recorded' }
   | { type: 'store-failed'; reason: string }
   | { type: 'timeout' }
+  | { type: 'abort'; reason: string }
   | { type: 'peer-closed' };
 
 export type SessionAction =
@@ -113,6 +114,8 @@ export class CapfSession {
         return this.onStoreFailed(input.reason);
       case 'timeout':
         return this.onTimeout();
+      case 'abort':
+        return this.state === 'recording' ? [] : this.fail(input.reason, 'ABORTED');
       case 'peer-closed':
         return this.onPeerClosed();
     }

@@ -1,0 +1,17 @@
+// What a session needs from the rest of the system, as one interface: the listener drives sessions against it, and
+// each deployment wires it to its adapters (DynamoDB + Lambda in AWS, dynalite + in-process signing locally).
+import type { Device } from '../shared/model.ts';
+import type { DeviceContext, SessionAction } from '../shared/protocol/session.ts';
+
+export type SignOutcome = { kind: 'issued'; certificateDer: Uint8Array } | { kind: 'refused'; code: string; reason: string };
+
+export type RecordAction = Extract<SessionAction, { type: 'record' }>;
+
+export interface SessionBackend {
+  lookupDevice(deviceName: string): Promise<{ device: Device | undefined; context: DeviceContext }>;
+  beginOperation(deviceName: string, operationId: string, sessionId: number): Promise<void>;
+  sign(request: { sessionId: number; deviceName: string; operationId: string; publicKeyDer: Uint8Array; csrDer?: Uint8Array }): Promise<SignOutcome>;
+  record(action: RecordAction, sessionId: number): Promise<void>;
+  /** F16: read fresh so a parameter change applies without a restart. */
+  ipv6Enabled(): Promise<boolean>;
+}

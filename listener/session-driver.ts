@@ -1,0 +1,151 @@
+// Runs one CapfSession over one TLS socket: bytes in through the FrameReader, actions out to the socket and backend.
+import type { TLSSocket } from 'node:tls';
+import { CapfError } from '../shared/errors.ts';
+import type { CapfLogger } from '../shared/logging.ts';
+import { FrameReader } from '../shared/protocol/frame-reader.ts';
+import { CapfSession, type SessionAction, type SessionInput } from '../shared/protocol/session.ts';
+import type { SessionBackend } from './session-backend.ts';
+
+export interface SessionTimeouts {
+  messageTimeoutMs: number;
+  keygenTimeoutMs: number;
+  /** How long to wait for the phone to close after END_SESSION before the socket is destroyed. */
+  closeGraceMs: number;
+}
+
+export class SessionDriver {
+  private readonly session: CapfSession;
+  private readonly reader: FrameReader;
+  private timer: NodeJS.Timeout | undefined;
+  private finished = false;
+  private readonly done: Promise<void>;
+  private resolveDone!: () => void;
+  /** Async backend calls still running; the driver is done only when they have settled. */
+  private inFlight = 0;
+
+  constructor(
+    private readonly socket: TLSSocket,
+    readonly sessionId: number,
+    private readonly backend: SessionBackend,
+    private readonly logger: CapfLogger,
+    private readonly timeouts: SessionTimeouts,
+    maxBodyLength: number,
+  ) {
+    this.session = new CapfSession(sessionId);
+    this.reader = new FrameReader(maxBodyLength);
+    this.done = new Promise((resolve) => (this.resolveDone = resolve));
+  }
+
+  /** Starts the session; resolves when the socket is closed and every store write has settled. */
+  run(): Promise<void> {
+    this.socket.on('data', (chunk: Buffer) => this.onData(chunk));
+    this.socket.on('error', (error) => this.logger.debug('socket error', { sessionId: this.sessionId, device: this.session.name, error: error.message }));
+    this.socket.on('close', () => {
+      this.clearTimer();
+      this.feed({ type: 'peer-closed' });
+      this.finished = true;
+      this.settle();
+    });
+    this.feed({ type: 'start' });
+    return this.done;
+  }
+
+  /** Ends the session early (server shutdown): END_SESSION 7 and the failure recorded. */
+  abort(reason: string): void {
+    this.feed({ type: 'abort', reason });
+  }
+
+  private onData(chunk: Buffer): void {
+    if (this.session.currentState === 'ended') return;
+    let messages;
+    try {
+      messages = this.reader.push(chunk);
+    } catch (error) {
+      if (error instanceof CapfError) return this.feed({ type: 'protocol-error', error });
+      throw error;
+    }
+    for (const message of messages) {
+      this.clearTimer();
+      this.feed({ type: 'message', message });
+    }
+  }
+
+  private feed(input: SessionInput): void {
+    for (const action of this.session.handle(input)) this.execute(action);
+  }
+
+  private execute(action: SessionAction): void {
+    switch (action.type) {
+      case 'send':
+        if (!this.socket.destroyed) this.socket.write(action.bytes); // one write per message (§1)
+        return;
+      case 'await-reply':
+        this.armTimer(action.timeout === 'keygen' ? this.timeouts.keygenTimeoutMs : this.timeouts.messageTimeoutMs);
+        return;
+      case 'lookup-device':
+        return this.call(
+          () => this.backend.lookupDevice(action.deviceName),
+          (result) => ({ type: 'device', device: result.device, context: result.context }),
+        );
+      case 'begin-operation':
+        return this.call(
+          () => this.backend.beginOperation(action.deviceName, action.operationId, this.sessionId),
+          () => ({ type: 'operation-begun' }),
+        );
+      case 'sign':
+        return this.call(
+          () => this.backend.sign({ ...action, sessionId: this.sessionId }),
+          (outcome) => (outcome.kind === 'issued' ? { type: 'signed', certificateDer: outcome.certificateDer } : { type: 'sign-failed', code: outcome.code, reason: outcome.reason }),
+          (error) => ({ type: 'sign-failed', code: error instanceof CapfError ? error.code : 'SIGN_ERROR', reason: errorText(error) }),
+        );
+      case 'record':
+        return this.call(
+          () => this.backend.record(action, this.sessionId),
+          () => ({ type: 'recorded' }),
+        );
+      case 'close':
+        this.clearTimer();
+        this.socket.end();
+        setTimeout(() => this.socket.destroy(), this.timeouts.closeGraceMs).unref();
+        return;
+      case 'log':
+        this.logger[action.level](action.event, action.detail);
+        return;
+    }
+  }
+
+  /** Runs backend work and feeds its result back; a failure becomes `onError`'s input (by default store-failed). */
+  private call<T>(work: () => Promise<T>, onResult: (value: T) => SessionInput, onError?: (error: unknown) => SessionInput): void {
+    this.inFlight += 1;
+    work()
+      .then(
+        (value) => this.feed(onResult(value)),
+        (error: unknown) => {
+          this.logger.error('backend call failed', { sessionId: this.sessionId, device: this.session.name, error: errorText(error) });
+          this.feed(onError ? onError(error) : { type: 'store-failed', reason: errorText(error) });
+        },
+      )
+      .finally(() => {
+        this.inFlight -= 1;
+        this.settle();
+      });
+  }
+
+  private settle(): void {
+    if (this.finished && this.inFlight === 0) this.resolveDone();
+  }
+
+  private armTimer(ms: number): void {
+    this.clearTimer();
+    this.timer = setTimeout(() => this.feed({ type: 'timeout' }), ms);
+  }
+
+  private clearTimer(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+  }
+}
+
+function errorText(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

@@ -1,0 +1,81 @@
+// SessionBackend over the store and a sign client: the same class serves the Fargate listener (DynamoDB + Lambda)
+// and the local stack (dynalite + in-process signing). Parameters are cached briefly so changes apply without restarts.
+import { randomUUID } from 'node:crypto';
+import { pemToDer } from '../shared/pki/certificate.ts';
+import type { KeyDelivery } from '../shared/protocol/session.ts';
+import type { SignClient } from '../shared/signing/sign-client.ts';
+import type { CapfStore, ServiceParameters } from '../shared/store/types.ts';
+import type { RecordAction, SessionBackend, SignOutcome } from './session-backend.ts';
+
+export interface StoreBackendOptions {
+  store: CapfStore;
+  signClient: SignClient;
+  /** CAPF-trust: the CAPF CA plus any uploaded CA (MIC roots); read on each lookup through a short cache of its own. */
+  trustAnchors: () => Promise<Uint8Array[]>;
+  issuer: { name: string; keyDelivery: KeyDelivery };
+  parametersCacheMs?: number;
+}
+
+export class StoreSessionBackend implements SessionBackend {
+  private cachedParameters: { value: ServiceParameters; until: number } | undefined;
+
+  constructor(private readonly options: StoreBackendOptions) {}
+
+  async lookupDevice(deviceName: string) {
+    const [device, parameters, trustAnchorsDer] = await Promise.all([
+      this.options.store.getDevice(deviceName),
+      this.parameters(),
+      this.options.trustAnchors(),
+    ]);
+    return {
+      device,
+      context: {
+        trustAnchorsDer,
+        requireNameMatch: parameters.requireCertificateNameMatch,
+        keyDelivery: this.options.issuer.keyDelivery,
+        issuerName: this.options.issuer.name,
+      },
+    };
+  }
+
+  async beginOperation(deviceName: string, operationId: string, sessionId: number): Promise<void> {
+    await this.options.store.markInProgress(deviceName, operationId, sessionId);
+  }
+
+  async sign(request: { sessionId: number; deviceName: string; operationId: string; publicKeyDer: Uint8Array; csrDer?: Uint8Array }): Promise<SignOutcome> {
+    const response = await this.options.signClient.sign({
+      requestId: `${request.sessionId}-${randomUUID()}`,
+      deviceName: request.deviceName,
+      operationId: request.operationId,
+      publicKeyDer: Buffer.from(request.publicKeyDer).toString('base64'),
+      ...(request.csrDer ? { csrDer: Buffer.from(request.csrDer).toString('base64') } : {}),
+    });
+    switch (response.status) {
+      case 'issued':
+        return { kind: 'issued', certificateDer: pemToDer(response.certificatePem) };
+      case 'pending':
+        return { kind: 'refused', code: 'PENDING', reason: `the CA has not issued the certificate yet (${response.message}); the phone's next session will receive it` };
+      case 'refused':
+        return { kind: 'refused', code: response.code, reason: response.reason };
+    }
+  }
+
+  async record(action: RecordAction, _sessionId: number): Promise<void> {
+    if (action.issuance) {
+      await this.options.store.setIssuanceState(action.deviceName, action.operationId, action.issuance.spkiSha256, action.issuance.state);
+    }
+    await this.options.store.finishOperation(action.deviceName, action.operationId, action.outcome);
+  }
+
+  async ipv6Enabled(): Promise<boolean> {
+    return (await this.parameters()).ipv6Enabled;
+  }
+
+  private async parameters(): Promise<ServiceParameters> {
+    const now = Date.now();
+    if (this.cachedParameters && this.cachedParameters.until > now) return this.cachedParameters.value;
+    const value = await this.options.store.getParameters();
+    this.cachedParameters = { value, until: now + (this.options.parametersCacheMs ?? 5_000) };
+    return value;
+  }
+}
