@@ -25,3 +25,4 @@ export {
   type CertificateDescription,
 } from './certificate.ts';
 export { certificateNamesDevice, MAX_ANCHORS, MAX_PATH_CERTIFICATES, verifyIssuedBy, type VerifiedPath, type VerifyOptions } from './chain.ts';
+export { MAX_CSR_BYTES, parseCsr, type ParsedCsr } from './csr.ts';

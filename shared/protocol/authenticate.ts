@@ -1,7 +1,8 @@
 // Authentication of AUTH_RESPONSE against the device's policy (capf-protocol.md §4.2–§4.4, features F8).
 // Pure: certificates and keys come in as bytes; nothing is read from disk or network.
 import { X509Certificate, createHash, constants, publicDecrypt, timingSafeEqual, verify, type KeyObject } from 'node:crypto';
-import { AuthenticationError } from '../errors.ts';
+import { AuthenticationError, CapfError } from '../errors.ts';
+import { certificateNamesDevice, verifyIssuedBy } from '../pki/chain.ts';
 import type { Device } from '../model.ts';
 import { HashAlgorithm } from './constants.ts';
 import type { MessageFields } from './elements.ts';
@@ -62,8 +63,8 @@ function checkCertificate(device: Device, fields: MessageFields, context: Authen
   }
   const deviceName = fields.deviceName ?? device.name;
   const certificate = parseCertificate(fields.certificate.der, 'the presented certificate');
-  verifyChainedToAnchor(certificate, context.trustAnchorsDer, 'the presented certificate');
-  if (context.requireNameMatch && !certificateNamesDevice(certificate, deviceName)) {
+  verifyTrusted(fields.certificate.der, context, 'the presented certificate');
+  if (context.requireNameMatch && !certificateNamesDevice(fields.certificate.der, deviceName)) {
     throw new AuthenticationError(`the presented certificate (${certificate.subject.replace(/\n/g, ', ')}) belongs to another device`, 'CERTIFICATE_OTHER_DEVICE');
   }
   const authData = Buffer.concat([Buffer.from(deviceName, 'latin1'), Buffer.of(0), fields.certificate.der]);
@@ -76,7 +77,7 @@ function checkCertificate(device: Device, fields: MessageFields, context: Authen
       throw new AuthenticationError('SUDI SHA-2 signature is not SHA-512', 'BAD_HASH_ALGORITHM');
     }
     const sudi = parseCertificate(fields.sudi.certificate.data, 'the SUDI certificate');
-    verifyChainedToAnchor(sudi, context.trustAnchorsDer, 'the SUDI certificate');
+    verifyTrusted(fields.sudi.certificate.data, context, 'the SUDI certificate');
     // The session id enters the SUDI signature little-endian (Cisco's server used host byte order, §4.4).
     const sessionId = Buffer.alloc(4);
     sessionId.writeUInt32LE(context.sessionId >>> 0, 0);
@@ -95,25 +96,14 @@ function parseCertificate(der: Uint8Array, what: string): X509Certificate {
   }
 }
 
-/** One level (like the reference) or through intermediates that are themselves anchors. Expiry is not checked: old MICs have expired. */
-function verifyChainedToAnchor(certificate: X509Certificate, anchorsDer: readonly Uint8Array[], what: string): void {
-  for (const anchorDer of anchorsDer) {
-    const anchor = new X509Certificate(anchorDer);
-    if (certificate.checkIssued(anchor) && certificate.verify(anchor.publicKey)) return;
+/** Expiry is not checked: old MICs have expired and phones still use them (§4.2). */
+function verifyTrusted(der: Uint8Array, context: AuthenticationContext, what: string): void {
+  try {
+    verifyIssuedBy(der, [...context.trustAnchorsDer], { checkValidity: false });
+  } catch (error) {
+    if (error instanceof CapfError) throw new AuthenticationError(`${what} is not trusted: ${error.message}`, 'CERTIFICATE_UNTRUSTED');
+    throw error;
   }
-  throw new AuthenticationError(`${what} (issuer ${certificate.issuer.replace(/\n/g, ', ')}) is not issued by a CA in CAPF-trust`, 'CERTIFICATE_UNTRUSTED');
-}
-
-/** CN or a SAN entry that contains the device name (a MIC's CN is e.g. CP-7961G-SEP001122334455). */
-function certificateNamesDevice(certificate: X509Certificate, deviceName: string): boolean {
-  const names: string[] = [];
-  for (const line of certificate.subject.split('\n')) if (line.startsWith('CN=')) names.push(line.slice(3));
-  for (const entry of (certificate.subjectAltName ?? '').split(', ')) names.push(entry.replace(/^[A-Za-z ]+:/, ''));
-  const wanted = deviceName.toUpperCase();
-  return names.some((name) => {
-    const upper = name.toUpperCase();
-    return upper === wanted || upper.endsWith(`-${wanted}`) || upper.split(/[^A-Z0-9]/).includes(wanted);
-  });
 }
 
 function verifyProof(publicKey: KeyObject, data: Buffer, hash: 'sha1' | 'sha512', signature: Uint8Array, what: string): void {
