@@ -1,0 +1,165 @@
+// `capf device set|get|list|delete` and `capf params get|set`: administration of the local stack's store. They run
+// while the stack runs (they connect to its dynalite) or on their own (they open the data folder themselves).
+import type { Command } from 'commander';
+import { randomInt } from 'node:crypto';
+import { AUTH_MODES, CERTIFICATE_OPERATIONS, EC_CURVES, KEY_ORDERS, type Device } from '../shared/model.ts';
+import type { DeviceSettings, ServiceParameters } from '../shared/store/types.ts';
+import { openLocalStore } from './local/local-store.ts';
+import { deadline, defaultDataDir, integer, oneOf, onOff } from './options.ts';
+
+interface SetOptions {
+  data?: string;
+  operation?: Device['operation'];
+  authMode?: Device['authMode'];
+  authString?: string;
+  generate?: boolean;
+  keyOrder?: Device['keyOrder'];
+  rsaSize?: number;
+  curve?: Device['curve'];
+  completesBy?: string;
+  noDeadline?: boolean;
+}
+
+const DEFAULT_SETTINGS: Omit<DeviceSettings, 'name'> = {
+  operation: 'none',
+  authMode: 'null-string',
+  keyOrder: 'rsa',
+  rsaKeySize: 2048,
+  curve: 'P-256',
+};
+
+/** CUCM-style generated authentication string: digits only, so it can be typed on a phone keypad. */
+export function generateAuthString(length = 8): string {
+  let out = '';
+  for (let i = 0; i < length; i++) out += String(randomInt(10));
+  return out;
+}
+
+async function withStore<T>(dataDir: string | undefined, work: (store: Awaited<ReturnType<typeof openLocalStore>>['store']) => Promise<T>): Promise<T> {
+  const local = await openLocalStore(dataDir ?? defaultDataDir());
+  try {
+    return await work(local.store);
+  } finally {
+    await local.close();
+  }
+}
+
+export function mergeSettings(name: string, existing: Device | undefined, opts: SetOptions): { settings: DeviceSettings; generated?: string } {
+  const base: DeviceSettings = existing
+    ? { name, operation: existing.operation, authMode: existing.authMode, keyOrder: existing.keyOrder, rsaKeySize: existing.rsaKeySize, curve: existing.curve, ...(existing.authString ? { authString: existing.authString } : {}), ...(existing.completesBy ? { completesBy: existing.completesBy } : {}) }
+    : { name, ...DEFAULT_SETTINGS };
+  const generated = opts.generate ? generateAuthString() : undefined;
+  const settings: DeviceSettings = {
+    ...base,
+    ...(opts.operation ? { operation: opts.operation } : {}),
+    ...(opts.authMode ? { authMode: opts.authMode } : {}),
+    ...(opts.keyOrder ? { keyOrder: opts.keyOrder } : {}),
+    ...(opts.rsaSize ? { rsaKeySize: opts.rsaSize } : {}),
+    ...(opts.curve ? { curve: opts.curve } : {}),
+    ...(opts.completesBy ? { completesBy: opts.completesBy } : {}),
+  };
+  const authString = generated ?? opts.authString;
+  if (authString !== undefined) settings.authString = authString;
+  if (opts.noDeadline) delete settings.completesBy;
+  if (settings.authMode !== 'auth-string') delete settings.authString;
+  return { settings, ...(generated ? { generated } : {}) };
+}
+
+export function formatDevice(device: Device): string {
+  const lines = [
+    `Device ${device.name}`,
+    `  operation:    ${device.operation}${device.completesBy ? ` (completes by ${device.completesBy})` : ''}`,
+    `  status:       ${device.status}${device.statusReason ? `: ${device.statusReason}` : ''} (at ${device.statusAt})`,
+    `  auth mode:    ${device.authMode}${device.authMode === 'auth-string' ? (device.authString ? ' (string set)' : ' (no string set)') : ''}`,
+    `  key:          ${device.keyOrder === 'rsa' ? `RSA ${device.rsaKeySize}` : device.keyOrder === 'ec' ? `EC ${device.curve}` : `EC ${device.curve}, else RSA ${device.rsaKeySize}`}`,
+  ];
+  if (device.lsc) {
+    const c = device.lsc;
+    lines.push(`  LSC:          serial ${c.serialHex}`, `                subject ${c.subject}`, `                issuer ${c.issuer}`, `                valid ${c.notBefore} to ${c.notAfter}`, `                sha256 ${c.sha256Fingerprint}`, c.pem.trimEnd());
+  } else {
+    lines.push('  LSC:          none');
+  }
+  if (device.fetched) lines.push(`  fetched ${device.fetched.certificateType.toUpperCase()} at ${device.fetched.at}: serial ${device.fetched.certificate.serialHex}`);
+  return lines.join('\n');
+}
+
+export function registerDeviceCommands(program: Command): void {
+  const device = program.command('device').description('per-device CAPF settings (F7–F9) in the local stack');
+  device
+    .command('set <name>')
+    .description('create or change a device; setting an operation arms it again')
+    .option('--data <dir>', 'data folder (default $CAPF_DATA_DIR or ./.capf)')
+    .option('--operation <op>', 'certificate operation', oneOf(CERTIFICATE_OPERATIONS))
+    .option('--auth-mode <mode>', 'authentication mode', oneOf(AUTH_MODES))
+    .option('--auth-string <string>', 'authentication string (4-64 characters)')
+    .option('--generate', 'generate an authentication string (printed once)')
+    .option('--key-order <order>', 'rsa, ec, or ec-rsa (EC preferred, RSA backup)', oneOf(KEY_ORDERS))
+    .option('--rsa-size <bits>', 'RSA key size', oneOf(['1024', '2048', '3072', '4096']))
+    .option('--curve <curve>', 'EC curve', oneOf(EC_CURVES))
+    .option('--completes-by <when>', 'operation deadline: ISO date or a span (7d, 12h)', (v) => deadline(v))
+    .option('--no-deadline', 'remove the operation deadline')
+    .action(async (name: string, raw: SetOptions & { rsaSize?: string | number; deadline?: boolean }) => {
+      const opts: SetOptions = { ...raw, rsaSize: raw.rsaSize === undefined ? undefined : Number(raw.rsaSize), noDeadline: raw.deadline === false };
+      await withStore(opts.data, async (store) => {
+        const existing = await store.getDevice(name);
+        const { settings, generated } = mergeSettings(name, existing, opts);
+        const saved = await store.putDevice(settings, { newOperation: opts.operation !== undefined });
+        if (generated) process.stdout.write(`authentication string: ${generated}\n`);
+        process.stdout.write(`${formatDevice(saved)}\n`);
+      });
+    });
+  device
+    .command('get <name>')
+    .option('--data <dir>', 'data folder')
+    .option('--json', 'print JSON')
+    .action(async (name: string, opts: { data?: string; json?: boolean }) => {
+      await withStore(opts.data, async (store) => {
+        const found = await store.getDevice(name);
+        if (!found) {
+          process.stderr.write(`no device named ${name}\n`);
+          process.exitCode = 2;
+          return;
+        }
+        const { authString: _secret, ...visible } = found;
+        process.stdout.write(opts.json ? `${JSON.stringify(visible, null, 2)}\n` : `${formatDevice(found)}\n`);
+      });
+    });
+  device
+    .command('list')
+    .option('--data <dir>', 'data folder')
+    .action(async (opts: { data?: string }) => {
+      await withStore(opts.data, async (store) => {
+        for (const d of await store.listDevices()) {
+          process.stdout.write(`${d.name.padEnd(20)} ${d.operation.padEnd(8)} ${d.status.padEnd(12)} ${d.lsc ? `LSC until ${d.lsc.notAfter}` : 'no LSC'}\n`);
+        }
+      });
+    });
+  device
+    .command('delete <name>')
+    .option('--data <dir>', 'data folder')
+    .action(async (name: string, opts: { data?: string }) => {
+      await withStore(opts.data, (store) => store.deleteDevice(name));
+    });
+
+  const params = program.command('params').description('service parameters (read fresh by the listener: no restart)');
+  params
+    .command('get')
+    .option('--data <dir>', 'data folder')
+    .action(async (opts: { data?: string }) => {
+      await withStore(opts.data, async (store) => process.stdout.write(`${JSON.stringify(await store.getParameters(), null, 2)}\n`));
+    });
+  params
+    .command('set')
+    .option('--data <dir>', 'data folder')
+    .option('--validity-days <days>', 'LSC validity, 1-1825 days', integer(1, 1825))
+    .option('--ipv6 <on|off>', 'accept IPv6 phones', onOff)
+    .option('--require-name-match <on|off>', 'refuse a certificate that does not name the device', onOff)
+    .action(async (opts: { data?: string; validityDays?: number; ipv6?: boolean; requireNameMatch?: boolean }) => {
+      const change: Partial<ServiceParameters> = {
+        ...(opts.validityDays !== undefined ? { lscValidityDays: opts.validityDays } : {}),
+        ...(opts.ipv6 !== undefined ? { ipv6Enabled: opts.ipv6 } : {}),
+        ...(opts.requireNameMatch !== undefined ? { requireCertificateNameMatch: opts.requireNameMatch } : {}),
+      };
+      await withStore(opts.data, async (store) => process.stdout.write(`${JSON.stringify(await store.putParameters(change), null, 2)}\n`));
+    });
+}

@@ -1,0 +1,40 @@
+// Option parsing shared by the commands: the data folder and small validators with clear messages.
+import { resolve } from 'node:path';
+import { InvalidArgumentError } from 'commander';
+
+export function defaultDataDir(): string {
+  return resolve(process.env.CAPF_DATA_DIR ?? '.capf');
+}
+
+export function oneOf<T extends string>(allowed: readonly T[]): (value: string) => T {
+  return (value) => {
+    if (!(allowed as readonly string[]).includes(value)) throw new InvalidArgumentError(`must be one of ${allowed.join(', ')}`);
+    return value as T;
+  };
+}
+
+export function integer(min: number, max: number): (value: string) => number {
+  return (value) => {
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < min || n > max) throw new InvalidArgumentError(`must be a whole number from ${min} to ${max}`);
+    return n;
+  };
+}
+
+export function onOff(value: string): boolean {
+  if (value === 'on' || value === 'true') return true;
+  if (value === 'off' || value === 'false') return false;
+  throw new InvalidArgumentError('must be on or off');
+}
+
+/** An ISO date, or a span from now: `7d`, `12h`, `30m`. */
+export function deadline(value: string, now: Date = new Date()): string {
+  const span = /^(\d{1,5})([dhm])$/.exec(value);
+  if (span) {
+    const unit = { d: 86_400_000, h: 3_600_000, m: 60_000 }[span[2] as 'd' | 'h' | 'm'];
+    return new Date(now.getTime() + Number(span[1]) * unit).toISOString();
+  }
+  const parsed = Date.parse(value);
+  if (Number.isNaN(parsed)) throw new InvalidArgumentError('must be an ISO date (2026-12-31T18:00:00Z) or a span like 7d, 12h, 30m');
+  return new Date(parsed).toISOString();
+}

@@ -1,0 +1,46 @@
+// `capf serve`: the local embedded stack in the foreground, until SIGINT/SIGTERM (then a graceful drain).
+import type { Command } from 'commander';
+import { networkInterfaces } from 'node:os';
+import type { SecureVersion } from 'node:tls';
+import { createLogger } from '../shared/logging.ts';
+import { startLocalStack } from './local/local-stack.ts';
+import { defaultDataDir, integer, oneOf } from './options.ts';
+
+function hasIpv6Loopback(): boolean {
+  return Object.values(networkInterfaces()).some((list) => list?.some((i) => i.family === 'IPv6' && i.address === '::1'));
+}
+
+export function registerServeCommand(program: Command): void {
+  program
+    .command('serve')
+    .description('run the local stack: store (dynalite on disk), CAPF CA and the TLS listener')
+    .option('--data <dir>', 'data folder (default $CAPF_DATA_DIR or ./.capf)')
+    .option('--port <port>', 'listener port', integer(0, 65535), 3804)
+    .option('--host <address...>', 'addresses to bind (default 127.0.0.1 and ::1)')
+    .option('--min-tls <version>', 'lowest TLS version (TLSv1 only for 7900-series phones)', oneOf(['TLSv1', 'TLSv1.1', 'TLSv1.2', 'TLSv1.3']), 'TLSv1.2')
+    .option('--ca-key-type <type>', 'key type of a newly generated CAPF CA', oneOf(['rsa', 'ec']), 'rsa')
+    .action(async (opts: { data?: string; port: number; host?: string[]; minTls: SecureVersion; caKeyType: 'rsa' | 'ec' }) => {
+      const dataDir = opts.data ?? defaultDataDir();
+      const logger = createLogger('capf-local');
+      const hosts = opts.host ?? (hasIpv6Loopback() ? ['127.0.0.1', '::1'] : ['127.0.0.1']);
+      const stack = await startLocalStack({ dataDir, hosts, port: opts.port, logger, minTlsVersion: opts.minTls, caKeyType: opts.caKeyType });
+      const where = stack.addresses.map((a) => (a.family === 'IPv6' ? `[${a.address}]:${a.port}` : `${a.address}:${a.port}`)).join(', ');
+      process.stdout.write(
+        `capf-cloud local stack\n  listener:    ${where} (TLS ${opts.minTls}+)\n  CAPF CA:     ${stack.ca.certificatePath}\n  data folder: ${dataDir}\n` +
+          `Enrol a simulated phone:\n  npx capf device set SEP001122334455 --operation install --data ${dataDir}\n` +
+          `  npx capf phone install SEP001122334455 --host 127.0.0.1 --port ${stack.addresses[0]?.port} --data ${dataDir} --out lsc.pem\n`,
+      );
+      let stopping = false;
+      const stop = (signal: string) => {
+        if (stopping) return;
+        stopping = true;
+        logger.info('draining sessions', { signal });
+        stack.close(30_000).then(
+          () => process.exit(0),
+          () => process.exit(1),
+        );
+      };
+      process.on('SIGINT', () => stop('SIGINT'));
+      process.on('SIGTERM', () => stop('SIGTERM'));
+    });
+}
