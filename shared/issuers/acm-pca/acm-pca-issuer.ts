@@ -1,0 +1,163 @@
+// F1 (Beyond): AWS Private CA signs the phone's CSR (online-ca.md §6). PCA cannot sign a bare public key, so this
+// issuer needs the CSR flow; the phone's CSR arrives with the request as csrDer.
+import { createHash } from 'node:crypto';
+import {
+  GetCertificateAuthorityCertificateCommand,
+  GetCertificateCommand,
+  IssueCertificateCommand,
+  waitUntilCertificateIssued,
+  type ACMPCAClient,
+} from '@aws-sdk/client-acm-pca';
+import { ConfigError, IssuerError, ValidationError } from '../../errors.ts';
+import { LSC_VALIDITY_DAYS } from '../../model.ts';
+import { derToPem, parseCsr, pemToDer, splitPemChain } from '../../pki/index.ts';
+import { DEFAULT_PCA_TEMPLATE_ARN } from '../../config/index.ts';
+import { certificateHasKey, samePublicKey } from '../capf-ca/certificate-key.ts';
+import type { IssueRequest, IssueResult, Issuer, IssuerDescription } from '../types.ts';
+
+export interface AcmPcaIssuerOptions {
+  client: ACMPCAClient;
+  certificateAuthorityArn: string;
+  /** Default EndEntityClientAuthCertificate/V1: KU digitalSignature + keyEncipherment (the LSC rule), EKU clientAuth. */
+  templateArn?: string;
+  /** Longest wait for PCA to issue, in seconds (default 20; the sign function's timeout must be longer). */
+  maxWaitSeconds?: number;
+}
+
+function errorName(error: unknown): string {
+  return error instanceof Error ? error.name : 'Error';
+}
+
+/** PCA treats the same token within its window as the same request (≤ 36 characters). */
+export function pcaIdempotencyToken(requestId: string): string {
+  return createHash('sha256').update(`capf-cloud:${requestId}`).digest('hex').slice(0, 32);
+}
+
+export class AcmPcaIssuer implements Issuer {
+  readonly name = 'acm-pca';
+  private readonly client: ACMPCAClient;
+  private readonly caArn: string;
+  private readonly templateArn: string;
+  private readonly maxWaitSeconds: number;
+  private caCertificates: Promise<Uint8Array[]> | undefined;
+
+  constructor(options: AcmPcaIssuerOptions) {
+    if (!/^arn:[\w-]+:acm-pca:/.test(options.certificateAuthorityArn)) {
+      throw new ConfigError(`CAPF_PCA_ARN must be an ACM PCA certificate authority ARN, not ${JSON.stringify(options.certificateAuthorityArn.slice(0, 100))}`);
+    }
+    this.client = options.client;
+    this.caArn = options.certificateAuthorityArn;
+    this.templateArn = options.templateArn ?? DEFAULT_PCA_TEMPLATE_ARN;
+    this.maxWaitSeconds = options.maxWaitSeconds ?? 20;
+  }
+
+  async issue(request: IssueRequest): Promise<IssueResult> {
+    if (!request.csrDer) {
+      return {
+        kind: 'refused',
+        code: 'CSR_REQUIRED',
+        reason:
+          'AWS Private CA (acm-pca) signs only a phone-signed CSR, and this request carries a bare public key; ' +
+          'use capf-software or capf-kms, which sign a bare public key, or a phone that supports the CSR flow',
+      };
+    }
+    if (!Number.isInteger(request.validityDays) || request.validityDays < LSC_VALIDITY_DAYS.min || request.validityDays > LSC_VALIDITY_DAYS.max) {
+      return { kind: 'refused', code: 'INVALID_VALIDITY', reason: `LSC validity must be ${LSC_VALIDITY_DAYS.min}–${LSC_VALIDITY_DAYS.max} days, not ${request.validityDays}` };
+    }
+    try {
+      const csr = parseCsr(request.csrDer, request.deviceName);
+      if (!samePublicKey(csr.spkiDer, request.publicKeyDer)) {
+        return { kind: 'refused', code: 'CSR_KEY_MISMATCH', reason: 'the CSR carries a different public key than the request' };
+      }
+    } catch (error) {
+      if (error instanceof ValidationError) return { kind: 'refused', code: error.code, reason: error.message };
+      throw error;
+    }
+
+    const certificateArn = await this.submit(request, request.csrDer);
+    const issued = await this.fetch(certificateArn);
+    if (!certificateHasKey(issued.certificateDer, request.publicKeyDer)) {
+      throw new IssuerError(`AWS Private CA returned ${certificateArn} for another public key`, 'PCA_WRONG_KEY');
+    }
+    return { kind: 'issued', ...issued };
+  }
+
+  private async submit(request: IssueRequest, csrDer: Uint8Array): Promise<string> {
+    try {
+      const answer = await this.client.send(
+        new IssueCertificateCommand({
+          CertificateAuthorityArn: this.caArn,
+          Csr: new TextEncoder().encode(derToPem(csrDer, 'CERTIFICATE REQUEST')),
+          SigningAlgorithm: 'SHA256WITHRSA', // an RSA CA, as the Online CA rules want (online-ca.md §6)
+          TemplateArn: this.templateArn,
+          Validity: { Type: 'DAYS', Value: request.validityDays },
+          IdempotencyToken: pcaIdempotencyToken(request.requestId),
+        }),
+      );
+      if (!answer.CertificateArn) throw new IssuerError('AWS Private CA accepted the CSR but returned no certificate ARN', 'PCA_UNAVAILABLE');
+      return answer.CertificateArn;
+    } catch (error) {
+      if (error instanceof IssuerError) throw error;
+      const name = errorName(error);
+      if (name === 'MalformedCSRException') throw new IssuerError(`AWS Private CA refused the CSR as malformed`, 'CSR_MALFORMED', { cause: error });
+      if (name === 'InvalidStateException' || name === 'ResourceNotFoundException' || name === 'InvalidArnException') {
+        throw new IssuerError(`AWS Private CA ${this.caArn} cannot issue (${name}); check that it exists and is ACTIVE`, 'PCA_NOT_ACTIVE', { cause: error });
+      }
+      throw new IssuerError(`AWS Private CA IssueCertificate failed (${name})`, 'PCA_UNAVAILABLE', { cause: error });
+    }
+  }
+
+  private async fetch(certificateArn: string): Promise<{ certificateDer: Uint8Array; chainDer: Uint8Array[] }> {
+    const input = { CertificateAuthorityArn: this.caArn, CertificateArn: certificateArn };
+    try {
+      await waitUntilCertificateIssued({ client: this.client, maxWaitTime: this.maxWaitSeconds, minDelay: 1, maxDelay: 5 }, input);
+    } catch (error) {
+      throw new IssuerError(`AWS Private CA did not issue ${certificateArn} within ${this.maxWaitSeconds} s (${errorName(error)})`, 'PCA_TIMEOUT', { cause: error });
+    }
+    let answer;
+    try {
+      answer = await this.client.send(new GetCertificateCommand(input));
+    } catch (error) {
+      throw new IssuerError(`AWS Private CA GetCertificate for ${certificateArn} failed (${errorName(error)})`, 'PCA_UNAVAILABLE', { cause: error });
+    }
+    if (!answer.Certificate) throw new IssuerError(`AWS Private CA returned no certificate for ${certificateArn}`, 'PCA_UNAVAILABLE');
+    try {
+      return {
+        certificateDer: pemToDer(answer.Certificate),
+        chainDer: answer.CertificateChain ? splitPemChain(answer.CertificateChain) : [],
+      };
+    } catch (error) {
+      throw new IssuerError(`AWS Private CA returned an unreadable certificate or chain for ${certificateArn}`, 'PCA_UNAVAILABLE', { cause: error });
+    }
+  }
+
+  async fetchPending(handle: string): Promise<IssueResult> {
+    return {
+      kind: 'refused',
+      code: 'NOT_PENDING',
+      reason: `acm-pca waits for issuance inside issue() and keeps no pending requests (handle ${JSON.stringify(handle.slice(0, 80))})`,
+    };
+  }
+
+  /** The CA certificate and its chain, read once (the admin uploads the root to CAPF-trust and CallManager-trust). */
+  async describe(): Promise<IssuerDescription> {
+    this.caCertificates ??= this.readCaCertificates().catch((error: unknown) => {
+      this.caCertificates = undefined;
+      throw error;
+    });
+    return { name: this.name, caCertificatesDer: await this.caCertificates, needsCsr: true };
+  }
+
+  private async readCaCertificates(): Promise<Uint8Array[]> {
+    let answer;
+    try {
+      answer = await this.client.send(new GetCertificateAuthorityCertificateCommand({ CertificateAuthorityArn: this.caArn }));
+    } catch (error) {
+      throw new IssuerError(`reading the certificate of AWS Private CA ${this.caArn} failed (${errorName(error)})`, 'PCA_UNAVAILABLE', { cause: error });
+    }
+    if (!answer.Certificate) throw new IssuerError(`AWS Private CA ${this.caArn} has no certificate yet (not activated)`, 'PCA_NOT_ACTIVE');
+    const certificates = [pemToDer(answer.Certificate)];
+    if (answer.CertificateChain) certificates.push(...splitPemChain(answer.CertificateChain));
+    return certificates;
+  }
+}

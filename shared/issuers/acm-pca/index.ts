@@ -1,0 +1,1 @@
+export * from './acm-pca-issuer.ts';

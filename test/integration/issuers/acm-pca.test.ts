@@ -1,0 +1,144 @@
+// AcmPcaIssuer against ACM PCA on moto_server: a root CA created and activated as in toolchain.md §4.1, a phone CSR
+// made with @peculiar/x509, the issued LSC verified against the CA with openssl. moto ignores SigningAlgorithm,
+// Validity and IdempotencyToken and gives only the SAN for EndEntityClientAuthCertificate/V1, so those are not asserted.
+import {
+  CreateCertificateAuthorityCommand,
+  GetCertificateAuthorityCsrCommand,
+  GetCertificateCommand,
+  ImportCertificateAuthorityCertificateCommand,
+  IssueCertificateCommand,
+  waitUntilCertificateIssued,
+} from '@aws-sdk/client-acm-pca';
+import * as x509 from '@peculiar/x509';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { CapfError, ConfigError } from '../../../shared/errors.ts';
+import { AcmPcaIssuer, pcaIdempotencyToken } from '../../../shared/issuers/acm-pca/index.ts';
+import { derToPem } from '../../../shared/pki/index.ts';
+import { motoClients, opensslVerify, uniqueName } from './moto-aws.ts';
+
+const { acmPca } = motoClients();
+
+/** Creates a ROOT CA and activates it: CSR → self-issued root certificate → import (toolchain.md §4.1). */
+async function activeRootCa(): Promise<{ arn: string; rootPem: string }> {
+  const created = await acmPca.send(
+    new CreateCertificateAuthorityCommand({
+      CertificateAuthorityType: 'ROOT',
+      CertificateAuthorityConfiguration: { KeyAlgorithm: 'RSA_2048', SigningAlgorithm: 'SHA256WITHRSA', Subject: { CommonName: uniqueName('capf-test-root') } },
+      IdempotencyToken: uniqueName('t').slice(0, 30),
+    }),
+  );
+  const arn = created.CertificateAuthorityArn ?? '';
+  const csr = await acmPca.send(new GetCertificateAuthorityCsrCommand({ CertificateAuthorityArn: arn }));
+  const issued = await acmPca.send(
+    new IssueCertificateCommand({
+      CertificateAuthorityArn: arn,
+      Csr: new TextEncoder().encode(csr.Csr ?? ''),
+      SigningAlgorithm: 'SHA256WITHRSA',
+      TemplateArn: 'arn:aws:acm-pca:::template/RootCACertificate/V1',
+      Validity: { Type: 'YEARS', Value: 5 },
+    }),
+  );
+  const input = { CertificateAuthorityArn: arn, CertificateArn: issued.CertificateArn ?? '' };
+  await waitUntilCertificateIssued({ client: acmPca, maxWaitTime: 30 }, input);
+  const root = await acmPca.send(new GetCertificateCommand(input));
+  await acmPca.send(new ImportCertificateAuthorityCertificateCommand({ CertificateAuthorityArn: arn, Certificate: new TextEncoder().encode(root.Certificate ?? '') }));
+  return { arn, rootPem: root.Certificate ?? '' };
+}
+
+interface PhoneCsr {
+  csrDer: Uint8Array;
+  spkiDer: Uint8Array;
+}
+
+async function phoneCsr(commonName: string, kind: 'rsa' | 'ec' = 'rsa'): Promise<PhoneCsr> {
+  const algorithm =
+    kind === 'rsa'
+      ? { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256', publicExponent: new Uint8Array([1, 0, 1]), modulusLength: 2048 }
+      : { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' };
+  const keys = (await crypto.subtle.generateKey(algorithm, true, ['sign', 'verify'])) as CryptoKeyPair;
+  const csr = await x509.Pkcs10CertificateRequestGenerator.create({ name: `CN=${commonName}`, keys, signingAlgorithm: algorithm });
+  return { csrDer: new Uint8Array(csr.rawData), spkiDer: new Uint8Array(await crypto.subtle.exportKey('spki', keys.publicKey)) };
+}
+
+async function rejection(promise: Promise<unknown>): Promise<CapfError> {
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(error).toBeInstanceOf(CapfError);
+  return error as CapfError;
+}
+
+describe('AcmPcaIssuer on moto', () => {
+  let ca: { arn: string; rootPem: string };
+  let issuer: AcmPcaIssuer;
+
+  beforeAll(async () => {
+    ca = await activeRootCa();
+    issuer = new AcmPcaIssuer({ client: acmPca, certificateAuthorityArn: ca.arn, maxWaitSeconds: 30 });
+  });
+
+  it('describes itself as needing a CSR and returns the CA root', async () => {
+    const description = await issuer.describe();
+    expect(description.name).toBe('acm-pca');
+    expect(description.needsCsr).toBe(true);
+    expect(derToPem(description.caCertificatesDer[0] ?? new Uint8Array())).toBe(ca.rootPem.trim() + '\n');
+  });
+
+  for (const kind of ['rsa', 'ec'] as const) {
+    it(`issues from a phone's ${kind.toUpperCase()} CSR; the certificate verifies against the CA and carries the phone's key`, async () => {
+      const phone = await phoneCsr('SEP0011223344FF', kind);
+      const result = await issuer.issue({ requestId: uniqueName('req'), deviceName: 'SEP0011223344FF', publicKeyDer: phone.spkiDer, csrDer: phone.csrDer, validityDays: 90 });
+      if (result.kind !== 'issued') throw new Error(`expected issued, got ${JSON.stringify(result)}`);
+      const chainPem = result.chainDer.map((der) => derToPem(der)).join('');
+      expect(await opensslVerify(ca.rootPem, derToPem(result.certificateDer))).toMatch(/: OK/);
+      expect(chainPem).toContain(ca.rootPem.trim());
+      const leaf = new x509.X509Certificate(result.certificateDer);
+      expect(new Uint8Array(leaf.publicKey.rawData)).toEqual(phone.spkiDer);
+    });
+  }
+
+  it('refuses a bare public key with CSR_REQUIRED, naming the issuers that sign one', async () => {
+    const phone = await phoneCsr('SEP0011223344FF');
+    const result = await issuer.issue({ requestId: 'r', deviceName: 'SEP0011223344FF', publicKeyDer: phone.spkiDer, validityDays: 90 });
+    expect(result).toMatchObject({ kind: 'refused', code: 'CSR_REQUIRED' });
+    if (result.kind === 'refused') expect(result.reason).toMatch(/capf-software or capf-kms/);
+  });
+
+  it('refuses a CSR for another device or another key before calling PCA', async () => {
+    const phone = await phoneCsr('SEP0011223344FF');
+    const other = await phoneCsr('SEP0011223344FF');
+    expect(await issuer.issue({ requestId: 'r', deviceName: 'SEPFFEEDDCCBBAA', publicKeyDer: phone.spkiDer, csrDer: phone.csrDer, validityDays: 90 })).toMatchObject({
+      kind: 'refused',
+      code: 'CSR_SUBJECT',
+    });
+    expect(await issuer.issue({ requestId: 'r', deviceName: 'SEP0011223344FF', publicKeyDer: other.spkiDer, csrDer: phone.csrDer, validityDays: 90 })).toMatchObject({
+      kind: 'refused',
+      code: 'CSR_KEY_MISMATCH',
+    });
+    const tampered = Uint8Array.from(phone.csrDer);
+    tampered[tampered.length - 5] = (tampered[tampered.length - 5] ?? 0) ^ 0xff;
+    expect(await issuer.issue({ requestId: 'r', deviceName: 'SEP0011223344FF', publicKeyDer: phone.spkiDer, csrDer: tampered, validityDays: 90 })).toMatchObject({
+      kind: 'refused',
+      code: 'CSR_SIGNATURE',
+    });
+    expect(await issuer.issue({ requestId: 'r', deviceName: 'SEP0011223344FF', publicKeyDer: phone.spkiDer, csrDer: phone.csrDer, validityDays: 0 })).toMatchObject({
+      kind: 'refused',
+      code: 'INVALID_VALIDITY',
+    });
+  });
+
+  it('reports a CA that does not exist as an IssuerError, and a bad ARN as a ConfigError', async () => {
+    const phone = await phoneCsr('SEP0011223344FF');
+    const missing = new AcmPcaIssuer({ client: acmPca, certificateAuthorityArn: 'arn:aws:acm-pca:us-east-1:123456789012:certificate-authority/00000000-0000-0000-0000-000000000000' });
+    const error = await rejection(missing.issue({ requestId: 'r', deviceName: 'SEP0011223344FF', publicKeyDer: phone.spkiDer, csrDer: phone.csrDer, validityDays: 90 }));
+    expect(error.code).toBe('PCA_NOT_ACTIVE');
+    expect(() => new AcmPcaIssuer({ client: acmPca, certificateAuthorityArn: 'my-ca' })).toThrow(ConfigError);
+  });
+
+  it('derives a stable PCA idempotency token of at most 36 characters from the request id', () => {
+    expect(pcaIdempotencyToken('request-1')).toBe(pcaIdempotencyToken('request-1'));
+    expect(pcaIdempotencyToken('request-1')).not.toBe(pcaIdempotencyToken('request-2'));
+    expect(pcaIdempotencyToken('x'.repeat(500)).length).toBeLessThanOrEqual(36);
+  });
+});
