@@ -9,12 +9,13 @@ import {
   IssueCertificateCommand,
   waitUntilCertificateIssued,
 } from '@aws-sdk/client-acm-pca';
+import { webcrypto } from 'node:crypto';
 import * as x509 from '@peculiar/x509';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { CapfError, ConfigError } from '../../../shared/errors.ts';
+import { ConfigError } from '../../../shared/errors.ts';
 import { AcmPcaIssuer, pcaIdempotencyToken } from '../../../shared/issuers/acm-pca/index.ts';
 import { derToPem } from '../../../shared/pki/index.ts';
-import { motoClients, opensslVerify, uniqueName } from './moto-aws.ts';
+import { motoClients, opensslVerify, rejection, uniqueName } from './moto-aws.ts';
 
 const { acmPca } = motoClients();
 
@@ -55,18 +56,9 @@ async function phoneCsr(commonName: string, kind: 'rsa' | 'ec' = 'rsa'): Promise
     kind === 'rsa'
       ? { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256', publicExponent: new Uint8Array([1, 0, 1]), modulusLength: 2048 }
       : { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' };
-  const keys = (await crypto.subtle.generateKey(algorithm, true, ['sign', 'verify'])) as CryptoKeyPair;
+  const keys = (await webcrypto.subtle.generateKey(algorithm, true, ['sign', 'verify'])) as webcrypto.CryptoKeyPair;
   const csr = await x509.Pkcs10CertificateRequestGenerator.create({ name: `CN=${commonName}`, keys, signingAlgorithm: algorithm });
-  return { csrDer: new Uint8Array(csr.rawData), spkiDer: new Uint8Array(await crypto.subtle.exportKey('spki', keys.publicKey)) };
-}
-
-async function rejection(promise: Promise<unknown>): Promise<CapfError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(CapfError);
-  return error as CapfError;
+  return { csrDer: new Uint8Array(csr.rawData), spkiDer: new Uint8Array(await webcrypto.subtle.exportKey('spki', keys.publicKey)) };
 }
 
 describe('AcmPcaIssuer on moto', () => {

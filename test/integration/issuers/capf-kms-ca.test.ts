@@ -4,25 +4,16 @@
 import { CreateKeyCommand, type KeySpec } from '@aws-sdk/client-kms';
 import { CreateSecretCommand } from '@aws-sdk/client-secrets-manager';
 import { describe, expect, it } from 'vitest';
-import { CapfError, ConfigError, IssuerError } from '../../../shared/errors.ts';
+import { ConfigError, IssuerError } from '../../../shared/errors.ts';
 import { CapfCaIssuer, createKmsCaCertificate, createKmsSigner, ensureKmsCa, loadKmsCa } from '../../../shared/issuers/capf-ca/index.ts';
 import { derToPem } from '../../../shared/pki/index.ts';
-import { motoClients, opensslText, opensslVerify, phoneKey, uniqueName } from './moto-aws.ts';
+import { motoClients, opensslText, opensslVerify, phoneKey, rejection, uniqueName } from './moto-aws.ts';
 
 const clients = motoClients();
 
 async function kmsKey(spec: KeySpec, usage: 'SIGN_VERIFY' | 'ENCRYPT_DECRYPT' = 'SIGN_VERIFY'): Promise<string> {
   const created = await clients.kms.send(new CreateKeyCommand({ KeySpec: spec, KeyUsage: usage, Description: uniqueName('capf-test') }));
   return created.KeyMetadata?.KeyId ?? '';
-}
-
-async function rejection(promise: Promise<unknown>): Promise<CapfError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(CapfError);
-  return error as CapfError;
 }
 
 describe('CAPF CA with a KMS key', () => {

@@ -2,22 +2,13 @@
 // that `openssl verify` accepts against the CA.
 import { CreateSecretCommand, GetSecretValueCommand, PutSecretValueCommand } from '@aws-sdk/client-secrets-manager';
 import { describe, expect, it } from 'vitest';
-import { CapfError, ConfigError } from '../../../shared/errors.ts';
+import { ConfigError } from '../../../shared/errors.ts';
 import { CapfCaIssuer, ensureSoftwareCaSecret, loadSoftwareCaFromSecret } from '../../../shared/issuers/capf-ca/index.ts';
 import { writeFirstCaSecret } from '../../../shared/issuers/capf-ca/ca-secret.ts';
 import { derToPem, generateCapfCa } from '../../../shared/pki/index.ts';
-import { motoClients, opensslText, opensslVerify, phoneKey, uniqueName } from './moto-aws.ts';
+import { motoClients, opensslText, opensslVerify, phoneKey, rejection, uniqueName } from './moto-aws.ts';
 
 const { secretsManager } = motoClients();
-
-async function rejection(promise: Promise<unknown>): Promise<CapfError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(CapfError);
-  return error as CapfError;
-}
 
 describe('software CAPF CA in Secrets Manager', () => {
   it('generates and stores the CA at first start, then serves it from the container cache', async () => {

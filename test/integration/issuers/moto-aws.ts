@@ -9,7 +9,8 @@ import { ACMPCAClient } from '@aws-sdk/client-acm-pca';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { KMSClient } from '@aws-sdk/client-kms';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { inject } from 'vitest';
+import { expect, inject } from 'vitest';
+import { CapfError } from '../../../shared/errors.ts';
 
 export function motoClientConfig() {
   return {
@@ -75,4 +76,14 @@ export interface PhoneKey {
 export function phoneKey(kind: 'rsa' | 'ec' = 'rsa'): PhoneKey {
   const pair = kind === 'rsa' ? generateKeyPairSync('rsa', { modulusLength: 2048 }) : generateKeyPairSync('ec', { namedCurve: 'P-256' });
   return { spkiDer: new Uint8Array(pair.publicKey.export({ format: 'der', type: 'spki' })), privateKey: pair.privateKey };
+}
+
+/** The typed error a promise rejects with (fails the test when it resolves or throws something untyped). */
+export async function rejection(promise: Promise<unknown>): Promise<CapfError> {
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(error).toBeInstanceOf(CapfError);
+  return error as CapfError;
 }
