@@ -1,0 +1,59 @@
+// Picks and builds the issuer the deployment configured (CAPF_ISSUER). Called once per container (sign function) or
+// per process (local stack); the CA material it loads is cached by the loaders.
+import { X509Certificate } from 'node:crypto';
+import { ACMPCAClient } from '@aws-sdk/client-acm-pca';
+import { KMSClient } from '@aws-sdk/client-kms';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import type { SignConfig } from '../config/index.ts';
+import { ConfigError } from '../errors.ts';
+import { AcmPcaIssuer } from './acm-pca/index.ts';
+import { CapfCaIssuer, ensureKmsCa, ensureSoftwareCaSecret } from './capf-ca/index.ts';
+import type { Issuer } from './types.ts';
+
+export type { Issuer, IssueRequest, IssueResult, IssuerDescription, CaSigner } from './types.ts';
+
+/** AWS clients the issuers use; any left out is created with the SDK defaults (region, AWS_ENDPOINT_URL). */
+export interface IssuerClients {
+  secretsManager?: SecretsManagerClient;
+  kms?: KMSClient;
+  acmPca?: ACMPCAClient;
+}
+
+/** F17: FIPS-approved CA keys only (RSA ≥ 2048 bits, or EC). */
+function checkFipsCaKey(certificateDer: Uint8Array): void {
+  const key = new X509Certificate(certificateDer).publicKey;
+  const bits = key.asymmetricKeyDetails?.modulusLength ?? 0;
+  if (key.asymmetricKeyType === 'rsa' && bits < 2048) {
+    throw new ConfigError(`CAPF_FIPS_MODE (F17) allows only FIPS-approved key sizes, but the CA key is RSA ${bits}; regenerate the CA with RSA 2048 or EC`, 'FIPS');
+  }
+}
+
+/** Builds the configured issuer. Throws ConfigError for a combination that cannot work (e.g. FIPS mode + online CA). */
+export async function createIssuer(config: Pick<SignConfig, 'issuer' | 'fipsMode'>, clients: IssuerClients = {}): Promise<Issuer> {
+  const issuer = config.issuer;
+  if (config.fipsMode && issuer.kind === 'microsoft-ca') {
+    throw new ConfigError('CAPF_ISSUER=microsoft-ca is not allowed with CAPF_FIPS_MODE: FIPS mode (F17) disables the online CA; use capf-software or capf-kms', 'FIPS');
+  }
+  if (config.fipsMode && issuer.kind === 'acm-pca') {
+    // PCA signs only phone CSRs, and F17 disables the CSR (CAPFv3) flow, so no phone could ever get a certificate.
+    throw new ConfigError('CAPF_ISSUER=acm-pca is not allowed with CAPF_FIPS_MODE: acm-pca needs the CSR flow, which FIPS mode (F17) disables; use capf-software or capf-kms', 'FIPS');
+  }
+  switch (issuer.kind) {
+    case 'capf-software': {
+      const ca = await ensureSoftwareCaSecret(clients.secretsManager ?? new SecretsManagerClient({}), issuer.caSecretId);
+      if (config.fipsMode) checkFipsCaKey(ca.certificateDer);
+      return new CapfCaIssuer({ ...ca, name: 'capf-software' });
+    }
+    case 'capf-kms': {
+      const ca = await ensureKmsCa(
+        { kms: clients.kms ?? new KMSClient({}), secretsManager: clients.secretsManager ?? new SecretsManagerClient({}) },
+        { keyId: issuer.kmsKeyId, certSecretId: issuer.caCertSecretId, messageType: issuer.kmsMessageType },
+      );
+      return new CapfCaIssuer({ ...ca, name: 'capf-kms' });
+    }
+    case 'acm-pca':
+      return new AcmPcaIssuer({ client: clients.acmPca ?? new ACMPCAClient({}), certificateAuthorityArn: issuer.pcaArn, templateArn: issuer.templateArn });
+    case 'microsoft-ca':
+      throw new ConfigError('CAPF_ISSUER=microsoft-ca: the online Microsoft CA issuer is not in this build yet; use capf-software, capf-kms or acm-pca', 'ISSUER_UNAVAILABLE');
+  }
+}

@@ -1,0 +1,63 @@
+// The issuer factory: each CAPF_ISSUER builds the right issuer from the environment, FIPS mode (F17) refuses what it
+// disables.
+import { CreateKeyCommand } from '@aws-sdk/client-kms';
+import { CreateSecretCommand } from '@aws-sdk/client-secrets-manager';
+import { describe, expect, it } from 'vitest';
+import { loadSignConfig } from '../../../shared/config/index.ts';
+import { ConfigError } from '../../../shared/errors.ts';
+import { AcmPcaIssuer } from '../../../shared/issuers/acm-pca/index.ts';
+import { CapfCaIssuer } from '../../../shared/issuers/capf-ca/index.ts';
+import { createIssuer } from '../../../shared/issuers/index.ts';
+import { generateCapfCa } from '../../../shared/pki/index.ts';
+import { motoClients, rejection, uniqueName } from './moto-aws.ts';
+
+const clients = motoClients();
+const PCA_ARN = 'arn:aws:acm-pca:us-east-1:123456789012:certificate-authority/11111111-2222-3333-4444-555555555555';
+
+describe('createIssuer', () => {
+  it('builds the software CAPF CA, generating it at first start', async () => {
+    const issuer = await createIssuer(loadSignConfig({ CAPF_TABLE: 't', CAPF_CA_SECRET_ARN: uniqueName('capf/ca') }), clients);
+    expect(issuer).toBeInstanceOf(CapfCaIssuer);
+    expect((await issuer.describe()).name).toBe('capf-software');
+  });
+
+  it('builds the KMS CAPF CA', async () => {
+    const key = await clients.kms.send(new CreateKeyCommand({ KeySpec: 'ECC_NIST_P256', KeyUsage: 'SIGN_VERIFY' }));
+    const config = loadSignConfig({
+      CAPF_TABLE: 't',
+      CAPF_ISSUER: 'capf-kms',
+      CAPF_KMS_KEY_ID: key.KeyMetadata?.KeyId,
+      CAPF_CA_CERT_SECRET_ARN: uniqueName('capf/kms-cert'),
+      CAPF_KMS_MESSAGE_TYPE: 'RAW', // moto ignores DIGEST (see capf-kms-ca.test.ts)
+    });
+    const issuer = await createIssuer(config, clients);
+    expect(issuer.name).toBe('capf-kms');
+    expect((await issuer.describe()).needsCsr).toBe(false);
+  });
+
+  it('builds the ACM PCA issuer', async () => {
+    const issuer = await createIssuer(loadSignConfig({ CAPF_TABLE: 't', CAPF_ISSUER: 'acm-pca', CAPF_PCA_ARN: PCA_ARN }), clients);
+    expect(issuer).toBeInstanceOf(AcmPcaIssuer);
+  });
+
+  it('FIPS mode (F17) refuses the online CA and the CSR-only PCA, naming F17', async () => {
+    const online = await rejection(
+      createIssuer(loadSignConfig({ CAPF_TABLE: 't', CAPF_ISSUER: 'microsoft-ca', CAPF_ONLINE_CA_SECRET_ARN: 's', CAPF_FIPS_MODE: 'true' }), clients),
+    );
+    expect(online).toBeInstanceOf(ConfigError);
+    expect(online.message).toMatch(/F17/);
+    expect(online.message).toMatch(/microsoft-ca/);
+    const pca = await rejection(createIssuer(loadSignConfig({ CAPF_TABLE: 't', CAPF_ISSUER: 'acm-pca', CAPF_PCA_ARN: PCA_ARN, CAPF_FIPS_MODE: '1' }), clients));
+    expect(pca.message).toMatch(/F17/);
+  });
+
+  it('FIPS mode refuses a CA key below 2048 bits', async () => {
+    const secretId = uniqueName('capf/ca');
+    const small = await generateCapfCa({ rsaBits: 1024 });
+    await clients.secretsManager.send(new CreateSecretCommand({ Name: secretId, SecretString: JSON.stringify({ certificatePem: small.certificatePem, privateKeyPem: small.privateKeyPem }) }));
+    const error = await rejection(createIssuer(loadSignConfig({ CAPF_TABLE: 't', CAPF_CA_SECRET_ARN: secretId, CAPF_FIPS_MODE: 'true' }), clients));
+    expect(error.message).toMatch(/FIPS.*RSA 1024/);
+    // Without FIPS mode the same CA is fine.
+    expect(await createIssuer(loadSignConfig({ CAPF_TABLE: 't', CAPF_CA_SECRET_ARN: secretId }), clients)).toBeInstanceOf(CapfCaIssuer);
+  });
+});
