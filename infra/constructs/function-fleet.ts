@@ -1,0 +1,100 @@
+// Every function of the registry, each with exactly the access its entry declares and the environment that goes
+// with it (a function gets CAPF_TABLE only if it may use the table, and so on).
+import { Validations } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as logs from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+import type { FunctionSpec } from '../functions.ts';
+import { nagArnRef } from '../nag-ids.ts';
+import type { CaBackend } from './ca-backend.ts';
+import { CapfFunction } from './capf-function.ts';
+import type { Notifications } from './notifications.ts';
+import type { Storage } from './storage.ts';
+
+export interface FunctionFleetProps {
+  specs: readonly FunctionSpec[];
+  repoRoot: string;
+  prebuiltDir?: string;
+  logRetention: logs.RetentionDays;
+  storage: Storage;
+  caBackend: CaBackend;
+  notifications: Notifications;
+}
+
+export class FunctionFleet extends Construct {
+  readonly functions: CapfFunction[] = [];
+
+  constructor(scope: Construct, id: string, props: FunctionFleetProps) {
+    super(scope, id);
+    const ids = new Set<string>();
+    for (const spec of props.specs) {
+      if (!/^[a-z][a-z0-9-]*$/.test(spec.id) || ids.has(spec.id)) {
+        throw new Error(`infra/functions.ts: function id "${spec.id}" must be unique, lowercase letters, digits or dashes`);
+      }
+      ids.add(spec.id);
+      const fn = new CapfFunction(this, pascalCase(spec.id), {
+        spec,
+        repoRoot: props.repoRoot,
+        prebuiltDir: props.prebuiltDir,
+        logRetention: props.logRetention,
+        alarmTopic: props.notifications.topic,
+      });
+      grantAccess(fn, props);
+      this.functions.push(fn);
+    }
+  }
+
+  byTrigger(kind: FunctionSpec['trigger']['kind']): CapfFunction[] {
+    return this.functions.filter((fn) => fn.spec.trigger.kind === kind);
+  }
+}
+
+function grantAccess(fn: CapfFunction, props: FunctionFleetProps): void {
+  const { access } = fn.spec;
+  const { storage } = props;
+  const env = (vars: Record<string, string>) => {
+    for (const [name, value] of Object.entries(vars)) fn.function.addEnvironment(name, value);
+  };
+
+  if (access.table) {
+    if (access.table === 'readWrite') storage.table.grantReadWriteData(fn.role);
+    else storage.table.grantReadData(fn.role);
+    env({ CAPF_TABLE: storage.table.tableName });
+  }
+  if (access.caSecret) {
+    storage.caSecret.grantRead(fn.role);
+    env({ CAPF_CA_SECRET_ARN: storage.caSecret.secretArn });
+  }
+  if (access.issue) {
+    props.caBackend.grantIssue(fn.role);
+    env(props.caBackend.environment);
+  }
+  if (access.tlsSecret) {
+    storage.tlsSecret.grantRead(fn.role);
+    if (access.tlsSecret === 'readWrite') storage.tlsSecret.grantWrite(fn.role);
+    env({ CAPF_TLS_SECRET_ARN: storage.tlsSecret.secretArn });
+  }
+  if (access.bucket) {
+    // Named actions instead of grantRead's `s3:GetObject*`/`s3:List*` families.
+    const bucket = storage.csrBucket;
+    const objectActions = access.bucket === 'readWrite' ? ['s3:GetObject', 's3:PutObject', 's3:DeleteObject'] : ['s3:GetObject'];
+    fn.role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['s3:ListBucket'], resources: [bucket.bucketArn] }));
+    fn.role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: objectActions, resources: [bucket.arnForObjects('*')] }));
+    Validations.of(fn.role).acknowledge({
+      id: `AwsSolutions-IAM5[Resource::${nagArnRef(bucket)}/*]`,
+      reason: 'CSR and certificate objects are named per device and request at run time; access stays inside the CSR bucket.',
+    });
+    env({ CAPF_CSR_BUCKET: bucket.bucketName });
+  }
+  if (access.notify) {
+    props.notifications.grantNotify(fn.role);
+    env(props.notifications.environment);
+  }
+}
+
+export function pascalCase(id: string): string {
+  return id
+    .split('-')
+    .map((part) => part.charAt(0).toUpperCase() + part.slice(1))
+    .join('');
+}

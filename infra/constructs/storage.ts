@@ -1,0 +1,80 @@
+// Data at rest: the single store table, the CSR bucket (offline CA exchange) and the two PEM secrets. Everything
+// here is kept when the stack is deleted: losing the table or the CA key would orphan every phone's LSC.
+import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import { Construct } from 'constructs';
+
+export interface StorageProps {
+  environment: string;
+}
+
+export class Storage extends Construct {
+  /** Single-table store: partition key `pk`, sort key `sk`, TTL attribute `expiresAt` for ephemeral items. */
+  readonly table: dynamodb.Table;
+  readonly csrBucket: s3.Bucket;
+  /** The CAPF CA key and certificate (PEM) for the software backend, and the CA certificate for the others. */
+  readonly caSecret: secretsmanager.Secret;
+  /** The CAPF TLS service key and certificate (F4) every listener task presents on 3804. */
+  readonly tlsSecret: secretsmanager.Secret;
+
+  constructor(scope: Construct, id: string, props: StorageProps) {
+    super(scope, id);
+
+    this.table = new dynamodb.Table(this, 'Table', {
+      partitionKey: { name: 'pk', type: dynamodb.AttributeType.STRING },
+      sortKey: { name: 'sk', type: dynamodb.AttributeType.STRING },
+      billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
+      encryption: dynamodb.TableEncryption.AWS_MANAGED,
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      deletionProtection: true,
+      timeToLiveAttribute: 'expiresAt',
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+
+    const accessLogs = new s3.Bucket(this, 'AccessLogs', {
+      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+      encryption: s3.BucketEncryption.S3_MANAGED,
+      enforceSSL: true,
+      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+      lifecycleRules: [{ expiration: Duration.days(365) }],
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+
+    this.csrBucket = new s3.Bucket(this, 'CsrBucket', {
+      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+      encryption: s3.BucketEncryption.S3_MANAGED,
+      enforceSSL: true,
+      versioned: true,
+      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+      serverAccessLogsBucket: accessLogs,
+      serverAccessLogsPrefix: 'csr-bucket/',
+      lifecycleRules: [
+        { abortIncompleteMultipartUploadAfter: Duration.days(1) },
+        // An overwritten or deleted CSR or certificate stays recoverable for a quarter, then goes.
+        { noncurrentVersionExpiration: Duration.days(90) },
+      ],
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+
+    // Created with a random placeholder value; the runtime writes the real PEM bundle at first start or when an
+    // administrator rotates it, so the private keys never pass through CloudFormation.
+    this.caSecret = new secretsmanager.Secret(this, 'CaSecret', {
+      description: `capf-cloud ${props.environment}: CAPF CA private key and certificate (PEM)`,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    this.tlsSecret = new secretsmanager.Secret(this, 'TlsSecret', {
+      description: `capf-cloud ${props.environment}: CAPF TLS service key and certificate (PEM) presented on TCP 3804`,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    for (const secret of [this.caSecret, this.tlsSecret]) {
+      Validations.of(secret).acknowledge({
+        id: 'AwsSolutions-SMG4',
+        reason:
+          'A CA or CAPF certificate cannot rotate on a timer: phones trust it through the CTL, so it is replaced ' +
+          'by an administrator (README, "Rotate the CAPF certificate").',
+      });
+    }
+  }
+}

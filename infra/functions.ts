@@ -1,0 +1,58 @@
+// The registry of every Lambda function the project deploys. A new function joins the stack by one entry here:
+// its trigger says who invokes it (and so whether it is asynchronous), its access says what its own role may touch.
+// infra imports no runtime code: entries are paths, bundled by esbuild at synth.
+
+/** Who invokes the function. Schedules and bucket events invoke asynchronously; the others wait for the answer. */
+export type FunctionTrigger =
+  /** Invoked by the listener tasks (lambda:InvokeFunction, RequestResponse). */
+  | { kind: 'listener' }
+  /** Behind the admin HTTP API (IAM-authorised); every method and path goes to this one function. */
+  | { kind: 'admin-api' }
+  /** EventBridge Scheduler, e.g. `rate(1 hour)` or `cron(0 6 * * ? *)` (UTC). */
+  | { kind: 'schedule'; expression: string }
+  /** S3 "object created" in the CSR bucket under this prefix (offline CA imports). */
+  | { kind: 'bucket'; prefix: string };
+
+/** What the function's own role may do; everything not named here is denied. */
+export interface FunctionAccess {
+  table?: 'read' | 'readWrite';
+  /** Read the CAPF CA key and certificate secret. */
+  caSecret?: boolean;
+  /** Sign through the configured CA backend (KMS key, private CA or online CA credentials). */
+  issue?: boolean;
+  /** The CAPF TLS service certificate: read it, or also replace it (F4 regeneration). */
+  tlsSecret?: 'read' | 'readWrite';
+  /** The CSR bucket (offline CA exports and imports). */
+  bucket?: 'read' | 'readWrite';
+  /** Publish to the notification topic and send email through SES. */
+  notify?: boolean;
+}
+
+export interface FunctionSpec {
+  /** Lowercase id: names the construct, the service in logs and the prebuilt bundle directory. */
+  id: string;
+  /** Handler file relative to the repository root, exporting `handler`. */
+  entry: string;
+  description: string;
+  trigger: FunctionTrigger;
+  access: FunctionAccess;
+  memoryMb?: number;
+  timeoutSeconds?: number;
+}
+
+export function isAsynchronous(trigger: FunctionTrigger): boolean {
+  return trigger.kind === 'schedule' || trigger.kind === 'bucket';
+}
+
+export const FUNCTIONS: readonly FunctionSpec[] = [
+  {
+    id: 'sign',
+    entry: 'functions/sign/handler.ts',
+    description: 'Signs an LSC for the listener through the configured CA backend',
+    trigger: { kind: 'listener' },
+    access: { table: 'readWrite', caSecret: true, issue: true },
+    // RSA signing and the first TLS handshake to an online CA are CPU-bound: more memory buys CPU.
+    memoryMb: 1024,
+    timeoutSeconds: 30,
+  },
+];
