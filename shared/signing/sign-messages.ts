@@ -1,0 +1,74 @@
+// The sign call's request and answer: one JSON shape for the Lambda event, the in-process call and the tests.
+// Binary fields travel as base64; every field is bounded before it is decoded.
+import { z } from 'zod';
+import { MAX_SPKI_BYTES } from '../pki/index.ts';
+import { MAX_CSR_BYTES } from '../pki/csr.ts';
+
+const base64Chars = (bytes: number) => 4 * Math.ceil(bytes / 3);
+const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+
+function base64Field(name: string, maxBytes: number) {
+  return z
+    .string()
+    .min(1, { error: `${name} is empty` })
+    .max(base64Chars(maxBytes), { error: `${name} is over ${maxBytes} bytes` })
+    .regex(BASE64, { error: `${name} is not base64` })
+    .transform((text) => new Uint8Array(Buffer.from(text, 'base64')));
+}
+
+/** Printable ASCII without spaces: ids are logged and used in keys. */
+const ID = /^[\x21-\x7e]+$/;
+
+export const signRequestSchema = z.object({
+  /** Unique per attempt; the issuer may use it as an idempotency token. */
+  requestId: z.string().min(1).max(128).regex(ID, { error: 'requestId must be printable ASCII without spaces' }),
+  deviceName: z.string().min(1).max(64),
+  operationId: z.string().min(1).max(128).regex(ID, { error: 'operationId must be printable ASCII without spaces' }),
+  /** DER SubjectPublicKeyInfo the phone generated, base64. */
+  publicKeyDer: base64Field('publicKeyDer', MAX_SPKI_BYTES),
+  /** DER PKCS#10 the phone signed (CSR flow), base64. */
+  csrDer: base64Field('csrDer', MAX_CSR_BYTES).optional(),
+  /** The listener's session id, for the log trail only. */
+  sessionId: z.number().int().min(0).max(0xffffffff).optional(),
+});
+
+/** The decoded request the SignService works on. */
+export type SignRequest = z.output<typeof signRequestSchema>;
+/** The JSON (base64) form that crosses the Lambda boundary. */
+export type SignRequestJson = z.input<typeof signRequestSchema>;
+
+export type SignResponse =
+  | { status: 'issued'; certificatePem: string; chainPem: string[]; serialHex: string }
+  | { status: 'pending'; message: string }
+  | { status: 'refused'; code: string; reason: string };
+
+const MAX_PEM = 32_768;
+const text = (max: number) => z.string().min(1).max(max);
+
+/** Validates an answer read back from the Lambda (or any untrusted hop). */
+export const signResponseSchema = z.discriminatedUnion('status', [
+  z.object({ status: z.literal('issued'), certificatePem: text(MAX_PEM), chainPem: z.array(text(MAX_PEM)).max(16), serialHex: z.string().regex(/^[0-9a-f]{1,64}$/) }),
+  z.object({ status: z.literal('pending'), message: text(2048) }),
+  z.object({ status: z.literal('refused'), code: text(64), reason: text(4096) }),
+]);
+
+/** Encodes a decoded request as JSON (for a client that holds bytes). */
+export function toSignRequestJson(request: SignRequest): SignRequestJson {
+  const json: SignRequestJson = {
+    requestId: request.requestId,
+    deviceName: request.deviceName,
+    operationId: request.operationId,
+    publicKeyDer: Buffer.from(request.publicKeyDer).toString('base64'),
+  };
+  if (request.csrDer) json.csrDer = Buffer.from(request.csrDer).toString('base64');
+  if (request.sessionId !== undefined) json.sessionId = request.sessionId;
+  return json;
+}
+
+/** A short, single-line summary of what is wrong with a request (no values echoed). */
+export function describeRequestProblems(error: z.ZodError): string {
+  return error.issues
+    .slice(0, 5)
+    .map((issue) => (issue.path.length > 0 ? `${issue.path.join('.')}: ${issue.message}` : issue.message))
+    .join('; ');
+}

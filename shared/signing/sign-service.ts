@@ -1,0 +1,189 @@
+// The domain of signing, shared by the sign Lambda and the local stack. The same (device, operation, public key) never
+// gets two certificates (F15): the first request claims the issuance record, signs and completes it; a retry finds the
+// record and answers with the same certificate; a concurrent duplicate waits for the claimant (or takes over a claim
+// whose lease ran out because its signer died).
+import { CapfError, ConflictError, IssuerError } from '../errors.ts';
+import type { Issuer, IssueResult } from '../issuers/types.ts';
+import { isValidDeviceName, type Device } from '../model.ts';
+import { derToPem, describePublicKey, toStoredCertificate, type PublicKeyDescription } from '../pki/index.ts';
+import type { CapfStore, IssuanceRecord } from '../store/types.ts';
+import { certificateHasKey } from '../issuers/capf-ca/certificate-key.ts';
+import type { SignRequest, SignResponse } from './sign-messages.ts';
+
+export interface SignServiceOptions {
+  store: CapfStore;
+  issuer: Issuer;
+  now?: () => Date;
+  /** How long a claim protects a signer (default 30 s): longer than the slowest issue(), shorter than a phone's retry. */
+  leaseMs?: number;
+  /** Longest time a duplicate request waits for another signer before answering pending (default 20 s). */
+  maxWaitMs?: number;
+  /** F17: only FIPS-approved phone keys (RSA ≥ 2048, EC). */
+  fipsMode?: boolean;
+}
+
+type IssuanceKey = { deviceName: string; operationId: string; spkiSha256: string };
+
+const refused = (code: string, reason: string): SignResponse => ({ status: 'refused', code, reason });
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/** Polling backoff while another request signs: 25 ms doubling to 1 s. */
+const POLL_FIRST_MS = 25;
+const POLL_MAX_MS = 1_000;
+/** How many times one request may try to claim (first claim + takeovers of expired leases). */
+const MAX_CLAIM_ROUNDS = 3;
+
+export class SignService {
+  private readonly store: CapfStore;
+  private readonly issuer: Issuer;
+  private readonly now: () => Date;
+  private readonly leaseMs: number;
+  private readonly maxWaitMs: number;
+  private readonly fipsMode: boolean;
+
+  constructor(options: SignServiceOptions) {
+    this.store = options.store;
+    this.issuer = options.issuer;
+    this.now = options.now ?? (() => new Date());
+    this.leaseMs = options.leaseMs ?? 30_000;
+    this.maxWaitMs = options.maxWaitMs ?? 20_000;
+    this.fipsMode = options.fipsMode ?? false;
+  }
+
+  /**
+   * Signs (or finds) the certificate for the request. Refusals are answers; a store or issuer failure throws (typed),
+   * leaving at most a reservation that expires with its lease.
+   */
+  async sign(request: SignRequest): Promise<SignResponse> {
+    if (!isValidDeviceName(request.deviceName)) {
+      return refused('INVALID_DEVICE_NAME', `device name ${JSON.stringify(request.deviceName.slice(0, 64))} is not a valid device name`);
+    }
+    let key: PublicKeyDescription;
+    try {
+      key = describePublicKey(request.publicKeyDer);
+    } catch (error) {
+      if (error instanceof CapfError) return refused(error.code, error.message);
+      throw error;
+    }
+    const device = await this.store.getDevice(request.deviceName);
+    const deviceProblem = this.checkDevice(request, device, key);
+    if (deviceProblem) return deviceProblem;
+
+    const issuanceKey: IssuanceKey = { deviceName: request.deviceName, operationId: request.operationId, spkiSha256: key.sha256Hex };
+    const deadline = this.now().getTime() + this.maxWaitMs;
+    for (let round = 0; round < MAX_CLAIM_ROUNDS; round++) {
+      const claim = await this.store.claimIssuance(issuanceKey, { requestId: request.requestId, issuer: this.issuer.name, leaseMs: this.leaseMs });
+      if (claim.claimed) return this.issueClaimed(request, claim.record);
+      const settled = await this.waitWhileReserved(issuanceKey, claim.record, deadline);
+      if (settled) return this.answerFromRecord(settled);
+      if (this.now().getTime() >= deadline) break;
+      // The holder's lease ran out: loop to take it over.
+    }
+    return { status: 'pending', message: 'another request is signing this key for this device; retry shortly to receive the same certificate' };
+  }
+
+  private checkDevice(request: SignRequest, device: Device | undefined, key: PublicKeyDescription): SignResponse | undefined {
+    if (!device) return refused('UNKNOWN_DEVICE', `device ${request.deviceName} is not configured`);
+    if (device.operationId !== request.operationId) {
+      return refused('OPERATION_CHANGED', `the operation of ${request.deviceName} changed since the session started; the phone must start again`);
+    }
+    if (device.operation !== 'install') {
+      return refused('NO_INSTALL_OPERATION', `device ${request.deviceName} has no install/upgrade operation pending (operation: ${device.operation})`);
+    }
+    if (device.completesBy && Date.parse(device.completesBy) < this.now().getTime()) {
+      return refused('OPERATION_EXPIRED', `the operation of ${request.deviceName} had to complete by ${device.completesBy}`);
+    }
+    // F9: the key must be what the device was asked for (the ec-rsa order accepts the RSA backup).
+    const wanted = device.keyOrder === 'ec-rsa' ? ['ec', 'rsa'] : [device.keyOrder];
+    if (!wanted.includes(key.keyType)) {
+      return refused('KEY_MISMATCH', `device ${request.deviceName} is set to key order ${device.keyOrder}, but the phone sent an ${key.keyType.toUpperCase()} key`);
+    }
+    if (key.keyType === 'rsa' && key.rsaBits !== device.rsaKeySize) {
+      return refused('KEY_MISMATCH', `device ${request.deviceName} is set to RSA ${device.rsaKeySize}, but the phone sent RSA ${key.rsaBits}`);
+    }
+    if (key.keyType === 'ec' && key.curve !== device.curve) {
+      return refused('KEY_MISMATCH', `device ${request.deviceName} is set to ${device.curve}, but the phone sent ${key.curve}`);
+    }
+    if (this.fipsMode && key.keyType === 'rsa' && (key.rsaBits ?? 0) < 2048) {
+      return refused('FIPS_KEY', `FIPS mode (F17) accepts RSA keys of 2048 bits or more, not ${key.rsaBits}`);
+    }
+    return undefined;
+  }
+
+  private async issueClaimed(request: SignRequest, reservation: IssuanceRecord): Promise<SignResponse> {
+    const parameters = await this.store.getParameters();
+    const result: IssueResult = await this.issuer.issue({
+      requestId: request.requestId,
+      deviceName: request.deviceName,
+      publicKeyDer: request.publicKeyDer,
+      ...(request.csrDer ? { csrDer: request.csrDer } : {}),
+      validityDays: parameters.lscValidityDays,
+    });
+    switch (result.kind) {
+      case 'issued': {
+        if (!certificateHasKey(result.certificateDer, request.publicKeyDer)) {
+          throw new IssuerError(`issuer ${this.issuer.name} returned a certificate for another public key`, 'ISSUER_WRONG_KEY');
+        }
+        const record = await this.complete({
+          ...reservation,
+          state: 'issued',
+          certificate: toStoredCertificate(result.certificateDer),
+          chainPem: result.chainDer.map((der) => derToPem(der)),
+        });
+        return this.answerFromRecord(record);
+      }
+      case 'pending':
+        await this.complete({ ...reservation, state: 'pending', pendingHandle: result.handle });
+        return { status: 'pending', message: result.message };
+      case 'refused':
+        // The same key would be refused again: close the record so duplicates get the refusal too, not a wait.
+        await this.store.setIssuanceState(reservation.deviceName, reservation.operationId, reservation.spkiSha256, 'abandoned');
+        return refused(result.code, result.reason);
+    }
+  }
+
+  /** completeIssuance, translating a lost lease (someone took over while we signed) into the stored outcome. */
+  private async complete(record: IssuanceRecord): Promise<IssuanceRecord> {
+    try {
+      return await this.store.completeIssuance(record);
+    } catch (error) {
+      if (!(error instanceof ConflictError)) throw error;
+      const stored = await this.store.getIssuance(record.deviceName, record.operationId, record.spkiSha256);
+      if (stored && stored.state !== 'reserved') return stored;
+      throw new IssuerError(`the claim on ${record.deviceName}'s issuance was taken over while signing; the certificate was discarded`, 'LEASE_LOST');
+    }
+  }
+
+  /** Polls with backoff until the record leaves 'reserved', its lease passes (undefined) or the deadline passes. */
+  private async waitWhileReserved(key: IssuanceKey, record: IssuanceRecord, deadline: number): Promise<IssuanceRecord | undefined> {
+    let current = record;
+    let delay = POLL_FIRST_MS;
+    while (current.state === 'reserved') {
+      const now = this.now().getTime();
+      const leaseEnd = current.leaseUntil ? Date.parse(current.leaseUntil) : 0;
+      if (now >= leaseEnd || now >= deadline) return undefined;
+      await sleep(Math.min(delay, leaseEnd - now, deadline - now) + 1);
+      delay = Math.min(delay * 2, POLL_MAX_MS);
+      const fresh = await this.store.getIssuance(key.deviceName, key.operationId, key.spkiSha256);
+      if (!fresh) return undefined; // removed meanwhile: claim again
+      current = fresh;
+    }
+    return current;
+  }
+
+  private answerFromRecord(record: IssuanceRecord): SignResponse {
+    switch (record.state) {
+      case 'issued':
+      case 'installed':
+        if (!record.certificate) throw new IssuerError(`issuance record of ${record.deviceName} is ${record.state} but holds no certificate`, 'ISSUANCE_CORRUPT');
+        return { status: 'issued', certificatePem: record.certificate.pem, chainPem: record.chainPem, serialHex: record.certificate.serialHex };
+      case 'pending':
+        return { status: 'pending', message: `the CA has not issued the certificate yet (request ${record.pendingHandle ?? 'unknown'})` };
+      case 'abandoned':
+        return refused('ISSUANCE_ABANDONED', `an earlier request for this key was refused or abandoned; the phone must generate a new key, or an administrator must restart the operation`);
+      case 'reserved':
+        return { status: 'pending', message: 'another request is signing this key for this device; retry shortly to receive the same certificate' };
+    }
+  }
+}
