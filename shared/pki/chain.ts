@@ -41,6 +41,11 @@ function parse(der: Uint8Array, anchor: boolean): Candidate {
   return { der, x509: new X509Certificate(der), parts: readCertificateParts(der), anchor };
 }
 
+/** A name as Node prints it, on one quoted line. */
+function oneLine(multiline: string): string {
+  return JSON.stringify(multiline.split('\n').join(', '));
+}
+
 function validityProblem(parts: CertificateParts, now: Date): string | undefined {
   if (now < parts.notBefore) return `is not valid before ${parts.notBefore.toISOString()}`;
   if (now > parts.notAfter) return `expired at ${parts.notAfter.toISOString()}`;
@@ -90,21 +95,23 @@ export function verifyIssuedBy(certDer: Uint8Array, anchorsDer: Uint8Array[], op
     if (problem) throw untrusted(`certificate ${problem}`, 'CERTIFICATE_NOT_VALID');
   }
 
-  // Depth-first over anchors (preferred) then intermediates; `reason` keeps the most specific failure for the error.
+  // Depth-first over anchors (preferred) then intermediates; `reason` keeps the latest failure for the error.
   const candidates = [...anchors, ...intermediates];
-  let reason = `no trusted issuer named ${JSON.stringify(leaf.x509.issuer.split('\n').join(', '))}`;
+  let reason = '';
   const extend = (path: Candidate[]): Candidate[] | undefined => {
     const current = path[path.length - 1]!;
+    let named = false;
     for (const issuer of candidates) {
       if (path.includes(issuer) || !current.x509.checkIssued(issuer.x509)) continue;
-      const name = issuer.x509.subject.split('\n').join(', ');
+      named = true;
+      const name = oneLine(issuer.x509.subject);
       const problem = caProblem(issuer, path.length - 1) ?? (checkValidity ? validityProblem(issuer.parts, now) : undefined);
       if (problem) {
-        reason = `issuer ${JSON.stringify(name)} ${problem}`;
+        reason = `issuer ${name} ${problem}`;
         continue;
       }
       if (!current.x509.verify(issuer.x509.publicKey)) {
-        reason = `signature by ${JSON.stringify(name)} does not verify`;
+        reason = `signature by ${name} does not verify`;
         continue;
       }
       const extended = [...path, issuer];
@@ -116,6 +123,7 @@ export function verifyIssuedBy(certDer: Uint8Array, anchorsDer: Uint8Array[], op
         reason = `no path of at most ${MAX_PATH_CERTIFICATES} certificates reaches a trust anchor`;
       }
     }
+    if (!named) reason = `no trusted issuer named ${oneLine(current.x509.issuer)}`;
     return undefined;
   };
   const found = extend([leaf]);
