@@ -20,8 +20,8 @@ function base64Field(name: string, maxBytes: number) {
 const ID = /^[\x21-\x7e]+$/;
 
 export const signRequestSchema = z.object({
-  /** Unique per attempt; the issuer may use it as an idempotency token. */
-  requestId: z.string().min(1).max(128).regex(ID, { error: 'requestId must be printable ASCII without spaces' }),
+  /** Unique per attempt; the issuer may use it as an idempotency token. (100: the store keeps ≤ 128 with a suffix.) */
+  requestId: z.string().min(1).max(100).regex(ID, { error: 'requestId must be printable ASCII without spaces' }),
   deviceName: z.string().min(1).max(64),
   operationId: z.string().min(1).max(128).regex(ID, { error: 'operationId must be printable ASCII without spaces' }),
   /** DER SubjectPublicKeyInfo the phone generated, base64. */

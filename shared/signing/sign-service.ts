@@ -2,6 +2,7 @@
 // gets two certificates (F15): the first request claims the issuance record, signs and completes it; a retry finds the
 // record and answers with the same certificate; a concurrent duplicate waits for the claimant (or takes over a claim
 // whose lease ran out because its signer died).
+import { randomBytes } from 'node:crypto';
 import { CapfError, ConflictError, IssuerError } from '../errors.ts';
 import type { Issuer, IssueResult } from '../issuers/types.ts';
 import { isValidDeviceName, type Device } from '../model.ts';
@@ -71,9 +72,12 @@ export class SignService {
     if (deviceProblem) return deviceProblem;
 
     const issuanceKey: IssuanceKey = { deviceName: request.deviceName, operationId: request.operationId, spkiSha256: key.sha256Hex };
+    // Each call claims under its own id: the store lets a claim be renewed by the same id, and two deliveries of one
+    // request (a retried invocation, a duplicated message) must not both sign.
+    const claimId = `${request.requestId}~${randomBytes(6).toString('hex')}`;
     const deadline = this.now().getTime() + this.maxWaitMs;
     for (let round = 0; round < MAX_CLAIM_ROUNDS; round++) {
-      const claim = await this.store.claimIssuance(issuanceKey, { requestId: request.requestId, issuer: this.issuer.name, leaseMs: this.leaseMs });
+      const claim = await this.store.claimIssuance(issuanceKey, { requestId: claimId, issuer: this.issuer.name, leaseMs: this.leaseMs });
       if (claim.claimed) return this.issueClaimed(request, claim.record);
       const settled = await this.waitWhileReserved(issuanceKey, claim.record, deadline);
       if (settled) return this.answerFromRecord(settled);

@@ -1,0 +1,191 @@
+// SignService over DynamoCapfStore on moto_server with the software CAPF CA: one issuance, refusals, idempotent
+// retries, a storm of 20 identical concurrent requests (one certificate), and lease takeover (F15).
+import { createHash, generateKeyPairSync } from 'node:crypto';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { AcmPcaIssuer } from '../../../shared/issuers/acm-pca/index.ts';
+import { derToPem, toStoredCertificate } from '../../../shared/pki/index.ts';
+import { SignService, type SignRequest, type SignResponse } from '../../../shared/signing/index.ts';
+import { motoClients, opensslVerify, phoneKey, uniqueName } from '../issuers/moto-aws.ts';
+import { installDevice, signFixture, type SignFixture } from './sign-fixture.ts';
+
+let fixture: SignFixture;
+
+beforeAll(async () => {
+  fixture = await signFixture();
+});
+
+function request(deviceName: string, operationId: string, publicKeyDer: Uint8Array, extra: Partial<SignRequest> = {}): SignRequest {
+  return { requestId: uniqueName('req'), deviceName, operationId, publicKeyDer, ...extra };
+}
+
+function spkiSha256(spkiDer: Uint8Array): string {
+  return createHash('sha256').update(spkiDer).digest('hex');
+}
+
+function issued(response: SignResponse): Extract<SignResponse, { status: 'issued' }> {
+  if (response.status !== 'issued') throw new Error(`expected issued, got ${JSON.stringify(response)}`);
+  return response;
+}
+
+describe('SignService', () => {
+  it('issues one LSC, records it, and answers a retry with the same certificate', async () => {
+    const service = new SignService({ store: fixture.store, issuer: fixture.issuer });
+    const device = await installDevice(fixture.store);
+    const key = phoneKey('rsa');
+    const calls = fixture.issuer.calls;
+
+    const first = issued(await service.sign(request(device.name, device.operationId, key.spkiDer, { sessionId: 7 })));
+    expect(await opensslVerify(fixture.ca.certificatePem, first.certificatePem)).toMatch(/: OK/);
+    expect(first.chainPem).toEqual([fixture.ca.certificatePem]);
+    expect(first.serialHex).toBe(toStoredCertificate(new Uint8Array(Buffer.from(first.certificatePem.replace(/-----[A-Z ]+-----|\s/g, ''), 'base64'))).serialHex);
+
+    const records = await fixture.store.listIssuances(device.name);
+    expect(records).toHaveLength(1);
+    expect(records[0]).toMatchObject({ state: 'issued', spkiSha256: spkiSha256(key.spkiDer), issuer: 'capf-software' });
+    expect(records[0]?.certificate?.serialHex).toBe(first.serialHex);
+
+    // The phone retries (a new session, so a new request id): same certificate, no new signature.
+    const retry = issued(await service.sign(request(device.name, device.operationId, key.spkiDer)));
+    expect(retry.serialHex).toBe(first.serialHex);
+    expect(fixture.issuer.calls - calls).toBe(1);
+  });
+
+  it('uses the LSC validity service parameter', async () => {
+    const { store } = fixture;
+    await store.putParameters({ lscValidityDays: 10 });
+    try {
+      const device = await installDevice(store);
+      const response = issued(await new SignService({ store, issuer: fixture.issuer }).sign(request(device.name, device.operationId, phoneKey('rsa').spkiDer)));
+      const record = (await store.listIssuances(device.name))[0];
+      const days = (Date.parse(record?.certificate?.notAfter ?? '') - Date.parse(record?.certificate?.notBefore ?? '')) / 86_400_000;
+      expect(days).toBe(10);
+      expect(response.status).toBe('issued');
+    } finally {
+      await store.putParameters({ lscValidityDays: 365 });
+    }
+  });
+
+  it('refuses requests that must not get a certificate, with a specific code', async () => {
+    const { store } = fixture;
+    const service = new SignService({ store, issuer: fixture.issuer });
+    const rsa = phoneKey('rsa').spkiDer;
+    const device = await installDevice(store);
+    const expectRefused = async (req: SignRequest, code: string, reason?: RegExp) => {
+      const response = await service.sign(req);
+      expect(response).toMatchObject({ status: 'refused', code });
+      if (reason && response.status === 'refused') expect(response.reason).toMatch(reason);
+    };
+
+    await expectRefused(request('SEP000000000000', 'op', rsa), 'UNKNOWN_DEVICE', /not configured/);
+    await expectRefused(request('bad name!', 'op', rsa), 'INVALID_DEVICE_NAME');
+    await expectRefused(request(device.name, 'another-operation', rsa), 'OPERATION_CHANGED');
+    await expectRefused(request(device.name, device.operationId, new Uint8Array([0x30, 0x00])), 'INVALID_PUBLIC_KEY');
+    await expectRefused(request(device.name, device.operationId, phoneKey('ec').spkiDer), 'KEY_MISMATCH', /key order rsa.*EC key/);
+    const rsa1024 = new Uint8Array(generateKeyPairSync('rsa', { modulusLength: 1024 }).publicKey.export({ format: 'der', type: 'spki' }));
+    await expectRefused(request(device.name, device.operationId, rsa1024), 'KEY_MISMATCH', /RSA 2048.*RSA 1024/);
+
+    const none = await installDevice(store, { operation: 'none' });
+    await expectRefused(request(none.name, none.operationId, rsa), 'NO_INSTALL_OPERATION');
+    const deleting = await installDevice(store, { operation: 'delete' });
+    await expectRefused(request(deleting.name, deleting.operationId, rsa), 'NO_INSTALL_OPERATION');
+    const late = await installDevice(store, { completesBy: '2020-01-01T00:00:00Z' });
+    await expectRefused(request(late.name, late.operationId, rsa), 'OPERATION_EXPIRED', /2020-01-01/);
+
+    // F17: FIPS mode refuses RSA 1024 even when the device asks for it.
+    const small = await installDevice(store, { rsaKeySize: 1024 });
+    const fips = new SignService({ store, issuer: fixture.issuer, fipsMode: true });
+    expect(await fips.sign(request(small.name, small.operationId, rsa1024))).toMatchObject({ status: 'refused', code: 'FIPS_KEY' });
+    expect(await service.sign(request(small.name, small.operationId, rsa1024))).toMatchObject({ status: 'issued' });
+
+    // None of the refusals left an issuance record behind.
+    expect(await store.listIssuances(device.name)).toEqual([]);
+  });
+
+  it('accepts the RSA backup key for an ec-rsa device and the configured curve for ec', async () => {
+    const service = new SignService({ store: fixture.store, issuer: fixture.issuer });
+    const ecRsa = await installDevice(fixture.store, { keyOrder: 'ec-rsa' });
+    expect((await service.sign(request(ecRsa.name, ecRsa.operationId, phoneKey('rsa').spkiDer))).status).toBe('issued');
+    const ec = await installDevice(fixture.store, { keyOrder: 'ec', curve: 'P-256' });
+    expect((await service.sign(request(ec.name, ec.operationId, phoneKey('ec').spkiDer))).status).toBe('issued');
+  });
+
+  it('a storm of 20 identical concurrent requests yields exactly one certificate', async () => {
+    const service = new SignService({ store: fixture.store, issuer: fixture.issuer });
+    const device = await installDevice(fixture.store);
+    const same = request(device.name, device.operationId, phoneKey('rsa').spkiDer);
+    const calls = fixture.issuer.calls;
+    const answers = await Promise.all(Array.from({ length: 20 }, () => service.sign(same)));
+    const serials = new Set(answers.map((answer) => issued(answer).serialHex));
+    expect(serials.size).toBe(1);
+    expect(fixture.issuer.calls - calls).toBe(1);
+    const records = await fixture.store.listIssuances(device.name);
+    expect(records).toHaveLength(1);
+    expect(records[0]?.certificate?.serialHex).toBe([...serials][0]);
+  });
+
+  it('20 concurrent requests through separate services (separate containers) also yield one certificate', async () => {
+    const device = await installDevice(fixture.store);
+    const key = phoneKey('ec');
+    const ecDevice = await installDevice(fixture.store, { keyOrder: 'ec' });
+    const calls = fixture.issuer.calls;
+    const answers = await Promise.all(
+      Array.from({ length: 20 }, () => new SignService({ store: fixture.store, issuer: fixture.issuer }).sign(request(ecDevice.name, ecDevice.operationId, key.spkiDer))),
+    );
+    expect(new Set(answers.map((answer) => issued(answer).serialHex)).size).toBe(1);
+    expect(fixture.issuer.calls - calls).toBe(1);
+    expect(await fixture.store.listIssuances(ecDevice.name)).toHaveLength(1);
+    expect(await fixture.store.listIssuances(device.name)).toHaveLength(0);
+  });
+
+  it('takes over a reservation whose lease expired (its signer died) and signs', async () => {
+    const { store } = fixture;
+    const device = await installDevice(store);
+    const key = phoneKey('rsa');
+    const issuanceKey = { deviceName: device.name, operationId: device.operationId, spkiSha256: spkiSha256(key.spkiDer) };
+    const dead = await store.claimIssuance(issuanceKey, { requestId: 'dead-signer', issuer: 'capf-software', leaseMs: 1 });
+    expect(dead.claimed).toBe(true);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+
+    const answer = issued(await new SignService({ store, issuer: fixture.issuer }).sign(request(device.name, device.operationId, key.spkiDer)));
+    const record = await store.getIssuance(device.name, device.operationId, issuanceKey.spkiSha256);
+    expect(record).toMatchObject({ state: 'issued' });
+    expect(record?.requestId).not.toBe('dead-signer');
+    expect(record?.certificate?.serialHex).toBe(answer.serialHex);
+  });
+
+  it('waits for a live signer and answers with its certificate; answers pending if it takes too long', async () => {
+    const { store } = fixture;
+    const device = await installDevice(store);
+    const key = phoneKey('rsa');
+    const issuanceKey = { deviceName: device.name, operationId: device.operationId, spkiSha256: spkiSha256(key.spkiDer) };
+    const other = await store.claimIssuance(issuanceKey, { requestId: 'other-signer', issuer: 'capf-software', leaseMs: 60_000 });
+    if (!other.claimed) throw new Error('setup: claim failed');
+
+    const calls = fixture.issuer.calls;
+    const waiting = new SignService({ store, issuer: fixture.issuer, maxWaitMs: 10_000 }).sign(request(device.name, device.operationId, key.spkiDer));
+    // The other signer finishes while we wait.
+    const result = await fixture.issuer.issue({ requestId: 'other-signer', deviceName: device.name, publicKeyDer: key.spkiDer, validityDays: 30 });
+    if (result.kind !== 'issued') throw new Error('setup: issue failed');
+    await store.completeIssuance({ ...other.record, state: 'issued', certificate: toStoredCertificate(result.certificateDer), chainPem: [derToPem(fixture.ca.certificateDer)] });
+    const answer = issued(await waiting);
+    expect(answer.serialHex).toBe(toStoredCertificate(result.certificateDer).serialHex);
+    expect(fixture.issuer.calls - calls).toBe(1); // only the other signer's
+
+    const stuck = await installDevice(store);
+    const stuckKey = { deviceName: stuck.name, operationId: stuck.operationId, spkiSha256: spkiSha256(key.spkiDer) };
+    await store.claimIssuance(stuckKey, { requestId: 'slow-signer', issuer: 'capf-software', leaseMs: 60_000 });
+    const impatient = new SignService({ store, issuer: fixture.issuer, maxWaitMs: 150 });
+    expect(await impatient.sign(request(stuck.name, stuck.operationId, key.spkiDer))).toMatchObject({ status: 'pending' });
+  });
+
+  it('closes the record when the issuer refuses, so duplicates get a refusal instead of waiting', async () => {
+    const { store } = fixture;
+    const pca = new AcmPcaIssuer({ client: motoClients().acmPca, certificateAuthorityArn: 'arn:aws:acm-pca:us-east-1:123456789012:certificate-authority/abc' });
+    const service = new SignService({ store, issuer: pca });
+    const device = await installDevice(store);
+    const key = phoneKey('rsa').spkiDer;
+    expect(await service.sign(request(device.name, device.operationId, key))).toMatchObject({ status: 'refused', code: 'CSR_REQUIRED' });
+    expect(await store.getIssuance(device.name, device.operationId, spkiSha256(key))).toMatchObject({ state: 'abandoned' });
+    expect(await service.sign(request(device.name, device.operationId, key))).toMatchObject({ status: 'refused', code: 'ISSUANCE_ABANDONED' });
+  });
+});
