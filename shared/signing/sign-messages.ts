@@ -13,7 +13,7 @@ function base64Field(name: string, maxBytes: number) {
     .min(1, { error: `${name} is empty` })
     .max(base64Chars(maxBytes), { error: `${name} is over ${maxBytes} bytes` })
     .regex(BASE64, { error: `${name} is not base64` })
-    .transform((text) => new Uint8Array(Buffer.from(text, 'base64')));
+    .transform((text): Uint8Array => new Uint8Array(Buffer.from(text, 'base64')));
 }
 
 /** Printable ASCII without spaces: ids are logged and used in keys. */

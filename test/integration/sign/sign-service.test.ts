@@ -22,6 +22,16 @@ function spkiSha256(spkiDer: Uint8Array): string {
   return createHash('sha256').update(spkiDer).digest('hex');
 }
 
+/** Another signer's claim on (device, operation, key), as if it were signing right now. */
+async function reserve(device: { name: string; operationId: string }, spkiDer: Uint8Array, requestId: string, leaseMs: number) {
+  const claim = await fixture.store.claimIssuance(
+    { deviceName: device.name, operationId: device.operationId, spkiSha256: spkiSha256(spkiDer) },
+    { requestId, issuer: 'capf-software', leaseMs },
+  );
+  if (!claim.claimed) throw new Error('setup: claim failed');
+  return claim.record;
+}
+
 function issued(response: SignResponse): Extract<SignResponse, { status: 'issued' }> {
   if (response.status !== 'issued') throw new Error(`expected issued, got ${JSON.stringify(response)}`);
   return response;
@@ -141,13 +151,11 @@ describe('SignService', () => {
     const { store } = fixture;
     const device = await installDevice(store);
     const key = phoneKey('rsa');
-    const issuanceKey = { deviceName: device.name, operationId: device.operationId, spkiSha256: spkiSha256(key.spkiDer) };
-    const dead = await store.claimIssuance(issuanceKey, { requestId: 'dead-signer', issuer: 'capf-software', leaseMs: 1 });
-    expect(dead.claimed).toBe(true);
+    await reserve(device, key.spkiDer, 'dead-signer', 1);
     await new Promise((resolve) => setTimeout(resolve, 20));
 
     const answer = issued(await new SignService({ store, issuer: fixture.issuer }).sign(request(device.name, device.operationId, key.spkiDer)));
-    const record = await store.getIssuance(device.name, device.operationId, issuanceKey.spkiSha256);
+    const record = await store.getIssuance(device.name, device.operationId, spkiSha256(key.spkiDer));
     expect(record).toMatchObject({ state: 'issued' });
     expect(record?.requestId).not.toBe('dead-signer');
     expect(record?.certificate?.serialHex).toBe(answer.serialHex);
@@ -157,23 +165,20 @@ describe('SignService', () => {
     const { store } = fixture;
     const device = await installDevice(store);
     const key = phoneKey('rsa');
-    const issuanceKey = { deviceName: device.name, operationId: device.operationId, spkiSha256: spkiSha256(key.spkiDer) };
-    const other = await store.claimIssuance(issuanceKey, { requestId: 'other-signer', issuer: 'capf-software', leaseMs: 60_000 });
-    if (!other.claimed) throw new Error('setup: claim failed');
+    const other = await reserve(device, key.spkiDer, 'other-signer', 60_000);
 
     const calls = fixture.issuer.calls;
     const waiting = new SignService({ store, issuer: fixture.issuer, maxWaitMs: 10_000 }).sign(request(device.name, device.operationId, key.spkiDer));
     // The other signer finishes while we wait.
     const result = await fixture.issuer.issue({ requestId: 'other-signer', deviceName: device.name, publicKeyDer: key.spkiDer, validityDays: 30 });
     if (result.kind !== 'issued') throw new Error('setup: issue failed');
-    await store.completeIssuance({ ...other.record, state: 'issued', certificate: toStoredCertificate(result.certificateDer), chainPem: [derToPem(fixture.ca.certificateDer)] });
+    await store.completeIssuance({ ...other, state: 'issued', certificate: toStoredCertificate(result.certificateDer), chainPem: [derToPem(fixture.ca.certificateDer)] });
     const answer = issued(await waiting);
     expect(answer.serialHex).toBe(toStoredCertificate(result.certificateDer).serialHex);
     expect(fixture.issuer.calls - calls).toBe(1); // only the other signer's
 
     const stuck = await installDevice(store);
-    const stuckKey = { deviceName: stuck.name, operationId: stuck.operationId, spkiSha256: spkiSha256(key.spkiDer) };
-    await store.claimIssuance(stuckKey, { requestId: 'slow-signer', issuer: 'capf-software', leaseMs: 60_000 });
+    await reserve(stuck, key.spkiDer, 'slow-signer', 60_000);
     const impatient = new SignService({ store, issuer: fixture.issuer, maxWaitMs: 150 });
     expect(await impatient.sign(request(stuck.name, stuck.operationId, key.spkiDer))).toMatchObject({ status: 'pending' });
   });
