@@ -1,0 +1,118 @@
+// How a device record changes: admin upserts, a session taking the operation, a session ending it. Pure functions on
+// Device values; the store reads, applies one of these and writes conditionally on the version it read.
+import { randomUUID } from 'node:crypto';
+import { ConflictError } from '../errors.ts';
+import type { Device } from '../model.ts';
+import { checkFetched, checkReason, checkStoredCertificate } from './store-validation.ts';
+import type { DeviceSettings, OperationOutcome } from './types.ts';
+
+/** A brand-new device: its operation (even none) gets an id, status pending unless there is nothing to do. */
+export function createDevice(settings: DeviceSettings, now: string): Device {
+  return {
+    ...settings,
+    operationId: randomUUID(),
+    status: settings.operation === 'none' ? 'none' : 'pending',
+    statusAt: now,
+    createdAt: now,
+    updatedAt: now,
+    version: 1,
+  };
+}
+
+/**
+ * Applies new admin settings. A changed operation (or an explicit new one) gets a fresh operationId, so a session
+ * still running under the old id can no longer write its outcome; otherwise the operation and its status stay.
+ */
+export function updateDevice(current: Device, settings: DeviceSettings, newOperation: boolean, now: string): Device {
+  const next: Device = {
+    ...settings,
+    operationId: current.operationId,
+    status: current.status,
+    statusAt: current.statusAt,
+    createdAt: current.createdAt,
+    updatedAt: now,
+    version: current.version + 1,
+  };
+  if (current.lsc) next.lsc = current.lsc;
+  if (current.fetched) next.fetched = current.fetched;
+  if (newOperation || current.operation !== settings.operation) {
+    next.operationId = randomUUID();
+    next.status = settings.operation === 'none' ? 'none' : 'pending';
+    next.statusAt = now;
+  } else {
+    if (current.statusReason !== undefined) next.statusReason = current.statusReason;
+    if (current.statusSessionId !== undefined) next.statusSessionId = current.statusSessionId;
+  }
+  return next;
+}
+
+/** Throws ConflictError unless `current` still carries the pending operation `operationId`. */
+export function requireOperation(current: Device, operationId: string): void {
+  if (current.operationId !== operationId) {
+    throw new ConflictError(`device ${current.name}: operation ${operationId} was replaced by ${current.operationId}`);
+  }
+  if (current.operation === 'none') {
+    throw new ConflictError(`device ${current.name}: operation ${operationId} has already ended (status ${current.status})`);
+  }
+}
+
+export function startOperation(current: Device, operationId: string, sessionId: number, now: string): Device {
+  requireOperation(current, operationId);
+  const { statusReason: _reason, ...rest } = current;
+  return { ...rest, status: 'in-progress', statusAt: now, statusSessionId: sessionId, updatedAt: now, version: current.version + 1 };
+}
+
+/**
+ * Ends the operation. Success: the operation becomes none, a one-time authentication string is dropped, and the LSC
+ * or the fetched certificate is recorded. Failure: the reason is kept, and the operation stays pending only when
+ * the caller wants the phone to retry.
+ */
+export function finishDevice(current: Device, operationId: string, outcome: OperationOutcome, now: string): Device {
+  requireOperation(current, operationId);
+  const next: Device = { ...current, statusAt: now, updatedAt: now, version: current.version + 1 };
+  if (outcome.status === 'failed') {
+    next.status = 'failed';
+    next.statusReason = checkReason(outcome.reason);
+    if (!outcome.keepOperation) next.operation = 'none';
+    return next;
+  }
+  next.status = 'success';
+  next.statusReason = successReason(current, outcome);
+  next.operation = 'none';
+  if (current.authMode === 'auth-string') delete next.authString;
+  if (outcome.lsc === null) delete next.lsc;
+  else if (outcome.lsc !== undefined) next.lsc = checkStoredCertificate('lsc', outcome.lsc);
+  if (outcome.fetched !== undefined) next.fetched = checkFetched(outcome.fetched);
+  return next;
+}
+
+function successReason(current: Device, outcome: Extract<OperationOutcome, { status: 'success' }>): string {
+  if (outcome.lsc) return `LSC installed (serial ${outcome.lsc.serialHex.slice(0, 40)})`;
+  if (outcome.lsc === null) return 'LSC deleted';
+  if (outcome.fetched) return `${outcome.fetched.certificateType.toUpperCase()} fetched`;
+  return `${current.operation} completed`;
+}
+
+/** Rebuilds a Device from a table item, keeping the known fields only (no pk/sk or stray attributes). */
+export function deviceFromItem(item: Record<string, unknown>): Device {
+  const source = item as unknown as Device;
+  const device: Device = {
+    name: source.name,
+    operation: source.operation,
+    operationId: source.operationId,
+    authMode: source.authMode,
+    keyOrder: source.keyOrder,
+    rsaKeySize: source.rsaKeySize,
+    curve: source.curve,
+    status: source.status,
+    statusAt: source.statusAt,
+    createdAt: source.createdAt,
+    updatedAt: source.updatedAt,
+    version: source.version,
+  };
+  const optional = ['completesBy', 'authString', 'statusReason', 'statusSessionId', 'lsc', 'fetched'] as const;
+  for (const key of optional) {
+    if (source[key] !== undefined) (device as unknown as Record<string, unknown>)[key] = source[key];
+  }
+  return device;
+}

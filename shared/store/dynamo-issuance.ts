@@ -1,0 +1,231 @@
+// Issuance records (pk DEVICE#<name>, sk ISSUE#<operationId>#<spkiSha256>): one per device, operation and public key,
+// so a retried or duplicated signing request finds the first one instead of signing again. Every write is a single
+// conditional PutItem/UpdateItem; after a lost condition a consistent GetItem tells the caller what is stored
+// (dynalite returns no item with ReturnValuesOnConditionCheckFailure, so we never rely on it).
+import { GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { ConflictError, NotFoundError, StoreError, ValidationError } from '../errors.ts';
+import { devicePk, isConditionFailure, issuanceKey, ISSUE_PREFIX, storeCall, storeFailure } from './dynamo-table.ts';
+import {
+  checkDeviceName,
+  checkIssuanceRecord,
+  checkIssuanceState,
+  checkOperationId,
+  checkSpkiSha256,
+} from './store-validation.ts';
+import type { IssuanceRecord } from './types.ts';
+
+export interface IssuanceKey {
+  deviceName: string;
+  operationId: string;
+  spkiSha256: string;
+}
+
+export type ClaimResult = { claimed: true; record: IssuanceRecord } | { claimed: false; record: IssuanceRecord };
+
+const MAX_LEASE_MS = 60 * 60 * 1000;
+const QUERY_PAGE_SIZE = 100;
+/** A device with more issuance records than this is listed partially rather than exhausting memory. */
+const MAX_LISTED_ISSUANCES = 10_000;
+/** Rounds of "condition lost, but the record vanished before we could read it" before giving up. */
+const MAX_RACE_ROUNDS = 3;
+
+export class DynamoIssuances {
+  constructor(
+    private readonly doc: DynamoDBDocumentClient,
+    private readonly tableName: string,
+    private readonly now: () => Date,
+  ) {}
+
+  async get(key: IssuanceKey): Promise<IssuanceRecord | undefined> {
+    checkKey(key);
+    const out = await storeCall('reading an issuance record', () =>
+      this.doc.send(
+        new GetCommand({
+          TableName: this.tableName,
+          Key: issuanceKey(key.deviceName, key.operationId, key.spkiSha256),
+          ConsistentRead: true,
+        }),
+      ),
+    );
+    return out.Item ? toIssuance(out.Item) : undefined;
+  }
+
+  async putOnce(record: IssuanceRecord): Promise<{ record: IssuanceRecord; created: boolean }> {
+    checkIssuanceRecord(record);
+    const item = toItem(record);
+    for (let round = 0; round < MAX_RACE_ROUNDS; round++) {
+      try {
+        await this.doc.send(new PutCommand({ TableName: this.tableName, Item: item, ConditionExpression: 'attribute_not_exists(pk)' }));
+        return { record: toIssuance(item), created: true };
+      } catch (err) {
+        if (!isConditionFailure(err)) throw storeFailure('storing an issuance record', err);
+      }
+      const stored = await this.get(record);
+      if (stored) return { record: stored, created: false };
+    }
+    throw new StoreError('storing an issuance record kept racing with a delete');
+  }
+
+  /**
+   * Takes the right to sign: creates a 'reserved' record, renews one this same request already holds, or takes over
+   * a reservation whose lease has passed. Anything else (another live reservation, a finished record) is returned
+   * unchanged with claimed false.
+   */
+  async claim(key: IssuanceKey, claim: { requestId: string; issuer: string; leaseMs: number }): Promise<ClaimResult> {
+    checkKey(key);
+    checkOperationId(claim.requestId);
+    if (!Number.isInteger(claim.leaseMs) || claim.leaseMs < 1 || claim.leaseMs > MAX_LEASE_MS) {
+      throw new ValidationError(`leaseMs must be an integer from 1 to ${MAX_LEASE_MS}`, 'INVALID_LEASE');
+    }
+    for (let round = 0; round < MAX_RACE_ROUNDS; round++) {
+      const now = this.now();
+      const record: IssuanceRecord = {
+        deviceName: key.deviceName,
+        operationId: key.operationId,
+        spkiSha256: key.spkiSha256,
+        requestId: claim.requestId,
+        state: 'reserved',
+        leaseUntil: new Date(now.getTime() + claim.leaseMs).toISOString(),
+        chainPem: [],
+        issuer: claim.issuer,
+        createdAt: now.toISOString(),
+      };
+      checkIssuanceRecord(record);
+      try {
+        await this.doc.send(
+          new PutCommand({
+            TableName: this.tableName,
+            Item: toItem(record),
+            // ISO strings from toISOString() share one format, so string order is time order.
+            ConditionExpression: 'attribute_not_exists(pk) OR (#state = :reserved AND (leaseUntil < :now OR requestId = :rid))',
+            ExpressionAttributeNames: { '#state': 'state' },
+            ExpressionAttributeValues: { ':reserved': 'reserved', ':now': now.toISOString(), ':rid': claim.requestId },
+          }),
+        );
+        return { claimed: true, record };
+      } catch (err) {
+        if (!isConditionFailure(err)) throw storeFailure('claiming an issuance', err);
+      }
+      const stored = await this.get(key);
+      if (stored) return { claimed: false, record: stored };
+    }
+    throw new StoreError('claiming an issuance kept racing with a delete');
+  }
+
+  /**
+   * Records the result of a claim: the certificate (state issued) or the issuer's handle (state pending). Conditional
+   * on the record being reserved or pending under the same requestId; repeating the same completion returns the
+   * stored record, anything else is a ConflictError.
+   */
+  async complete(record: IssuanceRecord): Promise<IssuanceRecord> {
+    checkIssuanceRecord(record);
+    if (record.state !== 'issued' && record.state !== 'pending') {
+      throw new ValidationError(`completeIssuance stores state issued or pending, not ${record.state}`, 'INVALID_ISSUANCE_STATE');
+    }
+    const { leaseUntil: _lease, ...finished } = record;
+    const item = toItem(finished);
+    try {
+      await this.doc.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: item,
+          ConditionExpression: '#state IN (:reserved, :pending) AND requestId = :rid',
+          ExpressionAttributeNames: { '#state': 'state' },
+          ExpressionAttributeValues: { ':reserved': 'reserved', ':pending': 'pending', ':rid': record.requestId },
+        }),
+      );
+      return toIssuance(item);
+    } catch (err) {
+      if (!isConditionFailure(err)) throw storeFailure('completing an issuance', err);
+    }
+    const stored = await this.get(record);
+    if (!stored) throw new NotFoundError(`no issuance claimed for ${describeKey(record)}`);
+    if (stored.requestId === record.requestId && stored.state === record.state) return stored;
+    throw new ConflictError(`issuance for ${describeKey(record)} is ${stored.state} under request ${stored.requestId}`);
+  }
+
+  async setState(key: IssuanceKey, state: IssuanceRecord['state']): Promise<void> {
+    checkKey(key);
+    checkIssuanceState(state);
+    // An LSC can only be "installed" if we hold it.
+    const condition = state === 'installed' ? 'attribute_exists(pk) AND attribute_exists(certificate)' : 'attribute_exists(pk)';
+    try {
+      await this.doc.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: issuanceKey(key.deviceName, key.operationId, key.spkiSha256),
+          UpdateExpression: 'SET #state = :state',
+          ConditionExpression: condition,
+          ExpressionAttributeNames: { '#state': 'state' },
+          ExpressionAttributeValues: { ':state': state },
+        }),
+      );
+      return;
+    } catch (err) {
+      if (!isConditionFailure(err)) throw storeFailure('updating an issuance state', err);
+    }
+    const stored = await this.get(key);
+    if (!stored) throw new NotFoundError(`no issuance record for ${describeKey(key)}`);
+    throw new ConflictError(`issuance for ${describeKey(key)} has no certificate and cannot be marked installed`);
+  }
+
+  async list(deviceName: string): Promise<IssuanceRecord[]> {
+    checkDeviceName(deviceName);
+    const records: IssuanceRecord[] = [];
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const page = await storeCall('listing issuance records', () =>
+        this.doc.send(
+          new QueryCommand({
+            TableName: this.tableName,
+            KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+            ExpressionAttributeValues: { ':pk': devicePk(deviceName), ':prefix': ISSUE_PREFIX },
+            ConsistentRead: true,
+            Limit: QUERY_PAGE_SIZE,
+            ExclusiveStartKey: startKey,
+          }),
+        ),
+      );
+      for (const item of page.Items ?? []) records.push(toIssuance(item));
+      startKey = page.LastEvaluatedKey;
+    } while (startKey && records.length < MAX_LISTED_ISSUANCES);
+    return records.sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.operationId.localeCompare(b.operationId));
+  }
+}
+
+function checkKey(key: IssuanceKey): void {
+  if (typeof key !== 'object' || key === null) throw new ValidationError('issuance key must be an object');
+  checkDeviceName(key.deviceName);
+  checkOperationId(key.operationId);
+  checkSpkiSha256(key.spkiSha256);
+}
+
+function describeKey(key: IssuanceKey): string {
+  return `${key.deviceName} operation ${key.operationId} key ${key.spkiSha256.slice(0, 16)}...`;
+}
+
+function toItem(record: IssuanceRecord): Record<string, unknown> {
+  return { ...issuanceKey(record.deviceName, record.operationId, record.spkiSha256), ...pickIssuance(record) };
+}
+
+function toIssuance(item: Record<string, unknown>): IssuanceRecord {
+  return pickIssuance(item as unknown as IssuanceRecord);
+}
+
+/** Copies the known fields only, so table keys and stray attributes never leak into records. */
+function pickIssuance(source: IssuanceRecord): IssuanceRecord {
+  const record: IssuanceRecord = {
+    deviceName: source.deviceName,
+    operationId: source.operationId,
+    spkiSha256: source.spkiSha256,
+    requestId: source.requestId,
+    state: source.state,
+    chainPem: source.chainPem ?? [],
+    issuer: source.issuer,
+    createdAt: source.createdAt,
+  };
+  if (source.leaseUntil !== undefined) record.leaseUntil = source.leaseUntil;
+  if (source.certificate !== undefined) record.certificate = source.certificate;
+  if (source.pendingHandle !== undefined) record.pendingHandle = source.pendingHandle;
+  return record;
+}

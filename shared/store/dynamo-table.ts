@@ -1,0 +1,92 @@
+// The single table's layout (pk/sk strings), SDK error mapping and the table bootstrap used by the local stack and
+// tests (in AWS the CDK creates the table).
+import { CreateTableCommand, DescribeTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { ConflictError, StoreError } from '../errors.ts';
+
+export const DEVICE_SK = 'DEVICE';
+export const PARAMS_KEY = { pk: 'PARAMS', sk: 'PARAMS' } as const;
+export const ISSUE_PREFIX = 'ISSUE#';
+
+export function devicePk(name: string): string {
+  return `DEVICE#${name}`;
+}
+
+export function deviceKey(name: string): { pk: string; sk: string } {
+  return { pk: devicePk(name), sk: DEVICE_SK };
+}
+
+export function issuanceKey(deviceName: string, operationId: string, spkiSha256: string): { pk: string; sk: string } {
+  return { pk: devicePk(deviceName), sk: `${ISSUE_PREFIX}${operationId}#${spkiSha256}` };
+}
+
+function hasName(err: unknown, name: string): boolean {
+  return typeof err === 'object' && err !== null && (err as { name?: unknown }).name === name;
+}
+
+export function isConditionFailure(err: unknown): boolean {
+  return hasName(err, 'ConditionalCheckFailedException');
+}
+
+/**
+ * Runs one SDK call and maps its failure into the project's hierarchy: a lost condition becomes ConflictError (with
+ * the caller's words for what changed), anything else StoreError carrying the SDK error as cause.
+ */
+export async function storeCall<T>(what: string, call: () => Promise<T>, conflictMessage?: string): Promise<T> {
+  try {
+    return await call();
+  } catch (err) {
+    if (isConditionFailure(err)) throw new ConflictError(conflictMessage ?? `${what}: the item changed meanwhile`);
+    throw storeFailure(what, err);
+  }
+}
+
+/** A StoreError naming what failed, with the SDK's error as cause (its message carries no item data). */
+export function storeFailure(what: string, err: unknown): StoreError {
+  const detail = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
+  return new StoreError(`${what} failed (${detail})`, 'STORE', { cause: err });
+}
+
+const TABLE_ACTIVE_TIMEOUT_MS = 60_000;
+
+/** Creates the table (PAY_PER_REQUEST, string pk/sk) when it is missing and waits until it is ACTIVE. */
+export async function ensureTable(client: DynamoDBClient, tableName: string): Promise<void> {
+  let status = await describeStatus(client, tableName);
+  if (status === undefined) {
+    try {
+      await client.send(
+        new CreateTableCommand({
+          TableName: tableName,
+          BillingMode: 'PAY_PER_REQUEST',
+          AttributeDefinitions: [
+            { AttributeName: 'pk', AttributeType: 'S' },
+            { AttributeName: 'sk', AttributeType: 'S' },
+          ],
+          KeySchema: [
+            { AttributeName: 'pk', KeyType: 'HASH' },
+            { AttributeName: 'sk', KeyType: 'RANGE' },
+          ],
+        }),
+      );
+    } catch (err) {
+      // Another process created it first: fine, wait for it like ours.
+      if (!hasName(err, 'ResourceInUseException')) throw new StoreError(`creating table ${tableName} failed`, 'STORE', { cause: err });
+    }
+    status = await describeStatus(client, tableName);
+  }
+  const deadline = Date.now() + TABLE_ACTIVE_TIMEOUT_MS;
+  while (status !== 'ACTIVE') {
+    if (Date.now() > deadline) throw new StoreError(`table ${tableName} is still ${status ?? 'missing'} after ${TABLE_ACTIVE_TIMEOUT_MS} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    status = await describeStatus(client, tableName);
+  }
+}
+
+async function describeStatus(client: DynamoDBClient, tableName: string): Promise<string | undefined> {
+  try {
+    const out = await client.send(new DescribeTableCommand({ TableName: tableName }));
+    return out.Table?.TableStatus ?? 'UNKNOWN';
+  } catch (err) {
+    if (hasName(err, 'ResourceNotFoundException')) return undefined;
+    throw new StoreError(`describing table ${tableName} failed`, 'STORE', { cause: err });
+  }
+}

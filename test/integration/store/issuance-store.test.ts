@@ -1,0 +1,124 @@
+// Issuance records: one per (device, operation, public key) however many requests race for it.
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ConflictError, NotFoundError, ValidationError } from '../../../shared/errors.ts';
+import type { DynamoCapfStore } from '../../../shared/store/dynamo-store.ts';
+import type { IssuanceRecord } from '../../../shared/store/types.ts';
+import { BACKENDS, issuedRecord, randomDeviceName, randomSpkiHash, sampleCertificate } from './store-backends.ts';
+
+describe.each(BACKENDS)('issuance records on $name', (backend) => {
+  let connection: Awaited<ReturnType<typeof backend.connect>>;
+  let store: DynamoCapfStore;
+  let clock = new Date('2026-03-01T10:00:00.000Z');
+
+  beforeAll(async () => {
+    connection = await backend.connect();
+    store = await connection.newStore(() => clock);
+  });
+  afterAll(async () => {
+    await connection.close();
+  });
+
+  it('stores exactly one record when 20 requests for the same key race', async () => {
+    const deviceName = randomDeviceName();
+    const operationId = randomUUID();
+    const spki = randomSpkiHash();
+    const attempts = Array.from({ length: 20 }, (_, i) => issuedRecord(deviceName, operationId, spki, `req-${i}-${randomUUID()}`));
+    const results = await Promise.all(attempts.map((record) => store.putIssuanceOnce(record)));
+
+    const created = results.filter((r) => r.created);
+    expect(created).toHaveLength(1);
+    const winner = created[0]!.record;
+    for (const result of results) expect(result.record).toEqual(winner);
+    expect(await store.getIssuance(deviceName, operationId, spki)).toEqual(winner);
+    expect(await store.listIssuances(deviceName)).toEqual([winner]);
+  });
+
+  it('lists the records of one device only, and tracks their state', async () => {
+    const deviceName = randomDeviceName();
+    const other = randomDeviceName();
+    const first = issuedRecord(deviceName, randomUUID(), randomSpkiHash(), randomUUID());
+    const second = { ...issuedRecord(deviceName, randomUUID(), randomSpkiHash(), randomUUID()), createdAt: new Date(Date.parse(first.createdAt) + 1000).toISOString() };
+    await store.putIssuanceOnce(second);
+    await store.putIssuanceOnce(first);
+    await store.putIssuanceOnce(issuedRecord(other, randomUUID(), randomSpkiHash(), randomUUID()));
+
+    expect(await store.listIssuances(deviceName)).toEqual([first, second]);
+    await store.setIssuanceState(deviceName, first.operationId, first.spkiSha256, 'installed');
+    await store.setIssuanceState(deviceName, second.operationId, second.spkiSha256, 'abandoned');
+    const states = (await store.listIssuances(deviceName)).map((r) => r.state);
+    expect(states).toEqual(['installed', 'abandoned']);
+    await expect(store.setIssuanceState(deviceName, randomUUID(), first.spkiSha256, 'installed')).rejects.toBeInstanceOf(NotFoundError);
+    expect(await store.getIssuance(deviceName, randomUUID(), first.spkiSha256)).toBeUndefined();
+  });
+
+  it('gives the signing right to exactly one of 10 racing claims', async () => {
+    const key = { deviceName: randomDeviceName(), operationId: randomUUID(), spkiSha256: randomSpkiHash() };
+    const requests = Array.from({ length: 10 }, () => randomUUID());
+    const results = await Promise.all(requests.map((requestId) => store.claimIssuance(key, { requestId, issuer: 'capf-software', leaseMs: 60_000 })));
+    const winners = results.filter((r) => r.claimed);
+    expect(winners).toHaveLength(1);
+    const holder = winners[0]!.record;
+    expect(holder).toMatchObject({ state: 'reserved', leaseUntil: '2026-03-01T10:01:00.000Z', chainPem: [] });
+    for (const result of results) expect(result.record).toEqual(holder);
+  });
+
+  it('renews a claim for the same request, and hands an expired lease to another request', async () => {
+    const key = { deviceName: randomDeviceName(), operationId: randomUUID(), spkiSha256: randomSpkiHash() };
+    const first = await store.claimIssuance(key, { requestId: 'request-a', issuer: 'capf-software', leaseMs: 30_000 });
+    expect(first.claimed).toBe(true);
+    const renewed = await store.claimIssuance(key, { requestId: 'request-a', issuer: 'capf-software', leaseMs: 30_000 });
+    expect(renewed.claimed).toBe(true);
+
+    const refused = await store.claimIssuance(key, { requestId: 'request-b', issuer: 'capf-software', leaseMs: 30_000 });
+    expect(refused).toEqual({ claimed: false, record: first.record });
+
+    clock = new Date(clock.getTime() + 31_000);
+    const takenOver = await store.claimIssuance(key, { requestId: 'request-b', issuer: 'capf-software', leaseMs: 30_000 });
+    expect(takenOver.claimed).toBe(true);
+    expect(takenOver.record.requestId).toBe('request-b');
+
+    // The first signer woke up late: its result must not replace the new holder's.
+    const late: IssuanceRecord = { ...first.record, state: 'issued', certificate: sampleCertificate('aa') };
+    await expect(store.completeIssuance(late)).rejects.toBeInstanceOf(ConflictError);
+    expect((await store.getIssuance(key.deviceName, key.operationId, key.spkiSha256))?.requestId).toBe('request-b');
+  });
+
+  it('completes a claim once, returns the same record on a repeat, and never re-reserves a finished record', async () => {
+    const key = { deviceName: randomDeviceName(), operationId: randomUUID(), spkiSha256: randomSpkiHash() };
+    const { record } = await store.claimIssuance(key, { requestId: 'request-c', issuer: 'capf-software', leaseMs: 1000 });
+    const issued: IssuanceRecord = { ...record, state: 'issued', certificate: sampleCertificate('c0ffee'), chainPem: ['-----BEGIN CERTIFICATE-----\nCA\n-----END CERTIFICATE-----\n'] };
+    const stored = await store.completeIssuance(issued);
+    expect(stored.leaseUntil).toBeUndefined();
+    expect(stored).toMatchObject({ state: 'issued', certificate: sampleCertificate('c0ffee'), requestId: 'request-c' });
+    expect(await store.completeIssuance(issued)).toEqual(stored);
+
+    clock = new Date(clock.getTime() + 10_000);
+    const again = await store.claimIssuance(key, { requestId: 'request-d', issuer: 'capf-software', leaseMs: 1000 });
+    expect(again).toEqual({ claimed: false, record: stored });
+    await expect(store.completeIssuance({ ...issued, requestId: 'request-d' })).rejects.toBeInstanceOf(ConflictError);
+  });
+
+  it('records a pending request and later its certificate under the same request id', async () => {
+    const key = { deviceName: randomDeviceName(), operationId: randomUUID(), spkiSha256: randomSpkiHash() };
+    const { record } = await store.claimIssuance(key, { requestId: 'request-p', issuer: 'offline', leaseMs: 1000 });
+    const pending = await store.completeIssuance({ ...record, state: 'pending', pendingHandle: 'csr/SEP.csr' });
+    expect(pending).toMatchObject({ state: 'pending', pendingHandle: 'csr/SEP.csr' });
+    const issued = await store.completeIssuance({ ...pending, state: 'issued', certificate: sampleCertificate('99') });
+    expect(issued).toMatchObject({ state: 'issued', pendingHandle: 'csr/SEP.csr' });
+    await expect(store.completeIssuance({ ...record, requestId: 'never-claimed', deviceName: randomDeviceName(), state: 'issued', certificate: sampleCertificate() })).rejects.toBeInstanceOf(NotFoundError);
+  });
+
+  it('refuses malformed keys and records with ValidationError', async () => {
+    const deviceName = randomDeviceName();
+    await expect(store.getIssuance(deviceName, randomUUID(), 'ABCDEF')).rejects.toBeInstanceOf(ValidationError);
+    await expect(store.putIssuanceOnce({ ...issuedRecord(deviceName, randomUUID(), randomSpkiHash(), 'r'), certificate: undefined })).rejects.toThrow(/needs its certificate/);
+    const key = { deviceName, operationId: randomUUID(), spkiSha256: randomSpkiHash() };
+    await expect(store.claimIssuance(key, { requestId: 'r', issuer: 'capf-software', leaseMs: 0 })).rejects.toBeInstanceOf(ValidationError);
+    const { record } = await store.claimIssuance(key, { requestId: 'r', issuer: 'capf-software', leaseMs: 500 });
+    await expect(store.completeIssuance({ ...record, state: 'installed', certificate: sampleCertificate() })).rejects.toThrow(/issued or pending/);
+    await expect(store.completeIssuance({ ...record, state: 'pending' })).rejects.toThrow(/handle/);
+    await expect(store.setIssuanceState(deviceName, key.operationId, key.spkiSha256, 'installed')).rejects.toBeInstanceOf(ConflictError);
+    await expect(store.listIssuances('bad name')).rejects.toBeInstanceOf(ValidationError);
+  });
+});

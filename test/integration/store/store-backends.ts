@@ -1,0 +1,102 @@
+// The two DynamoDB stand-ins the store suite runs against (dynalite in this process, the run's shared moto_server),
+// plus sample data. Every store gets its own table, so tests never see each other's items.
+import { randomBytes } from 'node:crypto';
+import { inject } from 'vitest';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { startDynalite, type RunningDynalite } from '../../../cli/local/dynalite.ts';
+import { createDynamoClient } from '../../../cli/local/local-store.ts';
+import { DynamoCapfStore, ensureTable } from '../../../shared/store/dynamo-store.ts';
+import type { StoredCertificate } from '../../../shared/model.ts';
+import type { DeviceSettings, IssuanceRecord } from '../../../shared/store/types.ts';
+
+export interface Backend {
+  name: 'dynalite' | 'moto';
+  /** Connects (once per file) and returns a factory of stores, each on a new table. */
+  connect(): Promise<{ newStore(now?: () => Date): Promise<DynamoCapfStore>; client: DynamoDBClient; close(): Promise<void> }>;
+}
+
+async function storesOn(client: DynamoDBClient, prefix: string) {
+  return async (now?: () => Date) => {
+    const tableName = `${prefix}-${randomBytes(6).toString('hex')}`;
+    await ensureTable(client, tableName);
+    return new DynamoCapfStore({ client, tableName, ...(now ? { now } : {}) });
+  };
+}
+
+export const BACKENDS: Backend[] = [
+  {
+    name: 'dynalite',
+    async connect() {
+      const server: RunningDynalite = await startDynalite();
+      const client = createDynamoClient(server.endpoint);
+      return {
+        client,
+        newStore: await storesOn(client, 'store-test'),
+        async close() {
+          client.destroy();
+          await server.close();
+        },
+      };
+    },
+  },
+  {
+    name: 'moto',
+    async connect() {
+      const client = createDynamoClient(inject('motoEndpoint'));
+      return {
+        client,
+        newStore: await storesOn(client, 'store-test'),
+        async close() {
+          client.destroy();
+        },
+      };
+    },
+  },
+];
+
+export function randomDeviceName(): string {
+  return `SEP${randomBytes(6).toString('hex').toUpperCase()}`;
+}
+
+export function randomSpkiHash(): string {
+  return randomBytes(32).toString('hex');
+}
+
+export function installSettings(name: string, overrides: Partial<DeviceSettings> = {}): DeviceSettings {
+  return {
+    name,
+    operation: 'install',
+    authMode: 'auth-string',
+    authString: '123456',
+    keyOrder: 'rsa',
+    rsaKeySize: 2048,
+    curve: 'P-256',
+    ...overrides,
+  };
+}
+
+export function sampleCertificate(serialHex = '1a2b3c'): StoredCertificate {
+  return {
+    pem: '-----BEGIN CERTIFICATE-----\nMIIBsample\n-----END CERTIFICATE-----\n',
+    serialHex,
+    subject: 'CN=SEP001122334455',
+    issuer: 'CN=CAPF-test',
+    notBefore: '2026-01-01T00:00:00.000Z',
+    notAfter: '2027-01-01T00:00:00.000Z',
+    sha256Fingerprint: 'ab'.repeat(32),
+  };
+}
+
+export function issuedRecord(deviceName: string, operationId: string, spkiSha256: string, requestId: string): IssuanceRecord {
+  return {
+    deviceName,
+    operationId,
+    spkiSha256,
+    requestId,
+    state: 'issued',
+    certificate: sampleCertificate(requestId.replace(/[^0-9a-f]/g, '').slice(0, 16) || '1'),
+    chainPem: [],
+    issuer: 'capf-software',
+    createdAt: new Date().toISOString(),
+  };
+}
