@@ -55,9 +55,12 @@ export function prebuiltFunctions(specs: readonly FunctionSpec[]): string {
 export interface BuildOptions {
   context?: Record<string, unknown>;
   functions?: readonly FunctionSpec[];
+  /** Register cdk-nag as `cdk synth` does (then synthesize with app.synth(), not through `template`). */
+  nag?: boolean;
 }
 
-/** Builds the app once (call it in beforeAll) and returns the stack's template; `cleanup` removes its temp dirs. */
+/** Builds the app once (call it in beforeAll); `template` synthesizes the stack when first read, `cleanup` removes
+ *  the temp dirs. */
 export function buildCapf(options: BuildOptions = {}) {
   const functions = options.functions ?? FUNCTIONS;
   const prebuiltDir = prebuiltFunctions(functions);
@@ -73,14 +76,20 @@ export function buildCapf(options: BuildOptions = {}) {
     },
     outdir,
     builtinValidation: false,
-    nag: false,
+    nag: options.nag ?? false,
     functions,
   });
-  const template = Template.fromStack(stack);
   const cleanup = () => {
     for (const dir of [prebuiltDir, outdir]) rmSync(dir, { recursive: true, force: true });
   };
-  return { app, stack, template, cleanup };
+  return {
+    app,
+    stack,
+    cleanup,
+    get template(): Template {
+      return Template.fromStack(stack);
+    },
+  };
 }
 
 /** The one resource of `type` whose logical id starts with `prefix`, failing clearly otherwise. */

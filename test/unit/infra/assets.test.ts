@@ -1,0 +1,104 @@
+// What synth produces besides the template: the function bundles (local esbuild, ESM with a require shim, the
+// Lambda runtime's AWS SDK, reflect-metadata inside) and the listener's Docker context; and how synth fails when a
+// registered handler or bundle is missing.
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import type { CloudAssembly } from 'aws-cdk-lib/cx-api';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createCapfApp, REPO_ROOT } from '../../../infra/app.ts';
+import type { FunctionSpec } from '../../../infra/functions.ts';
+import { cdkJsonContext, TEST_ENV } from './support.ts';
+
+const PROBE: FunctionSpec = {
+  id: 'sign',
+  entry: 'test/unit/infra/fixtures/bundle-probe.handler.ts',
+  description: 'bundling probe',
+  trigger: { kind: 'listener' },
+  access: {},
+};
+
+// Inside the repository (under node_modules, which git ignores) so the bundle resolves the SDK the way the Lambda
+// runtime provides it: from a node_modules directory above it.
+const cacheDir = join(REPO_ROOT, 'node_modules', '.cache');
+let outdir: string;
+let assembly: CloudAssembly;
+
+beforeAll(() => {
+  mkdirSync(cacheDir, { recursive: true });
+  outdir = mkdtempSync(join(cacheDir, 'capf-infra-assets-'));
+  const { app } = createCapfApp({ context: { ...cdkJsonContext(), ...TEST_ENV }, outdir, builtinValidation: false, nag: false, functions: [PROBE] });
+  assembly = app.synth();
+});
+afterAll(() => rmSync(outdir, { recursive: true, force: true }));
+
+function assetDirectories(kind: 'files' | 'dockerImages'): string[] {
+  const manifest = JSON.parse(readFileSync(join(outdir, 'capf-dev.assets.json'), 'utf8'));
+  return Object.values(manifest[kind] as Record<string, { source: { path?: string; directory?: string } }>)
+    .map((asset) => join(outdir, asset.source.path ?? asset.source.directory ?? ''))
+    .filter((dir) => existsSync(dir));
+}
+
+describe('function bundles', () => {
+  const bundlePath = () => {
+    const dir = assetDirectories('files').find((candidate) => existsSync(join(candidate, 'index.mjs')));
+    if (!dir) throw new Error(`no function bundle among the assets of ${outdir}`);
+    return join(dir, 'index.mjs');
+  };
+
+  it('are ESM files with a require() shim for bundled CommonJS code', () => {
+    expect(assembly.getStackByName('capf-dev').template.Resources).toBeDefined();
+    const code = readFileSync(bundlePath(), 'utf8');
+    expect(code.startsWith("import { createRequire as capfCreateRequire } from 'node:module';")).toBe(true);
+  });
+
+  it('import the AWS SDK from the runtime and carry reflect-metadata inside', () => {
+    const code = readFileSync(bundlePath(), 'utf8');
+    const imports = [...code.matchAll(/from\s*"([^"]+)"/g)].map((match) => match[1]);
+    expect(imports).toEqual(['@aws-sdk/client-dynamodb']);
+    expect(code).toContain('getMetadata');
+  });
+
+  it('load and run in plain Node', () => {
+    const url = pathToFileURL(bundlePath()).href;
+    const output = execFileSync(process.execPath, ['--input-type=module', '-e', `const m = await import(${JSON.stringify(url)}); console.log(JSON.stringify(await m.handler()));`], {
+      encoding: 'utf8',
+      env: { ...process.env, AWS_REGION: 'eu-west-1' },
+    });
+    expect(JSON.parse(output.trim().split('\n').at(-1) ?? '')).toEqual({ reflectReady: true, client: 'DynamoDBClient' });
+  });
+});
+
+describe('listener image context', () => {
+  it('holds what the Dockerfile copies and nothing else of the repository', () => {
+    const [context, ...others] = assetDirectories('dockerImages');
+    expect(others).toEqual([]);
+    const entries = readdirSync(context as string);
+    for (const needed of ['package.json', 'package-lock.json', '.npmrc', 'tsconfig.json', 'listener']) expect(entries).toContain(needed);
+    expect(existsSync(join(context as string, 'listener', 'Dockerfile'))).toBe(true);
+    for (const excluded of ['node_modules', 'infra', 'test', '.git', 'cdk.json', 'README.md']) expect(entries).not.toContain(excluded);
+  });
+});
+
+describe('a missing handler or bundle', () => {
+  it('stops synth with the path and what to do', () => {
+    const missing = { ...PROBE, id: 'monitor', entry: 'functions/no-such-function/handler.ts' };
+    expect(() => createCapfApp({ context: { ...cdkJsonContext(), ...TEST_ENV }, nag: false, builtinValidation: false, functions: [missing] })).toThrow(
+      /"monitor" function: handler file .*functions\/no-such-function\/handler\.ts does not exist.*write that handler/,
+    );
+  });
+
+  it('ends `cdk synth`\'s app process with exit code 1 and the message, not a stack trace', () => {
+    const context = { ...cdkJsonContext(), prebuiltFunctionsDir: '/nonexistent/capf-bundles' };
+    const run = spawnSync(process.execPath, ['--import', 'tsx', 'infra/bin/app.ts'], {
+      cwd: REPO_ROOT,
+      encoding: 'utf8',
+      env: { ...process.env, CDK_CONTEXT_JSON: JSON.stringify(context) },
+      timeout: 60_000,
+    });
+    expect(run.status).toBe(1);
+    expect(run.stderr).toMatch(/^capf infra: capf "sign" function: prebuilt bundle directory \/nonexistent\/capf-bundles\/sign does not exist/m);
+    expect(run.stderr).not.toMatch(/\n\s+at /);
+  });
+});

@@ -1,0 +1,117 @@
+// The chosen CA backend decides what exists and what the sign function may call: the KMS key or the private CA
+// only when chosen, and then only the issuer's own calls on that one key or CA.
+import type { Template } from 'aws-cdk-lib/assertions';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { actionsOf, buildCapf, logicalIdOf, policyStatementsOf } from './support.ts';
+
+const EXISTING_PCA = 'arn:aws:acm-pca:eu-west-1:111111111111:certificate-authority/0f9e4a51-6a3e-4b7b-9d8c-2c1b3a4d5e6f';
+
+const stacks: Record<string, Template> = {};
+const cleanups: (() => void)[] = [];
+
+beforeAll(() => {
+  const variants: Record<string, Record<string, unknown>> = {
+    kms: { caBackend: 'kms' },
+    'acm-pca': { caBackend: 'acm-pca' },
+    'acm-pca existing': { caBackend: 'acm-pca', pcaArn: EXISTING_PCA },
+    'microsoft-ca': { caBackend: 'microsoft-ca', onlineCaHost: 'ca.corp.example.com' },
+  };
+  for (const [name, context] of Object.entries(variants)) {
+    const built = buildCapf({ context });
+    stacks[name] = built.template;
+    cleanups.push(built.cleanup);
+  }
+});
+afterAll(() => cleanups.forEach((cleanup) => cleanup()));
+
+function signStatements(template: Template) {
+  return policyStatementsOf(template, logicalIdOf(template, 'AWS::IAM::Role', 'FunctionsSignRole'));
+}
+
+function signEnvironment(template: Template): Record<string, unknown> {
+  const id = logicalIdOf(template, 'AWS::Lambda::Function', 'FunctionsSignFunction');
+  return template.findResources('AWS::Lambda::Function')[id]?.Properties.Environment.Variables;
+}
+
+/** The sign role's statements beyond its own logs and the table. */
+function issuerStatements(template: Template) {
+  return signStatements(template).filter((statement) => !actionsOf(statement).some((action) => /^(logs|dynamodb):/.test(action)));
+}
+
+const SECRET_READ = ['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue'];
+
+function caSecretRead(template: Template) {
+  return { Effect: 'Allow', Action: SECRET_READ, Resource: { Ref: logicalIdOf(template, 'AWS::SecretsManager::Secret', 'StorageCaSecret') } };
+}
+
+describe('kms backend', () => {
+  it('creates an RSA signing key kept on stack deletion', () => {
+    const template = stacks.kms as Template;
+    template.hasResource('AWS::KMS::Key', {
+      DeletionPolicy: 'Retain',
+      Properties: { KeySpec: 'RSA_2048', KeyUsage: 'SIGN_VERIFY', PendingWindowInDays: 30 },
+    });
+    template.resourceCountIs('AWS::ACMPCA::CertificateAuthority', 0);
+  });
+
+  it('lets the sign function call kms:Sign and kms:GetPublicKey on that key only', () => {
+    const template = stacks.kms as Template;
+    const key = logicalIdOf(template, 'AWS::KMS::Key', 'CaBackendCaKey');
+    expect(issuerStatements(template)).toEqual([
+      caSecretRead(template),
+      { Effect: 'Allow', Action: ['kms:GetPublicKey', 'kms:Sign'], Resource: { 'Fn::GetAtt': [key, 'Arn'] } },
+    ]);
+    expect(signEnvironment(template)).toMatchObject({ CAPF_ISSUER: 'capf-kms', CAPF_KMS_KEY_ID: { 'Fn::GetAtt': [key, 'Arn'] } });
+  });
+});
+
+describe('acm-pca backend', () => {
+  it('creates, self-signs and activates a root CA when no ARN is given', () => {
+    const template = stacks['acm-pca'] as Template;
+    template.hasResource('AWS::ACMPCA::CertificateAuthority', {
+      DeletionPolicy: 'Retain',
+      Properties: { Type: 'ROOT', KeyAlgorithm: 'RSA_2048', SigningAlgorithm: 'SHA256WITHRSA', Subject: { CommonName: 'CAPF-dev', Organization: 'capf-cloud' } },
+    });
+    template.hasResourceProperties('AWS::ACMPCA::CertificateAuthorityActivation', { Status: 'ACTIVE' });
+    template.resourceCountIs('AWS::KMS::Key', 0);
+  });
+
+  it('lets the sign function issue and fetch certificates on that CA only', () => {
+    const template = stacks['acm-pca'] as Template;
+    const ca = logicalIdOf(template, 'AWS::ACMPCA::CertificateAuthority', 'CaBackendPrivateCa');
+    expect(issuerStatements(template)).toEqual([
+      caSecretRead(template),
+      { Effect: 'Allow', Action: ['acm-pca:GetCertificate', 'acm-pca:IssueCertificate'], Resource: { 'Fn::GetAtt': [ca, 'Arn'] } },
+    ]);
+    expect(signEnvironment(template)).toMatchObject({ CAPF_ISSUER: 'acm-pca', CAPF_PCA_ARN: { 'Fn::GetAtt': [ca, 'Arn'] } });
+  });
+
+  it('uses an existing CA by ARN without creating one', () => {
+    const template = stacks['acm-pca existing'] as Template;
+    template.resourceCountIs('AWS::ACMPCA::CertificateAuthority', 0);
+    expect(issuerStatements(template)).toEqual([
+      caSecretRead(template),
+      { Effect: 'Allow', Action: ['acm-pca:GetCertificate', 'acm-pca:IssueCertificate'], Resource: EXISTING_PCA },
+    ]);
+    expect(signEnvironment(template)).toMatchObject({ CAPF_PCA_ARN: EXISTING_PCA });
+  });
+});
+
+describe('microsoft-ca backend', () => {
+  it('keeps the enrolment credentials in their own secret, readable by the sign function', () => {
+    const template = stacks['microsoft-ca'] as Template;
+    template.resourceCountIs('AWS::SecretsManager::Secret', 3);
+    const secret = logicalIdOf(template, 'AWS::SecretsManager::Secret', 'CaBackendOnlineCaCredentials');
+    // One statement: the CA secret and the credentials, both read-only.
+    expect(issuerStatements(template)).toEqual([
+      { Effect: 'Allow', Action: SECRET_READ, Resource: [{ Ref: secret }, caSecretRead(template).Resource] },
+    ]);
+    expect(signEnvironment(template)).toMatchObject({
+      CAPF_ISSUER: 'microsoft-ca',
+      CAPF_ONLINE_CA_SECRET_ARN: { Ref: secret },
+      CAPF_ONLINE_CA_HOST: 'ca.corp.example.com',
+    });
+    template.resourceCountIs('AWS::KMS::Key', 0);
+    template.resourceCountIs('AWS::ACMPCA::CertificateAuthority', 0);
+  });
+});

@@ -1,0 +1,140 @@
+// Data at rest (table, CSR bucket, secrets), notifications and the dashboard, on the stack as the registry defines
+// it today (the sign function only).
+import { Match, type Template } from 'aws-cdk-lib/assertions';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildCapf, logicalIdOf } from './support.ts';
+
+let template: Template;
+let cleanup: () => void;
+
+beforeAll(() => {
+  ({ template, cleanup } = buildCapf());
+});
+afterAll(() => cleanup());
+
+describe('store table', () => {
+  it('is one pk/sk table, on demand, encrypted, with PITR, TTL on expiresAt and deletion protection', () => {
+    template.resourceCountIs('AWS::DynamoDB::Table', 1);
+    template.hasResource('AWS::DynamoDB::Table', {
+      DeletionPolicy: 'Retain',
+      Properties: {
+        KeySchema: [
+          { AttributeName: 'pk', KeyType: 'HASH' },
+          { AttributeName: 'sk', KeyType: 'RANGE' },
+        ],
+        BillingMode: 'PAY_PER_REQUEST',
+        SSESpecification: { SSEEnabled: true },
+        PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+        TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true },
+        DeletionProtectionEnabled: true,
+      },
+    });
+  });
+});
+
+describe('CSR bucket', () => {
+  it('blocks public access, encrypts, versions, expires old versions and logs access', () => {
+    template.hasResource('AWS::S3::Bucket', {
+      DeletionPolicy: 'Retain',
+      Properties: {
+        PublicAccessBlockConfiguration: { BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true },
+        BucketEncryption: { ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }] },
+        VersioningConfiguration: { Status: 'Enabled' },
+        LifecycleConfiguration: {
+          Rules: [
+            Match.objectLike({ AbortIncompleteMultipartUpload: { DaysAfterInitiation: 1 }, Status: 'Enabled' }),
+            Match.objectLike({ NoncurrentVersionExpiration: { NoncurrentDays: 90 }, Status: 'Enabled' }),
+          ],
+        },
+        LoggingConfiguration: { DestinationBucketName: { Ref: logicalIdOf(template, 'AWS::S3::Bucket', 'StorageAccessLogs') }, LogFilePrefix: 'csr-bucket/' },
+      },
+    });
+  });
+
+  it('refuses requests without TLS (both buckets)', () => {
+    for (const bucket of ['StorageCsrBucket', 'StorageAccessLogs']) {
+      template.hasResourceProperties('AWS::S3::BucketPolicy', {
+        Bucket: { Ref: logicalIdOf(template, 'AWS::S3::Bucket', bucket) },
+        PolicyDocument: {
+          Statement: Match.arrayWith([
+            Match.objectLike({ Effect: 'Deny', Action: 's3:*', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+          ]),
+        },
+      });
+    }
+  });
+});
+
+describe('secrets and CA backend', () => {
+  it('keeps the CA and TLS PEM bundles in two retained secrets', () => {
+    template.resourceCountIs('AWS::SecretsManager::Secret', 2);
+    for (const secret of ['StorageCaSecret', 'StorageTlsSecret']) {
+      expect(template.findResources('AWS::SecretsManager::Secret')[logicalIdOf(template, 'AWS::SecretsManager::Secret', secret)]?.DeletionPolicy).toBe('Retain');
+    }
+  });
+
+  it('creates no KMS key and no private CA for the software backend', () => {
+    template.resourceCountIs('AWS::KMS::Key', 0);
+    template.resourceCountIs('AWS::ACMPCA::CertificateAuthority', 0);
+  });
+});
+
+describe('the registry as it stands', () => {
+  it('deploys the sign function and none of the triggers later functions bring', () => {
+    expect(Object.keys(template.findResources('AWS::Lambda::Function')).filter((id) => id.startsWith('Functions'))).toEqual([
+      logicalIdOf(template, 'AWS::Lambda::Function', 'FunctionsSignFunction'),
+    ]);
+    template.resourceCountIs('AWS::ApiGatewayV2::Api', 0);
+    template.resourceCountIs('AWS::Scheduler::Schedule', 0);
+    template.resourceCountIs('Custom::S3BucketNotifications', 0);
+  });
+});
+
+describe('notifications', () => {
+  it('has one TLS-only topic with an email subscription per recipient, and the SES sender identity', () => {
+    const topic = logicalIdOf(template, 'AWS::SNS::Topic', 'NotificationsTopic');
+    template.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'email', Endpoint: 'pki-team@example.com', TopicArn: { Ref: topic } });
+    template.hasResourceProperties('AWS::SNS::TopicPolicy', {
+      PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })]) },
+    });
+    template.hasResourceProperties('AWS::SES::EmailIdentity', { EmailIdentity: 'pki-team@example.com' });
+  });
+});
+
+describe('operations', () => {
+  const dashboardBody = () => JSON.stringify(Object.values(template.findResources('AWS::CloudWatch::Dashboard'))[0]?.Properties.DashboardBody);
+
+  it('has a dashboard with sessions, issuances, failures by reason, sign latency and certificates expiring', () => {
+    template.hasResourceProperties('AWS::CloudWatch::Dashboard', { DashboardName: 'capf-dev' });
+    const body = dashboardBody();
+    for (const title of ['Sessions', 'Issuances', 'Failures by reason', 'Sign latency (ms)', 'Certificates expiring']) expect(body).toContain(title);
+    expect(body).toContain('MetricName=\\\\\\"SessionFailures\\\\\\"');
+    expect(body).toContain('{CAPF,reason,service}');
+    expect(body).toContain('\\"Duration\\"');
+  });
+
+  it('queries logs by device name and session id', () => {
+    expect(dashboardBody()).toContain('fields @timestamp, deviceName, sessionId');
+  });
+
+  it('alarms when no listener task is healthy', () => {
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      MetricName: 'HealthyHostCount',
+      Namespace: 'AWS/NetworkELB',
+      ComparisonOperator: 'LessThanThreshold',
+      Threshold: 1,
+      TreatMissingData: 'breaching',
+      AlarmActions: [{ Ref: logicalIdOf(template, 'AWS::SNS::Topic', 'NotificationsTopic') }],
+    });
+  });
+
+  it('outputs the endpoint phones use and the secrets an administrator rotates', () => {
+    template.hasOutput('CapfEndpoint', { Value: { 'Fn::GetAtt': [logicalIdOf(template, 'AWS::ElasticLoadBalancingV2::LoadBalancer', 'Listener'), 'DNSName'] } });
+    template.hasOutput('TlsSecretArn', {});
+    template.hasOutput('CaSecretArn', {});
+  });
+
+  it('tags every taggable resource with the project and environment', () => {
+    template.hasResourceProperties('AWS::DynamoDB::Table', { Tags: Match.arrayWith([{ Key: 'environment', Value: 'dev' }, { Key: 'project', Value: 'capf-cloud' }]) });
+  });
+});

@@ -1,0 +1,175 @@
+// Every registry function: its own least-privilege role, Node 22 with JSON logs, a failure queue when invoked
+// asynchronously, alarms; and the triggers later functions slot into (admin API, schedule, bucket events).
+import { Match, type Template } from 'aws-cdk-lib/assertions';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { actionsOf, buildCapf, logicalIdOf, policyStatementsOf, WITH_FUTURE_FUNCTIONS } from './support.ts';
+
+let template: Template;
+let cleanup: () => void;
+
+beforeAll(() => {
+  ({ template, cleanup } = buildCapf({ functions: WITH_FUTURE_FUNCTIONS }));
+});
+afterAll(() => cleanup());
+
+const fn = (name: string) => logicalIdOf(template, 'AWS::Lambda::Function', `Functions${name}Function`);
+const role = (name: string) => logicalIdOf(template, 'AWS::IAM::Role', `Functions${name}Role`);
+const arnOf = (id: string) => ({ 'Fn::GetAtt': [id, 'Arn'] });
+const table = () => logicalIdOf(template, 'AWS::DynamoDB::Table', 'StorageTable');
+
+/** A policy resource as text: a logical id for Ref/GetAtt, joined parts for Fn::Join (`Bucket/*`). */
+function resourceKey(value: unknown): string {
+  if (typeof value === 'string') return value;
+  const node = value as Record<string, unknown>;
+  if ('Ref' in node) return String(node.Ref);
+  if ('Fn::GetAtt' in node) return String((node['Fn::GetAtt'] as unknown[])[0]);
+  if ('Fn::Join' in node) return ((node['Fn::Join'] as [string, unknown[]])[1]).map(resourceKey).join('');
+  return JSON.stringify(value);
+}
+
+/** Statement actions keyed by resource, so a test can state a role's whole policy. */
+function grantsOf(name: string): Record<string, string[]> {
+  const byResource: Record<string, string[]> = {};
+  for (const statement of policyStatementsOf(template, role(name))) {
+    expect(statement.Effect).toBe('Allow');
+    const resources = Array.isArray(statement.Resource) ? statement.Resource : [statement.Resource];
+    for (const resource of resources.map(resourceKey)) byResource[resource] = [...(byResource[resource] ?? []), ...actionsOf(statement)].sort();
+  }
+  return byResource;
+}
+
+const TABLE_READ_WRITE = [
+  'dynamodb:BatchGetItem', 'dynamodb:BatchWriteItem', 'dynamodb:ConditionCheckItem', 'dynamodb:DeleteItem', 'dynamodb:DescribeTable',
+  'dynamodb:GetItem', 'dynamodb:GetRecords', 'dynamodb:GetShardIterator', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:Scan', 'dynamodb:UpdateItem',
+];
+const LOG_WRITE = ['logs:CreateLogStream', 'logs:PutLogEvents'];
+
+describe('each function', () => {
+  it.each(['Sign', 'Admin', 'OfflineImport', 'ExpiryMonitor'])('%s runs on nodejs22.x with JSON logs and its own role', (name) => {
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Runtime: 'nodejs22.x',
+      Handler: 'index.handler',
+      Role: arnOf(role(name)),
+      LoggingConfig: Match.objectLike({ LogFormat: 'JSON', LogGroup: { Ref: logicalIdOf(template, 'AWS::Logs::LogGroup', `Functions${name}Logs`) } }),
+      Environment: { Variables: Match.objectLike({ POWERTOOLS_SERVICE_NAME: `capf-${name.replace(/([a-z])([A-Z])/g, '$1-$2').toLowerCase()}` }) },
+    });
+    const roleResource = template.findResources('AWS::IAM::Role')[role(name)];
+    expect(roleResource?.Properties.ManagedPolicyArns).toBeUndefined();
+    expect(roleResource?.Properties.AssumeRolePolicyDocument.Statement).toEqual([
+      expect.objectContaining({ Principal: { Service: 'lambda.amazonaws.com' } }),
+    ]);
+  });
+
+  it('alarms on errors and throttles of every function, through the notification topic', () => {
+    const topic = logicalIdOf(template, 'AWS::SNS::Topic', 'NotificationsTopic');
+    for (const name of ['Sign', 'Admin', 'OfflineImport', 'ExpiryMonitor']) {
+      for (const metric of ['Errors', 'Throttles']) {
+        template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+          MetricName: metric,
+          Namespace: 'AWS/Lambda',
+          Dimensions: [{ Name: 'FunctionName', Value: { Ref: fn(name) } }],
+          Threshold: 1,
+          AlarmActions: [{ Ref: topic }],
+        });
+      }
+    }
+  });
+});
+
+describe('least privilege per function', () => {
+  it('sign: the table, the CA secret, its logs; no issuer rights beyond the software key', () => {
+    expect(grantsOf('Sign')).toEqual({
+      [logicalIdOf(template, 'AWS::Logs::LogGroup', 'FunctionsSignLogs')]: LOG_WRITE,
+      [table()]: TABLE_READ_WRITE,
+      [logicalIdOf(template, 'AWS::SecretsManager::Secret', 'StorageCaSecret')]: ['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue'],
+    });
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Role: arnOf(role('Sign')),
+      Environment: { Variables: Match.objectLike({ CAPF_ISSUER: 'capf-software', CAPF_TABLE: { Ref: table() }, CAPF_CA_SECRET_ARN: Match.anyValue() }) },
+    });
+  });
+
+  it('admin: the table, the TLS secret (read and replace), named object actions in the CSR bucket', () => {
+    const bucket = logicalIdOf(template, 'AWS::S3::Bucket', 'StorageCsrBucket');
+    const grants = grantsOf('Admin');
+    expect(grants[bucket]).toEqual(['s3:ListBucket']);
+    expect(grants[`${bucket}/*`]).toEqual(['s3:DeleteObject', 's3:GetObject', 's3:PutObject']);
+    expect(grants[logicalIdOf(template, 'AWS::SecretsManager::Secret', 'StorageTlsSecret')]).toContain('secretsmanager:PutSecretValue');
+    expect(Object.keys(grants)).toHaveLength(5);
+  });
+
+  it('offline import: reads the bucket, writes the table, sends failures to its queue', () => {
+    const grants = grantsOf('OfflineImport');
+    const bucket = logicalIdOf(template, 'AWS::S3::Bucket', 'StorageCsrBucket');
+    expect(grants[`${bucket}/*`]).toEqual(['s3:GetObject']);
+    expect(grants[logicalIdOf(template, 'AWS::SQS::Queue', 'FunctionsOfflineImportFailureQueue')]).toContain('sqs:SendMessage');
+    expect(Object.values(grants).flat().some((action) => action.startsWith('secretsmanager:'))).toBe(false);
+  });
+
+  it('expiry monitor: publishes to the topic and sends email from the SES identity only', () => {
+    const grants = grantsOf('ExpiryMonitor');
+    expect(grants[logicalIdOf(template, 'AWS::SNS::Topic', 'NotificationsTopic')]).toEqual(['sns:Publish']);
+    const sesEntry = Object.entries(grants).find(([resource]) => resource.includes('identity/'));
+    expect(sesEntry?.[1]).toEqual(['ses:SendEmail', 'ses:SendRawEmail']);
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Role: arnOf(role('ExpiryMonitor')),
+      Environment: { Variables: Match.objectLike({ CAPF_SENDER_EMAIL: 'pki-team@example.com', CAPF_EMAIL_RECIPIENTS: 'pki-team@example.com' }) },
+    });
+  });
+});
+
+describe('asynchronous invocation', () => {
+  it('gives scheduled and bucket-triggered functions an on-failure queue, and the listener/API ones none', () => {
+    for (const name of ['OfflineImport', 'ExpiryMonitor']) {
+      template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
+        FunctionName: { Ref: fn(name) },
+        MaximumRetryAttempts: 2,
+        DestinationConfig: { OnFailure: { Destination: arnOf(logicalIdOf(template, 'AWS::SQS::Queue', `Functions${name}FailureQueue`)) } },
+      });
+    }
+    template.resourceCountIs('AWS::Lambda::EventInvokeConfig', 2);
+    template.resourceCountIs('AWS::SQS::Queue', 2);
+    template.allResourcesProperties('AWS::SQS::Queue', { SqsManagedSseEnabled: true });
+  });
+});
+
+describe('triggers', () => {
+  it('schedules the expiry monitor with EventBridge Scheduler, its failures to the queue', () => {
+    template.hasResourceProperties('AWS::Scheduler::Schedule', {
+      ScheduleExpression: 'rate(1 hour)',
+      State: 'ENABLED',
+      Target: Match.objectLike({
+        Arn: arnOf(fn('ExpiryMonitor')),
+        DeadLetterConfig: { Arn: arnOf(logicalIdOf(template, 'AWS::SQS::Queue', 'FunctionsExpiryMonitorFailureQueue')) },
+        RetryPolicy: Match.objectLike({ MaximumRetryAttempts: 2 }),
+      }),
+    });
+  });
+
+  it('invokes the offline import for objects created under signed/ in the CSR bucket', () => {
+    template.hasResourceProperties('Custom::S3BucketNotifications', {
+      BucketName: { Ref: logicalIdOf(template, 'AWS::S3::Bucket', 'StorageCsrBucket') },
+      NotificationConfiguration: {
+        LambdaFunctionConfigurations: [
+          Match.objectLike({
+            Events: ['s3:ObjectCreated:*'],
+            Filter: { Key: { FilterRules: [{ Name: 'prefix', Value: 'signed/' }] } },
+            LambdaFunctionArn: arnOf(fn('OfflineImport')),
+          }),
+        ],
+      },
+    });
+  });
+
+  it('puts the admin function behind an HTTP API whose every route needs IAM authorisation, with access logs', () => {
+    template.hasResourceProperties('AWS::ApiGatewayV2::Api', { ProtocolType: 'HTTP' });
+    template.allResourcesProperties('AWS::ApiGatewayV2::Route', { AuthorizationType: 'AWS_IAM' });
+    template.hasResourceProperties('AWS::ApiGatewayV2::Route', { RouteKey: 'ANY /{proxy+}' });
+    template.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
+      StageName: '$default',
+      AutoDeploy: true,
+      AccessLogSettings: { DestinationArn: Match.anyValue(), Format: Match.stringLikeRegexp('identity\\.userArn') },
+    });
+    template.hasOutput('AdminApiUrl', {});
+  });
+});

@@ -1,0 +1,148 @@
+// The listener path a phone takes: dual-stack NLB on TCP 3804, source-CIDR restriction, TLS passed through to
+// Fargate tasks that run read-only and non-root, drain on stop and scale on open connections.
+import { Match, type Template } from 'aws-cdk-lib/assertions';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildCapf, logicalIdOf, PHONE_CIDRS, policyStatementsOf } from './support.ts';
+
+let template: Template;
+let cleanup: () => void;
+
+beforeAll(() => {
+  ({ template, cleanup } = buildCapf({ context: { desiredListenerCount: 3, maxListenerCount: 9, sessionDrainSeconds: 1200 } }));
+});
+afterAll(() => cleanup());
+
+describe('network', () => {
+  it('is a dual-stack VPC with public subnets and no NAT gateway', () => {
+    template.hasResourceProperties('AWS::EC2::VPCCidrBlock', { AmazonProvidedIpv6CidrBlock: true });
+    template.resourceCountIs('AWS::EC2::NatGateway', 0);
+    template.resourceCountIs('AWS::EC2::Subnet', 2);
+    template.hasResourceProperties('AWS::EC2::FlowLog', { TrafficType: 'REJECT', LogDestinationType: 'cloud-watch-logs' });
+  });
+});
+
+describe('network load balancer', () => {
+  it('is internet-facing and dual-stack, with a security group', () => {
+    template.hasResourceProperties('AWS::ElasticLoadBalancingV2::LoadBalancer', {
+      Type: 'network',
+      Scheme: 'internet-facing',
+      IpAddressType: 'dualstack',
+      SecurityGroups: Match.anyValue(),
+    });
+  });
+
+  it('listens on TCP 3804 (TLS passes through) and forwards to the tasks on 3804', () => {
+    template.resourceCountIs('AWS::ElasticLoadBalancingV2::Listener', 1);
+    const targetGroup = logicalIdOf(template, 'AWS::ElasticLoadBalancingV2::TargetGroup', 'Listener');
+    template.hasResourceProperties('AWS::ElasticLoadBalancingV2::Listener', {
+      Port: 3804,
+      Protocol: 'TCP',
+      DefaultActions: [{ Type: 'forward', TargetGroupArn: { Ref: targetGroup } }],
+    });
+    template.hasResourceProperties('AWS::ElasticLoadBalancingV2::TargetGroup', {
+      TargetType: 'ip',
+      Port: 3804,
+      Protocol: 'TCP',
+      HealthCheckProtocol: 'HTTP',
+      HealthCheckPort: '8080',
+      HealthCheckPath: '/health',
+    });
+    template.hasResourceProperties('AWS::ECS::Service', {
+      LoadBalancers: [{ ContainerName: 'Listener', ContainerPort: 3804, TargetGroupArn: { Ref: targetGroup } }],
+    });
+  });
+
+  it('drains sessions for the configured time, then cuts them', () => {
+    template.hasResourceProperties('AWS::ElasticLoadBalancingV2::TargetGroup', {
+      TargetGroupAttributes: Match.arrayWith([
+        { Key: 'deregistration_delay.timeout_seconds', Value: '1200' },
+        { Key: 'deregistration_delay.connection_termination.enabled', Value: 'true' },
+      ]),
+    });
+  });
+
+  it('admits TCP 3804 from the allowed phone ranges only, IPv4 and IPv6', () => {
+    const group = logicalIdOf(template, 'AWS::EC2::SecurityGroup', 'ListenerLoadBalancerSecurityGroup');
+    const ingress = template.findResources('AWS::EC2::SecurityGroup')[group]?.Properties.SecurityGroupIngress;
+    expect(ingress).toEqual([
+      expect.objectContaining({ CidrIp: PHONE_CIDRS[0], FromPort: 3804, ToPort: 3804, IpProtocol: 'tcp' }),
+      expect.objectContaining({ CidrIpv6: PHONE_CIDRS[1], FromPort: 3804, ToPort: 3804, IpProtocol: 'tcp' }),
+    ]);
+    const separateRules = template.findResources('AWS::EC2::SecurityGroupIngress', { Properties: { GroupId: { 'Fn::GetAtt': [group, 'GroupId'] } } });
+    expect(Object.keys(separateRules)).toEqual([]);
+  });
+
+  it('lets only the load balancer reach the tasks, on 3804 and the health port', () => {
+    const tasks = logicalIdOf(template, 'AWS::EC2::SecurityGroup', 'ListenerTaskSecurityGroup');
+    const balancer = logicalIdOf(template, 'AWS::EC2::SecurityGroup', 'ListenerLoadBalancerSecurityGroup');
+    const rules = Object.values(template.findResources('AWS::EC2::SecurityGroupIngress', { Properties: { GroupId: { 'Fn::GetAtt': [tasks, 'GroupId'] } } }));
+    expect(rules.map((rule) => [rule.Properties.FromPort, rule.Properties.SourceSecurityGroupId]).sort()).toEqual([
+      [3804, { 'Fn::GetAtt': [balancer, 'GroupId'] }],
+      [8080, { 'Fn::GetAtt': [balancer, 'GroupId'] }],
+    ]);
+    expect(template.findResources('AWS::EC2::SecurityGroup')[tasks]?.Properties.SecurityGroupIngress).toBeUndefined();
+  });
+});
+
+describe('listener tasks', () => {
+  it('run the listener image non-root on a read-only root filesystem, with a health check', () => {
+    template.hasResourceProperties('AWS::ECS::TaskDefinition', {
+      RequiresCompatibilities: ['FARGATE'],
+      ContainerDefinitions: [
+        Match.objectLike({
+          Name: 'Listener',
+          User: '1000:1000',
+          ReadonlyRootFilesystem: true,
+          PortMappings: [Match.objectLike({ ContainerPort: 3804, Protocol: 'tcp' }), Match.objectLike({ ContainerPort: 8080, Protocol: 'tcp' })],
+          HealthCheck: Match.objectLike({ Command: Match.arrayWith([Match.stringLikeRegexp('127\\.0\\.0\\.1:8080/health')]) }),
+          MountPoints: [{ ContainerPath: '/tmp', SourceVolume: 'tmp', ReadOnly: false }],
+          LogConfiguration: Match.objectLike({ LogDriver: 'awslogs' }),
+        }),
+      ],
+    });
+  });
+
+  it('get the table, the TLS secret and the sign function through environment variables', () => {
+    const env = template.findResources('AWS::ECS::TaskDefinition');
+    const container = Object.values(env)[0]?.Properties.ContainerDefinitions[0];
+    const names = (container.Environment as { Name: string }[]).map((variable) => variable.Name).sort();
+    expect(names).toEqual(['CAPF_SIGN_FUNCTION', 'CAPF_TABLE', 'CAPF_TLS_SECRET_ARN', 'POWERTOOLS_METRICS_NAMESPACE', 'POWERTOOLS_SERVICE_NAME']);
+    expect(container.Environment).toContainEqual({
+      Name: 'CAPF_SIGN_FUNCTION',
+      Value: { Ref: logicalIdOf(template, 'AWS::Lambda::Function', 'FunctionsSignFunction') },
+    });
+  });
+
+  it('may invoke the sign function (its ARN only), use the table and read the TLS secret, nothing else', () => {
+    const taskRole = logicalIdOf(template, 'AWS::IAM::Role', 'ListenerTaskTaskRole');
+    const statements = policyStatementsOf(template, taskRole);
+    expect(statements).toHaveLength(3);
+    expect(statements).toContainEqual(
+      expect.objectContaining({ Action: 'lambda:InvokeFunction', Resource: { 'Fn::GetAtt': [logicalIdOf(template, 'AWS::Lambda::Function', 'FunctionsSignFunction'), 'Arn'] } }),
+    );
+    expect(statements).toContainEqual(
+      expect.objectContaining({ Action: ['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue'], Resource: { Ref: logicalIdOf(template, 'AWS::SecretsManager::Secret', 'StorageTlsSecret') } }),
+    );
+    expect(statements).toContainEqual(expect.objectContaining({ Resource: { 'Fn::GetAtt': [logicalIdOf(template, 'AWS::DynamoDB::Table', 'StorageTable'), 'Arn'] } }));
+  });
+
+  it('run as a Fargate service with the desired count, rolling back a failed deployment', () => {
+    template.hasResourceProperties('AWS::ECS::Service', {
+      LaunchType: 'FARGATE',
+      DesiredCount: 3,
+      DeploymentConfiguration: Match.objectLike({ MinimumHealthyPercent: 100, DeploymentCircuitBreaker: { Enable: true, Rollback: true } }),
+      NetworkConfiguration: { AwsvpcConfiguration: Match.objectLike({ AssignPublicIp: 'ENABLED' }) },
+    });
+  });
+
+  it('scale between the desired and maximum counts on open connections per healthy task', () => {
+    template.hasResourceProperties('AWS::ApplicationAutoScaling::ScalableTarget', { MinCapacity: 3, MaxCapacity: 9, ScalableDimension: 'ecs:service:DesiredCount' });
+    template.resourcePropertiesCountIs('AWS::ApplicationAutoScaling::ScalingPolicy', { PolicyType: 'StepScaling' }, 2);
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      Metrics: Match.arrayWith([
+        Match.objectLike({ Expression: 'IF(healthy > 0, flows / healthy, flows)' }),
+        Match.objectLike({ Id: 'flows', MetricStat: Match.objectLike({ Metric: Match.objectLike({ MetricName: 'ActiveFlowCount', Namespace: 'AWS/NetworkELB' }) }) }),
+      ]),
+    });
+  });
+});
