@@ -9,13 +9,12 @@ import {
   IssueCertificateCommand,
   waitUntilCertificateIssued,
 } from '@aws-sdk/client-acm-pca';
-import { webcrypto } from 'node:crypto';
 import * as x509 from '@peculiar/x509';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError } from '../../../shared/errors.ts';
 import { AcmPcaIssuer, pcaIdempotencyToken } from '../../../shared/issuers/acm-pca/index.ts';
 import { derToPem } from '../../../shared/pki/index.ts';
-import { motoClients, opensslVerify, rejection, uniqueName } from './moto-aws.ts';
+import { motoClients, opensslVerify, phoneCsr, rejection, uniqueName } from './moto-aws.ts';
 
 const { acmPca } = motoClients();
 
@@ -44,21 +43,6 @@ async function activeRootCa(): Promise<{ arn: string; rootPem: string }> {
   const root = await acmPca.send(new GetCertificateCommand(input));
   await acmPca.send(new ImportCertificateAuthorityCertificateCommand({ CertificateAuthorityArn: arn, Certificate: new TextEncoder().encode(root.Certificate ?? '') }));
   return { arn, rootPem: root.Certificate ?? '' };
-}
-
-interface PhoneCsr {
-  csrDer: Uint8Array;
-  spkiDer: Uint8Array;
-}
-
-async function phoneCsr(commonName: string, kind: 'rsa' | 'ec' = 'rsa'): Promise<PhoneCsr> {
-  const algorithm =
-    kind === 'rsa'
-      ? { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256', publicExponent: new Uint8Array([1, 0, 1]), modulusLength: 2048 }
-      : { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' };
-  const keys = (await webcrypto.subtle.generateKey(algorithm, true, ['sign', 'verify'])) as webcrypto.CryptoKeyPair;
-  const csr = await x509.Pkcs10CertificateRequestGenerator.create({ name: `CN=${commonName}`, keys, signingAlgorithm: algorithm });
-  return { csrDer: new Uint8Array(csr.rawData), spkiDer: new Uint8Array(await webcrypto.subtle.exportKey('spki', keys.publicKey)) };
 }
 
 describe('AcmPcaIssuer on moto', () => {

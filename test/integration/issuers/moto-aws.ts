@@ -1,11 +1,12 @@
 // AWS clients pointed at the run's moto_server, unique names, and `openssl verify` for the issuer and sign tests.
 import { execFile } from 'node:child_process';
-import { generateKeyPairSync, randomBytes, type KeyObject } from 'node:crypto';
+import { generateKeyPairSync, randomBytes, webcrypto, type KeyObject } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { ACMPCAClient } from '@aws-sdk/client-acm-pca';
+import { Pkcs10CertificateRequestGenerator } from '@peculiar/x509';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { KMSClient } from '@aws-sdk/client-kms';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
@@ -86,4 +87,20 @@ export async function rejection(promise: Promise<unknown>): Promise<CapfError> {
   );
   expect(error).toBeInstanceOf(CapfError);
   return error as CapfError;
+}
+
+export interface PhoneCsr {
+  csrDer: Uint8Array;
+  spkiDer: Uint8Array;
+}
+
+/** A phone's key pair and its PKCS#10 CSR with CN = device name (the CSR flow), made with @peculiar/x509. */
+export async function phoneCsr(commonName: string, kind: 'rsa' | 'ec' = 'rsa'): Promise<PhoneCsr> {
+  const algorithm =
+    kind === 'rsa'
+      ? { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256', publicExponent: new Uint8Array([1, 0, 1]), modulusLength: 2048 }
+      : { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' };
+  const keys = (await webcrypto.subtle.generateKey(algorithm, true, ['sign', 'verify'])) as webcrypto.CryptoKeyPair;
+  const csr = await Pkcs10CertificateRequestGenerator.create({ name: `CN=${commonName}`, keys, signingAlgorithm: algorithm });
+  return { csrDer: new Uint8Array(csr.rawData), spkiDer: new Uint8Array(await webcrypto.subtle.exportKey('spki', keys.publicKey)) };
 }
