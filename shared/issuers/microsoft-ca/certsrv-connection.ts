@@ -1,0 +1,220 @@
+// One authenticated HTTP/1.1 keep-alive connection to IIS /certsrv. NTLM authenticates the TCP connection (the
+// NEGOTIATE/CHALLENGE/AUTHENTICATE legs must share one socket), so the agent holds exactly one socket; every
+// response body is bounded, every exchange has a deadline, and TLS trusts only the CAPF-trust certificates.
+import { Agent, request as httpsRequest } from 'node:https';
+import type { IncomingHttpHeaders } from 'node:http';
+import type { Socket } from 'node:net';
+import { checkServerIdentity, type TLSSocket } from 'node:tls';
+import { createHash } from 'node:crypto';
+import 'reflect-metadata';
+import { X509Certificate as PeculiarCertificate } from '@peculiar/x509';
+import { encodeNegotiate } from '../ntlm/messages.ts';
+import { CLIENT_NEGOTIATE_FLAGS, createAuthenticateMessage } from '../ntlm/ntlmv2.ts';
+import { classifyTransportError, MicrosoftCaError } from './errors.ts';
+
+export interface ConnectionSettings {
+  host: string;
+  port: number;
+  connectAddress?: string;
+  username: string;
+  password: string;
+  auth: 'ntlm' | 'basic';
+  trustedCaPem: string[];
+  timeoutMs: number;
+  maxResponseBytes: number;
+}
+
+export interface CertsrvResponse {
+  status: number;
+  contentType: string;
+  headers: IncomingHttpHeaders;
+  body: Buffer;
+}
+
+interface RawExchange extends CertsrvResponse {
+  socket: Socket;
+}
+
+// certsrv serves different markup to non-browsers (online-ca.md §2.2): present a browser-like agent.
+const USER_AGENT = 'Mozilla/5.0 (Windows NT 10.0; Win64; x64; capf-cloud)';
+
+/** RFC 5929 tls-server-end-point: the server certificate hashed with its signature hash (SHA-256 for MD5/SHA-1). */
+export function tlsServerEndPoint(certificateDer: Uint8Array): Buffer {
+  let hash = 'sha256';
+  try {
+    const named = (new PeculiarCertificate(certificateDer).signatureAlgorithm as { hash?: { name?: string } }).hash?.name ?? '';
+    if (named === 'SHA-384' || named === 'SHA-512') hash = named.replace('-', '').toLowerCase();
+  } catch {
+    // an unparseable certificate cannot have passed TLS verification; keep SHA-256
+  }
+  return Buffer.concat([Buffer.from('tls-server-end-point:', 'latin1'), createHash(hash).update(certificateDer).digest()]);
+}
+
+/** The schemes a 401 offers, e.g. ['Negotiate', 'NTLM'], and the token of `scheme` if the server sent one. */
+function offeredSchemes(headers: IncomingHttpHeaders): { schemes: string[]; tokenFor(scheme: string): string | undefined } {
+  const raw = headers['www-authenticate'];
+  const values = (Array.isArray(raw) ? raw : raw ? [raw] : []).flatMap((v) => v.split(/,\s*(?=[A-Za-z]+(?:\s|$))/));
+  const parsed = values.map((v) => v.trim()).filter(Boolean).map((v) => ({ scheme: v.split(/\s+/)[0]!, rest: v.slice(v.split(/\s+/)[0]!.length).trim() }));
+  return {
+    schemes: parsed.map((p) => p.scheme),
+    tokenFor: (scheme) => parsed.find((p) => p.scheme.toLowerCase() === scheme.toLowerCase() && /^[A-Za-z0-9+/=]{20,}$/.test(p.rest))?.rest,
+  };
+}
+
+export class CertsrvConnection {
+  private readonly agent: Agent;
+  private ntlmSocket?: Socket;
+  private ntlmScheme: 'NTLM' | 'Negotiate' = 'NTLM';
+
+  constructor(private readonly settings: ConnectionSettings) {
+    const host = settings.host;
+    this.agent = new Agent({
+      keepAlive: true,
+      maxSockets: 1,
+      maxFreeSockets: 1,
+      ca: settings.trustedCaPem,
+      servername: host,
+      minVersion: 'TLSv1.2',
+      // The name checked is always the configured host, even when connecting to connectAddress.
+      checkServerIdentity: (_name, certificate) => checkServerIdentity(host, certificate),
+    });
+  }
+
+  close(): void {
+    this.agent.destroy();
+  }
+
+  /** An authenticated request; 401 after the handshake becomes AUTH_FAILED / AUTH_SCHEME_UNSUPPORTED. */
+  async request(method: 'GET' | 'POST', path: string, form?: URLSearchParams): Promise<CertsrvResponse> {
+    const body = form ? Buffer.from(form.toString(), 'utf8') : undefined;
+    if (this.settings.auth === 'basic') {
+      const token = Buffer.from(`${this.settings.username}:${this.settings.password}`, 'utf8').toString('base64');
+      const response = await this.exchange(method, path, body, `Basic ${token}`);
+      if (response.status === 401) throw this.authFailure(response, 'Basic');
+      return response;
+    }
+    if (this.ntlmSocket) {
+      // NTLM authenticated this connection; IIS keeps it authenticated while the socket lives.
+      const response = await this.exchange(method, path, body);
+      if (response.status !== 401) return response;
+      this.ntlmSocket = undefined;
+    }
+    return this.ntlmHandshake(method, path, body);
+  }
+
+  private async ntlmHandshake(method: 'GET' | 'POST', path: string, body: Buffer | undefined): Promise<CertsrvResponse> {
+    const negotiate = encodeNegotiate(CLIENT_NEGOTIATE_FLAGS);
+    let first = await this.exchange(method, path, body, `${this.ntlmScheme} ${negotiate.toString('base64')}`);
+    if (first.status !== 401) return first;
+    let offer = offeredSchemes(first.headers);
+    // IIS with only "Negotiate" enabled accepts raw NTLMSSP tokens inside Negotiate.
+    if (!offer.tokenFor(this.ntlmScheme) && this.ntlmScheme === 'NTLM' && offer.schemes.some((s) => s.toLowerCase() === 'negotiate')) {
+      this.ntlmScheme = 'Negotiate';
+      first = await this.exchange(method, path, body, `Negotiate ${negotiate.toString('base64')}`);
+      if (first.status !== 401) return first;
+      offer = offeredSchemes(first.headers);
+    }
+    const challenge = offer.tokenFor(this.ntlmScheme);
+    if (!challenge) throw this.authFailure(first, 'NTLM');
+    const peer = (first.socket as TLSSocket).getPeerCertificate?.();
+    const authenticate = createAuthenticateMessage({
+      negotiate,
+      challenge: Buffer.from(challenge, 'base64'),
+      username: this.settings.username,
+      password: this.settings.password,
+      targetSpn: `HTTP/${this.settings.host}`,
+      ...(peer?.raw ? { channelBindingData: tlsServerEndPoint(peer.raw) } : {}),
+    });
+    const final = await this.exchange(method, path, body, `${this.ntlmScheme} ${authenticate.toString('base64')}`);
+    if (final.socket !== first.socket) {
+      throw new MicrosoftCaError(
+        'AUTH_CONNECTION_LOST',
+        `${this.site()} closed the connection in the middle of the NTLM handshake; NTLM needs HTTP keep-alive end to end: check proxies or load balancers in front of IIS`,
+      );
+    }
+    if (final.status === 401) throw this.authFailure(final, 'NTLM');
+    this.ntlmSocket = final.socket;
+    return final;
+  }
+
+  private site(): string {
+    return `https://${this.settings.host}:${this.settings.port}`;
+  }
+
+  private authFailure(response: CertsrvResponse, used: 'Basic' | 'NTLM'): MicrosoftCaError {
+    const offered = offeredSchemes(response.headers).schemes;
+    const list = offered.length ? offered.join(', ') : 'none';
+    const wanted = used === 'Basic' ? ['basic'] : ['ntlm', 'negotiate'];
+    if (!offered.some((s) => wanted.includes(s.toLowerCase()))) {
+      const fix = used === 'Basic' ? 'install and enable Basic authentication on the CertSrv site (Web-Basic-Auth), or set authentication to NTLM' : 'enable Windows Authentication (NTLM) on the CertSrv site, or set authentication to Basic';
+      return new MicrosoftCaError('AUTH_SCHEME_UNSUPPORTED', `${this.site()}/certsrv does not offer ${used} authentication (it offers: ${list}); ${fix}`);
+    }
+    return new MicrosoftCaError(
+      'AUTH_FAILED',
+      `${this.site()}/certsrv rejected the ${used} credentials of ${this.settings.username} (HTTP 401; offered: ${list}); check the password and the user name form (DOMAIN\\user, user@domain.tld or user)${used === 'NTLM' ? ', and that Extended Protection is not set to Required without channel binding support' : ''}`,
+    );
+  }
+
+  /** One HTTP exchange on the agent's socket, bounded in time and size. */
+  private exchange(method: string, path: string, body: Buffer | undefined, authorization?: string): Promise<RawExchange> {
+    const { host, port, connectAddress, timeoutMs, maxResponseBytes } = this.settings;
+    return new Promise<RawExchange>((resolve, reject) => {
+      let settled = false;
+      const fail = (err: unknown): void => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(deadline);
+        reject(classifyTransportError(err, host, port));
+      };
+      const req = httpsRequest({
+        agent: this.agent,
+        host: connectAddress ?? host,
+        port,
+        servername: host,
+        method,
+        path,
+        headers: {
+          Host: port === 443 ? host : `${host}:${port}`,
+          'User-Agent': USER_AGENT,
+          Accept: 'text/html, application/pkix-cert, application/x-pkcs7-certificates, */*',
+          Connection: 'keep-alive',
+          ...(authorization ? { Authorization: authorization } : {}),
+          ...(body ? { 'Content-Type': 'application/x-www-form-urlencoded', 'Content-Length': String(body.length) } : {}),
+        },
+      });
+      const deadline = setTimeout(() => {
+        req.destroy(new MicrosoftCaError('TIMEOUT', `${this.site()}${path.split('?')[0]} did not answer within ${timeoutMs} ms; if this was the submission, the CA may still create the request: check its pending and issued requests before retrying`));
+      }, timeoutMs);
+      let socket: Socket | undefined;
+      req.on('socket', (s) => (socket = s));
+      req.on('error', fail);
+      req.on('response', (res) => {
+        const tooLarge = (): MicrosoftCaError =>
+          new MicrosoftCaError('RESPONSE_TOO_LARGE', `${this.site()}${path.split('?')[0]} sent more than ${maxResponseBytes} bytes; refused unread`);
+        const declared = Number(res.headers['content-length'] ?? 0);
+        if (declared > maxResponseBytes) return void req.destroy(tooLarge());
+        const chunks: Buffer[] = [];
+        let size = 0;
+        res.on('data', (chunk: Buffer) => {
+          size += chunk.length;
+          if (size > maxResponseBytes) return void req.destroy(tooLarge());
+          chunks.push(chunk);
+        });
+        res.on('error', fail);
+        res.on('end', () => {
+          if (settled) return;
+          settled = true;
+          clearTimeout(deadline);
+          resolve({
+            status: res.statusCode ?? 0,
+            contentType: (res.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase(),
+            headers: res.headers,
+            body: Buffer.concat(chunks),
+            socket: socket ?? res.socket,
+          });
+        });
+      });
+      req.end(body);
+    });
+  }
+}

@@ -1,0 +1,252 @@
+// F2 Online CA: the phone's CSR goes to an AD CS web enrollment site (/certsrv) over HTTPS, the way CUCM's
+// Certificate Enrollment Service does it (online-ca.md §2): GET /certsrv/ (authentication), POST certfnsh.asp,
+// certnew.cer?ReqID=N&Enc=b64, then certcarc.asp + certnew.p7b for the chain. Pages are read language-neutrally.
+//
+// Outcomes: 'issued'; 'pending' (a CA manager must approve; fetchPending polls certnew.cer with the handle);
+// 'refused' with a MicrosoftCaCode for anything an administrator must change. Transient failures (codes in
+// RETRYABLE_MICROSOFT_CA_CODES: timeouts, resets, refused connections, DNS, CA service down) are THROWN as
+// MicrosoftCaError (an IssuerError), so the sign service keeps no final state and the phone's retry tries again.
+import { z } from 'zod';
+import { ConfigError, ValidationError } from '../../errors.ts';
+import { describePublicKey, parseCsr, derToPem } from '../../pki/index.ts';
+import { splitPemChain } from '../../pki/certificate.ts';
+import type { IssueRequest, IssueResult, Issuer, IssuerDescription } from '../types.ts';
+import { CertsrvConnection, type CertsrvResponse, type ConnectionSettings } from './certsrv-connection.ts';
+import { MicrosoftCaError, RETRYABLE_MICROSOFT_CA_CODES } from './errors.ts';
+import { explainHresult } from './hresults.ts';
+import { certificateFromBody, certificatesFromPkcs7, chainFor, checkIssuedCertificate, sha256Hex } from './issued-certificate.ts';
+import { readCertsrvPage, type CertsrvPageFacts } from './page-reader.ts';
+
+export interface MicrosoftCaIssuerOptions {
+  /** Must equal the CN/SAN of the IIS HTTPS certificate. */
+  host: string;
+  port?: number;
+  /** The template's name (not its display name). */
+  template: string;
+  username: string;
+  password: string;
+  auth: 'ntlm' | 'basic';
+  /** CAPF-trust: the IIS certificate must chain to one of these. */
+  trustedCaPem: string[];
+  /** Connect to this address while verifying the certificate for `host` (tests, split DNS). */
+  connectAddress?: string;
+  /** Per HTTP exchange (default 60 s: certsrv submissions can be slow). */
+  timeoutMs?: number;
+  /** Largest response body read (default 1 MiB). */
+  maxResponseBytes?: number;
+}
+
+const NO_CONTROL = /^[^\r\n\0]+$/;
+const optionsSchema = z.object({
+  host: z.string().min(1).max(253).regex(/^[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?$/, 'must be a DNS host name'),
+  port: z.number().int().min(1).max(65_535).default(443),
+  template: z.string().min(1).max(128).regex(NO_CONTROL, 'must not contain line breaks'),
+  username: z.string().min(1).max(256).regex(NO_CONTROL, 'must not contain line breaks'),
+  password: z.string().min(1).max(256),
+  auth: z.enum(['ntlm', 'basic']),
+  trustedCaPem: z.array(z.string().max(65_536)).min(1).max(256),
+  connectAddress: z.string().min(1).max(253).optional(),
+  timeoutMs: z.number().int().min(100).max(600_000).default(60_000),
+  maxResponseBytes: z.number().int().min(16_384).max(16 * 1024 * 1024).default(1024 * 1024),
+});
+
+const HANDLE = /^msca:v1:(\d{1,9}):([0-9a-f]{64})$/;
+/** MS-WCCE dispositions (online-ca.md §2.5). */
+const DISPOSITION = { denied: 2, issued: 3, underSubmission: 5, revoked: 6 } as const;
+
+type Outcome = IssueResult;
+
+function refusal(error: MicrosoftCaError): Outcome {
+  return { kind: 'refused', code: error.code, reason: error.message };
+}
+
+export class MicrosoftCaIssuer implements Issuer {
+  readonly name = 'microsoft-ca';
+  private readonly settings: ConnectionSettings;
+  private readonly template: string;
+  private readonly site: string;
+  private caCertificates?: Uint8Array[];
+
+  constructor(options: MicrosoftCaIssuerOptions) {
+    const parsed = optionsSchema.safeParse(options);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0]!;
+      throw new ConfigError(`Online CA setting ${issue.path.join('.') || 'options'}: ${issue.message}`, 'ONLINE_CA_CONFIG');
+    }
+    const o = parsed.data;
+    try {
+      for (const pem of o.trustedCaPem) splitPemChain(pem);
+    } catch (err) {
+      throw new ConfigError(`Online CA trusted certificates: ${(err as Error).message}`, 'ONLINE_CA_CONFIG');
+    }
+    this.settings = { ...o, ...(o.connectAddress ? { connectAddress: o.connectAddress } : {}) };
+    this.template = o.template;
+    this.site = `https://${o.host}${o.port === 443 ? '' : `:${o.port}`}/certsrv`;
+  }
+
+  async describe(): Promise<IssuerDescription> {
+    if (!this.caCertificates) {
+      const connection = this.connect();
+      try {
+        this.caCertificates = await this.fetchCaCertificates(connection);
+      } finally {
+        connection.close();
+      }
+    }
+    return { name: this.name, caCertificatesDer: this.caCertificates, needsCsr: true };
+  }
+
+  async issue(request: IssueRequest): Promise<IssueResult> {
+    if (!request.csrDer) {
+      return {
+        kind: 'refused',
+        code: 'CSR_REQUIRED',
+        reason:
+          `the online Microsoft CA (microsoft-ca) signs only a PKCS#10 CSR signed by the phone, and the request for ${request.deviceName} carries a bare public key; ` +
+          'use the capf-software or capf-kms issuer, which sign a bare public key, or a phone that supports the CSR flow',
+      };
+    }
+    let spkiSha256: string;
+    try {
+      const csr = parseCsr(request.csrDer, request.deviceName);
+      const key = describePublicKey(csr.spkiDer);
+      if (key.keyType !== 'rsa') {
+        return { kind: 'refused', code: 'KEY_ALGORITHM_UNSUPPORTED', reason: `Online CA supports RSA keys only (F2), and ${request.deviceName} sent an EC key: set the device's key order to RSA` };
+      }
+      spkiSha256 = sha256Hex(csr.spkiDer);
+    } catch (err) {
+      if (err instanceof ValidationError) return { kind: 'refused', code: 'BAD_CSR', reason: `the CSR of ${request.deviceName} cannot be sent: ${err.message}` };
+      throw err;
+    }
+    return this.withConnection(async (connection) => {
+      await this.expectOk(await connection.request('GET', '/certsrv/'), '/certsrv/');
+      const form = new URLSearchParams({
+        Mode: 'newreq',
+        CertRequest: derToPem(request.csrDer!, 'CERTIFICATE REQUEST'),
+        CertAttrib: `CertificateTemplate:${this.template}\r\n`,
+        FriendlyType: `Saved-Request Certificate (${new Date().toISOString()})`,
+        ThumbPrint: '',
+        TargetStoreFlags: '0',
+        SaveCert: 'yes',
+      });
+      const answer = await connection.request('POST', '/certsrv/certfnsh.asp', form);
+      return this.afterSubmission(connection, answer, spkiSha256);
+    });
+  }
+
+  async fetchPending(handle: string): Promise<IssueResult> {
+    const match = HANDLE.exec(handle);
+    if (!match) {
+      return { kind: 'refused', code: 'BAD_HANDLE', reason: `${JSON.stringify(handle.slice(0, 80))} is not a microsoft-ca pending handle` };
+    }
+    return this.withConnection((connection) => this.retrieve(connection, Number(match[1]), match[2]!));
+  }
+
+  private connect(): CertsrvConnection {
+    return new CertsrvConnection(this.settings);
+  }
+
+  /** Runs `work` on a fresh connection; permanent failures become refusals, transient ones are thrown. */
+  private async withConnection(work: (connection: CertsrvConnection) => Promise<Outcome>): Promise<Outcome> {
+    const connection = this.connect();
+    try {
+      return await work(connection);
+    } catch (err) {
+      if (err instanceof MicrosoftCaError && !RETRYABLE_MICROSOFT_CA_CODES.has(err.code)) return refusal(err);
+      throw err;
+    } finally {
+      connection.close();
+    }
+  }
+
+  private async expectOk(response: CertsrvResponse, path: string): Promise<void> {
+    if (response.status !== 200) {
+      const excerpt = response.contentType === 'text/html' ? `: ${readCertsrvPage(response.body.toString('utf8')).excerpt}` : '';
+      throw new MicrosoftCaError('HTTP_ERROR', `${this.site.replace(/\/certsrv$/, '')}${path} answered HTTP ${response.status}${excerpt}`);
+    }
+  }
+
+  private html(response: CertsrvResponse, what: string): CertsrvPageFacts {
+    if (response.contentType !== 'text/html') {
+      throw new MicrosoftCaError('BAD_RESPONSE', `${what} came back as ${response.contentType || 'no content type'} instead of an HTML page`);
+    }
+    const setCookie = response.headers['set-cookie'] ?? [];
+    return readCertsrvPage(response.body.toString('utf8'), setCookie);
+  }
+
+  /** A failure the page states with an HRESULT (or a bare denial), as a MicrosoftCaError. */
+  private pageFailure(facts: CertsrvPageFacts, reqId: number | undefined, denied: boolean): MicrosoftCaError | undefined {
+    const request = reqId === undefined ? 'the request' : `request ${reqId}`;
+    const message = facts.dispositionMessage ? `; the CA says: "${facts.dispositionMessage}"` : '';
+    if (facts.failureHresult !== undefined) {
+      const meaning = explainHresult(facts.failureHresult, denied ? 'denied' : 'error');
+      const code = meaning.code === 'TEMPLATE_UNKNOWN' ? `${meaning.advice} (template "${this.template}")` : meaning.advice;
+      return new MicrosoftCaError(meaning.code, `${this.site} refused ${request} (${meaning.symbol}): ${code}${message}`);
+    }
+    if (denied) return new MicrosoftCaError('DENIED_BY_POLICY', `${this.site} denied ${request}${message || `: ${facts.excerpt}`}`);
+    return undefined;
+  }
+
+  private async afterSubmission(connection: CertsrvConnection, answer: CertsrvResponse, spkiSha256: string): Promise<Outcome> {
+    await this.expectOk(answer, '/certsrv/certfnsh.asp');
+    const facts = this.html(answer, 'the answer to the submission');
+    if (facts.issuedReqId !== undefined) return this.retrieve(connection, facts.issuedReqId, spkiSha256);
+    const failure = this.pageFailure(facts, facts.savedReqId, facts.denied);
+    if (failure) throw failure;
+    // No link and no error: the CA kept the request. Its state, in numbers, is on the certnew.cer page.
+    if (facts.savedReqId !== undefined) return this.retrieve(connection, facts.savedReqId, spkiSha256);
+    throw new MicrosoftCaError(
+      'BAD_RESPONSE',
+      `${this.site}/certfnsh.asp answered with a page that carries no request id, certificate link or error code (an IIS or proxy page, or an unknown certsrv version): "${facts.excerpt}"`,
+    );
+  }
+
+  /** certnew.cer?ReqID=N: the certificate, or an "Error" page whose numeric disposition says why not. */
+  private async retrieve(connection: CertsrvConnection, reqId: number, spkiSha256: string): Promise<Outcome> {
+    const path = `/certsrv/certnew.cer?ReqID=${reqId}&Enc=b64`;
+    const answer = await connection.request('GET', path);
+    await this.expectOk(answer, path);
+    if (answer.contentType === 'application/pkix-cert') {
+      const certificateDer = certificateFromBody(answer.body, `the certificate of request ${reqId}`);
+      checkIssuedCertificate(certificateDer, { expectedSpkiSha256: spkiSha256, template: this.template, reqId, host: this.settings.host });
+      const chainDer = chainFor(certificateDer, await this.fetchCaCertificates(connection), reqId);
+      return { kind: 'issued', certificateDer, chainDer };
+    }
+    const facts = this.html(answer, `request ${reqId}`);
+    if (facts.disposition === DISPOSITION.underSubmission) {
+      return {
+        kind: 'pending',
+        handle: `msca:v1:${reqId}:${spkiSha256}`,
+        message: `request ${reqId} on ${this.site} (template ${this.template}) waits for a CA certificate manager: approve it under Pending Requests in the Certification Authority console; the certificate is fetched once issued`,
+      };
+    }
+    if (facts.disposition === DISPOSITION.revoked) {
+      throw new MicrosoftCaError('REVOKED', `request ${reqId} on ${this.site} was issued and then revoked; start a new certificate operation`);
+    }
+    const failure = this.pageFailure(facts, reqId, facts.disposition === DISPOSITION.denied || facts.denied);
+    if (failure) throw failure;
+    throw new MicrosoftCaError(
+      'BAD_RESPONSE',
+      `${this.site}/certnew.cer gave no certificate for request ${reqId} and no disposition code${facts.disposition !== undefined ? ` it knows (${facts.disposition})` : ''}: "${facts.excerpt}"`,
+    );
+  }
+
+  /** certcarc.asp for the newest renewal, then certnew.p7b for the CA chain (cached per issuer instance). */
+  private async fetchCaCertificates(connection: CertsrvConnection): Promise<Uint8Array[]> {
+    if (this.caCertificates) return this.caCertificates;
+    const page = await connection.request('GET', '/certsrv/certcarc.asp');
+    await this.expectOk(page, '/certsrv/certcarc.asp');
+    const facts = this.html(page, 'the CA certificate page');
+    const stopped = this.pageFailure(facts, undefined, false);
+    if (stopped) throw stopped;
+    const path = `/certsrv/certnew.p7b?ReqID=CACert&Renewal=${facts.renewals ?? 0}&Enc=bin`;
+    const chain = await connection.request('GET', path);
+    await this.expectOk(chain, path);
+    if (chain.contentType !== 'application/x-pkcs7-certificates') {
+      const failure = chain.contentType === 'text/html' ? this.pageFailure(this.html(chain, 'the CA chain'), undefined, false) : undefined;
+      throw failure ?? new MicrosoftCaError('BAD_RESPONSE', `${this.site}/certnew.p7b answered ${chain.contentType || 'no content type'}, not a PKCS#7 chain`);
+    }
+    this.caCertificates = certificatesFromPkcs7(chain.body, 'the CA chain (certnew.p7b)');
+    return this.caCertificates;
+  }
+}
