@@ -1,0 +1,58 @@
+// Service parameters: defaults until set, partial updates merge, bad values never reach the table.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ValidationError } from '../../../shared/errors.ts';
+import { DEFAULT_PARAMETERS, type ServiceParameters } from '../../../shared/store/types.ts';
+import { BACKENDS } from './store-backends.ts';
+
+describe.each(BACKENDS)('service parameters on $name', (backend) => {
+  let connection: Awaited<ReturnType<typeof backend.connect>>;
+  const clock = new Date('2026-04-01T08:00:00.000Z');
+
+  beforeAll(async () => {
+    connection = await backend.connect();
+  });
+  afterAll(async () => {
+    await connection.close();
+  });
+
+  it('returns the defaults on a new table', async () => {
+    const store = await connection.newStore();
+    expect(await store.getParameters()).toEqual(DEFAULT_PARAMETERS);
+  });
+
+  it('merges partial updates with what is stored and the defaults', async () => {
+    const store = await connection.newStore(() => clock);
+    const first = await store.putParameters({ lscValidityDays: 730 });
+    expect(first).toEqual({ ...DEFAULT_PARAMETERS, lscValidityDays: 730, updatedAt: clock.toISOString() });
+    await store.putParameters({ ipv6Enabled: false });
+    expect(await store.getParameters()).toEqual({
+      lscValidityDays: 730,
+      ipv6Enabled: false,
+      requireCertificateNameMatch: true,
+      updatedAt: clock.toISOString(),
+    });
+    await store.putParameters({ lscValidityDays: 1825, requireCertificateNameMatch: false });
+    expect(await store.getParameters()).toMatchObject({ lscValidityDays: 1825, ipv6Enabled: false, requireCertificateNameMatch: false });
+    await store.putParameters({ lscValidityDays: 1 });
+    expect((await store.getParameters()).lscValidityDays).toBe(1);
+  });
+
+  const invalid: Array<[string, Record<string, unknown>, string]> = [
+    ['0 validity days', { lscValidityDays: 0 }, 'INVALID_LSC_VALIDITY'],
+    ['1826 validity days', { lscValidityDays: 1826 }, 'INVALID_LSC_VALIDITY'],
+    ['a fractional validity', { lscValidityDays: 36.5 }, 'INVALID_LSC_VALIDITY'],
+    ['a validity given as text', { lscValidityDays: '365' }, 'INVALID_LSC_VALIDITY'],
+    ['a non-boolean IPv6 switch', { ipv6Enabled: 'yes' }, 'INVALID_PARAMETER'],
+    ['an unknown parameter', { keepAliveMinutes: 15 }, 'UNKNOWN_PARAMETER'],
+  ];
+
+  it.each(invalid)('refuses %s and keeps the stored values', async (_label, update, code) => {
+    const store = await connection.newStore();
+    await store.putParameters({ lscValidityDays: 90 });
+    const before = await store.getParameters();
+    const error = await store.putParameters(update as Partial<ServiceParameters>).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ValidationError);
+    expect((error as ValidationError).code).toBe(code);
+    expect(await store.getParameters()).toEqual(before);
+  });
+});
