@@ -123,6 +123,40 @@ export function readNameAttributes(nameDer: Uint8Array): NameAttribute[] {
   return out;
 }
 
+// Short names as OpenSSL prints them; other attribute types print as their dotted OID.
+const SHORT_NAMES: Readonly<Record<string, string>> = {
+  '2.5.4.3': 'CN',
+  '2.5.4.4': 'SN',
+  '2.5.4.5': 'serialNumber',
+  '2.5.4.6': 'C',
+  '2.5.4.7': 'L',
+  '2.5.4.8': 'ST',
+  '2.5.4.9': 'street',
+  '2.5.4.10': 'O',
+  '2.5.4.11': 'OU',
+  '2.5.4.12': 'title',
+  '2.5.4.42': 'GN',
+  '0.9.2342.19200300.100.1.1': 'UID',
+  '0.9.2342.19200300.100.1.25': 'DC',
+  '1.2.840.113549.1.9.1': 'emailAddress',
+};
+
+/** RFC 4514 escaping: special characters with a backslash, control characters as \XX (as node:crypto prints them). */
+function escapeValue(value: string): string {
+  return value
+    .replace(/[,+"\\<>;]/g, (c) => `\\${c}`)
+    .replace(/\p{Cc}/gu, (c) => (c.charCodeAt(0) < 0x80 ? `\\${c.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0')}` : c))
+    .replace(/^[ #]/, (c) => `\\${c}`)
+    .replace(/ $/, '\\ ');
+}
+
+/** A Name on one line in DER order, e.g. `CN=SEP001122334455, O=CAPF, OU=CAPF` (multi-valued RDNs flattened). */
+export function formatName(nameDer: Uint8Array): string {
+  return readNameAttributes(nameDer)
+    .map((a) => `${SHORT_NAMES[a.oid] ?? a.oid}=${escapeValue(a.value)}`)
+    .join(', ');
+}
+
 export function commonNames(nameDer: Uint8Array): string[] {
   return readNameAttributes(nameDer)
     .filter((a) => a.oid === OID.commonName)

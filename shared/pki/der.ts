@@ -113,10 +113,6 @@ export function tlv(tag: number, ...contents: Uint8Array[]): Uint8Array {
   return out;
 }
 
-export function concatBytes(parts: readonly Uint8Array[]): Uint8Array {
-  return Buffer.concat(parts);
-}
-
 export function sequence(...contents: Uint8Array[]): Uint8Array {
   return tlv(TAG.sequence, ...contents);
 }
@@ -188,10 +184,7 @@ export function utf8String(text: string): Uint8Array {
   return tlv(TAG.utf8String, Buffer.from(text, 'utf8'));
 }
 
-const DER_TRUE = Uint8Array.of(TAG.boolean, 1, 0xff);
-export function booleanTrue(): Uint8Array {
-  return DER_TRUE;
-}
+export const BOOLEAN_TRUE = Uint8Array.of(TAG.boolean, 1, 0xff);
 
 /** RFC 5280 §4.1.2.5: UTCTime for 1950–2049, GeneralizedTime otherwise; whole seconds, Zulu. */
 export function x509Time(date: Date): Uint8Array {

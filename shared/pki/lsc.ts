@@ -6,7 +6,7 @@ import { ConfigError, ValidationError } from '../errors.ts';
 import type { CaSigner } from '../issuers/types.ts';
 import { isValidDeviceName, LSC_VALIDITY_DAYS } from '../model.ts';
 import { readBasicConstraints, readCertificateParts, readNameAttributes, readSubjectKeyIdentifier, type CertificateParts } from './certificate-parts.ts';
-import { concatBytes, objectIdentifier, sequence, tlv, TAG, utf8String } from './der.ts';
+import { objectIdentifier, sequence, tlv, TAG, utf8String } from './der.ts';
 import { inspectPublicKey, subjectKeyIdentifier } from './spki.ts';
 import {
   authorityKeyIdentifierExtension,
@@ -78,12 +78,12 @@ export class LscBuilder {
     this.signer = signer;
     this.algorithm = signatureAlgorithm(signer.keyType);
     this.issuerName = Uint8Array.from(issuer.subject);
-    this.subjectSuffix = concatBytes(
+    this.subjectSuffix = Buffer.concat(
       readNameAttributes(issuer.subject)
         .filter((attribute) => COPIED_SUBJECT_ATTRIBUTES.has(attribute.oid))
         .map((attribute) => tlv(TAG.set, attribute.raw)),
     );
-    this.leadingExtensions = concatBytes([
+    this.leadingExtensions = Buffer.concat([
       basicConstraintsExtension(false),
       // digitalSignature + keyEncipherment even for EC keys: that is what phones and the reference expect.
       keyUsageExtension([KEY_USAGE.digitalSignature, KEY_USAGE.keyEncipherment]),

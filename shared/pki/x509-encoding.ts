@@ -4,7 +4,7 @@ import type { CaSigner } from '../issuers/types.ts';
 import {
   asciiString,
   bitString,
-  booleanTrue,
+  BOOLEAN_TRUE,
   namedBits,
   objectIdentifier,
   octetString,
@@ -65,12 +65,12 @@ export function randomSerial(): Uint8Array {
 }
 
 export function extension(oid: string, critical: boolean, valueDer: Uint8Array): Uint8Array {
-  return critical ? sequence(objectIdentifier(oid), booleanTrue(), octetString(valueDer)) : sequence(objectIdentifier(oid), octetString(valueDer));
+  return critical ? sequence(objectIdentifier(oid), BOOLEAN_TRUE, octetString(valueDer)) : sequence(objectIdentifier(oid), octetString(valueDer));
 }
 
 export function basicConstraintsExtension(ca: false | { pathLength: number }): Uint8Array {
   // cA DEFAULT FALSE is omitted in DER, so CA:FALSE is the empty SEQUENCE.
-  const value = ca ? sequence(booleanTrue(), smallInteger(ca.pathLength)) : sequence();
+  const value = ca ? sequence(BOOLEAN_TRUE, smallInteger(ca.pathLength)) : sequence();
   return extension(OID.basicConstraints, true, value);
 }
 

@@ -6,7 +6,7 @@ import { derToPem, describeCertificate, MAX_CERTIFICATE_BYTES, pemToDer, splitPe
 import { readCertificateParts } from '../../../shared/pki/certificate-parts.ts';
 import { LscBuilder } from '../../../shared/pki/lsc.ts';
 import { createSoftwareSigner } from '../../../shared/pki/software-signer.ts';
-import { keyPair, openssl, spkiOf, TempDir } from './support.ts';
+import { keyPair, openssl, opensslCertificate, spkiOf, TempDir } from './support.ts';
 
 const dir = new TempDir();
 afterAll(() => dir.remove());
@@ -42,6 +42,27 @@ describe('toStoredCertificate', () => {
     expect(stored.notBefore).toBe(new Date(x509.validFrom).toISOString());
     expect(stored.notAfter).toBe(new Date(x509.validTo).toISOString());
     expect(stored.sha256Fingerprint).toBe(x509.fingerprint256.replaceAll(':', '').toLowerCase());
+  });
+
+  it('prints names as node:crypto does, escaping special characters', () => {
+    const odd = opensslCertificate(dir, {
+      subject: 'C = NZ\nO = Cisco Systems, Inc.\nOU = R+D <lab>; "x"\\y\nCN = Ünïcode CA\nDC = example\nemailAddress = pki@example.com\n1.2.3.4 = custom',
+      privateKey: keyPair({ type: 'ec', curve: 'P-256' }).privateKey,
+      extensions: 'basicConstraints = critical, CA:TRUE',
+    });
+    const x509 = new X509Certificate(odd);
+    const stored = toStoredCertificate(odd);
+    expect(stored.subject).toBe(x509.subject.split('\n').join(', '));
+    // (openssl's config parser drops the quotes and backslash, and reads "1." as a field-repeat prefix.)
+    expect(stored.subject).toMatch(/^C=NZ, O=Cisco Systems\\, Inc\., OU=R\\\+D \\<lab\\>\\; xy, CN=.+ CA, DC=example, emailAddress=pki@example\.com, 2\.3\.4=custom$/);
+    expect(stored.issuer).toBe(stored.subject);
+  });
+
+  it('prints UTF8String names as node:crypto does', async () => {
+    const utf8 = await generateCapfCa({ keyType: 'ec', organization: 'Société Générale, Ünï', organizationalUnit: ' #lead+trail ' });
+    const stored = toStoredCertificate(utf8.certificateDer);
+    expect(stored.subject).toBe(new X509Certificate(utf8.certificateDer).subject.split('\n').join(', '));
+    expect(stored.subject).toMatch(/, O=Société Générale\\, Ünï, OU=\\ #lead\\\+trail\\ $/);
   });
 
   it('drops the 0x00 of serials whose top bit is set, and any leading zero digit', async () => {
