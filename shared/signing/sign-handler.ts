@@ -37,6 +37,7 @@ export function createSignHandler(deps: SignHandlerDeps): SignHandler {
   };
 
   return async (event: unknown): Promise<SignResponse> => {
+    metrics?.addMetric('SignRequests', MetricUnit.Count, 1);
     const parsed = signRequestSchema.safeParse(event);
     if (!parsed.success) {
       const reason = `the sign request is not valid: ${describeRequestProblems(parsed.error)}`;
