@@ -23,13 +23,17 @@ export async function greet(connection: ScriptedConnection, sessionId: number): 
   return connection.expectFrame();
 }
 
+/**
+ * Runs the phone against `script` and waits for both. Without a script (a handshake that fails, a phone that drops at
+ * once) the server does nothing and only the phone is waited for.
+ */
 export async function runPhoneAgainst(
   ca: TestCa,
-  script: Script,
+  script: Script | undefined,
   options: Partial<PhoneOptions> = {},
   tlsOptions: TlsOptions = {},
 ): Promise<PhoneResult> {
-  const server = await startScriptedServer(ca, script, tlsOptions);
+  const server = await startScriptedServer(ca, script ?? (async () => undefined), tlsOptions);
   try {
     const result = await runPhone({
       host: '127.0.0.1',
@@ -39,9 +43,10 @@ export async function runPhoneAgainst(
       timeoutMs: 20_000,
       ...options,
     });
-    await server.done;
+    if (script) await server.done;
     return result;
   } finally {
     await server.close();
   }
 }
+
