@@ -4,7 +4,7 @@
 // (dynalite returns no item with ReturnValuesOnConditionCheckFailure, so we never rely on it).
 import { GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { ConflictError, NotFoundError, StoreError, ValidationError } from '../errors.ts';
-import { devicePk, isConditionFailure, issuanceKey, ISSUE_PREFIX, storeCall, storeFailure } from './dynamo-table.ts';
+import { collectPages, devicePk, isConditionFailure, issuanceKey, ISSUE_PREFIX, storeCall, storeFailure } from './dynamo-table.ts';
 import {
   checkDeviceName,
   checkIssuanceRecord,
@@ -24,7 +24,7 @@ export type ClaimResult = { claimed: true; record: IssuanceRecord } | { claimed:
 
 const MAX_LEASE_MS = 60 * 60 * 1000;
 const QUERY_PAGE_SIZE = 100;
-/** A device with more issuance records than this is listed partially rather than exhausting memory. */
+/** Far more issuance records than one device ever gets; past it listing is refused instead of exhausting memory. */
 const MAX_LISTED_ISSUANCES = 10_000;
 /** Rounds of "condition lost, but the record vanished before we could read it" before giving up. */
 const MAX_RACE_ROUNDS = 3;
@@ -171,10 +171,9 @@ export class DynamoIssuances {
 
   async list(deviceName: string): Promise<IssuanceRecord[]> {
     checkDeviceName(deviceName);
-    const records: IssuanceRecord[] = [];
-    let startKey: Record<string, unknown> | undefined;
-    do {
-      const page = await storeCall('listing issuance records', () =>
+    const items = await collectPages(
+      'listing issuance records',
+      (startKey) =>
         this.doc.send(
           new QueryCommand({
             TableName: this.tableName,
@@ -185,11 +184,9 @@ export class DynamoIssuances {
             ExclusiveStartKey: startKey,
           }),
         ),
-      );
-      for (const item of page.Items ?? []) records.push(toIssuance(item));
-      startKey = page.LastEvaluatedKey;
-    } while (startKey && records.length < MAX_LISTED_ISSUANCES);
-    return records.sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.operationId.localeCompare(b.operationId));
+      MAX_LISTED_ISSUANCES,
+    );
+    return items.map(toIssuance).sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.operationId.localeCompare(b.operationId));
   }
 }
 

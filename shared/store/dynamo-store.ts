@@ -7,11 +7,11 @@
 // re-checks what matters (a session's write requires its operationId to still be the device's pending operation).
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, DynamoDBDocumentClient, GetCommand, PutCommand, ScanCommand, UpdateCommand, type PutCommandInput } from '@aws-sdk/lib-dynamodb';
-import { ConflictError, NotFoundError, StoreError } from '../errors.ts';
+import { ConflictError, NotFoundError } from '../errors.ts';
 import type { Device } from '../model.ts';
 import { createDevice, deviceFromItem, finishDevice, startOperation, updateDevice } from './device-transitions.ts';
 import { DynamoIssuances, type ClaimResult } from './dynamo-issuance.ts';
-import { DEVICE_SK, deviceKey, isConditionFailure, PARAMS_KEY, storeCall, storeFailure } from './dynamo-table.ts';
+import { backoff, collectPages, DEVICE_SK, deviceKey, isConditionFailure, PARAMS_KEY, storeCall, storeFailure } from './dynamo-table.ts';
 import { checkDeviceName, checkDeviceSettings, checkOperationId, checkParameterUpdate, checkSessionId } from './store-validation.ts';
 import {
   DEFAULT_PARAMETERS,
@@ -58,10 +58,9 @@ export class DynamoCapfStore implements CapfStore {
   }
 
   async listDevices(): Promise<Device[]> {
-    const devices: Device[] = [];
-    let startKey: Record<string, unknown> | undefined;
-    do {
-      const page = await storeCall('listing devices', () =>
+    const items = await collectPages(
+      'listing devices',
+      (startKey) =>
         this.doc.send(
           new ScanCommand({
             TableName: this.tableName,
@@ -72,12 +71,9 @@ export class DynamoCapfStore implements CapfStore {
             ExclusiveStartKey: startKey,
           }),
         ),
-      );
-      for (const item of page.Items ?? []) devices.push(deviceFromItem(item));
-      if (devices.length > MAX_LISTED_DEVICES) throw new StoreError(`more than ${MAX_LISTED_DEVICES} devices: refusing to list them all at once`, 'TOO_MANY');
-      startKey = page.LastEvaluatedKey;
-    } while (startKey);
-    return devices.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+      MAX_LISTED_DEVICES,
+    );
+    return items.map(deviceFromItem).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   }
 
   async putDevice(settings: DeviceSettings, options: { newOperation?: boolean } = {}): Promise<Device> {
@@ -87,6 +83,7 @@ export class DynamoCapfStore implements CapfStore {
       const now = this.isoNow();
       const next = current ? updateDevice(current, checked, options.newOperation === true, now) : createDevice(checked, now);
       if (await this.writeDevice(next, current?.version)) return next;
+      await backoff(round);
     }
     throw new ConflictError(`device ${checked.name} kept changing while it was being saved; try again`);
   }
@@ -178,6 +175,7 @@ export class DynamoCapfStore implements CapfStore {
       if (!current) throw new NotFoundError(`device ${name} does not exist`);
       const next = change(current, this.isoNow());
       if (await this.writeDevice(next, current.version, operationId)) return next;
+      await backoff(round);
     }
     throw new ConflictError(`device ${name} kept changing while the session tried to record its state`);
   }

@@ -46,6 +46,33 @@ export function storeFailure(what: string, err: unknown): StoreError {
   return new StoreError(`${what} failed (${detail})`, 'STORE', { cause: err });
 }
 
+type PageKey = Record<string, unknown> | undefined;
+
+/**
+ * Follows LastEvaluatedKey through a Query or Scan and collects the items; more than `maxItems` is refused with a
+ * StoreError rather than growing without bound.
+ */
+export async function collectPages(
+  what: string,
+  fetchPage: (startKey: PageKey) => Promise<{ Items?: Record<string, unknown>[]; LastEvaluatedKey?: PageKey }>,
+  maxItems: number,
+): Promise<Record<string, unknown>[]> {
+  const items: Record<string, unknown>[] = [];
+  let startKey: PageKey;
+  do {
+    const page = await storeCall(what, () => fetchPage(startKey));
+    items.push(...(page.Items ?? []));
+    if (items.length > maxItems) throw new StoreError(`${what}: more than ${maxItems} items, refusing to load them all at once`, 'TOO_MANY');
+    startKey = page.LastEvaluatedKey;
+  } while (startKey);
+  return items;
+}
+
+/** Waits a little before the next round after a lost conditional write, so racing writers spread out. */
+export function backoff(round: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, (round + 1) * (5 + Math.floor(Math.random() * 20))));
+}
+
 const TABLE_ACTIVE_TIMEOUT_MS = 60_000;
 
 /** Creates the table (PAY_PER_REQUEST, string pk/sk) when it is missing and waits until it is ACTIVE. */
