@@ -4,10 +4,13 @@ import { X509Certificate } from 'node:crypto';
 import { ACMPCAClient } from '@aws-sdk/client-acm-pca';
 import { KMSClient } from '@aws-sdk/client-kms';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { z } from 'zod';
 import type { SignConfig } from '../config/index.ts';
 import { ConfigError } from '../errors.ts';
 import { AcmPcaIssuer } from './acm-pca/index.ts';
+import { readCaSecret } from './capf-ca/ca-secret.ts';
 import { CapfCaIssuer, ensureKmsCa, ensureSoftwareCaSecret } from './capf-ca/index.ts';
+import { MicrosoftCaIssuer } from './microsoft-ca/index.ts';
 import type { Issuer } from './types.ts';
 
 export type { Issuer, IssueRequest, IssueResult, IssuerDescription, CaSigner } from './types.ts';
@@ -17,6 +20,28 @@ export interface IssuerClients {
   secretsManager?: SecretsManagerClient;
   kms?: KMSClient;
   acmPca?: ACMPCAClient;
+}
+
+/**
+ * The online CA secret (CAPF_ONLINE_CA_SECRET_ARN), F2's parameters: `{ host, port?, template, username, password,
+ * auth?: 'ntlm' | 'basic', trustedCaPem: [PEM...], timeoutMs? }`. MicrosoftCaIssuer checks each value's rules.
+ */
+const onlineCaSecretSchema = z.object({
+  host: z.string(),
+  port: z.number().optional(),
+  template: z.string(),
+  username: z.string(),
+  password: z.string(),
+  auth: z.enum(['ntlm', 'basic']).default('ntlm'),
+  trustedCaPem: z.array(z.string()),
+  connectAddress: z.string().optional(),
+  timeoutMs: z.number().optional(),
+});
+
+async function createMicrosoftCaIssuer(client: SecretsManagerClient, secretId: string): Promise<MicrosoftCaIssuer> {
+  const settings = await readCaSecret(client, secretId, onlineCaSecretSchema);
+  if (!settings) throw new ConfigError(`online CA secret ${secretId} (CAPF_ONLINE_CA_SECRET_ARN) does not exist or is empty`, 'ONLINE_CA_CONFIG');
+  return new MicrosoftCaIssuer(settings);
 }
 
 /** F17: FIPS-approved CA keys only (RSA ≥ 2048 bits, or EC). */
@@ -54,6 +79,6 @@ export async function createIssuer(config: Pick<SignConfig, 'issuer' | 'fipsMode
     case 'acm-pca':
       return new AcmPcaIssuer({ client: clients.acmPca ?? new ACMPCAClient({}), certificateAuthorityArn: issuer.pcaArn, templateArn: issuer.templateArn });
     case 'microsoft-ca':
-      throw new ConfigError('CAPF_ISSUER=microsoft-ca: the online Microsoft CA issuer is not in this build yet; use capf-software, capf-kms or acm-pca', 'ISSUER_UNAVAILABLE');
+      return createMicrosoftCaIssuer(clients.secretsManager ?? new SecretsManagerClient({}), issuer.onlineCaSecretId);
   }
 }

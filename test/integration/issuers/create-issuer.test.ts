@@ -7,6 +7,7 @@ import { loadSignConfig } from '../../../shared/config/index.ts';
 import { ConfigError } from '../../../shared/errors.ts';
 import { AcmPcaIssuer } from '../../../shared/issuers/acm-pca/index.ts';
 import { CapfCaIssuer } from '../../../shared/issuers/capf-ca/index.ts';
+import { MicrosoftCaIssuer } from '../../../shared/issuers/microsoft-ca/index.ts';
 import { createIssuer } from '../../../shared/issuers/index.ts';
 import { generateCapfCa } from '../../../shared/pki/index.ts';
 import { motoClients, rejection, uniqueName } from './moto-aws.ts';
@@ -38,6 +39,24 @@ describe('createIssuer', () => {
   it('builds the ACM PCA issuer', async () => {
     const issuer = await createIssuer(loadSignConfig({ CAPF_TABLE: 't', CAPF_ISSUER: 'acm-pca', CAPF_PCA_ARN: PCA_ARN }), clients);
     expect(issuer).toBeInstanceOf(AcmPcaIssuer);
+  });
+
+  it('builds the online Microsoft CA issuer from its secret, refusing bad settings without echoing the password', async () => {
+    const ca = await generateCapfCa();
+    const settings = { host: 'ca.example.test', template: 'CapfLsc', username: 'EXAMPLE\\capf', password: 'S3cret-pass', auth: 'ntlm', trustedCaPem: [ca.certificatePem] };
+    const secretId = uniqueName('capf/online-ca');
+    await clients.secretsManager.send(new CreateSecretCommand({ Name: secretId, SecretString: JSON.stringify(settings) }));
+    const config = (id: string) => loadSignConfig({ CAPF_TABLE: 't', CAPF_ISSUER: 'microsoft-ca', CAPF_ONLINE_CA_SECRET_ARN: id });
+    expect(await createIssuer(config(secretId), clients)).toBeInstanceOf(MicrosoftCaIssuer);
+
+    const missing = await rejection(createIssuer(config(uniqueName('capf/none')), clients));
+    expect(missing.message).toMatch(/CAPF_ONLINE_CA_SECRET_ARN/);
+    const badId = uniqueName('capf/online-ca');
+    await clients.secretsManager.send(new CreateSecretCommand({ Name: badId, SecretString: JSON.stringify({ ...settings, host: 'not a host!' }) }));
+    const bad = await rejection(createIssuer(config(badId), clients));
+    expect(bad).toBeInstanceOf(ConfigError);
+    expect(bad.message).toMatch(/host/);
+    expect(bad.message).not.toContain('S3cret-pass');
   });
 
   it('FIPS mode (F17) refuses the online CA and the CSR-only PCA, naming F17', async () => {
