@@ -54,6 +54,8 @@ export interface ListenerStats {
 export class CapfListener {
   private readonly servers: Server[] = [];
   private readonly drivers = new Set<SessionDriver>();
+  /** Every TCP connection, including ones still in the TLS handshake, so a drain can end them all. */
+  private readonly sockets = new Set<Socket>();
   private readonly counter: SessionCounter;
   private draining = false;
   readonly stats: ListenerStats = { active: 0, accepted: 0, refusedOverLimit: 0, refusedIpv6: 0, tlsFailures: 0 };
@@ -95,6 +97,7 @@ export class CapfListener {
     for (const driver of this.drivers) driver.abort('the server is shutting down');
     const abortDeadline = Date.now() + 5_000;
     while (this.drivers.size > 0 && Date.now() < abortDeadline) await new Promise((r) => setTimeout(r, 20));
+    for (const socket of this.sockets) socket.destroy();
     await closed;
   }
 
@@ -119,6 +122,8 @@ export class CapfListener {
       requestCert: false,
     });
     server.on('connection', (socket: Socket) => {
+      this.sockets.add(socket);
+      socket.once('close', () => this.sockets.delete(socket));
       socket.setNoDelay(true);
       socket.setKeepAlive(true, options.keepAliveMs ?? LISTENER_DEFAULTS.keepAliveMs);
     });
@@ -126,6 +131,7 @@ export class CapfListener {
     server.on('tlsClientError', (error, socket) => {
       this.stats.tlsFailures += 1;
       options.logger.warn('tls handshake failed', { peer: socket.remoteAddress, reason: error.message });
+      socket.destroy();
     });
     return server;
   }

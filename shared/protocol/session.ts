@@ -140,7 +140,7 @@ export class CapfSession {
     }
     const actions: SessionAction[] = [];
     if (fields.unknownTags.length > 0) {
-      actions.push(this.log('warn', 'unknown-tags-skipped', { opcode: opcodeName(message.opcode), tags: fields.unknownTags }));
+      actions.push(this.log('warn', 'unknown-tags-skipped', { device: this.deviceName ?? fields.deviceName, opcode: opcodeName(message.opcode), tags: fields.unknownTags }));
     }
     if (message.opcode === Opcode.RequestInProgress && (this.state === 'keygen' || this.state === 'signing')) {
       this.inProgressCount += 1;

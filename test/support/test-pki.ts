@@ -5,7 +5,7 @@ import * as x509 from '@peculiar/x509';
 import { createPrivateKey, generateKeyPairSync, webcrypto } from 'node:crypto';
 import { createSoftwareSigner, derToPem, generateCapfCa, LscBuilder } from '../../shared/pki/index.ts';
 
-x509.cryptoProvider.set(webcrypto as unknown as Crypto);
+x509.cryptoProvider.set(webcrypto as unknown as Parameters<typeof x509.cryptoProvider.set>[0]);
 
 export interface TestCa {
   certificatePem: string;
@@ -29,8 +29,8 @@ const RSA_ALGORITHM = { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256', publicExpone
 
 /** A root CA and an intermediate CAPF CA under it; the intermediate's key comes out as PKCS#8 PEM. */
 export async function makeRootAndIntermediate(): Promise<{ rootPem: string; intermediatePem: string; intermediateKeyPem: string }> {
-  const rootKeys = (await webcrypto.subtle.generateKey(RSA_ALGORITHM, true, ['sign', 'verify'])) as CryptoKeyPair;
-  const intermediateKeys = (await webcrypto.subtle.generateKey(RSA_ALGORITHM, true, ['sign', 'verify'])) as CryptoKeyPair;
+  const rootKeys = (await webcrypto.subtle.generateKey(RSA_ALGORITHM, true, ['sign', 'verify'])) as webcrypto.CryptoKeyPair;
+  const intermediateKeys = (await webcrypto.subtle.generateKey(RSA_ALGORITHM, true, ['sign', 'verify'])) as webcrypto.CryptoKeyPair;
   const now = new Date(Date.now() - 60_000);
   const later = new Date(Date.now() + 365 * 86_400_000);
   const root = await x509.X509CertificateGenerator.createSelfSigned({

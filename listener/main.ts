@@ -1,0 +1,88 @@
+// The Fargate container's entry point: the CAPF listener on 3804 with AWS adapters (DynamoDB store, sign Lambda,
+// TLS material and CAPF-trust from Secrets Manager), a health endpoint for the load balancer's target checks, and a
+// graceful drain on SIGTERM (the NLB deregistration delay gives sessions the time to finish).
+import 'reflect-metadata';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { LambdaClient } from '@aws-sdk/client-lambda';
+import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { createServer } from 'node:http';
+import { z } from 'zod';
+import { loadListenerConfig } from '../shared/config/index.ts';
+import { ConfigError } from '../shared/errors.ts';
+import { createLogger } from '../shared/logging.ts';
+import { pemToDer, splitPemChain } from '../shared/pki/index.ts';
+import { LambdaSignClient } from '../shared/signing/sign-client.ts';
+import { DynamoCapfStore } from '../shared/store/dynamo-store.ts';
+import { CapfListener, type TlsMaterial } from './server.ts';
+import { StoreSessionBackend } from './store-backend.ts';
+
+const tlsSecretSchema = z.object({ certificatePem: z.string().min(1).max(16_384), privateKeyPem: z.string().min(1).max(16_384) });
+const TLS_REFRESH_MS = 5 * 60_000;
+
+async function readSecret(client: SecretsManagerClient, secretId: string): Promise<string> {
+  const answer = await client.send(new GetSecretValueCommand({ SecretId: secretId }));
+  if (!answer.SecretString) throw new ConfigError(`secret ${secretId} holds no text`, 'SECRET');
+  return answer.SecretString;
+}
+
+async function readTls(client: SecretsManagerClient, secretId: string): Promise<TlsMaterial> {
+  const parsed = tlsSecretSchema.safeParse(JSON.parse(await readSecret(client, secretId)));
+  if (!parsed.success) throw new ConfigError(`secret ${secretId} must hold {"certificatePem","privateKeyPem"}`, 'SECRET');
+  return parsed.data;
+}
+
+async function main(): Promise<void> {
+  const logger = createLogger('capf-listener');
+  const config = loadListenerConfig();
+  const tlsSecretId = process.env.CAPF_TLS_SECRET_ARN;
+  if (!tlsSecretId) throw new ConfigError('CAPF_TLS_SECRET_ARN is not set (the CAPF TLS certificate and key)', 'CONFIG');
+  const trustSecretId = process.env.CAPF_TRUST_SECRET_ARN; // optional PEM bundle: Cisco MIC roots and other CAPF-trust CAs
+  const issuerKind = process.env.CAPF_ISSUER ?? 'capf-software';
+
+  const secrets = new SecretsManagerClient({});
+  let tls = await readTls(secrets, tlsSecretId);
+  let trust: Uint8Array[] = [pemToDer(tls.certificatePem), ...(trustSecretId ? splitPemChain(await readSecret(secrets, trustSecretId)) : [])];
+  const store = new DynamoCapfStore({ client: new DynamoDBClient({ maxAttempts: 3 }), tableName: config.tableName });
+  const backend = new StoreSessionBackend({
+    store,
+    signClient: new LambdaSignClient(new LambdaClient({ maxAttempts: 1 }), config.signFunction),
+    trustAnchors: async () => trust,
+    issuer: { name: issuerKind, keyDelivery: issuerKind === 'acm-pca' || issuerKind === 'microsoft-ca' ? 'csr' : 'public-key' },
+  });
+  const listener = new CapfListener({ hosts: [config.host], port: config.port, tls, backend, logger, ...(process.env.CAPF_MIN_TLS === 'TLSv1' ? { minTlsVersion: 'TLSv1' } : {}) });
+  await listener.start();
+  logger.info('listening', { host: config.host, port: config.port, issuer: issuerKind });
+
+  // F22: a rotated CAPF certificate (or a changed CAPF-trust) applies without restarting the task.
+  const refresh = setInterval(() => {
+    void (async () => {
+      const next = await readTls(secrets, tlsSecretId);
+      if (next.certificatePem !== tls.certificatePem) {
+        tls = next;
+        listener.reloadTls(next);
+        logger.info('CAPF certificate reloaded');
+      }
+      trust = [pemToDer(tls.certificatePem), ...(trustSecretId ? splitPemChain(await readSecret(secrets, trustSecretId)) : [])];
+    })().catch((error: Error) => logger.warn('secret refresh failed', { reason: error.message }));
+  }, TLS_REFRESH_MS);
+
+  const health = createServer((request, response) => {
+    const ok = request.url === '/health';
+    response.writeHead(ok ? 200 : 404, { 'content-type': 'application/json' });
+    response.end(ok ? JSON.stringify({ status: 'ok', ...listener.stats }) : '{}');
+  }).listen(Number(process.env.CAPF_HEALTH_PORT ?? 8080), '::');
+
+  process.once('SIGTERM', () => {
+    logger.info('SIGTERM: draining sessions');
+    clearInterval(refresh);
+    listener.drain(Number(process.env.CAPF_DRAIN_MS ?? 60_000)).finally(() => {
+      health.close();
+      process.exit(0);
+    });
+  });
+}
+
+main().catch((error: Error) => {
+  process.stderr.write(`capf listener failed to start: ${error.message}\n`);
+  process.exit(1);
+});
