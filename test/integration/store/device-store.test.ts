@@ -1,8 +1,7 @@
 // Devices and their operation state, against dynalite and moto_server alike.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConflictError, NotFoundError, StoreError, ValidationError } from '../../../shared/errors.ts';
-import type { DynamoCapfStore } from '../../../shared/store/dynamo-store.ts';
-import { ensureTable } from '../../../shared/store/dynamo-store.ts';
+import { DynamoCapfStore, ensureTable } from '../../../shared/store/dynamo-store.ts';
 import type { DeviceSettings } from '../../../shared/store/types.ts';
 import { BACKENDS, installSettings, randomDeviceName, sampleCertificate } from './store-backends.ts';
 
@@ -213,7 +212,6 @@ describe.each(BACKENDS)('device store on $name', (backend) => {
     const tableName = `store-test-${Date.now().toString(36)}${Math.random().toString(36).slice(2, 8)}`;
     await ensureTable(connection.client, tableName);
     await ensureTable(connection.client, tableName);
-    const { DynamoCapfStore } = await import('../../../shared/store/dynamo-store.ts');
     const missing = new DynamoCapfStore({ client: connection.client, tableName: `${tableName}-missing` });
     const error = await missing.getDevice(randomDeviceName()).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(StoreError);
