@@ -180,10 +180,9 @@ export class MicrosoftCaIssuer implements Issuer {
     const message = facts.dispositionMessage ? `; the CA says: "${facts.dispositionMessage}"` : '';
     if (facts.failureHresult !== undefined) {
       const meaning = explainHresult(facts.failureHresult, denied ? 'denied' : 'error');
-      const code = meaning.code === 'TEMPLATE_UNKNOWN' ? `${meaning.advice} (template "${this.template}")` : meaning.advice;
-      return new MicrosoftCaError(meaning.code, `${this.site} refused ${request} (${meaning.symbol}): ${code}${message}`);
+      return new MicrosoftCaError(meaning.code, `${this.site} refused ${request} for template "${this.template}" (${meaning.symbol}): ${meaning.advice}${message}`);
     }
-    if (denied) return new MicrosoftCaError('DENIED_BY_POLICY', `${this.site} denied ${request}${message || `: ${facts.excerpt}`}`);
+    if (denied) return new MicrosoftCaError('DENIED_BY_POLICY', `${this.site} denied ${request} for template "${this.template}"${message || `: ${facts.excerpt}`}`);
     return undefined;
   }
 

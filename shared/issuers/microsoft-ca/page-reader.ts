@@ -65,14 +65,18 @@ function definitionValue(html: string, labelId: string): string | undefined {
   return htmlToText(close < 0 ? rest : rest.slice(0, close));
 }
 
-/** The text of the paragraph (or line) holding position `at`: where a denial page puts its disposition message. */
+/**
+ * The text of the paragraph (or line) holding position `at`: where a denial page puts its disposition message. The
+ * localized words around the message sit in <LocID> elements; what is outside them is the CA's own text.
+ */
 function paragraphAround(html: string, at: number): string {
   const before = html.slice(Math.max(0, at - LABEL_WINDOW), at);
   const start = Math.max(before.lastIndexOf('<P'), before.lastIndexOf('<p'), before.lastIndexOf('\n'));
   const after = html.slice(at, at + LABEL_WINDOW);
   const endMatch = /<P\b|<\/P>|\n/i.exec(after);
-  const end = endMatch ? endMatch.index : after.length;
-  return htmlToText(before.slice(start < 0 ? 0 : start) + after.slice(0, end));
+  const paragraph = before.slice(start < 0 ? 0 : start) + after.slice(0, endMatch ? endMatch.index : after.length);
+  const unlocalized = htmlToText(paragraph.replace(/<LocID\b[^>]*>[\s\S]*?<\/LocID>/gi, ' '));
+  return unlocalized || htmlToText(paragraph);
 }
 
 function savedRequestId(setCookies: readonly string[]): number | undefined {

@@ -36,6 +36,10 @@ export interface CertsrvEmulatorMode {
   resetConnections: 'never' | 'on-submit' | 'always';
   /** Web enrollment cannot reach the CA service: "The Certification Authority Service has not been started." */
   caServiceStopped: boolean;
+  /** IIS answers every authenticated request with its own 500 page (a broken ASP installation). */
+  internalServerError: boolean;
+  /** Pads every HTML page with a comment of this many bytes (bloated pages, for response bounds). */
+  pagePaddingBytes: number;
 }
 
 export interface CertsrvEmulatorOptions extends Partial<CertsrvEmulatorMode> {
@@ -101,6 +105,8 @@ function defaultMode(options: CertsrvEmulatorOptions): CertsrvEmulatorMode {
     latencyMs: options.latencyMs ?? {},
     resetConnections: options.resetConnections ?? 'never',
     caServiceStopped: options.caServiceStopped ?? false,
+    internalServerError: options.internalServerError ?? false,
+    pagePaddingBytes: options.pagePaddingBytes ?? 0,
   };
 }
 
@@ -273,6 +279,10 @@ export async function startCertsrvEmulator(options: CertsrvEmulatorOptions = {})
     const path = url.pathname.toLowerCase();
     if (mode.resetConnections === 'on-submit' && path === '/certsrv/certfnsh.asp') return resetSocket(socket);
     let result: RouteResult;
+    if (mode.internalServerError) {
+      record.status = 500;
+      return send(res, 500, 'text/html', iisErrorPage('500 - Internal server error.', 'There is a problem with the resource you are looking for, and it cannot be displayed.'));
+    }
     try {
       result = await route(path, {
         s: CERTSRV_STRINGS[mode.locale],
@@ -292,7 +302,8 @@ export async function startCertsrvEmulator(options: CertsrvEmulatorOptions = {})
     }
     await sleep(result.phase === 'submit' ? mode.latencyMs.submit : result.phase === 'retrieve' ? mode.latencyMs.retrieve : undefined);
     record.status = result.status;
-    send(res, result.status, result.contentType, result.body, { 'Set-Cookie': [sessionCookie, ...(result.setCookies ?? [])] });
+    const payload = mode.pagePaddingBytes && result.contentType === 'text/html' ? `${String(result.body)}<!-- ${'-'.repeat(mode.pagePaddingBytes)} -->` : result.body;
+    send(res, result.status, result.contentType, payload, { 'Set-Cookie': [sessionCookie, ...(result.setCookies ?? [])] });
   };
 
   const server: Server = createServer({ key: tls.privateKeyPem, cert: tls.certificatePem }, (req, res) => {
