@@ -80,7 +80,7 @@ export class SignService {
       const claim = await this.store.claimIssuance(issuanceKey, { requestId: claimId, issuer: this.issuer.name, leaseMs: this.leaseMs });
       if (claim.claimed) return this.issueClaimed(request, claim.record);
       const settled = await this.waitWhileReserved(issuanceKey, claim.record, deadline);
-      if (settled) return this.answerFromRecord(settled);
+      if (settled) return settled.state === 'pending' ? this.pollPending(settled, request.publicKeyDer) : this.answerFromRecord(settled);
       if (this.now().getTime() >= deadline) break;
       // The holder's lease ran out: loop to take it over.
     }
@@ -124,27 +124,40 @@ export class SignService {
       ...(request.csrDer ? { csrDer: request.csrDer } : {}),
       validityDays: parameters.lscValidityDays,
     });
+    return this.settle(reservation, result, request.publicKeyDer);
+  }
+
+  /** Stores what the issuer answered for a reserved (or pending) record and turns it into the answer. */
+  private async settle(record: IssuanceRecord, result: IssueResult, publicKeyDer: Uint8Array): Promise<SignResponse> {
     switch (result.kind) {
       case 'issued': {
-        if (!certificateHasKey(result.certificateDer, request.publicKeyDer)) {
+        if (!certificateHasKey(result.certificateDer, publicKeyDer)) {
           throw new IssuerError(`issuer ${this.issuer.name} returned a certificate for another public key`, 'ISSUER_WRONG_KEY');
         }
-        const record = await this.complete({
-          ...reservation,
+        const stored = await this.complete({
+          ...record,
           state: 'issued',
           certificate: toStoredCertificate(result.certificateDer),
           chainPem: result.chainDer.map((der) => derToPem(der)),
         });
-        return this.answerFromRecord(record);
+        return this.answerFromRecord(stored);
       }
       case 'pending':
-        await this.complete({ ...reservation, state: 'pending', pendingHandle: result.handle });
+        if (record.state !== 'pending' || record.pendingHandle !== result.handle) {
+          await this.complete({ ...record, state: 'pending', pendingHandle: result.handle });
+        }
         return { status: 'pending', message: result.message };
       case 'refused':
         // The same key would be refused again: close the record so duplicates get the refusal too, not a wait.
-        await this.store.setIssuanceState(reservation.deviceName, reservation.operationId, reservation.spkiSha256, 'abandoned');
+        await this.store.setIssuanceState(record.deviceName, record.operationId, record.spkiSha256, 'abandoned');
         return refused(result.code, result.reason);
     }
+  }
+
+  /** A CA that queued the request (online CA awaiting approval): ask it again, and store the certificate if it came. */
+  private async pollPending(record: IssuanceRecord, publicKeyDer: Uint8Array): Promise<SignResponse> {
+    if (!record.pendingHandle || record.issuer !== this.issuer.name) return this.answerFromRecord(record);
+    return this.settle(record, await this.issuer.fetchPending(record.pendingHandle), publicKeyDer);
   }
 
   /** completeIssuance, translating a lost lease (someone took over while we signed) into the stored outcome. */

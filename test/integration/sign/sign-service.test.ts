@@ -3,6 +3,7 @@
 import { createHash, generateKeyPairSync } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { AcmPcaIssuer } from '../../../shared/issuers/acm-pca/index.ts';
+import type { IssueRequest, IssueResult, Issuer } from '../../../shared/issuers/types.ts';
 import { derToPem, toStoredCertificate } from '../../../shared/pki/index.ts';
 import { SignService, type SignRequest, type SignResponse } from '../../../shared/signing/index.ts';
 import { motoClients, opensslVerify, phoneKey, uniqueName } from '../issuers/moto-aws.ts';
@@ -193,4 +194,48 @@ describe('SignService', () => {
     expect(await store.getIssuance(device.name, device.operationId, spkiSha256(key))).toMatchObject({ state: 'abandoned' });
     expect(await service.sign(request(device.name, device.operationId, key))).toMatchObject({ status: 'refused', code: 'ISSUANCE_ABANDONED' });
   });
+
+  it('asks a CA that queued the request again on the next request, and stores the certificate once approved', async () => {
+    const { store } = fixture;
+    const approvals = new ApprovalCa(fixture.issuer);
+    const service = new SignService({ store, issuer: approvals });
+    const device = await installDevice(store);
+    const key = phoneKey('rsa').spkiDer;
+    const calls = fixture.issuer.calls;
+
+    expect(await service.sign(request(device.name, device.operationId, key))).toMatchObject({ status: 'pending', message: 'waiting for a CA manager' });
+    expect(await store.getIssuance(device.name, device.operationId, spkiSha256(key))).toMatchObject({ state: 'pending', pendingHandle: 'approval:1' });
+    expect(await service.sign(request(device.name, device.operationId, key))).toMatchObject({ status: 'pending' });
+
+    approvals.approved = true;
+    const answer = issued(await service.sign(request(device.name, device.operationId, key)));
+    expect(await store.getIssuance(device.name, device.operationId, spkiSha256(key))).toMatchObject({ state: 'issued', certificate: { serialHex: answer.serialHex } });
+    expect(issued(await service.sign(request(device.name, device.operationId, key))).serialHex).toBe(answer.serialHex);
+    expect(fixture.issuer.calls - calls).toBe(1);
+    expect(approvals.submissions).toBe(1);
+  });
 });
+
+/** A CA that queues every request until a manager approves it (like an AD CS template needing approval). */
+class ApprovalCa implements Issuer {
+  readonly name = 'approval-ca';
+  approved = false;
+  submissions = 0;
+  private readonly queued = new Map<string, IssueRequest>();
+  constructor(private readonly signer: Issuer) {}
+  async issue(request: IssueRequest): Promise<IssueResult> {
+    this.submissions++;
+    const handle = `approval:${this.submissions}`;
+    this.queued.set(handle, request);
+    return { kind: 'pending', handle, message: 'waiting for a CA manager' };
+  }
+  async fetchPending(handle: string): Promise<IssueResult> {
+    const request = this.queued.get(handle);
+    if (!request) return { kind: 'refused', code: 'BAD_HANDLE', reason: 'unknown handle' };
+    if (!this.approved) return { kind: 'pending', handle, message: 'still waiting for a CA manager' };
+    return this.signer.issue(request);
+  }
+  describe() {
+    return this.signer.describe();
+  }
+}
