@@ -75,7 +75,7 @@ export class PhoneConnection {
       const onError = (error: Error): void => {
         clearTimeout(timer);
         socket.destroy();
-        reject(new PhoneSimulatorError(`TLS connection to ${options.host}:${options.port} failed: ${error.message}`, 'PHONE_TLS', { cause: error }));
+        reject(new PhoneSimulatorError(`TLS connection to ${options.host}:${options.port} failed: ${error.message.trim()}`, 'PHONE_TLS', { cause: error }));
       };
       socket.once('error', onError);
       socket.once('secureConnect', () => {
@@ -104,7 +104,7 @@ export class PhoneConnection {
       }
       if (this.ended) return undefined;
       const left = deadline - Date.now();
-      if (left <= 0) throw new PhoneSimulatorError(`no ${waitingFor} from the server within ${timeoutMs} ms`, 'PHONE_TIMEOUT');
+      if (left <= 0) throw new PhoneSimulatorError(`the server sent no ${waitingFor} within ${timeoutMs} ms`, 'PHONE_TIMEOUT');
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, left);
         this.wake = () => {

@@ -33,7 +33,11 @@ function findProblem(verb: PhoneVerb, deviceName: string, result: PhoneResult): 
   if (result.endReason === undefined) {
     return `the session ended without END_SESSION${result.error ? `: ${result.error}` : ' (the connection closed)'}`;
   }
-  if (result.operation === 'none' && result.endReason === 0) return `the server has no operation scheduled for ${deviceName}`;
+  if (result.operation === 'none') {
+    return result.endReason === 0
+      ? `the server has no operation scheduled for ${deviceName}`
+      : `the server ended the session with ${describeEndReason(result.endReason)} right after authentication`;
+  }
   if (result.operation !== verb) {
     return `the server asked for ${result.operation}, not ${verb}; END_SESSION ${describeEndReason(result.endReason)}`;
   }

@@ -108,7 +108,7 @@ class PhoneSession {
     await this.send(Opcode.AuthResponse, authResponseElements({ deviceName: this.options.deviceName, sessionId: this.sessionId, version, auth: this.auth, misbehave: this.misbehave }));
     this.authSent = true;
     for (;;) {
-      const message = await this.receive('a request or END_SESSION');
+      const message = await this.receive('request or END_SESSION');
       if (!message) return this.closedByServer();
       if (message.opcode === Opcode.EndSession) return this.onEnd(message);
       if (message.sessionId !== this.sessionId) {
@@ -223,7 +223,7 @@ class PhoneSession {
     if (this.misbehave.silentAfter !== step) return false;
     // Still reads (and records) what the server says, until END_SESSION, the server's close or the timeout.
     for (;;) {
-      const message = await this.receive('the server to end the session');
+      const message = await this.receive('END_SESSION');
       if (!message) {
         this.closedByServer();
         return true;
