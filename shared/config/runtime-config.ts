@@ -35,6 +35,22 @@ export interface ListenerConfig {
   port: number;
   fipsMode: boolean;
   awsEndpointUrl?: string;
+  /** CAPF_ISSUER, so the listener asks phones for a bare key or a CSR (see issuerKeyDelivery). */
+  issuer: IssuerKind;
+  /** Secret holding the CAPF TLS certificate and key `{ certificatePem, privateKeyPem }`. */
+  tlsSecretId: string;
+  /** Optional secret holding a PEM bundle of further CAPF-trust CAs (MIC roots). */
+  trustSecretId?: string;
+  /** TLSv1 only for old phones that need it; otherwise the listener's default. */
+  minTlsVersion?: 'TLSv1' | 'TLSv1.1' | 'TLSv1.2';
+  healthPort: number;
+  /** How long a SIGTERM drain waits for sessions to finish. */
+  drainMs: number;
+}
+
+/** Which issuers sign a phone-made CSR (CSR flow) rather than a bare public key. */
+export function issuerKeyDelivery(kind: IssuerKind): 'public-key' | 'csr' {
+  return kind === 'acm-pca' || kind === 'microsoft-ca' ? 'csr' : 'public-key';
 }
 
 export const CAPF_PORT = 3804;
@@ -111,12 +127,32 @@ const signEnvSchema = z
     return { tableName: raw.CAPF_TABLE, issuer, fipsMode: raw.CAPF_FIPS_MODE, awsEndpointUrl: raw.AWS_ENDPOINT_URL };
   });
 
+const minTlsVar = optionalVar('CAPF_MIN_TLS').refine((value) => value === undefined || ['TLSv1', 'TLSv1.1', 'TLSv1.2'].includes(value), {
+  error: 'CAPF_MIN_TLS must be TLSv1, TLSv1.1 or TLSv1.2',
+});
+
+const drainMsVar = optionalVar('CAPF_DRAIN_MS').transform((value, ctx) => {
+  if (value === undefined) return 60_000;
+  const ms = /^\d{1,7}$/.test(value) ? Number(value) : NaN;
+  if (!(ms <= 900_000)) {
+    ctx.addIssue({ code: 'custom', message: 'CAPF_DRAIN_MS must be a whole number of milliseconds up to 900000' });
+    return z.NEVER;
+  }
+  return ms;
+});
+
 const listenerEnvSchema = z
   .object({
     CAPF_TABLE: requiredVar('CAPF_TABLE'),
     CAPF_SIGN_FUNCTION: requiredVar('CAPF_SIGN_FUNCTION'),
+    CAPF_ISSUER: issuerKindVar,
+    CAPF_TLS_SECRET_ARN: requiredVar('CAPF_TLS_SECRET_ARN'),
+    CAPF_TRUST_SECRET_ARN: optionalVar('CAPF_TRUST_SECRET_ARN'),
     CAPF_HOST: optionalVar('CAPF_HOST'),
     CAPF_PORT: portVar('CAPF_PORT', CAPF_PORT),
+    CAPF_MIN_TLS: minTlsVar,
+    CAPF_HEALTH_PORT: portVar('CAPF_HEALTH_PORT', 8080),
+    CAPF_DRAIN_MS: drainMsVar,
     CAPF_FIPS_MODE: booleanVar('CAPF_FIPS_MODE', false),
     AWS_ENDPOINT_URL: urlVar('AWS_ENDPOINT_URL'),
   })
@@ -128,6 +164,12 @@ const listenerEnvSchema = z
       port: raw.CAPF_PORT,
       fipsMode: raw.CAPF_FIPS_MODE,
       awsEndpointUrl: raw.AWS_ENDPOINT_URL,
+      issuer: raw.CAPF_ISSUER,
+      tlsSecretId: raw.CAPF_TLS_SECRET_ARN,
+      trustSecretId: raw.CAPF_TRUST_SECRET_ARN,
+      minTlsVersion: raw.CAPF_MIN_TLS as ListenerConfig['minTlsVersion'],
+      healthPort: raw.CAPF_HEALTH_PORT,
+      drainMs: raw.CAPF_DRAIN_MS,
     }),
   );
 
@@ -136,7 +178,11 @@ export function loadSignConfig(env: Env = process.env): SignConfig {
   return parseEnv(signEnvSchema, env, 'sign function');
 }
 
-/** Reads the listener's environment (CAPF_TABLE, CAPF_SIGN_FUNCTION, CAPF_HOST, CAPF_PORT, CAPF_FIPS_MODE). */
+/**
+ * Reads the listener's environment: CAPF_TABLE, CAPF_SIGN_FUNCTION, CAPF_TLS_SECRET_ARN (required); CAPF_ISSUER,
+ * CAPF_TRUST_SECRET_ARN, CAPF_HOST (::), CAPF_PORT (3804), CAPF_MIN_TLS, CAPF_HEALTH_PORT (8080), CAPF_DRAIN_MS
+ * (60000), CAPF_FIPS_MODE.
+ */
 export function loadListenerConfig(env: Env = process.env): ListenerConfig {
   return parseEnv(listenerEnvSchema, env, 'listener');
 }

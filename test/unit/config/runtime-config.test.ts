@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../../../shared/errors.ts';
-import { DEFAULT_PCA_TEMPLATE_ARN, loadListenerConfig, loadSignConfig } from '../../../shared/config/index.ts';
+import { DEFAULT_PCA_TEMPLATE_ARN, issuerKeyDelivery, loadListenerConfig, loadSignConfig } from '../../../shared/config/index.ts';
 
 function configError(run: () => unknown): ConfigError {
   try {
@@ -77,21 +77,42 @@ describe('loadSignConfig', () => {
 });
 
 describe('loadListenerConfig', () => {
+  const base = { CAPF_TABLE: 't', CAPF_SIGN_FUNCTION: 'capf-sign', CAPF_TLS_SECRET_ARN: 'capf/tls' };
+
   it('defaults to port 3804 on both stacks', () => {
-    expect(loadListenerConfig({ CAPF_TABLE: 't', CAPF_SIGN_FUNCTION: 'capf-sign' })).toEqual({
+    expect(loadListenerConfig(base)).toEqual({
       tableName: 't',
       signFunction: 'capf-sign',
       host: '::',
       port: 3804,
       fipsMode: false,
       awsEndpointUrl: undefined,
+      issuer: 'capf-software',
+      tlsSecretId: 'capf/tls',
+      trustSecretId: undefined,
+      minTlsVersion: undefined,
+      healthPort: 8080,
+      drainMs: 60_000,
     });
   });
 
-  it('names a bad port or a missing sign function', () => {
-    expect(configError(() => loadListenerConfig({ CAPF_TABLE: 't', CAPF_SIGN_FUNCTION: 'f', CAPF_PORT: '70000' })).message).toMatch(
-      /CAPF_PORT must be a TCP port between 1 and 65535/,
-    );
-    expect(configError(() => loadListenerConfig({ CAPF_TABLE: 't' })).message).toMatch(/CAPF_SIGN_FUNCTION is not set/);
+  it('reads the optional settings', () => {
+    const config = loadListenerConfig({ ...base, CAPF_ISSUER: 'acm-pca', CAPF_TRUST_SECRET_ARN: 'capf/trust', CAPF_MIN_TLS: 'TLSv1', CAPF_HEALTH_PORT: '9000', CAPF_DRAIN_MS: '5000' });
+    expect(config).toMatchObject({ issuer: 'acm-pca', trustSecretId: 'capf/trust', minTlsVersion: 'TLSv1', healthPort: 9000, drainMs: 5000 });
+    expect(issuerKeyDelivery(config.issuer)).toBe('csr');
+    expect(issuerKeyDelivery('capf-kms')).toBe('public-key');
+  });
+
+  it('names a bad value or a missing variable', () => {
+    const problems: Array<[Record<string, string>, RegExp]> = [
+      [{ ...base, CAPF_PORT: '70000' }, /CAPF_PORT must be a TCP port between 1 and 65535/],
+      [{ ...base, CAPF_HEALTH_PORT: 'http' }, /CAPF_HEALTH_PORT must be a TCP port/],
+      [{ ...base, CAPF_MIN_TLS: 'SSLv3' }, /CAPF_MIN_TLS must be TLSv1, TLSv1.1 or TLSv1.2/],
+      [{ ...base, CAPF_DRAIN_MS: '-1' }, /CAPF_DRAIN_MS must be a whole number/],
+      [{ ...base, CAPF_ISSUER: 'offline' }, /CAPF_ISSUER must be one of/],
+      [{ CAPF_TABLE: 't', CAPF_TLS_SECRET_ARN: 's' }, /CAPF_SIGN_FUNCTION is not set/],
+      [{ CAPF_TABLE: 't', CAPF_SIGN_FUNCTION: 'f' }, /CAPF_TLS_SECRET_ARN is not set/],
+    ];
+    for (const [env, message] of problems) expect(configError(() => loadListenerConfig(env)).message).toMatch(message);
   });
 });
