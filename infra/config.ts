@@ -27,6 +27,7 @@ export interface CapfConfig {
   emailRecipients: string[];
   /** The SES identity expiry emails are sent from; defaults to the first recipient. */
   senderEmail?: string;
+  /** Listener tasks kept running; 0 only for the first deployment, before the TLS secret holds a certificate. */
   desiredListenerCount: number;
   maxListenerCount: number;
   /** Source ranges (IPv4 and IPv6) allowed to reach TCP 3804 on the load balancer. */
@@ -133,8 +134,8 @@ function check(c: CapfConfig): void {
   for (const email of [...c.emailRecipients, ...(c.senderEmail ? [c.senderEmail] : [])]) {
     if (!EMAIL.test(email)) throw new InfraConfigError(`"${email}" is not an email address`);
   }
-  if (c.desiredListenerCount < 1 || c.maxListenerCount < c.desiredListenerCount || c.maxListenerCount > 100) {
-    throw new InfraConfigError('listener counts need 1 <= desiredListenerCount <= maxListenerCount <= 100');
+  if (c.desiredListenerCount < 0 || c.maxListenerCount < Math.max(1, c.desiredListenerCount) || c.maxListenerCount > 100) {
+    throw new InfraConfigError('listener counts need 0 <= desiredListenerCount <= maxListenerCount, 1 <= maxListenerCount <= 100');
   }
   for (const cidr of c.allowedPhoneCidrs) {
     if (!IPV4_CIDR.test(cidr) && !isIpv6Cidr(cidr)) throw new InfraConfigError(`allowedPhoneCidrs: "${cidr}" is not an IPv4 or IPv6 CIDR`);

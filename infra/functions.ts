@@ -16,11 +16,12 @@ export type FunctionTrigger =
 /** What the function's own role may do; everything not named here is denied. */
 export interface FunctionAccess {
   table?: 'read' | 'readWrite';
-  /** Read the CAPF CA key and certificate secret. */
-  caSecret?: boolean;
-  /** Sign through the configured CA backend (KMS key, private CA or online CA credentials). */
+  /** Sign through the configured CA backend: whatever that backend needs (CA secret, KMS key, private CA or the
+   *  online CA's settings), and its environment variables. */
   issue?: boolean;
-  /** The CAPF TLS service certificate: read it, or also replace it (F4 regeneration). */
+  /** Read the CAPF CA secret without issuing (it holds the private key with the software backend). */
+  caSecret?: 'read';
+  /** The CAPF TLS service certificate: read it, or also store a new one (F4 regeneration). */
   tlsSecret?: 'read' | 'readWrite';
   /** The CSR bucket (offline CA exports and imports). */
   bucket?: 'read' | 'readWrite';
@@ -50,7 +51,7 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
     entry: 'functions/sign/handler.ts',
     description: 'Signs an LSC for the listener through the configured CA backend',
     trigger: { kind: 'listener' },
-    access: { table: 'readWrite', caSecret: true, issue: true },
+    access: { table: 'readWrite', issue: true },
     // RSA signing and the first TLS handshake to an online CA are CPU-bound: more memory buys CPU.
     memoryMb: 1024,
     timeoutSeconds: 30,

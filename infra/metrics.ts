@@ -1,18 +1,24 @@
-// The CloudWatch names the dashboard reads. The runtime publishes them with Powertools Metrics (EMF) under the
-// namespace it gets in POWERTOOLS_METRICS_NAMESPACE; README ("Deploy to AWS", operations) lists the same names.
+// The CloudWatch names the dashboard reads. The runtime publishes them with Powertools Metrics (EMF); each metric
+// also carries the `service` dimension (capf-sign, capf-listener...). README ("Deploy to AWS") lists them.
 
-export const METRIC_NAMESPACE = 'CAPF';
+export const METRIC_NAMESPACE = 'capf';
 
 export const APP_METRICS = {
-  /** One per CAPF session the listener accepted. */
+  /** Sign function: one per LSC issued, and one per request left pending (offline CA, CA approval). */
+  issuances: 'Issuances',
+  pending: 'Pending',
+  /** Sign function: one per refused request, dimension `code` (the refusal reason). */
+  refusals: 'Refusals',
+  /** Sign function: invocations that failed (errors, not refusals), and the time each request took. */
+  signFailures: 'SignFailures',
+  signLatency: 'SignLatency',
+  /** Listener: one per CAPF session accepted, and one per session ended by a failure (dimension `reason`). */
   sessions: 'Sessions',
-  /** One per LSC recorded as issued. */
-  issuances: 'CertificatesIssued',
-  /** One per session that ended with a failure; dimension `reason` carries the status reason. */
-  failures: 'SessionFailures',
-  /** Gauge from the expiry monitor: LSCs and CAPF certificates expiring within the warning window. */
+  sessionFailures: 'SessionFailures',
+  /** Expiry monitor: LSCs and CAPF certificates expiring within the warning window (a gauge). */
   expiring: 'CertificatesExpiring',
 } as const;
 
-/** Log fields every line carries (Powertools appended keys), used by the dashboard's log query. */
-export const LOG_FIELDS = { device: 'deviceName', session: 'sessionId' } as const;
+/** Log fields that name the device and the session (Powertools keys; the listener writes `device`, the sign
+ *  function `deviceName`). */
+export const LOG_FIELDS = { device: ['deviceName', 'device'], session: 'sessionId' } as const;

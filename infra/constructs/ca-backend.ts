@@ -1,13 +1,21 @@
-// The signer behind the sign function (F1, F2): nothing extra for the software key (it lives in the CA secret), an
-// asymmetric KMS key, an AWS Private CA (created, or an existing one by ARN), or the credentials of an online
-// Microsoft CA. Only the chosen backend's resources exist, and only functions that issue may use them.
-import { Aws, Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+// The signer behind the sign function (F1, F2): the software key (generated at first start into the CA secret), an
+// asymmetric KMS key (its CA certificate goes to the CA secret), an AWS Private CA (created, or an existing one by
+// ARN), or an online Microsoft CA (its settings and credentials in a secret of their own). Only the chosen backend's
+// resources exist, and only functions that issue may use them.
+import { Aws, Duration, RemovalPolicy, SecretValue, Validations } from 'aws-cdk-lib';
 import * as acmpca from 'aws-cdk-lib/aws-acmpca';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { ISSUER_BY_BACKEND, type CapfConfig } from '../config.ts';
+import { grantSecretAccess } from './secret-access.ts';
+
+export interface CaBackendProps {
+  config: CapfConfig;
+  /** The CAPF CA secret: key and certificate (software), or the certificate of the KMS key. */
+  caSecret: secretsmanager.ISecret;
+}
 
 export class CaBackend extends Construct {
   /** Environment variables that tell an issuing function which signer to use. */
@@ -15,10 +23,18 @@ export class CaBackend extends Construct {
   readonly kmsKey?: kms.Key;
   readonly pcaArn?: string;
   readonly onlineCaSecret?: secretsmanager.Secret;
+  /** Set when the backend keeps CA material in the CA secret (written once, at first start). */
+  private readonly caSecret?: secretsmanager.ISecret;
 
-  constructor(scope: Construct, id: string, config: CapfConfig) {
+  constructor(scope: Construct, id: string, props: CaBackendProps) {
     super(scope, id);
+    const { config } = props;
     this.environment = { CAPF_ISSUER: ISSUER_BY_BACKEND[config.caBackend] };
+
+    if (config.caBackend === 'software') {
+      this.caSecret = props.caSecret;
+      this.environment.CAPF_CA_SECRET_ARN = props.caSecret.secretArn;
+    }
 
     if (config.caBackend === 'kms') {
       this.kmsKey = new kms.Key(this, 'CaKey', {
@@ -30,7 +46,9 @@ export class CaBackend extends Construct {
         pendingWindow: Duration.days(30),
         removalPolicy: RemovalPolicy.RETAIN,
       });
+      this.caSecret = props.caSecret;
       this.environment.CAPF_KMS_KEY_ID = this.kmsKey.keyArn;
+      this.environment.CAPF_CA_CERT_SECRET_ARN = props.caSecret.secretArn;
     }
 
     if (config.caBackend === 'acm-pca') {
@@ -39,13 +57,11 @@ export class CaBackend extends Construct {
     }
 
     if (config.caBackend === 'microsoft-ca') {
-      // The admin puts the real enrolment account here; the placeholder password is random, never a default.
-      this.onlineCaSecret = new secretsmanager.Secret(this, 'OnlineCaCredentials', {
-        description: `capf-cloud ${config.environment}: username and password for ${config.onlineCaHost}/certsrv`,
-        generateSecretString: {
-          secretStringTemplate: JSON.stringify({ username: 'set-me' }),
-          generateStringKey: 'password',
-        },
+      // Seeded with the non-secret settings only; the administrator adds template, username, password and the
+      // CA chain that signs the site's HTTPS certificate. Until then the sign function refuses with a clear reason.
+      this.onlineCaSecret = new secretsmanager.Secret(this, 'OnlineCaSettings', {
+        description: `capf-cloud ${config.environment}: settings and enrolment account for https://${config.onlineCaHost}/certsrv`,
+        secretStringValue: SecretValue.unsafePlainText(JSON.stringify({ host: config.onlineCaHost, port: 443, auth: 'ntlm' })),
         removalPolicy: RemovalPolicy.RETAIN,
       });
       Validations.of(this.onlineCaSecret).acknowledge({
@@ -53,12 +69,12 @@ export class CaBackend extends Construct {
         reason: 'The enrolment password belongs to the AD domain; it is changed there and copied here by the administrator.',
       });
       this.environment.CAPF_ONLINE_CA_SECRET_ARN = this.onlineCaSecret.secretArn;
-      this.environment.CAPF_ONLINE_CA_HOST = config.onlineCaHost ?? '';
     }
   }
 
   /** Lets `grantee` sign with this backend: only the calls the issuer makes, only on this key or CA. */
   grantIssue(grantee: iam.IGrantable): void {
+    if (this.caSecret) grantSecretAccess(this.caSecret, grantee, 'readWrite');
     if (this.kmsKey) {
       grantee.grantPrincipal.addToPrincipalPolicy(
         new iam.PolicyStatement({ actions: ['kms:Sign', 'kms:GetPublicKey'], resources: [this.kmsKey.keyArn] }),
@@ -69,7 +85,7 @@ export class CaBackend extends Construct {
         new iam.PolicyStatement({ actions: ['acm-pca:IssueCertificate', 'acm-pca:GetCertificate'], resources: [this.pcaArn] }),
       );
     }
-    this.onlineCaSecret?.grantRead(grantee);
+    if (this.onlineCaSecret) grantSecretAccess(this.onlineCaSecret, grantee, 'read');
   }
 
   /** A root CA, self-signed and activated in the same deployment. */

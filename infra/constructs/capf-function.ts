@@ -43,6 +43,7 @@ export class CapfFunction extends Construct {
   readonly spec: FunctionSpec;
   readonly function: lambda.Function;
   readonly role: iam.Role;
+  readonly logGroup: logs.LogGroup;
   /** Async invocations that failed every retry land here (schedule and bucket triggers only). */
   readonly failureQueue?: sqs.Queue;
   readonly alarms: cloudwatch.Alarm[] = [];
@@ -58,6 +59,7 @@ export class CapfFunction extends Construct {
     });
     const logGroup = new logs.LogGroup(this, 'Logs', { retention: props.logRetention, removalPolicy: RemovalPolicy.RETAIN });
     logGroup.grantWrite(this.role);
+    this.logGroup = logGroup;
 
     if (isAsynchronous(spec.trigger)) {
       this.failureQueue = new sqs.Queue(this, 'FailureQueue', {

@@ -8,6 +8,7 @@ import type { FunctionSpec } from '../functions.ts';
 import { nagArnRef } from '../nag-ids.ts';
 import type { CaBackend } from './ca-backend.ts';
 import { CapfFunction } from './capf-function.ts';
+import { grantSecretAccess } from './secret-access.ts';
 import type { Notifications } from './notifications.ts';
 import type { Storage } from './storage.ts';
 
@@ -61,17 +62,16 @@ function grantAccess(fn: CapfFunction, props: FunctionFleetProps): void {
     else storage.table.grantReadData(fn.role);
     env({ CAPF_TABLE: storage.table.tableName });
   }
-  if (access.caSecret) {
-    storage.caSecret.grantRead(fn.role);
-    env({ CAPF_CA_SECRET_ARN: storage.caSecret.secretArn });
-  }
   if (access.issue) {
     props.caBackend.grantIssue(fn.role);
     env(props.caBackend.environment);
   }
+  if (access.caSecret) {
+    grantSecretAccess(storage.caSecret, fn.role, access.caSecret);
+    env({ CAPF_CA_SECRET_ARN: storage.caSecret.secretArn });
+  }
   if (access.tlsSecret) {
-    storage.tlsSecret.grantRead(fn.role);
-    if (access.tlsSecret === 'readWrite') storage.tlsSecret.grantWrite(fn.role);
+    grantSecretAccess(storage.tlsSecret, fn.role, access.tlsSecret);
     env({ CAPF_TLS_SECRET_ARN: storage.tlsSecret.secretArn });
   }
   if (access.bucket) {

@@ -22,6 +22,8 @@ export const CAPF_PORT = 3804;
 export const HEALTH_PORT = 8080;
 /** Open connections per task above which one more task starts (and below a quarter of it, one stops). */
 export const CONNECTIONS_PER_TASK = 400;
+/** Fargate's longest stop timeout; the listener's own drain after SIGTERM must end before it. */
+const STOP_TIMEOUT_SECONDS = 120;
 
 export interface ListenerProps {
   config: CapfConfig;
@@ -29,6 +31,8 @@ export interface ListenerProps {
   repoRoot: string;
   table: dynamodb.ITable;
   tlsSecret: secretsmanager.ISecret;
+  /** CAPF_ISSUER: the listener asks phones for a CSR when the issuer needs one (acm-pca, microsoft-ca). */
+  issuer: string;
   /** Functions the listener invokes; each arrives as CAPF_<ID>_FUNCTION (the sign function: CAPF_SIGN_FUNCTION). */
   invokes: CapfFunction[];
   logRetention: logs.RetentionDays;
@@ -64,6 +68,11 @@ export class Listener extends Construct {
     const environment: Record<string, string> = {
       CAPF_TABLE: props.table.tableName,
       CAPF_TLS_SECRET_ARN: props.tlsSecret.secretArn,
+      CAPF_ISSUER: props.issuer,
+      CAPF_PORT: String(CAPF_PORT),
+      CAPF_HEALTH_PORT: String(HEALTH_PORT),
+      // Sessions still open after the load balancer's drain get this long once SIGTERM arrives.
+      CAPF_DRAIN_MS: String((STOP_TIMEOUT_SECONDS - 10) * 1000),
       POWERTOOLS_SERVICE_NAME: 'capf-listener',
       POWERTOOLS_METRICS_NAMESPACE: METRIC_NAMESPACE,
     };
@@ -90,8 +99,7 @@ export class Listener extends Construct {
         retries: 3,
         startPeriod: Duration.seconds(30),
       },
-      // Fargate's maximum: time to finish sessions still open after the load balancer's drain.
-      stopTimeout: Duration.seconds(120),
+      stopTimeout: Duration.seconds(STOP_TIMEOUT_SECONDS),
       logging: ecs.LogDrivers.awsLogs({
         streamPrefix: 'listener',
         logGroup: this.logGroup,

@@ -28,6 +28,15 @@ function appMetricTotal(metricName: string, label: string): cloudwatch.MathExpre
   });
 }
 
+/** One line per value of `dimension` (with the `service` dimension Powertools always adds). */
+function appMetricByDimension(metricName: string, dimension: string): cloudwatch.MathExpression {
+  return new cloudwatch.MathExpression({
+    expression: `SEARCH('{${METRIC_NAMESPACE},${dimension},service} MetricName="${metricName}"', 'Sum', 300)`,
+    label: '',
+    period: FIVE_MINUTES,
+  });
+}
+
 export class Monitoring extends Construct {
   readonly dashboard: cloudwatch.Dashboard;
   readonly alarms: cloudwatch.Alarm[];
@@ -75,7 +84,7 @@ export class Monitoring extends Construct {
       }),
       new cloudwatch.GraphWidget({
         title: 'Issuances',
-        left: [appMetricTotal(APP_METRICS.issuances, 'LSCs issued')],
+        left: [appMetricTotal(APP_METRICS.issuances, 'LSCs issued'), appMetricTotal(APP_METRICS.pending, 'Requests left pending')],
         width: 12,
       }),
     );
@@ -83,11 +92,10 @@ export class Monitoring extends Construct {
       new cloudwatch.GraphWidget({
         title: 'Failures by reason',
         left: [
-          new cloudwatch.MathExpression({
-            expression: `SEARCH('{${METRIC_NAMESPACE},reason,service} MetricName="${APP_METRICS.failures}"', 'Sum', 300)`,
-            label: '',
-            period: FIVE_MINUTES,
-          }),
+          // One line per refusal code of the sign function, one per failure reason of the listener.
+          appMetricByDimension(APP_METRICS.refusals, 'code'),
+          appMetricByDimension(APP_METRICS.sessionFailures, 'reason'),
+          appMetricTotal(APP_METRICS.signFailures, 'Sign errors'),
         ],
         stacked: true,
         width: 12,
@@ -125,10 +133,10 @@ export class Monitoring extends Construct {
     this.dashboard.addWidgets(
       new cloudwatch.AlarmStatusWidget({ title: 'Alarms', alarms: this.alarms, width: 8, height: 8 }),
       new cloudwatch.LogQueryWidget({
-        title: 'Latest listener errors (device, session)',
-        logGroupNames: [listener.logGroup.logGroupName],
+        title: 'Latest warnings and errors (device, session)',
+        logGroupNames: [listener.logGroup.logGroupName, ...props.functions.map((fn) => fn.logGroup.logGroupName)],
         queryLines: [
-          `fields @timestamp, ${LOG_FIELDS.device}, ${LOG_FIELDS.session}, message`,
+          `fields @timestamp, @log, coalesce(${LOG_FIELDS.device.join(', ')}) as device, ${LOG_FIELDS.session}, level, message`,
           'filter level = "ERROR" or level = "WARN"',
           'sort @timestamp desc',
           'limit 50',

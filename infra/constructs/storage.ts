@@ -1,6 +1,6 @@
 // Data at rest: the single store table, the CSR bucket (offline CA exchange) and the two PEM secrets. Everything
 // here is kept when the stack is deleted: losing the table or the CA key would orphan every phone's LSC.
-import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, SecretValue, Validations } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
@@ -58,14 +58,17 @@ export class Storage extends Construct {
       removalPolicy: RemovalPolicy.RETAIN,
     });
 
-    // Created with a random placeholder value; the runtime writes the real PEM bundle at first start or when an
-    // administrator rotates it, so the private keys never pass through CloudFormation.
+    // Both start as `{}`, the placeholder the runtime recognises: the sign function stores the CA it generates at
+    // first start, an administrator stores the TLS certificate. Private keys never pass through CloudFormation.
+    const placeholder = SecretValue.unsafePlainText('{}');
     this.caSecret = new secretsmanager.Secret(this, 'CaSecret', {
-      description: `capf-cloud ${props.environment}: CAPF CA private key and certificate (PEM)`,
+      description: `capf-cloud ${props.environment}: CAPF CA {certificatePem, privateKeyPem}, or {certificatePem} with a KMS key`,
+      secretStringValue: placeholder,
       removalPolicy: RemovalPolicy.RETAIN,
     });
     this.tlsSecret = new secretsmanager.Secret(this, 'TlsSecret', {
-      description: `capf-cloud ${props.environment}: CAPF TLS service key and certificate (PEM) presented on TCP 3804`,
+      description: `capf-cloud ${props.environment}: CAPF TLS {certificatePem, privateKeyPem} presented on TCP 3804`,
+      secretStringValue: placeholder,
       removalPolicy: RemovalPolicy.RETAIN,
     });
     for (const secret of [this.caSecret, this.tlsSecret]) {

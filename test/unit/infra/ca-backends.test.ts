@@ -40,8 +40,13 @@ function issuerStatements(template: Template) {
 
 const SECRET_READ = ['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue'];
 
-function caSecretRead(template: Template) {
-  return { Effect: 'Allow', Action: SECRET_READ, Resource: { Ref: logicalIdOf(template, 'AWS::SecretsManager::Secret', 'StorageCaSecret') } };
+/** Read the CA secret and store its first value (the CA certificate the KMS key gets at first start). */
+function caSecretFirstStart(template: Template) {
+  const caSecret = { Ref: logicalIdOf(template, 'AWS::SecretsManager::Secret', 'StorageCaSecret') };
+  return [
+    { Effect: 'Allow', Action: SECRET_READ, Resource: caSecret },
+    { Effect: 'Allow', Action: 'secretsmanager:PutSecretValue', Resource: caSecret },
+  ];
 }
 
 describe('kms backend', () => {
@@ -58,10 +63,14 @@ describe('kms backend', () => {
     const template = stacks.kms as Template;
     const key = logicalIdOf(template, 'AWS::KMS::Key', 'CaBackendCaKey');
     expect(issuerStatements(template)).toEqual([
-      caSecretRead(template),
+      ...caSecretFirstStart(template),
       { Effect: 'Allow', Action: ['kms:GetPublicKey', 'kms:Sign'], Resource: { 'Fn::GetAtt': [key, 'Arn'] } },
     ]);
-    expect(signEnvironment(template)).toMatchObject({ CAPF_ISSUER: 'capf-kms', CAPF_KMS_KEY_ID: { 'Fn::GetAtt': [key, 'Arn'] } });
+    expect(signEnvironment(template)).toMatchObject({
+      CAPF_ISSUER: 'capf-kms',
+      CAPF_KMS_KEY_ID: { 'Fn::GetAtt': [key, 'Arn'] },
+      CAPF_CA_CERT_SECRET_ARN: { Ref: logicalIdOf(template, 'AWS::SecretsManager::Secret', 'StorageCaSecret') },
+    });
   });
 });
 
@@ -79,18 +88,18 @@ describe('acm-pca backend', () => {
   it('lets the sign function issue and fetch certificates on that CA only', () => {
     const template = stacks['acm-pca'] as Template;
     const ca = logicalIdOf(template, 'AWS::ACMPCA::CertificateAuthority', 'CaBackendPrivateCa');
+    // The private CA holds its own key: the sign function gets no access to the CA secret at all.
     expect(issuerStatements(template)).toEqual([
-      caSecretRead(template),
       { Effect: 'Allow', Action: ['acm-pca:GetCertificate', 'acm-pca:IssueCertificate'], Resource: { 'Fn::GetAtt': [ca, 'Arn'] } },
     ]);
     expect(signEnvironment(template)).toMatchObject({ CAPF_ISSUER: 'acm-pca', CAPF_PCA_ARN: { 'Fn::GetAtt': [ca, 'Arn'] } });
+    expect(signEnvironment(template)).not.toHaveProperty('CAPF_CA_SECRET_ARN');
   });
 
   it('uses an existing CA by ARN without creating one', () => {
     const template = stacks['acm-pca existing'] as Template;
     template.resourceCountIs('AWS::ACMPCA::CertificateAuthority', 0);
     expect(issuerStatements(template)).toEqual([
-      caSecretRead(template),
       { Effect: 'Allow', Action: ['acm-pca:GetCertificate', 'acm-pca:IssueCertificate'], Resource: EXISTING_PCA },
     ]);
     expect(signEnvironment(template)).toMatchObject({ CAPF_PCA_ARN: EXISTING_PCA });
@@ -98,19 +107,13 @@ describe('acm-pca backend', () => {
 });
 
 describe('microsoft-ca backend', () => {
-  it('keeps the enrolment credentials in their own secret, readable by the sign function', () => {
+  it('keeps the CA settings and enrolment account in their own secret, readable (only) by the sign function', () => {
     const template = stacks['microsoft-ca'] as Template;
     template.resourceCountIs('AWS::SecretsManager::Secret', 3);
-    const secret = logicalIdOf(template, 'AWS::SecretsManager::Secret', 'CaBackendOnlineCaCredentials');
-    // One statement: the CA secret and the credentials, both read-only.
-    expect(issuerStatements(template)).toEqual([
-      { Effect: 'Allow', Action: SECRET_READ, Resource: [{ Ref: secret }, caSecretRead(template).Resource] },
-    ]);
-    expect(signEnvironment(template)).toMatchObject({
-      CAPF_ISSUER: 'microsoft-ca',
-      CAPF_ONLINE_CA_SECRET_ARN: { Ref: secret },
-      CAPF_ONLINE_CA_HOST: 'ca.corp.example.com',
-    });
+    const secret = logicalIdOf(template, 'AWS::SecretsManager::Secret', 'CaBackendOnlineCaSettings');
+    template.hasResourceProperties('AWS::SecretsManager::Secret', { SecretString: JSON.stringify({ host: 'ca.corp.example.com', port: 443, auth: 'ntlm' }) });
+    expect(issuerStatements(template)).toEqual([{ Effect: 'Allow', Action: SECRET_READ, Resource: { Ref: secret } }]);
+    expect(signEnvironment(template)).toMatchObject({ CAPF_ISSUER: 'microsoft-ca', CAPF_ONLINE_CA_SECRET_ARN: { Ref: secret } });
     template.resourceCountIs('AWS::KMS::Key', 0);
     template.resourceCountIs('AWS::ACMPCA::CertificateAuthority', 0);
   });

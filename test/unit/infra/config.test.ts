@@ -42,7 +42,8 @@ describe('infra configuration', () => {
     [{ allowedPhoneCidrs: ['10.0.0.300/8'] }, /not an IPv4 or IPv6 CIDR/],
     [{ allowedPhoneCidrs: '0.0.0.0' }, /not an IPv4 or IPv6 CIDR/],
     [{ emailRecipients: ['not-an-address'] }, /is not an email address/],
-    [{ desiredListenerCount: 0 }, /listener counts/],
+    [{ desiredListenerCount: -1 }, /listener counts/],
+    [{ desiredListenerCount: 0, maxListenerCount: 0 }, /listener counts/],
     [{ desiredListenerCount: 4, maxListenerCount: 3 }, /listener counts/],
     [{ desiredListenerCount: '2.5' }, /must be an integer/],
     [{ sessionDrainSeconds: 7200 }, /0-3600/],
@@ -54,6 +55,10 @@ describe('infra configuration', () => {
   ])('refuses %j', (raw, message) => {
     expect(() => parseConfig(raw)).toThrow(InfraConfigError);
     expect(() => parseConfig(raw)).toThrow(message);
+  });
+
+  it('allows no listener task for the first deployment, before the TLS secret is filled', () => {
+    expect(parseConfig({ desiredListenerCount: '0' }).desiredListenerCount).toBe(0);
   });
 
   it('refuses a "capf" context value that is not an object', () => {

@@ -66,10 +66,13 @@ describe('CSR bucket', () => {
 });
 
 describe('secrets and CA backend', () => {
-  it('keeps the CA and TLS PEM bundles in two retained secrets', () => {
+  it('keeps the CA and TLS PEM bundles in two retained secrets that start as the `{}` placeholder', () => {
     template.resourceCountIs('AWS::SecretsManager::Secret', 2);
     for (const secret of ['StorageCaSecret', 'StorageTlsSecret']) {
-      expect(template.findResources('AWS::SecretsManager::Secret')[logicalIdOf(template, 'AWS::SecretsManager::Secret', secret)]?.DeletionPolicy).toBe('Retain');
+      const resource = template.findResources('AWS::SecretsManager::Secret')[logicalIdOf(template, 'AWS::SecretsManager::Secret', secret)];
+      expect(resource?.DeletionPolicy).toBe('Retain');
+      expect(resource?.Properties.SecretString).toBe('{}');
+      expect(resource?.Properties.GenerateSecretString).toBeUndefined();
     }
   });
 
@@ -108,13 +111,15 @@ describe('operations', () => {
     template.hasResourceProperties('AWS::CloudWatch::Dashboard', { DashboardName: 'capf-dev' });
     const body = dashboardBody();
     for (const title of ['Sessions', 'Issuances', 'Failures by reason', 'Sign latency (ms)', 'Certificates expiring']) expect(body).toContain(title);
-    expect(body).toContain('MetricName=\\\\\\"SessionFailures\\\\\\"');
-    expect(body).toContain('{CAPF,reason,service}');
+    // The names and dimensions the sign function publishes (functions/sign/handler.ts, namespace capf).
+    expect(body).toContain('{capf,code,service} MetricName=\\\\\\"Refusals\\\\\\"');
+    expect(body).toContain('MetricName=\\\\\\"Issuances\\\\\\"');
+    expect(body).toContain('{capf,reason,service} MetricName=\\\\\\"SessionFailures\\\\\\"');
     expect(body).toContain('\\"Duration\\"');
   });
 
   it('queries logs by device name and session id', () => {
-    expect(dashboardBody()).toContain('fields @timestamp, deviceName, sessionId');
+    expect(dashboardBody()).toContain('coalesce(deviceName, device) as device, sessionId');
   });
 
   it('alarms when no listener task is healthy', () => {

@@ -77,11 +77,15 @@ describe('each function', () => {
 });
 
 describe('least privilege per function', () => {
-  it('sign: the table, the CA secret, its logs; no issuer rights beyond the software key', () => {
+  it('sign: the table, its logs, the CA secret (read, and store the CA generated at first start); nothing else', () => {
     expect(grantsOf('Sign')).toEqual({
       [logicalIdOf(template, 'AWS::Logs::LogGroup', 'FunctionsSignLogs')]: LOG_WRITE,
       [table()]: TABLE_READ_WRITE,
-      [logicalIdOf(template, 'AWS::SecretsManager::Secret', 'StorageCaSecret')]: ['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue'],
+      [logicalIdOf(template, 'AWS::SecretsManager::Secret', 'StorageCaSecret')]: [
+        'secretsmanager:DescribeSecret',
+        'secretsmanager:GetSecretValue',
+        'secretsmanager:PutSecretValue',
+      ],
     });
     template.hasResourceProperties('AWS::Lambda::Function', {
       Role: arnOf(role('Sign')),
@@ -89,12 +93,16 @@ describe('least privilege per function', () => {
     });
   });
 
-  it('admin: the table, the TLS secret (read and replace), named object actions in the CSR bucket', () => {
+  it('admin: the table, the TLS secret (read and store a new value), named object actions in the CSR bucket', () => {
     const bucket = logicalIdOf(template, 'AWS::S3::Bucket', 'StorageCsrBucket');
     const grants = grantsOf('Admin');
     expect(grants[bucket]).toEqual(['s3:ListBucket']);
     expect(grants[`${bucket}/*`]).toEqual(['s3:DeleteObject', 's3:GetObject', 's3:PutObject']);
-    expect(grants[logicalIdOf(template, 'AWS::SecretsManager::Secret', 'StorageTlsSecret')]).toContain('secretsmanager:PutSecretValue');
+    expect(grants[logicalIdOf(template, 'AWS::SecretsManager::Secret', 'StorageTlsSecret')]).toEqual([
+      'secretsmanager:DescribeSecret',
+      'secretsmanager:GetSecretValue',
+      'secretsmanager:PutSecretValue',
+    ]);
     expect(Object.keys(grants)).toHaveLength(5);
   });
 

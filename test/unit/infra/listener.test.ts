@@ -102,11 +102,19 @@ describe('listener tasks', () => {
     });
   });
 
-  it('get the table, the TLS secret and the sign function through environment variables', () => {
+  it('get the table, the TLS secret, the issuer kind and the sign function through environment variables', () => {
     const env = template.findResources('AWS::ECS::TaskDefinition');
     const container = Object.values(env)[0]?.Properties.ContainerDefinitions[0];
     const names = (container.Environment as { Name: string }[]).map((variable) => variable.Name).sort();
-    expect(names).toEqual(['CAPF_SIGN_FUNCTION', 'CAPF_TABLE', 'CAPF_TLS_SECRET_ARN', 'POWERTOOLS_METRICS_NAMESPACE', 'POWERTOOLS_SERVICE_NAME']);
+    expect(names).toEqual([
+      'CAPF_DRAIN_MS', 'CAPF_HEALTH_PORT', 'CAPF_ISSUER', 'CAPF_PORT', 'CAPF_SIGN_FUNCTION', 'CAPF_TABLE', 'CAPF_TLS_SECRET_ARN',
+      'POWERTOOLS_METRICS_NAMESPACE', 'POWERTOOLS_SERVICE_NAME',
+    ]);
+    expect(container.Environment).toContainEqual({ Name: 'CAPF_PORT', Value: '3804' });
+    expect(container.Environment).toContainEqual({ Name: 'CAPF_HEALTH_PORT', Value: '8080' });
+    // The listener's own drain after SIGTERM ends before ECS kills the container.
+    const drainMs = Number((container.Environment as { Name: string; Value: string }[]).find((v) => v.Name === 'CAPF_DRAIN_MS')?.Value);
+    expect(drainMs).toBeLessThan(container.StopTimeout * 1000);
     expect(container.Environment).toContainEqual({
       Name: 'CAPF_SIGN_FUNCTION',
       Value: { Ref: logicalIdOf(template, 'AWS::Lambda::Function', 'FunctionsSignFunction') },
