@@ -1,0 +1,54 @@
+// A CAPF listener on 127.0.0.1 wired to any issuer: DynamoDB store (moto or dynalite), the sign service in-process,
+// and a CAPF TLS certificate of its own. Integration tests enrol simulated phones through it, one backend at a time.
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { MemoryLogger } from '../../shared/logging.ts';
+import { generateCapfCa, pemToDer, type CapfCaMaterial } from '../../shared/pki/index.ts';
+import type { Issuer } from '../../shared/issuers/types.ts';
+import { SignService } from '../../shared/signing/sign-service.ts';
+import { InProcessSignClient } from '../../shared/signing/sign-client.ts';
+import { DynamoCapfStore, ensureTable } from '../../shared/store/dynamo-store.ts';
+import { CapfListener } from '../../listener/server.ts';
+import { StoreSessionBackend } from '../../listener/store-backend.ts';
+import { runPhone } from '../../cli/phone/simulator.ts';
+import type { PhoneOptions, PhoneResult } from '../../cli/phone/types.ts';
+
+export interface BackendListener {
+  store: DynamoCapfStore;
+  tls: CapfCaMaterial;
+  logger: MemoryLogger;
+  phone(deviceName: string, options?: Partial<PhoneOptions>): Promise<PhoneResult>;
+  close(): Promise<void>;
+}
+
+let tlsMaterial: Promise<CapfCaMaterial> | undefined;
+
+export async function startBackendListener(options: { dynamo: DynamoDBClient; tableName: string; issuer: Issuer }): Promise<BackendListener> {
+  await ensureTable(options.dynamo, options.tableName);
+  const store = new DynamoCapfStore({ client: options.dynamo, tableName: options.tableName });
+  tlsMaterial ??= generateCapfCa({ commonName: 'CAPF-backendtest' });
+  const tls = await tlsMaterial;
+  const description = await options.issuer.describe();
+  const logger = new MemoryLogger();
+  const listener = new CapfListener({
+    hosts: ['127.0.0.1'],
+    port: 0,
+    tls,
+    logger,
+    messageTimeoutMs: 5_000,
+    backend: new StoreSessionBackend({
+      store,
+      signClient: new InProcessSignClient(new SignService({ store, issuer: options.issuer })),
+      trustAnchors: async () => [pemToDer(tls.certificatePem)],
+      issuer: { name: description.name, keyDelivery: description.needsCsr ? 'csr' : 'public-key' },
+    }),
+  });
+  const [address] = await listener.start();
+  const port = address?.port as number;
+  return {
+    store,
+    tls,
+    logger,
+    phone: (deviceName, phoneOptions = {}) => runPhone({ host: '127.0.0.1', port, deviceName, caPem: tls.certificatePem, timeoutMs: 30_000, ...phoneOptions }),
+    close: () => listener.drain(1_000),
+  };
+}
