@@ -7,7 +7,7 @@ import { LambdaClient } from '@aws-sdk/client-lambda';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { createServer } from 'node:http';
 import { z } from 'zod';
-import { loadListenerConfig } from '../shared/config/index.ts';
+import { issuerKeyDelivery, loadListenerConfig } from '../shared/config/index.ts';
 import { ConfigError } from '../shared/errors.ts';
 import { createLogger } from '../shared/logging.ts';
 import { pemToDer, splitPemChain } from '../shared/pki/index.ts';
@@ -34,10 +34,7 @@ async function readTls(client: SecretsManagerClient, secretId: string): Promise<
 async function main(): Promise<void> {
   const logger = createLogger('capf-listener');
   const config = loadListenerConfig();
-  const tlsSecretId = process.env.CAPF_TLS_SECRET_ARN;
-  if (!tlsSecretId) throw new ConfigError('CAPF_TLS_SECRET_ARN is not set (the CAPF TLS certificate and key)', 'CONFIG');
-  const trustSecretId = process.env.CAPF_TRUST_SECRET_ARN; // optional PEM bundle: Cisco MIC roots and other CAPF-trust CAs
-  const issuerKind = process.env.CAPF_ISSUER ?? 'capf-software';
+  const { tlsSecretId, trustSecretId } = config; // trust: optional PEM bundle of Cisco MIC roots and other CAPF-trust CAs
 
   const secrets = new SecretsManagerClient({});
   let tls = await readTls(secrets, tlsSecretId);
@@ -47,11 +44,11 @@ async function main(): Promise<void> {
     store,
     signClient: new LambdaSignClient(new LambdaClient({ maxAttempts: 1 }), config.signFunction),
     trustAnchors: async () => trust,
-    issuer: { name: issuerKind, keyDelivery: issuerKind === 'acm-pca' || issuerKind === 'microsoft-ca' ? 'csr' : 'public-key' },
+    issuer: { name: config.issuer, keyDelivery: issuerKeyDelivery(config.issuer) },
   });
-  const listener = new CapfListener({ hosts: [config.host], port: config.port, tls, backend, logger, ...(process.env.CAPF_MIN_TLS === 'TLSv1' ? { minTlsVersion: 'TLSv1' } : {}) });
+  const listener = new CapfListener({ hosts: [config.host], port: config.port, tls, backend, logger, ...(config.minTlsVersion ? { minTlsVersion: config.minTlsVersion } : {}) });
   await listener.start();
-  logger.info('listening', { host: config.host, port: config.port, issuer: issuerKind });
+  logger.info('listening', { host: config.host, port: config.port, issuer: config.issuer });
 
   // F22: a rotated CAPF certificate (or a changed CAPF-trust) applies without restarting the task.
   const refresh = setInterval(() => {
@@ -70,12 +67,12 @@ async function main(): Promise<void> {
     const ok = request.url === '/health';
     response.writeHead(ok ? 200 : 404, { 'content-type': 'application/json' });
     response.end(ok ? JSON.stringify({ status: 'ok', ...listener.stats }) : '{}');
-  }).listen(Number(process.env.CAPF_HEALTH_PORT ?? 8080), '::');
+  }).listen(config.healthPort, '::');
 
   process.once('SIGTERM', () => {
     logger.info('SIGTERM: draining sessions');
     clearInterval(refresh);
-    listener.drain(Number(process.env.CAPF_DRAIN_MS ?? 60_000)).finally(() => {
+    listener.drain(config.drainMs).finally(() => {
       health.close();
       process.exit(0);
     });
