@@ -61,7 +61,7 @@ export class CapfStack extends Stack {
       repoRoot: props.repoRoot,
       table: storage.table,
       tlsSecret: storage.tlsSecret,
-      issuer: caBackend.environment.CAPF_ISSUER ?? '',
+      issuer: caBackend.issuer,
       invokes: this.fleet.byTrigger('listener'),
       logRetention,
     });

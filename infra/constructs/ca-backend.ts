@@ -18,7 +18,9 @@ export interface CaBackendProps {
 }
 
 export class CaBackend extends Construct {
-  /** Environment variables that tell an issuing function which signer to use. */
+  /** CAPF_ISSUER: the sign function picks its signer by it, the listener whether to ask phones for a CSR. */
+  readonly issuer: string;
+  /** Environment variables that tell an issuing function which signer to use (CAPF_ISSUER included). */
   readonly environment: Record<string, string>;
   readonly kmsKey?: kms.Key;
   readonly pcaArn?: string;
@@ -29,7 +31,8 @@ export class CaBackend extends Construct {
   constructor(scope: Construct, id: string, props: CaBackendProps) {
     super(scope, id);
     const { config } = props;
-    this.environment = { CAPF_ISSUER: ISSUER_BY_BACKEND[config.caBackend] };
+    this.issuer = ISSUER_BY_BACKEND[config.caBackend];
+    this.environment = { CAPF_ISSUER: this.issuer };
 
     if (config.caBackend === 'software') {
       this.caSecret = props.caSecret;
@@ -39,7 +42,7 @@ export class CaBackend extends Construct {
     if (config.caBackend === 'kms') {
       this.kmsKey = new kms.Key(this, 'CaKey', {
         description: `capf-cloud ${config.environment}: CAPF CA signing key (the private key never leaves KMS)`,
-        // RSA: every phone model verifies RSA-signed LSCs; not all of them accept an ECDSA issuer.
+        // RSA 2048, the key type of CUCM's own CAPF CA, which every phone model already accepts as an LSC issuer.
         keySpec: kms.KeySpec.RSA_2048,
         keyUsage: kms.KeyUsage.SIGN_VERIFY,
         alias: `capf-${config.environment}-ca`,
