@@ -10,7 +10,8 @@ import { z } from 'zod';
 import { issuerKeyDelivery, loadListenerConfig } from '../shared/config/index.ts';
 import { ConfigError } from '../shared/errors.ts';
 import { createLogger } from '../shared/logging.ts';
-import { pemToDer, splitPemChain } from '../shared/pki/index.ts';
+import { ensureSoftwareCaSecret } from '../shared/issuers/capf-ca/index.ts';
+import { derToPem, pemToDer, splitPemChain } from '../shared/pki/index.ts';
 import { LambdaSignClient } from '../shared/signing/sign-client.ts';
 import { DynamoCapfStore } from '../shared/store/dynamo-store.ts';
 import { CapfListener, type TlsMaterial } from './server.ts';
@@ -31,14 +32,29 @@ async function readTls(client: SecretsManagerClient, secretId: string): Promise<
   return parsed.data;
 }
 
+/** First start: the deployment creates the TLS secret as `{}`; the first task to start fills it with a new CAPF certificate. */
+async function firstTls(client: SecretsManagerClient, secretId: string): Promise<TlsMaterial> {
+  const material = await ensureSoftwareCaSecret(client, secretId);
+  const privateKey = material.signer.privateKey;
+  if (!privateKey) throw new ConfigError(`secret ${secretId} holds no software key for TLS`, 'SECRET');
+  return { certificatePem: derToPem(material.certificateDer), privateKeyPem: privateKey.export({ type: 'pkcs8', format: 'pem' }) as string };
+}
+
+/** CAPF-trust beyond the CAPF certificate: a PEM bundle (Cisco MIC roots...); an empty or `{}` placeholder means none. */
+async function readTrust(client: SecretsManagerClient, secretId: string | undefined): Promise<Uint8Array[]> {
+  if (!secretId) return [];
+  const text = (await readSecret(client, secretId)).trim();
+  return text === '' || text === '{}' ? [] : splitPemChain(text);
+}
+
 async function main(): Promise<void> {
   const logger = createLogger('capf-listener');
   const config = loadListenerConfig();
   const { tlsSecretId, trustSecretId } = config; // trust: optional PEM bundle of Cisco MIC roots and other CAPF-trust CAs
 
   const secrets = new SecretsManagerClient({});
-  let tls = await readTls(secrets, tlsSecretId);
-  let trust: Uint8Array[] = [pemToDer(tls.certificatePem), ...(trustSecretId ? splitPemChain(await readSecret(secrets, trustSecretId)) : [])];
+  let tls = await firstTls(secrets, tlsSecretId);
+  let trust: Uint8Array[] = [pemToDer(tls.certificatePem), ...(await readTrust(secrets, trustSecretId))];
   const store = new DynamoCapfStore({ client: new DynamoDBClient({ maxAttempts: 3 }), tableName: config.tableName });
   const backend = new StoreSessionBackend({
     store,
@@ -59,7 +75,7 @@ async function main(): Promise<void> {
         listener.reloadTls(next);
         logger.info('CAPF certificate reloaded');
       }
-      trust = [pemToDer(tls.certificatePem), ...(trustSecretId ? splitPemChain(await readSecret(secrets, trustSecretId)) : [])];
+      trust = [pemToDer(tls.certificatePem), ...(await readTrust(secrets, trustSecretId))];
     })().catch((error: Error) => logger.warn('secret refresh failed', { reason: error.message }));
   }, TLS_REFRESH_MS);
 
