@@ -27,15 +27,27 @@ export class StoreSessionBackend implements SessionBackend {
       this.parameters(),
       this.options.trustAnchors(),
     ]);
+    const certificateAuth = device?.authMode === 'lsc-precedence' || device?.authMode === 'mic-precedence';
     return {
       device,
       context: {
-        trustAnchorsDer,
+        trustAnchorsDer: certificateAuth ? [...trustAnchorsDer, ...(await this.issuingCas(deviceName))] : trustAnchorsDer,
         requireNameMatch: parameters.requireCertificateNameMatch,
         keyDelivery: this.options.issuer.keyDelivery,
         issuerName: this.options.issuer.name,
       },
     };
+  }
+
+  /**
+   * The CAs that signed this device's installed LSCs, as the sign service recorded them. In AWS the LSC issuer (CA
+   * secret, KMS or PCA) is not the listener's TLS certificate, yet an LSC we issued must authenticate the phone later;
+   * an LSC from another cluster's CAPF stays untrusted (F18).
+   */
+  private async issuingCas(deviceName: string): Promise<Uint8Array[]> {
+    const records = await this.options.store.listIssuances(deviceName);
+    const chains = records.filter((record) => record.state === 'installed').flatMap((record) => record.chainPem);
+    return [...new Set(chains)].map((pem) => pemToDer(pem));
   }
 
   async beginOperation(deviceName: string, operationId: string, sessionId: number): Promise<void> {

@@ -13,6 +13,7 @@ import { motoClients, opensslVerify, uniqueName } from '../issuers/moto-aws.ts';
 
 const clients = motoClients();
 let running: BackendListener | undefined;
+let lastKey: string | undefined;
 afterEach(async () => {
   await running?.close();
   running = undefined;
@@ -23,6 +24,7 @@ async function enrol(issuer: Issuer, deviceName: string, keyOrder: 'rsa' | 'ec' 
   await running.store.putDevice({ name: deviceName, operation: 'install', authMode: 'null-string', keyOrder, rsaKeySize: 2048, curve: 'P-256' }, { newOperation: true });
   const result = await running.phone(deviceName);
   expect(result.endReason).toBe(1);
+  lastKey = result.privateKeyPem;
   const device = await running.store.getDevice(deviceName);
   expect(device).toMatchObject({ operation: 'none', status: 'success' });
   expect(device?.lsc?.pem).toBe(result.certificatePem);
@@ -43,8 +45,14 @@ describe('enrolment through the listener, per issuer backend', () => {
     const key = await clients.kms.send(new CreateKeyCommand({ KeySpec: spec, KeyUsage: 'SIGN_VERIFY' }));
     // moto hashes DIGEST input again (see capf-kms-ca.test.ts), so RAW mode is used against it.
     const ca = await ensureKmsCa(clients, { keyId: key.KeyMetadata?.KeyId ?? '', certSecretId: uniqueName('capf/kms-cert'), messageType: 'RAW' }, { commonName: 'CAPF-kmsenrol' });
-    const lsc = await enrol(new CapfCaIssuer(ca), spec === 'RSA_2048' ? 'SEP00AA00000002' : 'SEP00AA00000003', keyOrder);
+    const name = spec === 'RSA_2048' ? 'SEP00AA00000002' : 'SEP00AA00000003';
+    const lsc = await enrol(new CapfCaIssuer(ca), name, keyOrder);
     expect(await opensslVerify(derToPem(ca.certificateDer), lsc)).toMatch(/: OK/);
+    // The KMS CA is not the listener's TLS certificate, yet the LSC it issued authenticates the phone's next session.
+    const listener = running as BackendListener;
+    const held = { certificatePem: lsc, privateKeyPem: lastKey as string };
+    await listener.store.putDevice({ name, operation: 'install', authMode: 'lsc-precedence', keyOrder, rsaKeySize: 2048, curve: 'P-256' }, { newOperation: true });
+    expect((await listener.phone(name, { auth: { mode: 'certificate', ...held } })).endReason).toBe(1);
   });
 
   it('AWS Private CA: the phone answers the provisional CSR exchange and PCA signs its CSR', async () => {
