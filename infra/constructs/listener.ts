@@ -1,6 +1,7 @@
 // The CAPF TCP listener (F13): Fargate tasks built from listener/Dockerfile behind a dual-stack Network Load
 // Balancer. TLS passes through to the container (the phone must see the CAPF certificate itself, so the NLB
 // cannot terminate it); only the configured phone ranges reach 3804; the task count follows open connections.
+import { grantSecretAccess } from './secret-access.ts';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Duration, IgnoreMode, RemovalPolicy, Size, Validations } from 'aws-cdk-lib';
@@ -31,6 +32,7 @@ export interface ListenerProps {
   repoRoot: string;
   table: dynamodb.ITable;
   tlsSecret: secretsmanager.ISecret;
+  trustSecret: secretsmanager.ISecret;
   /** CAPF_ISSUER: the listener asks phones for a CSR when the issuer needs one (acm-pca, microsoft-ca). */
   issuer: string;
   /** Functions the listener invokes; each arrives as CAPF_<ID>_FUNCTION (the sign function: CAPF_SIGN_FUNCTION). */
@@ -68,6 +70,7 @@ export class Listener extends Construct {
     const environment: Record<string, string> = {
       CAPF_TABLE: props.table.tableName,
       CAPF_TLS_SECRET_ARN: props.tlsSecret.secretArn,
+      CAPF_TRUST_SECRET_ARN: props.trustSecret.secretArn,
       CAPF_ISSUER: props.issuer,
       CAPF_PORT: String(CAPF_PORT),
       CAPF_HEALTH_PORT: String(HEALTH_PORT),
@@ -114,7 +117,9 @@ export class Listener extends Construct {
     });
 
     props.table.grantReadWriteData(taskDefinition.taskRole);
-    props.tlsSecret.grantRead(taskDefinition.taskRole);
+    // readWrite: the first task to start stores the CAPF certificate it generates into the `{}` placeholder.
+    grantSecretAccess(props.tlsSecret, taskDefinition.taskRole, 'readWrite');
+    props.trustSecret.grantRead(taskDefinition.taskRole);
     if (props.invokes.length > 0) {
       // The function ARN itself, not `arn:*`: the listener never calls a version or alias.
       taskDefinition.taskRole.addToPrincipalPolicy(

@@ -18,6 +18,8 @@ export class Storage extends Construct {
   readonly caSecret: secretsmanager.Secret;
   /** The CAPF TLS service key and certificate (F4) every listener task presents on 3804. */
   readonly tlsSecret: secretsmanager.Secret;
+  /** CAPF-trust beyond the CAPF certificate: a PEM bundle (Cisco MIC roots) for "by existing certificate" (F6, F8). */
+  readonly trustSecret: secretsmanager.Secret;
 
   constructor(scope: Construct, id: string, props: StorageProps) {
     super(scope, id);
@@ -58,8 +60,9 @@ export class Storage extends Construct {
       removalPolicy: RemovalPolicy.RETAIN,
     });
 
-    // Both start as `{}`, the placeholder the runtime recognises: the sign function stores the CA it generates at
-    // first start, an administrator stores the TLS certificate. Private keys never pass through CloudFormation.
+    // All start as `{}`, the placeholder the runtime recognises: the sign function stores the CA it generates at first
+    // start, the first listener task the CAPF TLS certificate; an administrator may store their own, and the MIC roots
+    // in the trust secret. Private keys never pass through CloudFormation.
     const placeholder = SecretValue.unsafePlainText('{}');
     this.caSecret = new secretsmanager.Secret(this, 'CaSecret', {
       description: `capf-cloud ${props.environment}: CAPF CA {certificatePem, privateKeyPem}, or {certificatePem} with a KMS key`,
@@ -71,7 +74,12 @@ export class Storage extends Construct {
       secretStringValue: placeholder,
       removalPolicy: RemovalPolicy.RETAIN,
     });
-    for (const secret of [this.caSecret, this.tlsSecret]) {
+    this.trustSecret = new secretsmanager.Secret(this, 'TrustSecret', {
+      description: `capf-cloud ${props.environment}: CAPF-trust PEM bundle (Cisco MIC roots) for certificate authentication`,
+      secretStringValue: placeholder,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    for (const secret of [this.caSecret, this.tlsSecret, this.trustSecret]) {
       Validations.of(secret).acknowledge({
         id: 'AwsSolutions-SMG4',
         reason:

@@ -109,7 +109,7 @@ describe('acm-pca backend', () => {
 describe('microsoft-ca backend', () => {
   it('keeps the CA settings and enrolment account in their own secret, readable (only) by the sign function', () => {
     const template = stacks['microsoft-ca'] as Template;
-    template.resourceCountIs('AWS::SecretsManager::Secret', 3);
+    template.resourceCountIs('AWS::SecretsManager::Secret', 4);
     const secret = logicalIdOf(template, 'AWS::SecretsManager::Secret', 'CaBackendOnlineCaSettings');
     template.hasResourceProperties('AWS::SecretsManager::Secret', { SecretString: JSON.stringify({ host: 'ca.corp.example.com', port: 443, auth: 'ntlm' }) });
     expect(issuerStatements(template)).toEqual([{ Effect: 'Allow', Action: SECRET_READ, Resource: { Ref: secret } }]);

@@ -66,9 +66,9 @@ describe('CSR bucket', () => {
 });
 
 describe('secrets and CA backend', () => {
-  it('keeps the CA and TLS PEM bundles in two retained secrets that start as the `{}` placeholder', () => {
-    template.resourceCountIs('AWS::SecretsManager::Secret', 2);
-    for (const secret of ['StorageCaSecret', 'StorageTlsSecret']) {
+  it('keeps the CA, TLS and CAPF-trust PEM bundles in three retained secrets that start as the `{}` placeholder', () => {
+    template.resourceCountIs('AWS::SecretsManager::Secret', 3);
+    for (const secret of ['StorageCaSecret', 'StorageTlsSecret', 'StorageTrustSecret']) {
       const resource = template.findResources('AWS::SecretsManager::Secret')[logicalIdOf(template, 'AWS::SecretsManager::Secret', secret)];
       expect(resource?.DeletionPolicy).toBe('Retain');
       expect(resource?.Properties.SecretString).toBe('{}');

@@ -107,7 +107,7 @@ describe('listener tasks', () => {
     const container = Object.values(env)[0]?.Properties.ContainerDefinitions[0];
     const names = (container.Environment as { Name: string }[]).map((variable) => variable.Name).sort();
     expect(names).toEqual([
-      'CAPF_DRAIN_MS', 'CAPF_HEALTH_PORT', 'CAPF_ISSUER', 'CAPF_PORT', 'CAPF_SIGN_FUNCTION', 'CAPF_TABLE', 'CAPF_TLS_SECRET_ARN',
+      'CAPF_DRAIN_MS', 'CAPF_HEALTH_PORT', 'CAPF_ISSUER', 'CAPF_PORT', 'CAPF_SIGN_FUNCTION', 'CAPF_TABLE', 'CAPF_TLS_SECRET_ARN', 'CAPF_TRUST_SECRET_ARN',
       'POWERTOOLS_METRICS_NAMESPACE', 'POWERTOOLS_SERVICE_NAME',
     ]);
     expect(container.Environment).toContainEqual({ Name: 'CAPF_PORT', Value: '3804' });
@@ -121,16 +121,17 @@ describe('listener tasks', () => {
     });
   });
 
-  it('may invoke the sign function (its ARN only), use the table and read the TLS secret, nothing else', () => {
+  it('may invoke the sign function (its ARN only), use the table, fill the TLS secret and read CAPF-trust, nothing else', () => {
     const taskRole = logicalIdOf(template, 'AWS::IAM::Role', 'ListenerTaskTaskRole');
     const statements = policyStatementsOf(template, taskRole);
-    expect(statements).toHaveLength(3);
+    const tls = { Ref: logicalIdOf(template, 'AWS::SecretsManager::Secret', 'StorageTlsSecret') };
+    const trust = { Ref: logicalIdOf(template, 'AWS::SecretsManager::Secret', 'StorageTrustSecret') };
+    expect(statements).toHaveLength(4);
     expect(statements).toContainEqual(
       expect.objectContaining({ Action: 'lambda:InvokeFunction', Resource: { 'Fn::GetAtt': [logicalIdOf(template, 'AWS::Lambda::Function', 'FunctionsSignFunction'), 'Arn'] } }),
     );
-    expect(statements).toContainEqual(
-      expect.objectContaining({ Action: ['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue'], Resource: { Ref: logicalIdOf(template, 'AWS::SecretsManager::Secret', 'StorageTlsSecret') } }),
-    );
+    expect(statements).toContainEqual(expect.objectContaining({ Action: ['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue'], Resource: [tls, trust] }));
+    expect(statements).toContainEqual(expect.objectContaining({ Action: 'secretsmanager:PutSecretValue', Resource: tls }));
     expect(statements).toContainEqual(expect.objectContaining({ Resource: { 'Fn::GetAtt': [logicalIdOf(template, 'AWS::DynamoDB::Table', 'StorageTable'), 'Arn'] } }));
   });
 
