@@ -15,6 +15,7 @@ import { derToPem, pemToDer, splitPemChain } from '../shared/pki/index.ts';
 import { LambdaSignClient } from '../shared/signing/sign-client.ts';
 import { DynamoCapfStore } from '../shared/store/dynamo-store.ts';
 import { CapfListener, type TlsMaterial } from './server.ts';
+import { SessionMetrics } from './session-metrics.ts';
 import { StoreSessionBackend } from './store-backend.ts';
 
 const tlsSecretSchema = z.object({ certificatePem: z.string().min(1).max(16_384), privateKeyPem: z.string().min(1).max(16_384) });
@@ -62,7 +63,17 @@ async function main(): Promise<void> {
     trustAnchors: async () => trust,
     issuer: { name: config.issuer, keyDelivery: issuerKeyDelivery(config.issuer) },
   });
-  const listener = new CapfListener({ hosts: [config.host], port: config.port, tls, backend, logger, ...(config.minTlsVersion ? { minTlsVersion: config.minTlsVersion } : {}) });
+  const metrics = new SessionMetrics();
+  const listener = new CapfListener({
+    hosts: [config.host],
+    port: config.port,
+    tls,
+    backend,
+    logger,
+    onSessionEnd: (summary) => metrics.record(summary),
+    ...(config.minTlsVersion ? { minTlsVersion: config.minTlsVersion } : {}),
+  });
+  const flushMetrics = setInterval(() => metrics.flush(), 60_000);
   await listener.start();
   logger.info('listening', { host: config.host, port: config.port, issuer: config.issuer });
 
@@ -88,7 +99,9 @@ async function main(): Promise<void> {
   process.once('SIGTERM', () => {
     logger.info('SIGTERM: draining sessions');
     clearInterval(refresh);
+    clearInterval(flushMetrics);
     listener.drain(config.drainMs).finally(() => {
+      metrics.flush();
       health.close();
       process.exit(0);
     });

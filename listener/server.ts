@@ -7,7 +7,7 @@ import type { CapfLogger } from '../shared/logging.ts';
 import { MAX_WIRE_BODY_LENGTH } from '../shared/protocol/constants.ts';
 import type { SessionBackend } from './session-backend.ts';
 import { SessionCounter } from './session-counter.ts';
-import { SessionDriver } from './session-driver.ts';
+import { SessionDriver, type SessionSummary } from './session-driver.ts';
 
 export interface TlsMaterial {
   certificatePem: string;
@@ -31,6 +31,8 @@ export interface ListenerOptions {
   maxBodyLength?: number;
   keepAliveMs?: number;
   counter?: SessionCounter;
+  /** Called once per session when it has ended and its store writes have settled (metrics). */
+  onSessionEnd?: (summary: SessionSummary) => void;
 }
 
 export const LISTENER_DEFAULTS = {
@@ -182,6 +184,7 @@ export class CapfListener {
     void driver.run().finally(() => {
       this.drivers.delete(driver);
       this.stats.active = this.drivers.size;
+      this.options.onSessionEnd?.(driver.summary());
     });
   }
 }

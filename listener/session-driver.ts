@@ -13,6 +13,14 @@ export interface SessionTimeouts {
   closeGraceMs: number;
 }
 
+/** How a session ended, for metrics: failed sessions carry the code of their first failure. */
+export interface SessionSummary {
+  sessionId: number;
+  device: string | undefined;
+  failed: boolean;
+  code?: string;
+}
+
 export class SessionDriver {
   private readonly session: CapfSession;
   private readonly reader: FrameReader;
@@ -22,6 +30,7 @@ export class SessionDriver {
   private resolveDone!: () => void;
   /** Async backend calls still running; the driver is done only when they have settled. */
   private inFlight = 0;
+  private failureCode: string | undefined;
 
   constructor(
     private readonly socket: TLSSocket,
@@ -48,6 +57,10 @@ export class SessionDriver {
     });
     this.feed({ type: 'start' });
     return this.done;
+  }
+
+  summary(): SessionSummary {
+    return { sessionId: this.sessionId, device: this.session.name, failed: this.failureCode !== undefined, ...(this.failureCode ? { code: this.failureCode } : {}) };
   }
 
   /** Ends the session early (server shutdown): END_SESSION 7 and the failure recorded. */
@@ -109,6 +122,7 @@ export class SessionDriver {
         setTimeout(() => this.socket.destroy(), this.timeouts.closeGraceMs).unref();
         return;
       case 'log':
+        if (action.event === 'session-failed' && this.failureCode === undefined) this.failureCode = String(action.detail.code);
         this.logger[action.level](action.event, action.detail);
         return;
     }

@@ -8,6 +8,7 @@ import { SignService } from '../../shared/signing/sign-service.ts';
 import { InProcessSignClient } from '../../shared/signing/sign-client.ts';
 import { DynamoCapfStore, ensureTable } from '../../shared/store/dynamo-store.ts';
 import { CapfListener } from '../../listener/server.ts';
+import type { SessionSummary } from '../../listener/session-driver.ts';
 import { StoreSessionBackend } from '../../listener/store-backend.ts';
 import { runPhone } from '../../cli/phone/simulator.ts';
 import type { PhoneOptions, PhoneResult } from '../../cli/phone/types.ts';
@@ -22,7 +23,7 @@ export interface BackendListener {
 
 let tlsMaterial: Promise<CapfCaMaterial> | undefined;
 
-export async function startBackendListener(options: { dynamo: DynamoDBClient; tableName: string; issuer: Issuer }): Promise<BackendListener> {
+export async function startBackendListener(options: { dynamo: DynamoDBClient; tableName: string; issuer: Issuer; onSessionEnd?: (summary: SessionSummary) => void }): Promise<BackendListener> {
   await ensureTable(options.dynamo, options.tableName);
   const store = new DynamoCapfStore({ client: options.dynamo, tableName: options.tableName });
   tlsMaterial ??= generateCapfCa({ commonName: 'CAPF-backendtest' });
@@ -35,6 +36,7 @@ export async function startBackendListener(options: { dynamo: DynamoDBClient; ta
     tls,
     logger,
     messageTimeoutMs: 5_000,
+    ...(options.onSessionEnd ? { onSessionEnd: options.onSessionEnd } : {}),
     backend: new StoreSessionBackend({
       store,
       signClient: new InProcessSignClient(new SignService({ store, issuer: options.issuer })),

@@ -1,0 +1,371 @@
+// A cluster of listener processes for the local stack (`capf serve --workers N`, `capf bench`): every core runs a
+// CapfListener. The primary owns the store (dynalite on <data>/db, advertised like `capf serve`) and the CAPF CA files;
+// each worker process opens the CA files itself, talks to the primary's dynalite over its loopback HTTP endpoint and
+// signs in-process. node:cluster shares the listening port: the primary accepts and hands each connection to the
+// workers in turn (round-robin), so no SO_REUSEPORT is needed.
+//
+// Session ids stay unique across workers by striding: worker i of N (0-based) hands out i+1, i+1+N, i+1+2N, ... (mod
+// 2^32, skipping 0), so no two workers ever give out the same id before the 32-bit field wraps.
+import 'reflect-metadata';
+import cluster, { type Worker } from 'node:cluster';
+import { watch, type FSWatcher } from 'node:fs';
+import { createRequire } from 'node:module';
+import type { AddressInfo } from 'node:net';
+import type { SecureVersion } from 'node:tls';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { loadOrCreateLocalCa, readLocalTrust, type LocalCa } from '../cli/local/ca-files.ts';
+import { createDynamoClient, LOCAL_TABLE_NAME, openLocalStore } from '../cli/local/local-store.ts';
+import { ConfigError } from '../shared/errors.ts';
+import { CapfCaIssuer } from '../shared/issuers/capf-ca/capf-ca-issuer.ts';
+import { createLogger, type CapfLogger, type LogLevel } from '../shared/logging.ts';
+import { createSoftwareSigner } from '../shared/pki/index.ts';
+import { InProcessSignClient } from '../shared/signing/sign-client.ts';
+import { SignService } from '../shared/signing/sign-service.ts';
+import { DynamoCapfStore } from '../shared/store/dynamo-store.ts';
+import type { CapfStore } from '../shared/store/types.ts';
+import { CapfListener, type ListenerStats } from './server.ts';
+import { SessionCounter } from './session-counter.ts';
+import { StoreSessionBackend } from './store-backend.ts';
+
+const WORKER_ENV = 'CAPF_CLUSTER_WORKER';
+export const MAX_CLUSTER_WORKERS = 64;
+const START_TIMEOUT_MS = 60_000;
+const REPORT_TIMEOUT_MS = 10_000;
+const RESTART_DELAY_MS = 1_000;
+
+export interface ListenerClusterOptions {
+  dataDir: string;
+  hosts: string[];
+  port: number;
+  workers: number;
+  logger: CapfLogger;
+  /** The workers' log level (their JSON lines go to the primary's stdout). */
+  logLevel?: LogLevel;
+  caKeyType?: 'rsa' | 'ec';
+  minTlsVersion?: SecureVersion;
+  messageTimeoutMs?: number;
+  keygenTimeoutMs?: number;
+  handshakeTimeoutMs?: number;
+  /** Per worker. */
+  maxSessions?: number;
+  /** Count and time every store call in the workers (reported by `report()`); for `capf bench`. */
+  timeStoreCalls?: boolean;
+}
+
+export interface StoreCallTiming {
+  count: number;
+  totalMs: number;
+}
+
+/** What a worker says about itself when asked. */
+export interface WorkerReport {
+  index: number;
+  pid: number;
+  rssBytes: number;
+  cpuMicros: { user: number; system: number };
+  listener: ListenerStats;
+  storeCalls: Record<string, StoreCallTiming>;
+}
+
+export interface ListenerCluster {
+  addresses: AddressInfo[];
+  /** The primary's store (the same dynalite the workers use). */
+  store: CapfStore;
+  storeEndpoint: string;
+  ca: LocalCa;
+  workerPids(): number[];
+  report(): Promise<WorkerReport[]>;
+  /** Drains every worker (sessions get `graceMs` to finish), then stops the store. */
+  close(graceMs?: number): Promise<void>;
+}
+
+interface WorkerConfig {
+  index: number;
+  count: number;
+  dataDir: string;
+  storeEndpoint: string;
+  hosts: string[];
+  port: number;
+  logLevel: LogLevel;
+  minTlsVersion?: SecureVersion;
+  messageTimeoutMs?: number;
+  keygenTimeoutMs?: number;
+  handshakeTimeoutMs?: number;
+  maxSessions?: number;
+  timeStoreCalls: boolean;
+}
+
+type ToWorker = { type: 'report'; id: number } | { type: 'drain'; graceMs: number } | { type: 'reload-ca' };
+type FromWorker =
+  | { type: 'ready'; addresses: AddressInfo[] }
+  | { type: 'failed'; message: string }
+  | { type: 'report'; id: number; report: WorkerReport };
+
+/** The id a worker hands out for its `sequence`-th session (1-based): disjoint residues mod `stride`, never 0. */
+export function stridedSessionId(sequence: number, offset: number, stride: number): number {
+  return ((sequence - 1) * stride + offset + 1) % 0x1_0000_0000;
+}
+
+/** Session ids of one worker in a cluster of `stride` workers (see the file header). */
+export class StridedSessionCounter extends SessionCounter {
+  private sequence = 0;
+
+  constructor(
+    private readonly offset: number,
+    private readonly stride: number,
+  ) {
+    super();
+    if (!Number.isInteger(stride) || stride < 1 || !Number.isInteger(offset) || offset < 0 || offset >= stride) {
+      throw new RangeError(`worker ${offset} of ${stride} is not a place in the cluster`);
+    }
+  }
+
+  override next(): number {
+    for (;;) {
+      this.sequence = (this.sequence % 0x1_0000_0000) + 1;
+      const id = stridedSessionId(this.sequence, this.offset, this.stride);
+      if (id !== 0) return id;
+    }
+  }
+}
+
+export async function startListenerCluster(options: ListenerClusterOptions): Promise<ListenerCluster> {
+  if (!cluster.isPrimary) throw new ConfigError('a listener cluster is started from the primary process', 'CLUSTER');
+  if (!Number.isInteger(options.workers) || options.workers < 1 || options.workers > MAX_CLUSTER_WORKERS) {
+    throw new ConfigError(`workers must be 1..${MAX_CLUSTER_WORKERS}, not ${options.workers}`, 'CLUSTER');
+  }
+  let ca = await loadOrCreateLocalCa(options.dataDir, { keyType: options.caKeyType ?? 'rsa' });
+  if (ca.created) options.logger.info('generated the CAPF CA', { certificate: ca.certificatePath });
+  const local = await openLocalStore(options.dataDir, { advertise: true });
+  if (!local.owned) {
+    await local.close();
+    throw new ConfigError(`${options.dataDir} is already served by another process; stop it first`, 'CLUSTER');
+  }
+  const tsxLoader = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
+  cluster.setupPrimary({ exec: fileURLToPath(import.meta.url), execArgv: ['--import', tsxLoader] });
+
+  const workers = new Map<number, Worker>();
+  const pendingReports = new Map<number, (report: WorkerReport) => void>();
+  let nextReportId = 1;
+  let closing = false;
+
+  const fork = (index: number): Promise<AddressInfo[]> => {
+    const config: WorkerConfig = {
+      index,
+      count: options.workers,
+      dataDir: options.dataDir,
+      storeEndpoint: local.endpoint,
+      hosts: options.hosts,
+      port: options.port, // with port 0 too, node:cluster gives every worker the port the first one got
+      logLevel: options.logLevel ?? 'info',
+      timeStoreCalls: options.timeStoreCalls ?? false,
+      ...pick(options, ['minTlsVersion', 'messageTimeoutMs', 'keygenTimeoutMs', 'handshakeTimeoutMs', 'maxSessions']),
+    };
+    const worker = cluster.fork({ [WORKER_ENV]: JSON.stringify(config) });
+    workers.set(index, worker);
+    worker.on('message', (message: FromWorker) => {
+      if (message.type !== 'report') return;
+      pendingReports.get(message.id)?.(message.report);
+      pendingReports.delete(message.id);
+    });
+    let ready = false;
+    worker.on('exit', (code, signal) => {
+      if (workers.get(index) !== worker) return;
+      workers.delete(index);
+      if (closing || !ready) return; // one that never started is not restarted: it would only fail again
+      options.logger.error('listener worker stopped; starting another', { index, pid: worker.process.pid, code, signal });
+      setTimeout(() => void fork(index).catch((error: Error) => options.logger.error('listener worker did not restart', { index, reason: error.message })), RESTART_DELAY_MS);
+    });
+    return new Promise((resolve, reject) => {
+      const fail = (why: string) => {
+        clearTimeout(timer);
+        worker.process.kill('SIGKILL');
+        reject(new ConfigError(`listener worker ${index} did not start: ${why}`, 'CLUSTER'));
+      };
+      const timer = setTimeout(() => fail(`no answer within ${START_TIMEOUT_MS} ms`), START_TIMEOUT_MS);
+      worker.once('exit', (code) => fail(`it exited with code ${code}`));
+      worker.on('message', (message: FromWorker) => {
+        if (message.type === 'failed') fail(message.message);
+        if (message.type !== 'ready' || ready) return;
+        ready = true;
+        clearTimeout(timer);
+        resolve(message.addresses);
+      });
+    });
+  };
+
+  const stopWorkers = async (graceMs: number): Promise<void> => {
+    closing = true;
+    const exits = [...workers.values()].map((worker) => new Promise<void>((resolve) => (worker.isDead() ? resolve() : worker.once('exit', () => resolve()))));
+    for (const worker of workers.values()) send(worker, { type: 'drain', graceMs });
+    const hardStop = setTimeout(() => {
+      for (const worker of workers.values()) worker.process.kill('SIGKILL');
+    }, graceMs + 10_000);
+    await Promise.all(exits);
+    clearTimeout(hardStop);
+  };
+
+  let addresses: AddressInfo[];
+  try {
+    addresses = await fork(0); // the first worker binds (port 0: a free one); the others join its ports
+    await Promise.all(Array.from({ length: options.workers - 1 }, (_, i) => fork(i + 1)));
+  } catch (error) {
+    await stopWorkers(0);
+    await local.close();
+    throw error;
+  }
+
+  // F22/F4: a replaced capf-ca.pem/capf-ca.key applies without a restart, in every worker.
+  let watcher: FSWatcher | undefined;
+  let reloadTimer: NodeJS.Timeout | undefined;
+  try {
+    watcher = watch(options.dataDir, (_event, file) => {
+      if (file !== 'capf-ca.pem' && file !== 'capf-ca.key') return;
+      clearTimeout(reloadTimer);
+      reloadTimer = setTimeout(() => {
+        loadOrCreateLocalCa(options.dataDir).then(
+          (next) => {
+            ca = next;
+            for (const worker of workers.values()) send(worker, { type: 'reload-ca' });
+          },
+          (error: Error) => options.logger.warn('CAPF certificate not reloaded', { reason: error.message }),
+        );
+      }, 200);
+    });
+  } catch {
+    watcher = undefined;
+  }
+
+  return {
+    addresses,
+    store: local.store,
+    storeEndpoint: local.endpoint,
+    get ca() {
+      return ca;
+    },
+    workerPids: () => [...workers.values()].map((worker) => worker.process.pid ?? 0),
+    report: () =>
+      Promise.all(
+        [...workers.values()].map(
+          (worker) =>
+            new Promise<WorkerReport>((resolve, reject) => {
+              const id = nextReportId++;
+              const timer = setTimeout(() => {
+                pendingReports.delete(id);
+                reject(new ConfigError(`listener worker ${worker.process.pid} did not report within ${REPORT_TIMEOUT_MS} ms`, 'CLUSTER'));
+              }, REPORT_TIMEOUT_MS);
+              pendingReports.set(id, (report) => {
+                clearTimeout(timer);
+                resolve(report);
+              });
+              send(worker, { type: 'report', id });
+            }),
+        ),
+      ),
+    async close(graceMs = 5_000) {
+      watcher?.close();
+      clearTimeout(reloadTimer);
+      await stopWorkers(graceMs);
+      await local.close();
+    },
+  };
+}
+
+function send(worker: Worker, message: ToWorker): void {
+  if (worker.isConnected()) worker.send(message);
+}
+
+function pick<T extends object, K extends keyof T>(source: T, keys: readonly K[]): Partial<Pick<T, K>> {
+  const out: Partial<Pick<T, K>> = {};
+  for (const key of keys) if (source[key] !== undefined) out[key] = source[key];
+  return out;
+}
+
+/** Wraps every method of the store so its calls are counted and timed. */
+function timedStore(store: CapfStore, timings: Map<string, StoreCallTiming>): CapfStore {
+  return new Proxy(store, {
+    get(target, property, receiver) {
+      const value: unknown = Reflect.get(target, property, receiver);
+      if (typeof value !== 'function' || typeof property !== 'string') return value;
+      return async (...args: unknown[]) => {
+        const started = performance.now();
+        try {
+          return await (value as (...a: unknown[]) => Promise<unknown>).apply(target, args);
+        } finally {
+          const timing = timings.get(property) ?? { count: 0, totalMs: 0 };
+          timing.count += 1;
+          timing.totalMs += performance.now() - started;
+          timings.set(property, timing);
+        }
+      };
+    },
+  });
+}
+
+async function runWorker(config: WorkerConfig): Promise<void> {
+  const logger = createLogger('capf-listener', config.logLevel);
+  let ca = await loadOrCreateLocalCa(config.dataDir);
+  const timings = new Map<string, StoreCallTiming>();
+  const dynamo = new DynamoCapfStore({ client: createDynamoClient(config.storeEndpoint), tableName: LOCAL_TABLE_NAME });
+  const store = config.timeStoreCalls ? timedStore(dynamo, timings) : dynamo;
+  const makeSignClient = (current: LocalCa) => {
+    const issuer = new CapfCaIssuer({ name: 'capf-software', certificateDer: current.certificateDer, signer: createSoftwareSigner(current.privateKey) });
+    return new InProcessSignClient(new SignService({ store, issuer }));
+  };
+  let signClient = makeSignClient(ca);
+  const listener = new CapfListener({
+    hosts: config.hosts,
+    port: config.port,
+    tls: ca,
+    backend: new StoreSessionBackend({
+      store,
+      signClient: { sign: (request) => signClient.sign(request) },
+      trustAnchors: () => readLocalTrust(config.dataDir, ca),
+      issuer: { name: 'capf-software', keyDelivery: 'public-key' },
+    }),
+    logger,
+    counter: new StridedSessionCounter(config.index, config.count),
+    ...pick(config, ['minTlsVersion', 'messageTimeoutMs', 'keygenTimeoutMs', 'handshakeTimeoutMs', 'maxSessions']),
+  });
+  const addresses = await listener.start();
+  process.on('message', (message: ToWorker) => {
+    switch (message.type) {
+      case 'report': {
+        const cpu = process.cpuUsage();
+        const report: WorkerReport = {
+          index: config.index,
+          pid: process.pid,
+          rssBytes: process.memoryUsage.rss(),
+          cpuMicros: { user: cpu.user, system: cpu.system },
+          listener: { ...listener.stats },
+          storeCalls: Object.fromEntries(timings),
+        };
+        process.send?.({ type: 'report', id: message.id, report } satisfies FromWorker);
+        return;
+      }
+      case 'reload-ca':
+        loadOrCreateLocalCa(config.dataDir).then(
+          (next) => {
+            ca = next;
+            signClient = makeSignClient(next);
+            listener.reloadTls(next);
+            logger.info('CAPF certificate reloaded', { certificate: next.certificatePath });
+          },
+          (error: Error) => logger.warn('CAPF certificate not reloaded', { reason: error.message }),
+        );
+        return;
+      case 'drain':
+        listener.drain(message.graceMs).finally(() => process.exit(0));
+        return;
+    }
+  });
+  process.send?.({ type: 'ready', addresses } satisfies FromWorker);
+}
+
+const workerConfig = cluster.isWorker ? process.env[WORKER_ENV] : undefined;
+if (workerConfig !== undefined) {
+  runWorker(JSON.parse(workerConfig) as WorkerConfig).catch((error: Error) => {
+    process.send?.({ type: 'failed', message: error.message } satisfies FromWorker);
+    process.exit(1);
+  });
+}
