@@ -2,6 +2,7 @@
 import 'reflect-metadata';
 import { Command, CommanderError } from 'commander';
 import { CapfError } from '../shared/errors.ts';
+import { registerBenchCommand } from './bench/command.ts';
 import { registerDeviceCommands } from './device-command.ts';
 import { registerPhoneCommand } from './phone/command.ts';
 import { registerServeCommand } from './serve-command.ts';
@@ -11,6 +12,7 @@ export function buildProgram(): Command {
   registerServeCommand(program);
   registerDeviceCommands(program);
   registerPhoneCommand(program);
+  registerBenchCommand(program);
   return program;
 }
 

@@ -101,6 +101,11 @@ type FromWorker =
   | { type: 'failed'; message: string }
   | { type: 'report'; id: number; report: WorkerReport };
 
+/** Node arguments for a child process that runs this checkout's TypeScript (the tsx loader, found from here). */
+export function typeScriptExecArgv(): string[] {
+  return ['--import', pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href];
+}
+
 /** The id a worker hands out for its `sequence`-th session (1-based): disjoint residues mod `stride`, never 0. */
 export function stridedSessionId(sequence: number, offset: number, stride: number): number {
   return ((sequence - 1) * stride + offset + 1) % 0x1_0000_0000;
@@ -141,8 +146,7 @@ export async function startListenerCluster(options: ListenerClusterOptions): Pro
     await local.close();
     throw new ConfigError(`${options.dataDir} is already served by another process; stop it first`, 'CLUSTER');
   }
-  const tsxLoader = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
-  cluster.setupPrimary({ exec: fileURLToPath(import.meta.url), execArgv: ['--import', tsxLoader] });
+  cluster.setupPrimary({ exec: fileURLToPath(import.meta.url), execArgv: typeScriptExecArgv() });
 
   const workers = new Map<number, Worker>();
   const pendingReports = new Map<number, (report: WorkerReport) => void>();
@@ -178,6 +182,7 @@ export async function startListenerCluster(options: ListenerClusterOptions): Pro
     });
     return new Promise((resolve, reject) => {
       const fail = (why: string) => {
+        if (ready) return;
         clearTimeout(timer);
         worker.process.kill('SIGKILL');
         reject(new ConfigError(`listener worker ${index} did not start: ${why}`, 'CLUSTER'));

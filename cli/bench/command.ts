@@ -1,0 +1,45 @@
+// `capf bench [--phones 200] [--only issuance,ec,idle,store,bundles] [--out bench/results.json]`: measures the local
+// stack on this machine, prints a table and writes the figures as JSON.
+import { InvalidArgumentError, type Command } from 'commander';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
+import { integer } from '../options.ts';
+import { BENCH_SECTIONS, formatTable, type BenchSection } from './results.ts';
+
+/** Listener processes the bench may start (the cluster's own bound). */
+const MAX_WORKERS = 64;
+
+export function parseSections(value: string): BenchSection[] {
+  const names = value.split(',').map((name) => name.trim()).filter((name) => name.length > 0);
+  const unknown = names.filter((name) => !(BENCH_SECTIONS as readonly string[]).includes(name));
+  if (names.length === 0 || unknown.length > 0) throw new InvalidArgumentError(`must be a comma-separated list of ${BENCH_SECTIONS.join(', ')}`);
+  return [...new Set(names)] as BenchSection[];
+}
+
+interface BenchCommandOptions {
+  phones: number;
+  only: BenchSection[];
+  out: string;
+  workers?: number;
+  idleConnections: number;
+}
+
+export function registerBenchCommand(program: Command): void {
+  program
+    .command('bench')
+    .description('measure issuance (RSA, EC), idle connections, the store and the function bundles on this machine')
+    .option('--phones <n>', 'phones enrolling at once', integer(1, 5_000), 200)
+    .option('--only <sections>', `comma-separated: ${BENCH_SECTIONS.join(',')}`, parseSections, [...BENCH_SECTIONS])
+    .option('--out <file>', 'where the JSON results go', 'bench/results.json')
+    .option('--workers <n>', 'listener processes (default: one per core)', integer(1, MAX_WORKERS))
+    .option('--idle-connections <n>', 'connections parked for the idle figure', integer(1, 15_000), 10_000)
+    .action(async (options: BenchCommandOptions) => {
+      const { runBench } = await import('./run-bench.ts');
+      const results = await runBench(options, (line) => process.stderr.write(`${line}\n`));
+      process.stdout.write(`${formatTable(results)}\n`);
+      const out = resolve(options.out);
+      await mkdir(dirname(out), { recursive: true });
+      await writeFile(out, `${JSON.stringify(results, null, 2)}\n`);
+      process.stdout.write(`results written to ${out}\n`);
+    });
+}

@@ -1,0 +1,75 @@
+// Issuance rate: N phones enrol at once through the cluster's TLS listener with the software CAPF CA, beside the raw
+// signing rate measured in the same run. Order: raw yardsticks first (nothing else running), then a warm-up round,
+// the measured round, and the listener's TLS session rate without the store.
+import { createPrivateKey } from 'node:crypto';
+import type { CapfLogger } from '../../shared/logging.ts';
+import { armDevices, benchDeviceNames, measureEnrolRound, startBenchStack } from './bench-stack.ts';
+import type { LoadProcess } from './load-client.ts';
+import type { PhoneKeyType } from './phone-fleet.ts';
+import { generateSigningKey, measureLscIssuance, measureRawSigning } from './raw-signing.ts';
+import type { IssuanceFigures } from './results.ts';
+import { cpuShare, fractionOfCeiling, issuanceCeiling, ratePerSecond, round } from './statistics.ts';
+
+export interface IssuanceBenchOptions {
+  keyType: PhoneKeyType;
+  phones: number;
+  workers: number;
+  cores: number;
+  load: LoadProcess;
+  logger: CapfLogger;
+}
+
+const YARDSTICK_MS = 1_500;
+const WARM_UP_PHONES = 50;
+const HANDSHAKE_SESSIONS = 400;
+/** Bound on one round: generous for a loaded 2-core machine, still finite. */
+const roundTimeoutMs = (phones: number) => 60_000 + phones * 100;
+
+export async function benchIssuance(options: IssuanceBenchOptions): Promise<IssuanceFigures> {
+  const { keyType, phones, load } = options;
+  const rawSignsPerSecond = await measureRawSigning(generateSigningKey(keyType), YARDSTICK_MS);
+  const stack = await startBenchStack({ caKeyType: keyType, workers: options.workers, logger: options.logger, maxSessionsPerWorker: phones + HANDSHAKE_SESSIONS });
+  try {
+    const ca = stack.cluster.ca;
+    const lscPerSecond = await measureLscIssuance(ca.certificateDer, createPrivateKey(ca.privateKeyPem), keyType, YARDSTICK_MS);
+    const group = keyType === 'rsa' ? 0x1000 : 0x2000;
+    const warmUp = benchDeviceNames(group, Math.min(WARM_UP_PHONES, phones));
+    const measured = benchDeviceNames(group + 1, phones);
+    await armDevices(stack.cluster.store, [...warmUp, ...measured], keyType);
+    const { outcome: keys } = await load.run({ type: 'make-keys', keyType, phones }, 300_000);
+
+    await measureEnrolRound(stack, load, warmUp, roundTimeoutMs(warmUp.length));
+    const round1 = await measureEnrolRound(stack, load, measured, roundTimeoutMs(phones));
+
+    const parked = await load.run({ type: 'park', target: stack.target, count: HANDSHAKE_SESSIONS, inFlight: 64, timeoutMs: 30_000 }, 120_000);
+    await load.run({ type: 'unpark' }, 30_000);
+
+    const ceilingPerSecond = issuanceCeiling(options.cores, rawSignsPerSecond);
+    const succeeded = Math.max(1, round1.run.succeeded);
+    return {
+      keyType,
+      workers: options.workers,
+      distinctKeys: keys.keys,
+      ...round1.run,
+      rawSignsPerSecond: round(rawSignsPerSecond),
+      lscPerSecond: round(lscPerSecond),
+      ceilingPerSecond: round(ceilingPerSecond),
+      fractionOfCeiling: round(fractionOfCeiling(round1.run.perSecond, ceilingPerSecond), 4),
+      handshakesPerSecond: round(ratePerSecond(parked.outcome.parked, parked.outcome.wallMs)),
+      cpu: {
+        listenerSeconds: round(round1.listenerCpuMicros / 1e6, 2),
+        storeProcessSeconds: round(round1.storeProcessCpuMicros / 1e6, 2),
+        clientSeconds: round(round1.clientCpuMicros / 1e6, 2),
+        clientShare: round(cpuShare(round1.clientCpuMicros, round1.wallMs, options.cores), 3),
+        machineBusy: round(cpuShare(round1.listenerCpuMicros + round1.storeProcessCpuMicros + round1.clientCpuMicros, round1.wallMs, options.cores), 3),
+      },
+      storeCalls: Object.fromEntries(
+        Object.entries(round1.storeCalls).map(([method, timing]) => [method, { perIssuance: round(timing.count / succeeded, 2), meanMs: round(timing.totalMs / timing.count, 1) }]),
+      ),
+      perSecond: round(round1.run.perSecond, 1),
+      seconds: round(round1.run.seconds, 2),
+    };
+  } finally {
+    await stack.close();
+  }
+}

@@ -1,0 +1,194 @@
+// What `capf bench` writes to bench/results.json (checked against this schema before it is written) and the table it
+// prints. The targets come from the issue that asked for the benchmark.
+import { availableParallelism, cpus, totalmem } from 'node:os';
+import { readFileSync } from 'node:fs';
+import { z } from 'zod';
+
+export const TARGETS = {
+  fractionOfCeiling: 0.6,
+  idleConnections: 10_000,
+  idleRssBytes: 1024 ** 3,
+  bundleBytes: 1_000_000,
+  importMs: 150,
+} as const;
+
+export const BENCH_SECTIONS = ['issuance', 'ec', 'idle', 'store', 'bundles'] as const;
+export type BenchSection = (typeof BENCH_SECTIONS)[number];
+
+const count = z.number().int().nonnegative();
+const rate = z.number().nonnegative();
+const errors = z.array(z.string()).max(5);
+
+export const latencySchema = z.object({
+  count,
+  meanMs: z.number(),
+  p50Ms: z.number(),
+  p90Ms: z.number(),
+  p99Ms: z.number(),
+  maxMs: z.number(),
+});
+
+const enrolRunSchema = z.object({
+  phones: count,
+  succeeded: count,
+  failed: count,
+  errors,
+  seconds: rate,
+  perSecond: rate,
+  latency: latencySchema,
+});
+
+export const issuanceSchema = enrolRunSchema.extend({
+  keyType: z.enum(['rsa', 'ec']),
+  workers: count,
+  /** Distinct phone keys (RSA keys are pooled: each takes ~0.3 s to make). */
+  distinctKeys: count,
+  rawSignsPerSecond: rate,
+  lscPerSecond: rate,
+  ceilingPerSecond: rate,
+  fractionOfCeiling: rate,
+  /** TLS handshake + AUTH_REQUEST through the cluster, without the store: the listener's own capacity. */
+  handshakesPerSecond: rate,
+  cpu: z.object({
+    listenerSeconds: rate,
+    storeProcessSeconds: rate,
+    clientSeconds: rate,
+    clientShare: rate,
+    machineBusy: rate,
+  }),
+  storeCalls: z.record(z.string(), z.object({ perIssuance: rate, meanMs: rate })),
+});
+
+export const idleSchema = z.object({
+  target: count,
+  parked: count,
+  failed: count,
+  errors,
+  workers: count,
+  openSeconds: rate,
+  listenerRssBeforeMiB: rate,
+  listenerRssAfterMiB: rate,
+  storeProcessRssMiB: rate,
+  bytesPerConnection: rate,
+  clientRssMiB: rate,
+  withinTarget: z.boolean(),
+  underLoad: enrolRunSchema,
+});
+
+const storePhaseSchema = z.object({
+  operations: count,
+  perSecond: rate,
+  storeCpuMsPerOperation: rate,
+  clientCpuMsPerOperation: rate,
+});
+
+export const storeSchema = z.object({
+  concurrency: count,
+  deviceReads: storePhaseSchema,
+  certificateWrites: storePhaseSchema,
+  /** The 8 store calls of one enrolment, as one unit: the enrolment rate the store alone allows. */
+  enrolmentCalls: storePhaseSchema,
+});
+
+export const bundleSchema = z.object({
+  function: z.string(),
+  bytes: count,
+  importMs: z.object({ median: rate, min: rate, max: rate }),
+  runs: count,
+});
+
+export const machineSchema = z.object({ cpus: count, cpuModel: z.string(), node: z.string(), platform: z.string(), memoryGiB: rate });
+
+export const benchResultsSchema = z.object({
+  schema: z.literal(1),
+  startedAt: z.iso.datetime(),
+  finishedAt: z.iso.datetime(),
+  machine: machineSchema,
+  options: z.object({ phones: count, idleConnections: count, workers: count, only: z.array(z.enum(BENCH_SECTIONS)) }),
+  issuance: issuanceSchema.optional(),
+  ec: issuanceSchema.optional(),
+  idle: idleSchema.optional(),
+  store: storeSchema.optional(),
+  bundles: z.array(bundleSchema).optional(),
+});
+
+export type LatencyFigures = z.infer<typeof latencySchema>;
+export type EnrolRunFigures = z.infer<typeof enrolRunSchema>;
+export type IssuanceFigures = z.infer<typeof issuanceSchema>;
+export type IdleFigures = z.infer<typeof idleSchema>;
+export type StoreFigures = z.infer<typeof storeSchema>;
+export type BundleFigures = z.infer<typeof bundleSchema>;
+export type MachineInfo = z.infer<typeof machineSchema>;
+export type BenchResults = z.infer<typeof benchResultsSchema>;
+
+export function machineInfo(): MachineInfo {
+  let cpuModel = cpus()[0]?.model ?? 'unknown';
+  try {
+    cpuModel = /^model name\s*:\s*(.+)$/m.exec(readFileSync('/proc/cpuinfo', 'utf8'))?.[1]?.trim() ?? cpuModel;
+  } catch {
+    // not Linux: keep what os.cpus() says
+  }
+  return {
+    cpus: availableParallelism(),
+    cpuModel,
+    node: process.version,
+    platform: `${process.platform} ${process.arch}`,
+    memoryGiB: Math.round((totalmem() / 1024 ** 3) * 10) / 10,
+  };
+}
+
+export const MIB = 1024 * 1024;
+
+const fixed = (value: number, digits = 0) => value.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
+const percent = (fraction: number) => `${fixed(fraction * 100, 1)} %`;
+const verdict = (met: boolean) => (met ? 'met' : 'NOT met');
+
+/** Rows of figure, value and target, for the terminal. */
+export function resultRows(results: BenchResults): Array<[string, string, string]> {
+  const rows: Array<[string, string, string]> = [];
+  for (const figures of [results.issuance, results.ec]) {
+    if (!figures) continue;
+    const label = figures.keyType === 'rsa' ? 'RSA-2048' : 'EC P-256';
+    rows.push(
+      [`${label} issuance (${figures.phones} phones, ${figures.workers} workers)`, `${fixed(figures.perSecond, 1)}/s`, `${verdict(figures.fractionOfCeiling >= TARGETS.fractionOfCeiling)}: ≥ 60 % of ceiling`],
+      [`  raw ${label} signing, one core`, `${fixed(figures.rawSignsPerSecond)}/s`, ''],
+      [`  ceiling (cores × raw / 2) and share reached`, `${fixed(figures.ceilingPerSecond)}/s, ${percent(figures.fractionOfCeiling)}`, ''],
+      [`  LSC builds, one core; TLS sessions through the cluster`, `${fixed(figures.lscPerSecond)}/s; ${fixed(figures.handshakesPerSecond)}/s`, ''],
+      [`  session latency p50 / p99`, `${fixed(figures.latency.p50Ms)} / ${fixed(figures.latency.p99Ms)} ms`, ''],
+      [`  CPU: listener / store process / client (client share)`, `${fixed(figures.cpu.listenerSeconds, 1)} / ${fixed(figures.cpu.storeProcessSeconds, 1)} / ${fixed(figures.cpu.clientSeconds, 1)} s (${percent(figures.cpu.clientShare)})`, ''],
+      [`  store calls per issuance`, `${fixed(Object.values(figures.storeCalls).reduce((sum, c) => sum + c.perIssuance, 0), 1)}`, ''],
+    );
+    if (figures.failed > 0) rows.push([`  failed sessions`, `${figures.failed}: ${figures.errors.join('; ')}`, '']);
+  }
+  const idle = results.idle;
+  if (idle) {
+    const totalMiB = idle.listenerRssAfterMiB + idle.storeProcessRssMiB;
+    rows.push(
+      [`idle connections held (of ${fixed(idle.target)})`, `${fixed(idle.parked)} in ${fixed(idle.openSeconds, 1)} s`, `${verdict(idle.withinTarget)}: ${fixed(TARGETS.idleConnections)} under 1 GiB`],
+      [`  server RSS (listeners + store process)`, `${fixed(totalMiB)} MiB`, ''],
+      [`  memory per connection (listeners)`, `${fixed(idle.bytesPerConnection / 1024, 1)} KiB`, ''],
+      [`  session latency p50 / p99 under that load`, `${fixed(idle.underLoad.latency.p50Ms)} / ${fixed(idle.underLoad.latency.p99Ms)} ms (${fixed(idle.underLoad.perSecond, 1)}/s)`, ''],
+    );
+  }
+  const store = results.store;
+  if (store) {
+    rows.push(
+      [`store: device reads (dynalite, ${store.concurrency} at a time)`, `${fixed(store.deviceReads.perSecond)}/s`, ''],
+      [`store: certificate writes`, `${fixed(store.certificateWrites.perSecond)}/s`, ''],
+      [`store: enrolments' store calls (8 each)`, `${fixed(store.enrolmentCalls.perSecond, 1)}/s`, ''],
+    );
+  }
+  for (const bundle of results.bundles ?? []) {
+    const met = bundle.bytes < TARGETS.bundleBytes && bundle.importMs.median < TARGETS.importMs;
+    rows.push([`bundle ${bundle.function}: size, cold import (median of ${bundle.runs})`, `${fixed(bundle.bytes / 1000)} kB, ${fixed(bundle.importMs.median)} ms`, `${verdict(met)}: < 1 MB, < 150 ms`]);
+  }
+  return rows;
+}
+
+export function formatTable(results: BenchResults): string {
+  const rows = resultRows(results);
+  const widths = [0, 1].map((column) => Math.max(...rows.map((row) => row[column]?.length ?? 0)));
+  const machine = results.machine;
+  const header = `capf bench: ${machine.cpus} × ${machine.cpuModel}, Node ${machine.node}, ${machine.platform}, ${results.startedAt}`;
+  return [header, ...rows.map(([figure, value, target]) => `${figure.padEnd(widths[0] as number)}  ${value.padEnd(widths[1] as number)}  ${target}`.trimEnd())].join('\n');
+}

@@ -1,0 +1,47 @@
+// The bench run: one load process for every section, the sections in the order asked, and results checked against
+// their schema. Kept apart from the command so `capf` loads none of this unless `capf bench` runs.
+import { createLogger } from '../../shared/logging.ts';
+import { benchBundles } from './bundle-bench.ts';
+import { benchIdle } from './idle-bench.ts';
+import { benchIssuance } from './issuance-bench.ts';
+import { LoadProcess } from './load-client.ts';
+import { benchResultsSchema, machineInfo, type BenchResults, type BenchSection } from './results.ts';
+import { benchStore } from './store-bench.ts';
+
+export interface BenchOptions {
+  phones: number;
+  only: BenchSection[];
+  /** Listener processes; default one per core. */
+  workers?: number;
+  idleConnections: number;
+}
+
+export async function runBench(options: BenchOptions, progress: (line: string) => void): Promise<BenchResults> {
+  const machine = machineInfo();
+  const workers = options.workers ?? machine.cpus;
+  const logger = createLogger('capf-bench', 'warn');
+  const results: Omit<BenchResults, 'finishedAt'> = {
+    schema: 1,
+    startedAt: new Date().toISOString(),
+    machine,
+    options: { phones: options.phones, idleConnections: options.idleConnections, workers, only: options.only },
+  };
+  const load = LoadProcess.start();
+  try {
+    await load.usage(); // the load process has booted (and compiled its TypeScript) before anything is timed
+    const common = { phones: options.phones, workers, cores: machine.cpus, load, logger };
+    for (const section of options.only) {
+      const started = performance.now();
+      progress(`capf bench: ${section}...`);
+      if (section === 'issuance') results.issuance = await benchIssuance({ ...common, keyType: 'rsa' });
+      if (section === 'ec') results.ec = await benchIssuance({ ...common, keyType: 'ec' });
+      if (section === 'idle') results.idle = await benchIdle({ ...common, connections: options.idleConnections });
+      if (section === 'store') results.store = await benchStore({ load });
+      if (section === 'bundles') results.bundles = await benchBundles();
+      progress(`capf bench: ${section} done in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+    }
+  } finally {
+    await load.stop();
+  }
+  return benchResultsSchema.parse({ ...results, finishedAt: new Date().toISOString() });
+}

@@ -1,0 +1,66 @@
+// The arithmetic of `capf bench`, kept pure so it can be tested: latency summaries, rates, and the issuance ceiling.
+
+export interface LatencySummary {
+  count: number;
+  meanMs: number;
+  p50Ms: number;
+  p90Ms: number;
+  p99Ms: number;
+  maxMs: number;
+}
+
+/**
+ * The p-th percentile (0..100) of ascending `sorted` values, by the nearest-rank method: the smallest value with at
+ * least p % of the values at or below it. NaN for an empty list.
+ */
+export function percentile(sorted: readonly number[], p: number): number {
+  if (!(p >= 0 && p <= 100)) throw new RangeError(`percentile ${p} is not in 0..100`);
+  if (sorted.length === 0) return Number.NaN;
+  const rank = Math.max(1, Math.ceil((p / 100) * sorted.length));
+  return sorted[rank - 1] as number;
+}
+
+export function summarizeLatencies(latenciesMs: readonly number[]): LatencySummary {
+  const sorted = [...latenciesMs].sort((a, b) => a - b);
+  const total = sorted.reduce((sum, value) => sum + value, 0);
+  return {
+    count: sorted.length,
+    meanMs: sorted.length === 0 ? Number.NaN : round(total / sorted.length, 1),
+    p50Ms: round(percentile(sorted, 50), 1),
+    p90Ms: round(percentile(sorted, 90), 1),
+    p99Ms: round(percentile(sorted, 99), 1),
+    maxMs: round(sorted.at(-1) ?? Number.NaN, 1),
+  };
+}
+
+/** Operations per second; 0 when nothing was timed. */
+export function ratePerSecond(operations: number, elapsedMs: number): number {
+  return elapsedMs > 0 ? (operations * 1000) / elapsedMs : 0;
+}
+
+/** Each issuance costs the server at least this many CA private-key operations: the TLS handshake and the LSC. */
+export const PRIVATE_KEY_OPERATIONS_PER_ISSUANCE = 2;
+
+/** The most issuances one machine can do: every core signing all the time, two signatures per issuance. */
+export function issuanceCeiling(cores: number, rawSignsPerSecond: number, operationsPerIssuance = PRIVATE_KEY_OPERATIONS_PER_ISSUANCE): number {
+  if (!(cores >= 1) || !(rawSignsPerSecond >= 0) || !(operationsPerIssuance >= 1)) {
+    throw new RangeError('the ceiling needs at least one core, a rate of zero or more and one operation or more per issuance');
+  }
+  return (cores * rawSignsPerSecond) / operationsPerIssuance;
+}
+
+/** The measured rate as a fraction of the ceiling (0.6 = 60 %); 0 when the ceiling is 0. */
+export function fractionOfCeiling(measuredPerSecond: number, ceilingPerSecond: number): number {
+  return ceilingPerSecond > 0 ? measuredPerSecond / ceilingPerSecond : 0;
+}
+
+/** CPU time (µs) as a share of what `cores` cores offer over `elapsedMs` of wall time (1 = every core busy). */
+export function cpuShare(cpuMicros: number, elapsedMs: number, cores: number): number {
+  return elapsedMs > 0 && cores > 0 ? cpuMicros / 1000 / (elapsedMs * cores) : 0;
+}
+
+export function round(value: number, digits = 0): number {
+  if (!Number.isFinite(value)) return value;
+  const scale = 10 ** digits;
+  return Math.round(value * scale) / scale;
+}
