@@ -30,6 +30,10 @@ export class SessionDriver {
   private resolveDone!: () => void;
   /** Async backend calls still running; the driver is done only when they have settled. */
   private inFlight = 0;
+  /** Backend calls run one after another: a failure recorded once the phone left lands after the write that began the operation. */
+  private backendQueue: Promise<void> = Promise.resolve();
+  /** Why the connection broke, when it did (reset, TLS alert): the session's failure says it. */
+  private socketError: string | undefined;
   private failureCode: string | undefined;
 
   constructor(
@@ -48,10 +52,15 @@ export class SessionDriver {
   /** Starts the session; resolves when the socket is closed and every store write has settled. */
   run(): Promise<void> {
     this.socket.on('data', (chunk: Buffer) => this.onData(chunk));
-    this.socket.on('error', (error) => this.logger.debug('socket error', { sessionId: this.sessionId, device: this.session.name, error: error.message }));
+    this.socket.on('error', (error) => {
+      // A broken connection (reset, TLS alert such as a refused renegotiation) is over: close it, and the session
+      // ends with this as its one logged reason.
+      this.socketError ??= error.message.trim();
+      this.socket.destroy();
+    });
     this.socket.on('close', () => {
       this.clearTimer();
-      this.feed({ type: 'peer-closed' });
+      this.feed({ type: 'peer-closed', ...(this.socketError ? { reason: this.socketError } : {}) });
       this.finished = true;
       this.settle();
     });
@@ -128,21 +137,24 @@ export class SessionDriver {
     }
   }
 
-  /** Runs backend work and feeds its result back; a failure becomes `onError`'s input (by default store-failed). */
+  /**
+   * Runs backend work after the calls before it and feeds its result back; a failure becomes `onError`'s input (by
+   * default store-failed), which the session logs once with its reason.
+   */
   private call<T>(work: () => Promise<T>, onResult: (value: T) => SessionInput, onError?: (error: unknown) => SessionInput): void {
     this.inFlight += 1;
-    work()
-      .then(
-        (value) => this.feed(onResult(value)),
-        (error: unknown) => {
-          this.logger.error('backend call failed', { sessionId: this.sessionId, device: this.session.name, error: errorText(error) });
-          this.feed(onError ? onError(error) : { type: 'store-failed', reason: errorText(error) });
-        },
-      )
-      .finally(() => {
-        this.inFlight -= 1;
-        this.settle();
-      });
+    const run = () =>
+      work()
+        .then(
+          (value) => this.feed(onResult(value)),
+          (error: unknown) => this.feed(onError ? onError(error) : { type: 'store-failed', reason: errorText(error) }),
+        )
+        .finally(() => {
+          this.inFlight -= 1;
+          this.settle();
+        });
+    const next = this.backendQueue.then(run);
+    this.backendQueue = next.catch(() => undefined);
   }
 
   private settle(): void {

@@ -34,7 +34,8 @@ export type SessionInput =
   | { type: 'store-failed'; reason: string }
   | { type: 'timeout' }
   | { type: 'abort'; reason: string }
-  | { type: 'peer-closed' };
+  /** The connection ended: closed by the phone, or broken (`reason` then says how: reset, TLS alert...). */
+  | { type: 'peer-closed'; reason?: string };
 
 export type SessionAction =
   | { type: 'send'; opcode: number; bytes: Buffer }
@@ -117,7 +118,7 @@ export class CapfSession {
       case 'abort':
         return this.state === 'recording' ? [] : this.fail(input.reason, 'ABORTED');
       case 'peer-closed':
-        return this.onPeerClosed();
+        return this.onPeerClosed(input.reason);
     }
   }
 
@@ -314,9 +315,14 @@ export class CapfSession {
     return this.recordThenEnd({ status: 'success', lsc: null }, Reason.UpdateCertificate);
   }
 
-  /** The store could not be read or written (lookup, begin or record): nothing more can be done safely. */
+  /**
+   * The store could not be read or written. A failed begin may still have marked the operation in progress (a timed
+   * out write can land), so its failure is recorded; after a failed lookup or record nothing more can be done safely.
+   */
   private onStoreFailed(reason: string): SessionAction[] {
-    return this.end(Reason.InvalidElement, `store failed during ${this.state}: ${reason}`, 'error');
+    const why = `store failed during ${this.state}: ${reason}`;
+    if (this.state === 'begin') return [this.log('error', 'session-failed', { reason: why, code: 'STORE', state: this.state }), ...this.recordFailure(why)];
+    return this.end(Reason.InvalidElement, why, 'error');
   }
 
   private onTimeout(): SessionAction[] {
@@ -329,25 +335,32 @@ export class CapfSession {
     return EXPECTED_OPCODE[this.state];
   }
 
-  private onPeerClosed(): SessionAction[] {
+  /** The phone left (or the connection broke) before the session ended: a failure like any other, logged once. */
+  private onPeerClosed(reason?: string): SessionAction[] {
     this.peerGone = true;
     if (this.state === 'recording') return [];
-    if (this.operationBegun) {
-      return this.recordThenEnd({ status: 'failed', reason: `the phone closed the connection during ${this.state}`, keepOperation: true }, Reason.InvalidElement);
-    }
-    this.state = 'ended';
-    return [this.log('info', 'peer-closed', { state: 'before operation' }), { type: 'close', reason: 'peer closed' }];
+    return reason
+      ? this.fail(`the connection failed during ${this.state}: ${reason}`, 'CONNECTION_FAILED')
+      : this.fail(`the phone closed the connection during ${this.state}`, 'PEER_CLOSED');
   }
 
-  /** Ends with END_SESSION 7; an operation already begun (or, for failed authentication, pending) records the failure first. */
+  /**
+   * Ends with END_SESSION 7, logged once. An operation already begun (or being begun: the write may land) records the
+   * failure first, as does a failed authentication with `recordPending`; a certificate the phone was sent but did not
+   * confirm is abandoned.
+   */
   private fail(reason: string, code: string, recordPending = false): SessionAction[] {
     const log = this.log('warn', 'session-failed', { reason, code, state: this.state });
-    if ((this.operationBegun || recordPending) && this.device && this.state !== 'recording') {
-      const spkiSha256 = this.publicKey?.sha256Hex;
-      const issuance = spkiSha256 && this.certificateDer ? { spkiSha256, state: 'abandoned' as const } : undefined;
-      return [log, ...this.recordThenEnd({ status: 'failed', reason, keepOperation: true }, Reason.InvalidElement, issuance)];
+    if ((this.operationBegun || this.state === 'begin' || recordPending) && this.device && this.state !== 'recording') {
+      return [log, ...this.recordFailure(reason)];
     }
     return [log, ...this.end(Reason.InvalidElement, reason, 'warn', false)];
+  }
+
+  private recordFailure(reason: string): SessionAction[] {
+    const spkiSha256 = this.publicKey?.sha256Hex;
+    const issuance = spkiSha256 && this.certificateDer ? { spkiSha256, state: 'abandoned' as const } : undefined;
+    return this.recordThenEnd({ status: 'failed', reason, keepOperation: true }, Reason.InvalidElement, issuance);
   }
 
   private recordThenEnd(outcome: OperationOutcome, endReason: number, issuance?: { spkiSha256: string; state: 'installed' | 'abandoned' }): SessionAction[] {
@@ -367,6 +380,8 @@ export class CapfSession {
   }
 
   private ignored(what: string): SessionAction[] {
+    // Work started before the session failed may finish while its failure is recorded: expected, not worth a line.
+    if (this.state === 'recording') return [];
     return [this.log('warn', 'input-ignored', { input: what, state: this.state })];
   }
 
