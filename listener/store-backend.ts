@@ -4,8 +4,18 @@ import { randomUUID } from 'node:crypto';
 import { pemToDer } from '../shared/pki/certificate.ts';
 import type { KeyDelivery } from '../shared/protocol/session.ts';
 import type { SignClient } from '../shared/signing/sign-client.ts';
+import { ConflictError, StoreError } from '../shared/errors.ts';
+import type { SignResponse } from '../shared/signing/sign-messages.ts';
 import type { CapfStore, ServiceParameters } from '../shared/store/types.ts';
 import type { RecordAction, SessionBackend, SignOutcome } from './session-backend.ts';
+
+/** A sign call that fails (throws: refusals are answers) is made once more with the same request. */
+const SIGN_ATTEMPTS = 2;
+/** A lost outcome would leave the device "in progress": a store failure writing it is retried. */
+const RECORD_ATTEMPTS = 3;
+const RETRY_DELAY_MS = 100;
+
+const pause = (attempt: number) => new Promise<void>((resolve) => setTimeout(resolve, RETRY_DELAY_MS * attempt + Math.floor(Math.random() * RETRY_DELAY_MS)));
 
 export interface StoreBackendOptions {
   store: CapfStore;
@@ -55,13 +65,25 @@ export class StoreSessionBackend implements SessionBackend {
   }
 
   async sign(request: { sessionId: number; deviceName: string; operationId: string; publicKeyDer: Uint8Array; csrDer?: Uint8Array }): Promise<SignOutcome> {
-    const response = await this.options.signClient.sign({
+    // One request for every attempt: when the call failed after the issuer had signed (a Lambda that timed out), the
+    // repeat finds this key's issuance record and answers the same certificate instead of signing a second one.
+    const signRequest = {
       requestId: `${request.sessionId}-${randomUUID()}`,
       deviceName: request.deviceName,
       operationId: request.operationId,
       publicKeyDer: Buffer.from(request.publicKeyDer).toString('base64'),
       ...(request.csrDer ? { csrDer: Buffer.from(request.csrDer).toString('base64') } : {}),
-    });
+    };
+    let response: SignResponse;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        response = await this.options.signClient.sign(signRequest);
+        break;
+      } catch (error) {
+        if (attempt >= SIGN_ATTEMPTS) throw error;
+        await pause(attempt);
+      }
+    }
     switch (response.status) {
       case 'issued':
         return { kind: 'issued', certificateDer: pemToDer(response.certificatePem) };
@@ -73,10 +95,26 @@ export class StoreSessionBackend implements SessionBackend {
   }
 
   async record(action: RecordAction, _sessionId: number): Promise<void> {
-    if (action.issuance) {
-      await this.options.store.setIssuanceState(action.deviceName, action.operationId, action.issuance.spkiSha256, action.issuance.state);
+    for (let attempt = 1; ; attempt++) {
+      try {
+        if (action.issuance) {
+          await this.options.store.setIssuanceState(action.deviceName, action.operationId, action.issuance.spkiSha256, action.issuance.state);
+        }
+        await this.options.store.finishOperation(action.deviceName, action.operationId, action.outcome);
+        return;
+      } catch (error) {
+        // A write that timed out may still have landed: the repeat then finds the operation ended with this outcome.
+        if (attempt > 1 && error instanceof ConflictError && (await this.outcomeStored(action))) return;
+        const transient = error instanceof StoreError && error.code === 'STORE';
+        if (!transient || attempt >= RECORD_ATTEMPTS) throw error;
+        await pause(attempt);
+      }
     }
-    await this.options.store.finishOperation(action.deviceName, action.operationId, action.outcome);
+  }
+
+  private async outcomeStored(action: RecordAction): Promise<boolean> {
+    const device = await this.options.store.getDevice(action.deviceName);
+    return device?.operationId === action.operationId && device.operation === 'none' && device.status === action.outcome.status;
   }
 
   async ipv6Enabled(): Promise<boolean> {
