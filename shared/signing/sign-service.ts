@@ -71,6 +71,8 @@ export class SignService {
     const deviceProblem = this.checkDevice(request, device, key);
     if (deviceProblem) return deviceProblem;
 
+    // Read before claiming: a store failure here must not leave a reservation that blocks a retry until its lease ends.
+    const parameters = await this.store.getParameters();
     const issuanceKey: IssuanceKey = { deviceName: request.deviceName, operationId: request.operationId, spkiSha256: key.sha256Hex };
     // Each call claims under its own id: the store lets a claim be renewed by the same id, and two deliveries of one
     // request (a retried invocation, a duplicated message) must not both sign.
@@ -78,7 +80,7 @@ export class SignService {
     const deadline = this.now().getTime() + this.maxWaitMs;
     for (let round = 0; round < MAX_CLAIM_ROUNDS; round++) {
       const claim = await this.store.claimIssuance(issuanceKey, { requestId: claimId, issuer: this.issuer.name, leaseMs: this.leaseMs });
-      if (claim.claimed) return this.issueClaimed(request, claim.record);
+      if (claim.claimed) return this.issueClaimed(request, claim.record, parameters.lscValidityDays);
       const settled = await this.waitWhileReserved(issuanceKey, claim.record, deadline);
       if (settled) return settled.state === 'pending' ? this.pollPending(settled, request.publicKeyDer) : this.answerFromRecord(settled);
       if (this.now().getTime() >= deadline) break;
@@ -115,14 +117,13 @@ export class SignService {
     return undefined;
   }
 
-  private async issueClaimed(request: SignRequest, reservation: IssuanceRecord): Promise<SignResponse> {
-    const parameters = await this.store.getParameters();
+  private async issueClaimed(request: SignRequest, reservation: IssuanceRecord, validityDays: number): Promise<SignResponse> {
     const result: IssueResult = await this.issuer.issue({
       requestId: request.requestId,
       deviceName: request.deviceName,
       publicKeyDer: request.publicKeyDer,
       ...(request.csrDer ? { csrDer: request.csrDer } : {}),
-      validityDays: parameters.lscValidityDays,
+      validityDays,
     });
     return this.settle(reservation, result, request.publicKeyDer);
   }
