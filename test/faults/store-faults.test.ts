@@ -1,0 +1,156 @@
+// F15 with a store that throttles, times out or answers late at chosen calls, on the listener's and the signer's side:
+// after each session the device is consistent, and either the session itself completed or the phone's retry does.
+import { X509Certificate } from 'node:crypto';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { Reason } from '../../shared/protocol/index.ts';
+import type { StoreFault, StoreMethod } from '../support/fault-store.ts';
+import { expectConsistent, startFaultStack, type FaultStack } from '../support/fault-stack.ts';
+
+let t: FaultStack;
+let deviceCount = 0;
+
+beforeAll(async () => {
+  t = await startFaultStack({ signMaxWaitMs: 1_000 });
+});
+afterAll(() => t.close());
+afterEach(() => t.faults.clear());
+
+const throttle: StoreFault = { kind: 'throttle' };
+const timeoutApplied: StoreFault = { kind: 'timeout', afterMs: 50, applied: true };
+const timeoutLost: StoreFault = { kind: 'timeout', afterMs: 50, applied: false };
+
+async function armed() {
+  const name = `SEP00000000${(0xa000 + deviceCount++).toString(16).toUpperCase()}`;
+  return t.setDevice({ name });
+}
+
+/** One phone session under the faults, then the store judged once the listener has finished with it. */
+async function session(name: string, phoneTimeoutMs = 10_000) {
+  const result = await t.phone(name, { timeoutMs: phoneTimeoutMs });
+  await expect.poll(() => t.listener.stats.active, { timeout: 5_000 }).toBe(0);
+  return { result, ...(await expectConsistent(t.store, name)) };
+}
+
+/** The phone's retry, with the store healthy again: it completes, and one certificate is installed for the operation. */
+async function retryCompletes(name: string, operationId: string) {
+  t.faults.clear();
+  const { result, device, issuances } = await session(name);
+  expect(result.endReason).toBe(Reason.UpdateCertificate);
+  expect(device).toMatchObject({ status: 'success', operation: 'none' });
+  expect(issuances.filter((i) => i.operationId === operationId && i.state === 'installed')).toHaveLength(1);
+}
+
+const serial = (pem: string | undefined) => new X509Certificate(pem as string).serialNumber.toLowerCase().replace(/^0+/, '');
+
+describe('the store fails before the operation begins', () => {
+  it.each([
+    ['getDevice', throttle],
+    ['getDevice', timeoutLost],
+  ] as Array<[StoreMethod, StoreFault]>)('%s (%o): END 7, the device untouched, and the retry completes', async (method, fault) => {
+    const device = await armed();
+    t.faults.inject(method, fault);
+    const { result, device: after } = await session(device.name);
+    expect(result.endReason).toBe(Reason.InvalidElement);
+    expect(t.faults.faulted(method)).toBe(1);
+    expect(after).toMatchObject({ status: 'pending', operation: 'install', version: device.version });
+    await retryCompletes(device.name, device.operationId);
+  });
+});
+
+describe('markInProgress fails, times out after writing, or answers after the phone gave up', () => {
+  it.each([
+    ['throttled', throttle],
+    ['timed out before writing', timeoutLost],
+    ['timed out after writing', timeoutApplied],
+  ] as Array<[string, StoreFault]>)('%s: END 7, the failure recorded (never left in progress), and the retry completes', async (_label, fault) => {
+    const device = await armed();
+    t.faults.inject('markInProgress', fault);
+    const { result, device: after } = await session(device.name);
+    expect(result.endReason).toBe(Reason.InvalidElement);
+    expect(after).toMatchObject({ status: 'failed', operation: 'install' });
+    expect(after.statusReason).toMatch(/store/i);
+    await retryCompletes(device.name, device.operationId);
+  });
+
+  it('answered after the phone gave up and left: the late in-progress write is followed by the failure', async () => {
+    const device = await armed();
+    t.faults.inject('markInProgress', { kind: 'slow', delayMs: 1_500 });
+    const { result, device: after } = await session(device.name, 500);
+    expect(result.endReason).toBeUndefined();
+    expect(after).toMatchObject({ status: 'failed', operation: 'install' });
+    expect(after.statusReason).toMatch(/closed the connection/);
+    await retryCompletes(device.name, device.operationId);
+  });
+});
+
+describe('the signer meets a throttled or timed-out store', () => {
+  it('the parameters read throttled (before any claim): the repeated sign call completes the session', async () => {
+    const device = await armed();
+    t.faults.inject('getParameters', throttle);
+    const { result, issuances } = await session(device.name);
+    expect(t.faults.faulted('getParameters')).toBe(1);
+    expect(result.endReason).toBe(Reason.UpdateCertificate);
+    expect(issuances.map((i) => i.state)).toEqual(['installed']);
+  });
+
+  it('a claim throttled once: the listener asks again with the same request and the session completes', async () => {
+    const device = await armed();
+    t.faults.inject('claimIssuance', throttle);
+    const { result, device: after, issuances } = await session(device.name);
+    expect(result.endReason).toBe(Reason.UpdateCertificate);
+    expect(after.lsc?.serialHex).toBe(serial(result.certificatePem));
+    expect(issuances).toHaveLength(1);
+  });
+
+  it('the certificate stored but the store call timed out: the repeat finds it, and the phone gets that same certificate', async () => {
+    const device = await armed();
+    t.faults.inject('completeIssuance', timeoutApplied);
+    const { result, device: after, issuances } = await session(device.name);
+    expect(result.endReason).toBe(Reason.UpdateCertificate);
+    expect(issuances).toHaveLength(1);
+    expect(issuances[0]).toMatchObject({ state: 'installed' });
+    expect(issuances[0]?.certificate?.serialHex).toBe(serial(result.certificatePem));
+    expect(after.lsc?.serialHex).toBe(serial(result.certificatePem));
+  });
+
+  it('the certificate signed but its store write lost: the key stays reserved, END 7 (nothing delivered), and the retry completes', async () => {
+    const device = await armed();
+    t.faults.inject('completeIssuance', timeoutLost);
+    const { result, device: after, issuances } = await session(device.name);
+    // The repeated sign call cannot take over a live claim (two signers must never both sign one key): it waits, then
+    // gives up; what the issuer signed was never stored, so it never reaches the phone.
+    expect(result.endReason).toBe(Reason.InvalidElement);
+    expect(result.certificatePem).toBeUndefined();
+    expect(after).toMatchObject({ status: 'failed', operation: 'install' });
+    expect(issuances.map((i) => i.state)).toEqual(['reserved']);
+    await retryCompletes(device.name, device.operationId);
+  });
+
+  it('the claim throttled on every attempt: END 7 with the failure recorded, and the retry completes', async () => {
+    const device = await armed();
+    t.faults.inject('claimIssuance', throttle, 10);
+    const { result, device: after } = await session(device.name);
+    expect(result.endReason).toBe(Reason.InvalidElement);
+    expect(after).toMatchObject({ status: 'failed', operation: 'install' });
+    expect(after.statusReason).toMatch(/did not sign/);
+    await retryCompletes(device.name, device.operationId);
+  });
+});
+
+describe('recording the outcome meets a throttled or timed-out store', () => {
+  it.each([
+    ['finishOperation throttled once', 'finishOperation', throttle],
+    ['finishOperation timed out after writing', 'finishOperation', timeoutApplied],
+    ['finishOperation timed out before writing', 'finishOperation', timeoutLost],
+    ['setIssuanceState timed out after writing', 'setIssuanceState', timeoutApplied],
+  ] as Array<[string, StoreMethod, StoreFault]>)('%s: the outcome is written once and the phone hears END 1', async (_label, method, fault) => {
+    const device = await armed();
+    t.faults.inject(method, fault);
+    const { result, device: after, issuances } = await session(device.name);
+    expect(t.faults.faulted(method)).toBe(1);
+    expect(result.endReason).toBe(Reason.UpdateCertificate);
+    expect(after).toMatchObject({ status: 'success', operation: 'none' });
+    expect(after.lsc?.serialHex).toBe(serial(result.certificatePem));
+    expect(issuances.map((i) => i.state)).toEqual(['installed']);
+  });
+});
