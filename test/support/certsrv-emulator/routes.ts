@@ -74,6 +74,17 @@ function templateFromAttributes(attributes: string): string | undefined {
   return undefined;
 }
 
+/** Classic ASP cookie encoding: space as '+', every other non-alphanumeric byte as %XX (so '-' is %2D). */
+function aspCookieEncode(text: string): string {
+  return [...Buffer.from(text, 'utf8')]
+    .map((byte) => {
+      const c = String.fromCharCode(byte);
+      if (/[A-Za-z0-9]/.test(c)) return c;
+      return byte === 0x20 ? '+' : `%${byte.toString(16).toUpperCase().padStart(2, '0')}`;
+    })
+    .join('');
+}
+
 function accountName(user: string): string {
   return user.slice(user.indexOf('\\') + 1).toLowerCase();
 }
@@ -103,7 +114,7 @@ function resultPage(ctx: RouteContext, record: CaRequestRecord, stillPending: bo
     case 'pending': {
       // certsrv remembers pending requests in the browser's "Requests" cookie, for certckpn.asp.
       const saved = `[${record.reqId},0,yes,Saved-Request Certificate (${record.submittedAt.toISOString().slice(0, 19).replace('T', '  ')})]`;
-      const cookie = `Requests=${encodeURIComponent(saved).replace(/%20/g, '+').replace(/-/g, '%2D')}; path=/certsrv`;
+      const cookie = `Requests=${aspCookieEncode(saved)}; path=/certsrv`;
       return html(pendingPage(ctx.s, ctx.caName, record.reqId, stillPending), 'submit', stillPending ? undefined : [cookie]);
     }
     case 'denied':
