@@ -34,6 +34,8 @@ export interface MicrosoftCaIssuerOptions {
   timeoutMs?: number;
   /** Largest response body read (default 1 MiB). */
   maxResponseBytes?: number;
+  /** F17: FIPS mode disables the online CA (NTLM needs MD4 and MD5); the constructor then refuses. */
+  fipsMode?: boolean;
 }
 
 const NO_CONTROL = /^[^\r\n\0]+$/;
@@ -48,6 +50,7 @@ const optionsSchema = z.object({
   connectAddress: z.string().min(1).max(253).optional(),
   timeoutMs: z.number().int().min(100).max(600_000).default(60_000),
   maxResponseBytes: z.number().int().min(16_384).max(16 * 1024 * 1024).default(1024 * 1024),
+  fipsMode: z.boolean().default(false),
 });
 
 const HANDLE = /^msca:v1:(\d{1,9}):([0-9a-f]{64})$/;
@@ -74,12 +77,16 @@ export class MicrosoftCaIssuer implements Issuer {
       throw new ConfigError(`Online CA setting ${issue.path.join('.') || 'options'}: ${issue.message}`, 'ONLINE_CA_CONFIG');
     }
     const o = parsed.data;
+    if (o.fipsMode) {
+      throw new ConfigError('the online Microsoft CA is not available in FIPS mode (F17): NTLM needs MD4/MD5; use capf-software, capf-kms or acm-pca', 'ONLINE_CA_FIPS');
+    }
     try {
       for (const pem of o.trustedCaPem) splitPemChain(pem);
     } catch (err) {
       throw new ConfigError(`Online CA trusted certificates: ${(err as Error).message}`, 'ONLINE_CA_CONFIG');
     }
-    this.settings = { ...o, ...(o.connectAddress ? { connectAddress: o.connectAddress } : {}) };
+    const { fipsMode: _fips, ...settings } = o;
+    this.settings = settings;
     this.template = o.template;
     this.site = `https://${o.host}${o.port === 443 ? '' : `:${o.port}`}/certsrv`;
   }
@@ -208,8 +215,7 @@ export class MicrosoftCaIssuer implements Issuer {
     if (answer.contentType === 'application/pkix-cert') {
       const certificateDer = certificateFromBody(answer.body, `the certificate of request ${reqId}`);
       checkIssuedCertificate(certificateDer, { expectedSpkiSha256: spkiSha256, template: this.template, reqId, host: this.settings.host });
-      const chainDer = chainFor(certificateDer, await this.fetchCaCertificates(connection), reqId);
-      return { kind: 'issued', certificateDer, chainDer };
+      return { kind: 'issued', certificateDer, chainDer: await this.chainOf(connection, certificateDer, reqId) };
     }
     const facts = this.html(answer, `request ${reqId}`);
     if (facts.disposition === DISPOSITION.underSubmission) {
@@ -228,6 +234,18 @@ export class MicrosoftCaIssuer implements Issuer {
       'BAD_RESPONSE',
       `${this.site}/certnew.cer gave no certificate for request ${reqId} and no disposition code${facts.disposition !== undefined ? ` it knows (${facts.disposition})` : ''}: "${facts.excerpt}"`,
     );
+  }
+
+  /** The chain from the cached CA certificates; after a CA renewal the cache is stale, so refetch once. */
+  private async chainOf(connection: CertsrvConnection, certificateDer: Uint8Array, reqId: number): Promise<Uint8Array[]> {
+    const cached = this.caCertificates !== undefined;
+    try {
+      return chainFor(certificateDer, await this.fetchCaCertificates(connection), reqId);
+    } catch (err) {
+      if (!cached || !(err instanceof MicrosoftCaError) || err.code !== 'CHAIN_INVALID') throw err;
+      this.caCertificates = undefined;
+      return chainFor(certificateDer, await this.fetchCaCertificates(connection), reqId);
+    }
   }
 
   /** certcarc.asp for the newest renewal, then certnew.p7b for the CA chain (cached per issuer instance). */

@@ -5,7 +5,10 @@
 export interface CertsrvPageFacts {
   /** From a `certnew.cer?ReqID=N&...` link: the certificate is ready. */
   issuedReqId?: number;
-  /** From the `Requests` cookie certsrv sets when it keeps a request pending. */
+  /**
+   * A request id the page names without a certificate link: the `Requests` cookie certsrv sets when it keeps a
+   * request pending, else a `ReqID=N` parameter (chkpnd link or form field).
+   */
   savedReqId?: number;
   /** The page carries the `locDenied` element of the "request denied" page. */
   denied: boolean;
@@ -22,6 +25,7 @@ export interface CertsrvPageFacts {
 }
 
 const ISSUED_LINK = /certnew\.cer\?ReqID=(\d{1,9})(?:&amp;|&)/i;
+const REQUEST_ID_PARAMETER = /[?&;]ReqID=(\d{1,9})\b|\bName\s*=\s*["']?ReqID["']?\s+Value\s*=\s*["']?(\d{1,9})/i;
 const HRESULT = /\b0x(8[0-9a-f]{7})\b/i;
 const RENEWALS = /\bvar\s+nRenewals\s*=\s*(\d{1,4})\s*;/;
 const MAX_TEXT = 300;
@@ -99,7 +103,8 @@ export function readCertsrvPage(html: string, setCookies: readonly string[] = []
   const facts: CertsrvPageFacts = { denied: afterElementId(html, 'locDenied') >= 0, excerpt: '' };
   const issued = ISSUED_LINK.exec(html);
   if (issued) facts.issuedReqId = Number(issued[1]);
-  const saved = savedRequestId(setCookies);
+  const parameter = REQUEST_ID_PARAMETER.exec(html);
+  const saved = savedRequestId(setCookies) ?? (parameter ? Number(parameter[1] ?? parameter[2]) : undefined);
   if (saved !== undefined) facts.savedReqId = saved;
   const disposition = definitionValue(html, 'locDispLabel')?.match(/^\d{1,3}\b/);
   if (disposition) facts.disposition = Number(disposition[0]);

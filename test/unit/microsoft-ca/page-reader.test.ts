@@ -47,6 +47,9 @@ describe('readCertsrvPage', () => {
     const cookie = 'Requests=%5B17%2C0%2Cyes%2CSaved%2DRequest+Certificate%5D%5B18%2C0%2Cyes%2Cx%5D; path=/certsrv';
     expect(readCertsrvPage('<P>anything</P>', ['ASPSESSIONIDAB=CD; secure; path=/', cookie]).savedReqId).toBe(18);
     expect(readCertsrvPage('<P>anything</P>', ['Requests=%E0%A4%A; path=/']).savedReqId).toBeUndefined();
+    // Without the cookie, a chkpnd link or a hidden ReqID field names the request just as well.
+    expect(readCertsrvPage('<A Href="certfnsh.asp?Mode=chkpnd&amp;ReqID=41">x</A>').savedReqId).toBe(41);
+    expect(readCertsrvPage('<Input Type=Hidden Name="ReqID" Value="42">').savedReqId).toBe(42);
   });
 
   it('reads nRenewals and makes a bounded excerpt of unknown pages', () => {
