@@ -1,56 +1,22 @@
 // AcmPcaIssuer against ACM PCA on moto_server: a root CA created and activated as in toolchain.md §4.1, a phone CSR
 // made with @peculiar/x509, the issued LSC verified against the CA with openssl. moto ignores SigningAlgorithm,
 // Validity and IdempotencyToken and gives only the SAN for EndEntityClientAuthCertificate/V1, so those are not asserted.
-import {
-  CreateCertificateAuthorityCommand,
-  GetCertificateAuthorityCsrCommand,
-  GetCertificateCommand,
-  ImportCertificateAuthorityCertificateCommand,
-  IssueCertificateCommand,
-  waitUntilCertificateIssued,
-} from '@aws-sdk/client-acm-pca';
 import * as x509 from '@peculiar/x509';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError } from '../../../shared/errors.ts';
 import { AcmPcaIssuer, pcaIdempotencyToken } from '../../../shared/issuers/acm-pca/index.ts';
 import { derToPem } from '../../../shared/pki/index.ts';
+import { activeRootCa } from '../../support/pca-root.ts';
 import { motoClients, opensslVerify, phoneCsr, rejection, uniqueName } from './moto-aws.ts';
 
 const { acmPca } = motoClients();
-
-/** Creates a ROOT CA and activates it: CSR → self-issued root certificate → import (toolchain.md §4.1). */
-async function activeRootCa(): Promise<{ arn: string; rootPem: string }> {
-  const created = await acmPca.send(
-    new CreateCertificateAuthorityCommand({
-      CertificateAuthorityType: 'ROOT',
-      CertificateAuthorityConfiguration: { KeyAlgorithm: 'RSA_2048', SigningAlgorithm: 'SHA256WITHRSA', Subject: { CommonName: uniqueName('capf-test-root') } },
-      IdempotencyToken: uniqueName('t').slice(0, 30),
-    }),
-  );
-  const arn = created.CertificateAuthorityArn ?? '';
-  const csr = await acmPca.send(new GetCertificateAuthorityCsrCommand({ CertificateAuthorityArn: arn }));
-  const issued = await acmPca.send(
-    new IssueCertificateCommand({
-      CertificateAuthorityArn: arn,
-      Csr: new TextEncoder().encode(csr.Csr ?? ''),
-      SigningAlgorithm: 'SHA256WITHRSA',
-      TemplateArn: 'arn:aws:acm-pca:::template/RootCACertificate/V1',
-      Validity: { Type: 'YEARS', Value: 5 },
-    }),
-  );
-  const input = { CertificateAuthorityArn: arn, CertificateArn: issued.CertificateArn ?? '' };
-  await waitUntilCertificateIssued({ client: acmPca, maxWaitTime: 30 }, input);
-  const root = await acmPca.send(new GetCertificateCommand(input));
-  await acmPca.send(new ImportCertificateAuthorityCertificateCommand({ CertificateAuthorityArn: arn, Certificate: new TextEncoder().encode(root.Certificate ?? '') }));
-  return { arn, rootPem: root.Certificate ?? '' };
-}
 
 describe('AcmPcaIssuer on moto', () => {
   let ca: { arn: string; rootPem: string };
   let issuer: AcmPcaIssuer;
 
   beforeAll(async () => {
-    ca = await activeRootCa();
+    ca = await activeRootCa(acmPca);
     issuer = new AcmPcaIssuer({ client: acmPca, certificateAuthorityArn: ca.arn, maxWaitSeconds: 30 });
   });
 
