@@ -7,6 +7,7 @@ import { IssuerError } from '../../errors.ts';
 export type MicrosoftCaCode =
   | 'CSR_REQUIRED'
   | 'BAD_CSR'
+  | 'CSR_KEY_MISMATCH'
   | 'KEY_ALGORITHM_UNSUPPORTED'
   | 'AUTH_FAILED'
   | 'AUTH_SCHEME_UNSUPPORTED'

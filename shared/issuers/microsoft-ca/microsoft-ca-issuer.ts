@@ -10,6 +10,7 @@ import { z } from 'zod';
 import { ConfigError, ValidationError } from '../../errors.ts';
 import { describePublicKey, parseCsr, derToPem } from '../../pki/index.ts';
 import { splitPemChain } from '../../pki/certificate.ts';
+import { samePublicKey } from '../capf-ca/certificate-key.ts';
 import type { IssueRequest, IssueResult, Issuer, IssuerDescription } from '../types.ts';
 import { CertsrvConnection, type CertsrvResponse, type ConnectionSettings } from './certsrv-connection.ts';
 import { MicrosoftCaError, RETRYABLE_MICROSOFT_CA_CODES } from './errors.ts';
@@ -116,6 +117,9 @@ export class MicrosoftCaIssuer implements Issuer {
     let spkiSha256: string;
     try {
       const csr = parseCsr(request.csrDer, request.deviceName);
+      if (!samePublicKey(csr.spkiDer, request.publicKeyDer)) {
+        return { kind: 'refused', code: 'CSR_KEY_MISMATCH', reason: `the CSR of ${request.deviceName} carries a different public key than the request` };
+      }
       const key = describePublicKey(csr.spkiDer);
       if (key.keyType !== 'rsa') {
         return { kind: 'refused', code: 'KEY_ALGORITHM_UNSUPPORTED', reason: `Online CA supports RSA keys only (F2), and ${request.deviceName} sent an EC key: set the device's key order to RSA` };

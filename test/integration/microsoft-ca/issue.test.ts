@@ -96,6 +96,8 @@ describe('MicrosoftCaIssuer: requests it refuses before contacting the CA', () =
     const ec = await phoneCsr(DEVICE, 'ec');
     expect(expectRefused(await issuerFor(emulator).issue(issueRequest(ec)), 'KEY_ALGORITHM_UNSUPPORTED')).toMatch(/RSA/);
     expect(expectRefused(await issuerFor(emulator).issue(issueRequest(csr, 'SEP00112233FFFF')), 'BAD_CSR')).toMatch(/not the device name/);
+    const otherKey = { ...issueRequest(csr), publicKeyDer: ec.publicKeyDer };
+    expectRefused(await issuerFor(emulator).issue(otherKey), 'CSR_KEY_MISMATCH');
   });
 
   it('rejects unusable options with a ConfigError that never echoes the password', () => {
