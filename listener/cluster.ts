@@ -32,6 +32,8 @@ export const MAX_CLUSTER_WORKERS = 64;
 const START_TIMEOUT_MS = 60_000;
 const REPORT_TIMEOUT_MS = 10_000;
 const RESTART_DELAY_MS = 1_000;
+/** A worker told to stop by a signal, or left without its primary, gives its sessions this long. */
+const ORPHAN_GRACE_MS = 5_000;
 
 export interface ListenerClusterOptions {
   dataDir: string;
@@ -39,7 +41,7 @@ export interface ListenerClusterOptions {
   port: number;
   workers: number;
   logger: CapfLogger;
-  /** The workers' log level (their JSON lines go to the primary's stdout). */
+  /** The workers' log level (their JSON lines go to the primary's stdout); default $CAPF_LOG_LEVEL, else info. */
   logLevel?: LogLevel;
   caKeyType?: 'rsa' | 'ec';
   minTlsVersion?: SecureVersion;
@@ -50,6 +52,8 @@ export interface ListenerClusterOptions {
   maxSessions?: number;
   /** Count and time every store call in the workers (reported by `report()`); for `capf bench`. */
   timeStoreCalls?: boolean;
+  /** Each worker writes a V8 CPU profile (.cpuprofile, for Chrome DevTools) into this folder when it stops. */
+  cpuProfileDir?: string;
 }
 
 export interface StoreCallTiming {
@@ -86,7 +90,7 @@ interface WorkerConfig {
   storeEndpoint: string;
   hosts: string[];
   port: number;
-  logLevel: LogLevel;
+  logLevel?: LogLevel;
   minTlsVersion?: SecureVersion;
   messageTimeoutMs?: number;
   keygenTimeoutMs?: number;
@@ -146,7 +150,8 @@ export async function startListenerCluster(options: ListenerClusterOptions): Pro
     await local.close();
     throw new ConfigError(`${options.dataDir} is already served by another process; stop it first`, 'CLUSTER');
   }
-  cluster.setupPrimary({ exec: fileURLToPath(import.meta.url), execArgv: typeScriptExecArgv() });
+  const profiling = options.cpuProfileDir === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${options.cpuProfileDir}`];
+  cluster.setupPrimary({ exec: fileURLToPath(import.meta.url), execArgv: [...typeScriptExecArgv(), ...profiling] });
 
   const workers = new Map<number, Worker>();
   const pendingReports = new Map<number, (report: WorkerReport) => void>();
@@ -161,9 +166,8 @@ export async function startListenerCluster(options: ListenerClusterOptions): Pro
       storeEndpoint: local.endpoint,
       hosts: options.hosts,
       port: options.port, // with port 0 too, node:cluster gives every worker the port the first one got
-      logLevel: options.logLevel ?? 'info',
       timeStoreCalls: options.timeStoreCalls ?? false,
-      ...pick(options, ['minTlsVersion', 'messageTimeoutMs', 'keygenTimeoutMs', 'handshakeTimeoutMs', 'maxSessions']),
+      ...pick(options, ['logLevel', 'minTlsVersion', 'messageTimeoutMs', 'keygenTimeoutMs', 'handshakeTimeoutMs', 'maxSessions']),
     };
     const worker = cluster.fork({ [WORKER_ENV]: JSON.stringify(config) });
     workers.set(index, worker);
@@ -178,7 +182,10 @@ export async function startListenerCluster(options: ListenerClusterOptions): Pro
       workers.delete(index);
       if (closing || !ready) return; // one that never started is not restarted: it would only fail again
       options.logger.error('listener worker stopped; starting another', { index, pid: worker.process.pid, code, signal });
-      setTimeout(() => void fork(index).catch((error: Error) => options.logger.error('listener worker did not restart', { index, reason: error.message })), RESTART_DELAY_MS);
+      setTimeout(() => {
+        if (closing) return;
+        fork(index).catch((error: Error) => options.logger.error('listener worker did not restart', { index, reason: error.message }));
+      }, RESTART_DELAY_MS);
     });
     return new Promise((resolve, reject) => {
       const fail = (why: string) => {
@@ -333,6 +340,12 @@ async function runWorker(config: WorkerConfig): Promise<void> {
     ...pick(config, ['minTlsVersion', 'messageTimeoutMs', 'keygenTimeoutMs', 'handshakeTimeoutMs', 'maxSessions']),
   });
   const addresses = await listener.start();
+  let draining = false;
+  const drain = (graceMs: number): void => {
+    if (draining) return;
+    draining = true;
+    listener.drain(graceMs).finally(() => process.exit(0));
+  };
   process.on('message', (message: ToWorker) => {
     switch (message.type) {
       case 'report': {
@@ -360,10 +373,14 @@ async function runWorker(config: WorkerConfig): Promise<void> {
         );
         return;
       case 'drain':
-        listener.drain(message.graceMs).finally(() => process.exit(0));
+        drain(message.graceMs);
         return;
     }
   });
+  // Ctrl-C reaches the whole process group: the primary decides, and tells each worker to drain.
+  process.on('SIGINT', () => undefined);
+  process.on('SIGTERM', () => drain(ORPHAN_GRACE_MS));
+  process.on('disconnect', () => drain(ORPHAN_GRACE_MS)); // the primary is gone
   process.send?.({ type: 'ready', addresses } satisfies FromWorker);
 }
 

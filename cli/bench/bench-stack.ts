@@ -12,6 +12,9 @@ import type { PhoneKeyType } from './phone-fleet.ts';
 import type { EnrolRunFigures } from './results.ts';
 import { ratePerSecond, summarizeLatencies } from './statistics.ts';
 
+/** Sessions run one after another for the no-queueing latency figure. */
+export const ONE_AT_A_TIME_SESSIONS = 50;
+
 export interface BenchStack {
   cluster: ListenerCluster;
   target: BenchTarget;
@@ -24,6 +27,8 @@ export interface BenchStackOptions {
   logger: CapfLogger;
   maxSessionsPerWorker: number;
   messageTimeoutMs?: number;
+  /** Where the listener workers write CPU profiles (`capf bench --cpu-prof DIR`). */
+  cpuProfileDir?: string;
 }
 
 export async function startBenchStack(options: BenchStackOptions): Promise<BenchStack> {
@@ -40,7 +45,8 @@ export async function startBenchStack(options: BenchStackOptions): Promise<Bench
       caKeyType: options.caKeyType,
       maxSessions: options.maxSessionsPerWorker,
       timeStoreCalls: true,
-      ...(options.messageTimeoutMs ? { messageTimeoutMs: options.messageTimeoutMs } : {}),
+      messageTimeoutMs: options.messageTimeoutMs,
+      cpuProfileDir: options.cpuProfileDir,
     });
   } catch (error) {
     await rm(dataDir, { recursive: true, force: true });
@@ -86,12 +92,12 @@ export interface MeasuredRound {
   storeCalls: Record<string, StoreCallTiming>;
 }
 
-/** One round: every device enrols at once from the load process; CPU time is taken before and after. */
-export async function measureEnrolRound(stack: BenchStack, load: LoadProcess, names: string[], timeoutMs: number): Promise<MeasuredRound> {
+/** One round from the load process, every device at once unless `concurrency` says otherwise; CPU time is taken before and after. */
+export async function measureEnrolRound(stack: BenchStack, load: LoadProcess, names: string[], timeoutMs: number, concurrency?: number): Promise<MeasuredRound> {
   const workersBefore = await stack.cluster.report();
   const clientBefore = await load.usage();
   const primaryBefore = process.cpuUsage();
-  const { outcome, usage } = await load.run({ type: 'enrol', target: stack.target, deviceNames: names, timeoutMs }, timeoutMs + 30_000);
+  const { outcome, usage } = await load.run({ type: 'enrol', target: stack.target, deviceNames: names, timeoutMs, ...(concurrency ? { concurrency } : {}) }, timeoutMs + 30_000);
   const primary = process.cpuUsage(primaryBefore);
   const workersAfter = await stack.cluster.report();
   return {

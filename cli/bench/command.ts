@@ -22,6 +22,7 @@ interface BenchCommandOptions {
   out: string;
   workers?: number;
   idleConnections: number;
+  cpuProf?: string;
 }
 
 export function registerBenchCommand(program: Command): void {
@@ -33,9 +34,11 @@ export function registerBenchCommand(program: Command): void {
     .option('--out <file>', 'where the JSON results go', 'bench/results.json')
     .option('--workers <n>', 'listener processes (default: one per core)', integer(1, MAX_WORKERS))
     .option('--idle-connections <n>', 'connections parked for the idle figure', integer(1, 15_000), 10_000)
+    .option('--cpu-prof <dir>', 'the listener workers write V8 CPU profiles (.cpuprofile) into this folder')
     .action(async (options: BenchCommandOptions) => {
       const { runBench } = await import('./run-bench.ts');
-      const results = await runBench(options, (line) => process.stderr.write(`${line}\n`));
+      const cpuProfile = options.cpuProf === undefined ? undefined : resolve(options.cpuProf);
+      const results = await runBench({ ...options, cpuProfile }, (line) => process.stderr.write(`${line}\n`));
       process.stdout.write(`${formatTable(results)}\n`);
       const out = resolve(options.out);
       await mkdir(dirname(out), { recursive: true });

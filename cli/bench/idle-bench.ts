@@ -1,7 +1,7 @@
 // Idle connections: phones parked in a session, waiting at AUTH_REQUEST as while a user types the authentication
 // string, and what they cost the server in memory; then the session latency of N enrolling phones under that load.
 import type { CapfLogger } from '../../shared/logging.ts';
-import { armDevices, benchDeviceNames, measureEnrolRound, startBenchStack } from './bench-stack.ts';
+import { armDevices, benchDeviceNames, measureEnrolRound, ONE_AT_A_TIME_SESSIONS, startBenchStack } from './bench-stack.ts';
 import type { LoadProcess } from './load-client.ts';
 import { MIB, TARGETS, type IdleFigures } from './results.ts';
 import { round } from './statistics.ts';
@@ -12,6 +12,7 @@ export interface IdleBenchOptions {
   workers: number;
   load: LoadProcess;
   logger: CapfLogger;
+  cpuProfileDir?: string;
 }
 
 /** Long enough that no parked session times out while it is measured (the listener's default is 30 s). */
@@ -27,10 +28,12 @@ export async function benchIdle(options: IdleBenchOptions): Promise<IdleFigures>
     logger: options.logger,
     maxSessionsPerWorker: connections + phones,
     messageTimeoutMs: PARKED_MESSAGE_TIMEOUT_MS,
+    cpuProfileDir: options.cpuProfileDir,
   });
   try {
     const names = benchDeviceNames(0x4000, phones);
-    await armDevices(stack.cluster.store, names, 'rsa');
+    const lone = benchDeviceNames(0x4001, ONE_AT_A_TIME_SESSIONS);
+    await armDevices(stack.cluster.store, [...names, ...lone], 'rsa');
     await load.run({ type: 'make-keys', keyType: 'rsa', phones }, 300_000);
     await settle();
     const before = await stack.cluster.report();
@@ -41,6 +44,7 @@ export async function benchIdle(options: IdleBenchOptions): Promise<IdleFigures>
     const listenerRssAfter = after.reduce((sum, r) => sum + r.rssBytes, 0);
     const storeProcessRss = process.memoryUsage.rss();
     const underLoad = await measureEnrolRound(stack, load, names, 60_000 + phones * 100);
+    const oneAtATime = await measureEnrolRound(stack, load, lone, 60_000, 1);
     await load.run({ type: 'unpark' }, 60_000);
     const held = parked.outcome.parked;
     return {
@@ -57,6 +61,7 @@ export async function benchIdle(options: IdleBenchOptions): Promise<IdleFigures>
       clientRssMiB: round(parked.usage.rssBytes / MIB, 1),
       withinTarget: held >= TARGETS.idleConnections && listenerRssAfter + storeProcessRss < TARGETS.idleRssBytes,
       underLoad: { ...underLoad.run, perSecond: round(underLoad.run.perSecond, 1), seconds: round(underLoad.run.seconds, 2) },
+      oneAtATime: oneAtATime.run.latency,
     };
   } finally {
     await load.run({ type: 'unpark' }, 60_000).catch(() => undefined); // after a failure: hang up what is still open

@@ -3,7 +3,7 @@
 // the measured round, and the listener's TLS session rate without the store.
 import { createPrivateKey } from 'node:crypto';
 import type { CapfLogger } from '../../shared/logging.ts';
-import { armDevices, benchDeviceNames, measureEnrolRound, startBenchStack } from './bench-stack.ts';
+import { armDevices, benchDeviceNames, measureEnrolRound, ONE_AT_A_TIME_SESSIONS, startBenchStack } from './bench-stack.ts';
 import type { LoadProcess } from './load-client.ts';
 import type { PhoneKeyType } from './phone-fleet.ts';
 import { generateSigningKey, measureLscIssuance, measureRawSigning } from './raw-signing.ts';
@@ -17,9 +17,10 @@ export interface IssuanceBenchOptions {
   cores: number;
   load: LoadProcess;
   logger: CapfLogger;
+  cpuProfileDir?: string;
 }
 
-const YARDSTICK_MS = 1_500;
+const YARDSTICK_MS = 1_000;
 const WARM_UP_PHONES = 50;
 const HANDSHAKE_SESSIONS = 400;
 /** Bound on one round: generous for a loaded 2-core machine, still finite. */
@@ -28,18 +29,26 @@ const roundTimeoutMs = (phones: number) => 60_000 + phones * 100;
 export async function benchIssuance(options: IssuanceBenchOptions): Promise<IssuanceFigures> {
   const { keyType, phones, load } = options;
   const rawSignsPerSecond = await measureRawSigning(generateSigningKey(keyType), YARDSTICK_MS);
-  const stack = await startBenchStack({ caKeyType: keyType, workers: options.workers, logger: options.logger, maxSessionsPerWorker: phones + HANDSHAKE_SESSIONS });
+  const stack = await startBenchStack({
+    caKeyType: keyType,
+    workers: options.workers,
+    logger: options.logger,
+    maxSessionsPerWorker: phones + HANDSHAKE_SESSIONS,
+    cpuProfileDir: options.cpuProfileDir,
+  });
   try {
     const ca = stack.cluster.ca;
     const lscPerSecond = await measureLscIssuance(ca.certificateDer, createPrivateKey(ca.privateKeyPem), keyType, YARDSTICK_MS);
     const group = keyType === 'rsa' ? 0x1000 : 0x2000;
     const warmUp = benchDeviceNames(group, Math.min(WARM_UP_PHONES, phones));
     const measured = benchDeviceNames(group + 1, phones);
-    await armDevices(stack.cluster.store, [...warmUp, ...measured], keyType);
+    const lone = benchDeviceNames(group + 2, ONE_AT_A_TIME_SESSIONS);
+    await armDevices(stack.cluster.store, [...warmUp, ...measured, ...lone], keyType);
     const { outcome: keys } = await load.run({ type: 'make-keys', keyType, phones }, 300_000);
 
     await measureEnrolRound(stack, load, warmUp, roundTimeoutMs(warmUp.length));
     const round1 = await measureEnrolRound(stack, load, measured, roundTimeoutMs(phones));
+    const oneAtATime = await measureEnrolRound(stack, load, lone, roundTimeoutMs(lone.length), 1);
 
     const parked = await load.run({ type: 'park', target: stack.target, count: HANDSHAKE_SESSIONS, inFlight: 64, timeoutMs: 30_000 }, 120_000);
     await load.run({ type: 'unpark' }, 30_000);
@@ -56,6 +65,7 @@ export async function benchIssuance(options: IssuanceBenchOptions): Promise<Issu
       ceilingPerSecond: round(ceilingPerSecond),
       fractionOfCeiling: round(fractionOfCeiling(round1.run.perSecond, ceilingPerSecond), 4),
       handshakesPerSecond: round(ratePerSecond(parked.outcome.parked, parked.outcome.wallMs)),
+      oneAtATime: oneAtATime.run.latency,
       cpu: {
         listenerSeconds: round(round1.listenerCpuMicros / 1e6, 2),
         storeProcessSeconds: round(round1.storeProcessCpuMicros / 1e6, 2),

@@ -11,7 +11,7 @@ import type { StorePhaseOutcome, StorePhaseRequest } from './store-load.ts';
 
 export type LoadCommand =
   | { type: 'make-keys'; keyType: PhoneKeyType; phones: number }
-  | { type: 'enrol'; target: BenchTarget; deviceNames: string[]; timeoutMs: number }
+  | { type: 'enrol'; target: BenchTarget; deviceNames: string[]; timeoutMs: number; concurrency?: number }
   | { type: 'park'; target: BenchTarget; count: number; inFlight: number; timeoutMs: number }
   | { type: 'unpark' }
   | { type: 'store'; request: StorePhaseRequest }

@@ -13,7 +13,7 @@ async function execute(request: LoadRequest): Promise<LoadOutcomes[LoadRequest['
     case 'make-keys':
       return { keys: await fleet.makeKeys(request.keyType, request.phones) };
     case 'enrol':
-      return fleet.enrol(request.target, request.deviceNames, request.timeoutMs);
+      return fleet.enrol(request.target, request.deviceNames, request.timeoutMs, request.concurrency);
     case 'park':
       return fleet.park(request.target, request.count, request.inFlight, request.timeoutMs);
     case 'unpark':

@@ -2,7 +2,7 @@
 // connections parked at AUTH_REQUEST (idle phones). Runs in the load process, off the listener's event loops.
 import { generateKeyPair } from 'node:crypto';
 import { promisify } from 'node:util';
-import { enrolOnce, parkAtAuthRequest, type BenchTarget, type ParkedPhone } from './bench-phone.ts';
+import { enrolOnce, parkAtAuthRequest, type BenchTarget, type EnrolResult, type ParkedPhone } from './bench-phone.ts';
 
 const generateKeyPairAsync = promisify(generateKeyPair);
 
@@ -46,11 +46,19 @@ export class PhoneFleet {
     return this.keys.length;
   }
 
-  /** Every device enrols at once, each in its own session. */
-  async enrol(target: BenchTarget, deviceNames: readonly string[], timeoutMs: number): Promise<EnrolOutcome> {
+  /** Each device enrols in its own session; all at once, or `concurrency` sessions at a time. */
+  async enrol(target: BenchTarget, deviceNames: readonly string[], timeoutMs: number, concurrency = deviceNames.length): Promise<EnrolOutcome> {
     if (this.keys.length === 0) throw new RangeError('make the keys before enrolling');
     const started = performance.now();
-    const results = await Promise.all(deviceNames.map((name, i) => enrolOnce(target, name, this.keys[i % this.keys.length] as Buffer, timeoutMs)));
+    const results: EnrolResult[] = [];
+    let next = 0;
+    const lane = async (): Promise<void> => {
+      while (next < deviceNames.length) {
+        const i = next++;
+        results.push(await enrolOnce(target, deviceNames[i] as string, this.keys[i % this.keys.length] as Buffer, timeoutMs));
+      }
+    };
+    await Promise.all(Array.from({ length: Math.max(1, Math.min(concurrency, deviceNames.length)) }, lane));
     const wallMs = performance.now() - started;
     const errors = new Set<string>();
     for (const result of results) if (result.error && errors.size < MAX_ERRORS_KEPT) errors.add(result.error);

@@ -49,6 +49,8 @@ export const issuanceSchema = enrolRunSchema.extend({
   fractionOfCeiling: rate,
   /** TLS handshake + AUTH_REQUEST through the cluster, without the store: the listener's own capacity. */
   handshakesPerSecond: rate,
+  /** Sessions one after another (no queueing): what a lone phone sees. */
+  oneAtATime: latencySchema,
   cpu: z.object({
     listenerSeconds: rate,
     storeProcessSeconds: rate,
@@ -72,7 +74,10 @@ export const idleSchema = z.object({
   bytesPerConnection: rate,
   clientRssMiB: rate,
   withinTarget: z.boolean(),
+  /** N phones enrolling at once while the connections are held. */
   underLoad: enrolRunSchema,
+  /** Sessions one after another while the connections are held. */
+  oneAtATime: latencySchema,
 });
 
 const storePhaseSchema = z.object({
@@ -154,7 +159,8 @@ export function resultRows(results: BenchResults): Array<[string, string, string
       [`  raw ${label} signing, one core`, `${fixed(figures.rawSignsPerSecond)}/s`, ''],
       [`  ceiling (cores × raw / 2) and share reached`, `${fixed(figures.ceilingPerSecond)}/s, ${percent(figures.fractionOfCeiling)}`, ''],
       [`  LSC builds, one core; TLS sessions through the cluster`, `${fixed(figures.lscPerSecond)}/s; ${fixed(figures.handshakesPerSecond)}/s`, ''],
-      [`  session latency p50 / p99`, `${fixed(figures.latency.p50Ms)} / ${fixed(figures.latency.p99Ms)} ms`, ''],
+      [`  session latency p50 / p99, all at once`, `${fixed(figures.latency.p50Ms)} / ${fixed(figures.latency.p99Ms)} ms`, ''],
+      [`  session latency p50 / p99, one at a time`, `${fixed(figures.oneAtATime.p50Ms, 1)} / ${fixed(figures.oneAtATime.p99Ms, 1)} ms`, ''],
       [`  CPU: listener / store process / client (client share)`, `${fixed(figures.cpu.listenerSeconds, 1)} / ${fixed(figures.cpu.storeProcessSeconds, 1)} / ${fixed(figures.cpu.clientSeconds, 1)} s (${percent(figures.cpu.clientShare)})`, ''],
       [`  store calls per issuance`, `${fixed(Object.values(figures.storeCalls).reduce((sum, c) => sum + c.perIssuance, 0), 1)}`, ''],
     );
@@ -167,7 +173,8 @@ export function resultRows(results: BenchResults): Array<[string, string, string
       [`idle connections held (of ${fixed(idle.target)})`, `${fixed(idle.parked)} in ${fixed(idle.openSeconds, 1)} s`, `${verdict(idle.withinTarget)}: ${fixed(TARGETS.idleConnections)} under 1 GiB`],
       [`  server RSS (listeners + store process)`, `${fixed(totalMiB)} MiB`, ''],
       [`  memory per connection (listeners)`, `${fixed(idle.bytesPerConnection / 1024, 1)} KiB`, ''],
-      [`  session latency p50 / p99 under that load`, `${fixed(idle.underLoad.latency.p50Ms)} / ${fixed(idle.underLoad.latency.p99Ms)} ms (${fixed(idle.underLoad.perSecond, 1)}/s)`, ''],
+      [`  under that load: ${idle.underLoad.phones} phones at once, p50 / p99`, `${fixed(idle.underLoad.latency.p50Ms)} / ${fixed(idle.underLoad.latency.p99Ms)} ms (${fixed(idle.underLoad.perSecond, 1)}/s)`, ''],
+      [`  under that load: one at a time, p50 / p99`, `${fixed(idle.oneAtATime.p50Ms, 1)} / ${fixed(idle.oneAtATime.p99Ms, 1)} ms`, ''],
     );
   }
   const store = results.store;

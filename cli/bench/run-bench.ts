@@ -14,6 +14,8 @@ export interface BenchOptions {
   /** Listener processes; default one per core. */
   workers?: number;
   idleConnections: number;
+  /** Listener workers write CPU profiles here. */
+  cpuProfile?: string;
 }
 
 export async function runBench(options: BenchOptions, progress: (line: string) => void): Promise<BenchResults> {
@@ -29,7 +31,7 @@ export async function runBench(options: BenchOptions, progress: (line: string) =
   const load = LoadProcess.start();
   try {
     await load.usage(); // the load process has booted (and compiled its TypeScript) before anything is timed
-    const common = { phones: options.phones, workers, cores: machine.cpus, load, logger };
+    const common = { phones: options.phones, workers, cores: machine.cpus, load, logger, cpuProfileDir: options.cpuProfile };
     for (const section of options.only) {
       const started = performance.now();
       progress(`capf bench: ${section}...`);
