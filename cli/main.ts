@@ -3,6 +3,7 @@ import 'reflect-metadata';
 import { Command, CommanderError } from 'commander';
 import { CapfError } from '../shared/errors.ts';
 import { registerBenchCommand } from './bench/command.ts';
+import { registerCertsrvEmulatorCommand } from './certsrv-emulator-command.ts';
 import { registerDeviceCommands } from './device-command.ts';
 import { registerPhoneCommand } from './phone/command.ts';
 import { registerServeCommand } from './serve-command.ts';
@@ -13,6 +14,7 @@ export function buildProgram(): Command {
   registerDeviceCommands(program);
   registerPhoneCommand(program);
   registerBenchCommand(program);
+  registerCertsrvEmulatorCommand(program);
   return program;
 }
 

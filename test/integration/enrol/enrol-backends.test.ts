@@ -1,5 +1,5 @@
-// Issue 3: a simulated phone enrols through the TLS listener with each issuer backend on moto_server, and each LSC
-// verifies against its CA chain with openssl.
+// Issue 3: a simulated phone enrols through the TLS listener with each issuer backend (software, KMS and ACM PCA on
+// moto_server, the online Microsoft CA against the certsrv emulator), and each LSC verifies against its CA chain.
 import { CreateKeyCommand } from '@aws-sdk/client-kms';
 import { X509Certificate } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -9,7 +9,9 @@ import type { Issuer } from '../../../shared/issuers/types.ts';
 import { derToPem } from '../../../shared/pki/index.ts';
 import { startBackendListener, type BackendListener } from '../../support/backend-listener.ts';
 import { activeRootCa } from '../../support/pca-root.ts';
-import { motoClients, opensslVerify, uniqueName } from '../issuers/moto-aws.ts';
+import { motoClients, opensslText, opensslVerify, uniqueName } from '../issuers/moto-aws.ts';
+import { issuerFor } from '../microsoft-ca/helpers.ts';
+import { startCertsrvEmulator } from '../../support/certsrv-emulator/index.ts';
 
 const clients = motoClients();
 let running: BackendListener | undefined;
@@ -61,6 +63,19 @@ describe('enrolment through the listener, per issuer backend', () => {
     const lsc = await enrol(issuer, 'SEP00AA00000004');
     expect(await opensslVerify(ca.rootPem, lsc)).toMatch(/: OK/);
     expect(new X509Certificate(lsc).issuer).toBe(new X509Certificate(ca.rootPem).subject);
+  });
+
+  it.each(['en', 'ko'] as const)('online Microsoft CA (certsrv emulator, %s pages, NTLM): the phone\'s CSR is signed by AD CS', async (locale) => {
+    const emulator = await startCertsrvEmulator({ locale });
+    try {
+      const lsc = await enrol(issuerFor(emulator), locale === 'en' ? 'SEP00AA00000006' : 'SEP00AA00000007');
+      expect(await opensslVerify(emulator.caCertificatePem, lsc)).toMatch(/: OK/);
+      expect(await opensslText(lsc)).toMatch(/Digital Signature, Key Encipherment/);
+    } finally {
+      await running?.close();
+      running = undefined;
+      await emulator.close();
+    }
   });
 
   it('a phone that cannot make a CSR gets a status naming the issuers that work without one', async () => {
