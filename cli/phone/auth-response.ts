@@ -79,7 +79,8 @@ function certificateProofElements(
   const elements = [
     element.certificate(credential.der, auth.certificateType ?? 1),
     element.signedData(sha1),
-    element.sha2SignedData(HashAlgorithm.Sha512, sha512),
+    // A correct SHA-512 signature labelled with another hash algorithm, when asked (the server must refuse it).
+    element.sha2SignedData(misbehave.sha2HashAlgorithm ?? HashAlgorithm.Sha512, sha512),
   ];
   if (auth.sudi) {
     const sudi = loadCredential(auth.sudi, 'SUDI');

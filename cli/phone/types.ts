@@ -48,6 +48,8 @@ export interface PhoneMisbehaviour {
   sudiBigEndian?: boolean;
   /** Flip a bit in the proof-of-possession signatures: true = SHA-1 and SHA-512 ones, or just the one named. */
   corruptSignature?: boolean | 'sha1' | 'sha512' | 'sudi';
+  /** The hash algorithm byte of SHA2_SIGNED_DATA (default 3, SHA-512); the signature itself stays SHA-512. */
+  sha2HashAlgorithm?: number;
   /** REQUEST_IN_PROGRESS messages before a key/CSR answer; default 1. */
   inProgressCount?: number;
 }

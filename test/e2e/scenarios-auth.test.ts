@@ -120,7 +120,7 @@ describe('§10 authentication', () => {
     expect((await t.phone('SEP000000000007', { auth: { mode: 'certificate', ...micCert, certificateType: 2 } })).endReason).toBe(1);
   });
 
-  it('8: corrupted signature / unknown issuer / no certificate: END 7', async () => {
+  it('8: corrupted signature / unknown issuer / SHA2 hashAlg ≠ 3 / no certificate: END 7', async () => {
     const micCert = await issueDeviceCertificate(mic, 'SEP000000000008');
     const stranger = await issueDeviceCertificate(strangerCa, 'SEP000000000008');
     await t.setDevice({ name: 'SEP000000000008', authMode: 'mic-precedence' });
@@ -128,6 +128,8 @@ describe('§10 authentication', () => {
       expect((await t.phone('SEP000000000008', { auth: { mode: 'certificate', ...micCert }, misbehave: { corruptSignature: corrupt } })).endReason).toBe(7);
     }
     expect((await t.phone('SEP000000000008', { auth: { mode: 'certificate', ...stranger } })).endReason).toBe(7);
+    expect((await t.phone('SEP000000000008', { auth: { mode: 'certificate', ...micCert }, misbehave: { sha2HashAlgorithm: 2 } })).endReason).toBe(7);
+    expect((await t.stack.store.getDevice('SEP000000000008'))?.statusReason).toMatch(/hash algorithm 2 is not SHA-512/);
     expect((await t.phone('SEP000000000008', { auth: { mode: 'null' } })).endReason).toBe(7);
     expect((await t.stack.store.getDevice('SEP000000000008'))?.statusReason).toMatch(/needs .*sent none/);
   });
