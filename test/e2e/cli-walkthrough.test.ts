@@ -72,6 +72,18 @@ describe('capf serve + device + phone, as in the README', () => {
     expect(text).toMatch(/ASN1 OID: secp384r1/);
   });
 
+  it('a generated authentication string is printed once, works once, and the phone typing another fails', async () => {
+    const set = await capf('device', 'set', 'SEP0011223344CC', '--operation', 'install', '--auth-mode', 'auth-string', '--generate');
+    const generated = /authentication string: (\d{8})/.exec(set.stdout)?.[1] as string;
+    expect(generated).toMatch(/^\d{8}$/);
+    const phone = (password: string) => capf('phone', 'install', 'SEP0011223344CC', '--host', '127.0.0.1', '--port', String(port), '--password', password);
+    await expect(phone(generated === '00000000' ? '11111111' : '00000000')).rejects.toMatchObject({ stdout: expect.stringMatching(/END_SESSION 7/) });
+    expect((await phone(generated)).stdout).toMatch(/END_SESSION 1/);
+    const get = await capf('device', 'get', 'SEP0011223344CC', '--json');
+    expect(get.stdout).not.toContain(generated);
+    expect(JSON.parse(get.stdout)).toMatchObject({ status: 'success', operation: 'none' });
+  });
+
   it('bad admin input gets a specific error and changes nothing', async () => {
     await expect(capf('device', 'set', 'SEP0011223344BB', '--rsa-size', '512')).rejects.toMatchObject({ stderr: expect.stringMatching(/1024, 2048, 3072, 4096/) });
     const get = await capf('device', 'get', 'SEP0011223344BB').catch((error: { stderr: string }) => error);
