@@ -5,7 +5,8 @@
 // workers in turn (round-robin), so no SO_REUSEPORT is needed.
 //
 // Session ids stay unique across workers by striding: worker i of N (0-based) hands out i+1, i+1+N, i+1+2N, ... (mod
-// 2^32, skipping 0), so no two workers ever give out the same id before the 32-bit field wraps.
+// 2^32, skipping 0), so no two workers ever give out the same id before the 32-bit field wraps. A worker that dies is
+// replaced in the same place and counts from the start again, as a restarted single-process listener does.
 import 'reflect-metadata';
 import cluster, { type Worker } from 'node:cluster';
 import { watch, type FSWatcher } from 'node:fs';
@@ -77,7 +78,9 @@ export interface ListenerCluster {
   store: CapfStore;
   storeEndpoint: string;
   ca: LocalCa;
+  /** The workers listening now (a replacement appears once it has started). */
   workerPids(): number[];
+  /** Asks every listening worker for its figures. */
   report(): Promise<WorkerReport[]>;
   /** Drains every worker (sessions get `graceMs` to finish), then stops the store. */
   close(graceMs?: number): Promise<void>;
@@ -153,7 +156,8 @@ export async function startListenerCluster(options: ListenerClusterOptions): Pro
   const profiling = options.cpuProfileDir === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${options.cpuProfileDir}`];
   cluster.setupPrimary({ exec: fileURLToPath(import.meta.url), execArgv: [...typeScriptExecArgv(), ...profiling] });
 
-  const workers = new Map<number, Worker>();
+  const workers = new Map<number, Worker>(); // every forked worker, by index
+  const serving = new Set<Worker>(); // the ones that said they are listening (a booting one would not hear a message)
   const pendingReports = new Map<number, (report: WorkerReport) => void>();
   let nextReportId = 1;
   let closing = false;
@@ -178,6 +182,7 @@ export async function startListenerCluster(options: ListenerClusterOptions): Pro
     });
     let ready = false;
     worker.on('exit', (code, signal) => {
+      serving.delete(worker);
       if (workers.get(index) !== worker) return;
       workers.delete(index);
       if (closing || !ready) return; // one that never started is not restarted: it would only fail again
@@ -200,6 +205,7 @@ export async function startListenerCluster(options: ListenerClusterOptions): Pro
         if (message.type === 'failed') fail(message.message);
         if (message.type !== 'ready' || ready) return;
         ready = true;
+        serving.add(worker);
         clearTimeout(timer);
         resolve(message.addresses);
       });
@@ -209,7 +215,10 @@ export async function startListenerCluster(options: ListenerClusterOptions): Pro
   const stopWorkers = async (graceMs: number): Promise<void> => {
     closing = true;
     const exits = [...workers.values()].map((worker) => new Promise<void>((resolve) => (worker.isDead() ? resolve() : worker.once('exit', () => resolve()))));
-    for (const worker of workers.values()) send(worker, { type: 'drain', graceMs });
+    for (const worker of workers.values()) {
+      if (serving.has(worker)) send(worker, { type: 'drain', graceMs });
+      else worker.process.kill('SIGTERM'); // still booting: it holds no session
+    }
     const hardStop = setTimeout(() => {
       for (const worker of workers.values()) worker.process.kill('SIGKILL');
     }, graceMs + 10_000);
@@ -238,7 +247,7 @@ export async function startListenerCluster(options: ListenerClusterOptions): Pro
         loadOrCreateLocalCa(options.dataDir).then(
           (next) => {
             ca = next;
-            for (const worker of workers.values()) send(worker, { type: 'reload-ca' });
+            for (const worker of serving) send(worker, { type: 'reload-ca' });
           },
           (error: Error) => options.logger.warn('CAPF certificate not reloaded', { reason: error.message }),
         );
@@ -255,10 +264,10 @@ export async function startListenerCluster(options: ListenerClusterOptions): Pro
     get ca() {
       return ca;
     },
-    workerPids: () => [...workers.values()].map((worker) => worker.process.pid ?? 0),
+    workerPids: () => [...serving].map((worker) => worker.process.pid ?? 0),
     report: () =>
       Promise.all(
-        [...workers.values()].map(
+        [...serving].map(
           (worker) =>
             new Promise<WorkerReport>((resolve, reject) => {
               const id = nextReportId++;

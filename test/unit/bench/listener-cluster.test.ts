@@ -1,0 +1,104 @@
+// listener/cluster.ts, which `capf bench` and `capf serve --workers` run on: session ids disjoint across workers, phones
+// enrolling through any worker against the primary's store, a crashed worker replaced, and nothing left after close.
+// (Not pure: it starts real worker processes on loopback.)
+import { X509Certificate } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runPhone } from '../../../cli/phone/simulator.ts';
+import { startListenerCluster, StridedSessionCounter, stridedSessionId, type ListenerCluster } from '../../../listener/cluster.ts';
+import { MemoryLogger } from '../../../shared/logging.ts';
+
+describe('session ids in a cluster', () => {
+  it('gives worker i of N the ids i+1, i+1+N, ...: disjoint across workers, none twice', () => {
+    const seen = new Set<number>();
+    for (let worker = 0; worker < 3; worker++) {
+      for (let sequence = 1; sequence <= 100; sequence++) {
+        const id = stridedSessionId(sequence, worker, 3);
+        expect(id % 3).toBe((worker + 1) % 3);
+        expect(seen.has(id)).toBe(false);
+        seen.add(id);
+      }
+    }
+    expect([...seen].sort((a, b) => a - b).slice(0, 6)).toEqual([1, 2, 3, 4, 5, 6]);
+  });
+
+  it('counts on from 1 per worker and stays a 32-bit id that is never 0', () => {
+    const second = new StridedSessionCounter(1, 2);
+    expect([second.next(), second.next(), second.next()]).toEqual([2, 4, 6]);
+    expect(stridedSessionId(2 ** 31, 1, 2)).toBe(0); // (2^31 - 1) * 2 + 2 wraps to 0 ...
+    const wrapping = new StridedSessionCounter(1, 2);
+    (wrapping as unknown as { sequence: number }).sequence = 2 ** 31 - 1;
+    expect(wrapping.next()).toBe(2); // ... so the counter skips it
+  });
+
+  it('refuses a place outside the cluster', () => {
+    expect(() => new StridedSessionCounter(2, 2)).toThrow(RangeError);
+    expect(() => new StridedSessionCounter(-1, 2)).toThrow(RangeError);
+    expect(() => new StridedSessionCounter(0, 0)).toThrow(RangeError);
+  });
+});
+
+describe('a cluster of two listener workers', () => {
+  let dataDir: string;
+  let cluster: ListenerCluster;
+  let port: number;
+  const logger = new MemoryLogger();
+
+  beforeAll(async () => {
+    dataDir = await mkdtemp(join(tmpdir(), 'capf-cluster-test-'));
+    cluster = await startListenerCluster({ dataDir, hosts: ['127.0.0.1'], port: 0, workers: 2, logger, logLevel: 'error', caKeyType: 'ec', timeStoreCalls: true });
+    port = cluster.addresses[0]?.port as number;
+  });
+
+  afterAll(async () => {
+    await cluster?.close(1_000);
+    await rm(dataDir, { recursive: true, force: true });
+  });
+
+  const enrol = async (name: string) => {
+    await cluster.store.putDevice({ name, operation: 'install', authMode: 'null-string', keyOrder: 'ec', rsaKeySize: 2048, curve: 'P-256' }, { newOperation: true });
+    return runPhone({ host: '127.0.0.1', port, deviceName: name, caPem: cluster.ca.certificatePem, timeoutMs: 10_000 });
+  };
+
+  it('serves phones from both workers with distinct session ids, against the primary store', async () => {
+    const results = [];
+    for (let i = 1; i <= 4; i++) results.push(await enrol(`SEP00000000C0D${i}`));
+    const ca = new X509Certificate(cluster.ca.certificatePem);
+    for (const result of results) {
+      expect(result.endReason, result.error).toBe(1);
+      expect(new X509Certificate(result.certificatePem as string).verify(ca.publicKey)).toBe(true);
+    }
+    const ids = results.map((r) => r.sessionId);
+    expect(new Set(ids).size).toBe(4);
+    expect(new Set(ids.map((id) => id % 2))).toEqual(new Set([0, 1])); // odd ids from worker 0, even from worker 1
+    expect(await cluster.store.getDevice('SEP00000000C0D4')).toMatchObject({ status: 'success', operation: 'none' });
+
+    const reports = await cluster.report();
+    expect(reports.map((r) => r.index).sort()).toEqual([0, 1]);
+    expect(reports.reduce((sum, r) => sum + r.listener.accepted, 0)).toBe(4);
+    expect(reports.reduce((sum, r) => sum + (r.storeCalls.markInProgress?.count ?? 0), 0)).toBe(4);
+    for (const report of reports) expect(report.rssBytes).toBeGreaterThan(0);
+  });
+
+  it('replaces a worker that dies, and keeps serving', async () => {
+    const [victim] = cluster.workerPids();
+    process.kill(victim as number, 'SIGKILL');
+    const deadline = Date.now() + 20_000;
+    while (Date.now() < deadline && !(cluster.workerPids().length === 2 && !cluster.workerPids().includes(victim as number))) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    expect(cluster.workerPids()).toHaveLength(2);
+    expect(cluster.workerPids()).not.toContain(victim);
+    expect(logger.entries.some((e) => e.message === 'listener worker stopped; starting another')).toBe(true);
+    for (let i = 5; i <= 6; i++) expect((await enrol(`SEP00000000C0D${i}`)).endReason).toBe(1);
+    expect((await cluster.report()).map((r) => r.index).sort()).toEqual([0, 1]); // the replacement took the same place
+  });
+
+  it('leaves no worker running after close', async () => {
+    const pids = cluster.workerPids();
+    await cluster.close(1_000);
+    for (const pid of pids) expect(() => process.kill(pid, 0)).toThrow(expect.objectContaining({ code: 'ESRCH' }));
+  });
+});
