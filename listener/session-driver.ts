@@ -113,6 +113,7 @@ export class SessionDriver {
         return this.call(
           () => this.backend.beginOperation(action.deviceName, action.operationId, this.sessionId),
           () => ({ type: 'operation-begun' }),
+          (error) => ({ type: 'begin-failed', reason: errorText(error) }),
         );
       case 'sign':
         return this.call(

@@ -28,6 +28,7 @@ export type SessionInput =
   | { type: 'protocol-error'; error: CapfError }
   | { type: 'device'; device: Device | undefined; context: DeviceContext }
   | { type: 'operation-begun' }
+  | { type: 'begin-failed'; reason: string }
   | { type: 'signed'; certificateDer: Uint8Array }
   | { type: 'sign-failed'; code: string; reason: string }
   | { type: 'recorded' }
@@ -94,6 +95,9 @@ export class CapfSession {
 
   handle(input: SessionInput): SessionAction[] {
     if (this.state === 'ended') return [];
+    // While the outcome is recorded the verdict is made: more bytes from the phone change nothing (failing again would
+    // log the client twice and send END_SESSION 7 before a success is written).
+    if (this.state === 'recording' && (input.type === 'message' || input.type === 'protocol-error')) return [];
     switch (input.type) {
       case 'start':
         return this.start();
@@ -105,6 +109,8 @@ export class CapfSession {
         return this.onDevice(input.device, input.context);
       case 'operation-begun':
         return this.state === 'begin' ? this.onOperationBegun() : this.ignored(input.type);
+      case 'begin-failed':
+        return this.state === 'begin' ? this.onBeginFailed(input.reason) : this.ignored(input.type);
       case 'signed':
         return this.state === 'signing' ? this.onSigned(input.certificateDer) : this.ignored(input.type);
       case 'sign-failed':
@@ -315,14 +321,15 @@ export class CapfSession {
     return this.recordThenEnd({ status: 'success', lsc: null }, Reason.UpdateCertificate);
   }
 
-  /**
-   * The store could not be read or written. A failed begin may still have marked the operation in progress (a timed
-   * out write can land), so its failure is recorded; after a failed lookup or record nothing more can be done safely.
-   */
+  /** The store could not be read or written (lookup or record): nothing more can be done safely. */
   private onStoreFailed(reason: string): SessionAction[] {
-    const why = `store failed during ${this.state}: ${reason}`;
-    if (this.state === 'begin') return [this.log('error', 'session-failed', { reason: why, code: 'STORE', state: this.state }), ...this.recordFailure(why)];
-    return this.end(Reason.InvalidElement, why, 'error');
+    return this.end(Reason.InvalidElement, `store failed during ${this.state}: ${reason}`, 'error');
+  }
+
+  /** Marking the operation in progress failed, yet a timed-out write may have landed: record the failure. */
+  private onBeginFailed(reason: string): SessionAction[] {
+    const why = `store failed during begin: ${reason}`;
+    return [this.log('error', 'session-failed', { reason: why, code: 'STORE', state: this.state }), ...this.recordFailure(why)];
   }
 
   private onTimeout(): SessionAction[] {
