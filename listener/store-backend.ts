@@ -6,7 +6,8 @@ import type { KeyDelivery } from '../shared/protocol/session.ts';
 import type { SignClient } from '../shared/signing/sign-client.ts';
 import { ConflictError, StoreError } from '../shared/errors.ts';
 import type { SignResponse } from '../shared/signing/sign-messages.ts';
-import type { CapfStore, ServiceParameters } from '../shared/store/types.ts';
+import type { Device } from '../shared/model.ts';
+import type { CapfStore, OperationOutcome, ServiceParameters } from '../shared/store/types.ts';
 import type { RecordAction, SessionBackend, SignOutcome } from './session-backend.ts';
 
 /** A sign call that fails (throws: refusals are answers) is made once more with the same request. */
@@ -103,18 +104,29 @@ export class StoreSessionBackend implements SessionBackend {
         await this.options.store.finishOperation(action.deviceName, action.operationId, action.outcome);
         return;
       } catch (error) {
-        // A write that timed out may still have landed: the repeat then finds the operation ended with this outcome.
-        if (attempt > 1 && error instanceof ConflictError && (await this.outcomeStored(action))) return;
-        const transient = error instanceof StoreError && error.code === 'STORE';
-        if (!transient || attempt >= RECORD_ATTEMPTS) throw error;
+        if (error instanceof ConflictError) {
+          const verdict = await this.afterConflict(action);
+          if (verdict === 'settled') return;
+          if (verdict === 'refused' || attempt >= RECORD_ATTEMPTS) throw error;
+        } else if (!(error instanceof StoreError && error.code === 'STORE') || attempt >= RECORD_ATTEMPTS) {
+          throw error;
+        }
         await pause(attempt);
       }
     }
   }
 
-  private async outcomeStored(action: RecordAction): Promise<boolean> {
+  /**
+   * What a lost condition means for the outcome: 'settled' when nothing is left to write (the operation already ended
+   * with it, as after a timed-out write that landed; or it is a failure of an operation that has since ended or been
+   * replaced), 'contended' while the operation is still pending and other writers keep winning, else 'refused'.
+   */
+  private async afterConflict(action: RecordAction): Promise<'settled' | 'contended' | 'refused'> {
     const device = await this.options.store.getDevice(action.deviceName);
-    return device?.operationId === action.operationId && device.operation === 'none' && device.status === action.outcome.status;
+    const ours = device !== undefined && device.operationId === action.operationId;
+    if (ours && device.operation !== 'none') return 'contended';
+    if (action.outcome.status === 'failed') return 'settled';
+    return ours && sameSuccess(device, action.outcome) ? 'settled' : 'refused';
   }
 
   async ipv6Enabled(): Promise<boolean> {
@@ -128,4 +140,11 @@ export class StoreSessionBackend implements SessionBackend {
     this.cachedParameters = { value, until: now + (this.options.parametersCacheMs ?? 5_000) };
     return value;
   }
+}
+
+/** The device already shows this success: same status, and the same LSC (or none, after a delete) or fetched certificate. */
+function sameSuccess(device: Device, outcome: Extract<OperationOutcome, { status: 'success' }>): boolean {
+  if (device.status !== 'success') return false;
+  if (outcome.lsc !== undefined && device.lsc?.serialHex !== outcome.lsc?.serialHex) return false;
+  return outcome.fetched === undefined || device.fetched?.certificate.serialHex === outcome.fetched.certificate.serialHex;
 }
