@@ -86,21 +86,11 @@ export interface ListenerCluster {
   close(graceMs?: number): Promise<void>;
 }
 
-interface WorkerConfig {
-  index: number;
-  count: number;
-  dataDir: string;
-  storeEndpoint: string;
-  hosts: string[];
-  port: number;
-  logLevel?: LogLevel;
-  minTlsVersion?: SecureVersion;
-  messageTimeoutMs?: number;
-  keygenTimeoutMs?: number;
-  handshakeTimeoutMs?: number;
-  maxSessions?: number;
-  timeStoreCalls: boolean;
-}
+/** Listener settings passed through to every worker unchanged. */
+const PASSED_TO_WORKERS = ['logLevel', 'minTlsVersion', 'messageTimeoutMs', 'keygenTimeoutMs', 'handshakeTimeoutMs', 'maxSessions'] as const;
+
+type WorkerConfig = Partial<Pick<ListenerClusterOptions, (typeof PASSED_TO_WORKERS)[number]>> &
+  Pick<ListenerClusterOptions, 'dataDir' | 'hosts' | 'port'> & { index: number; count: number; storeEndpoint: string; timeStoreCalls: boolean };
 
 type ToWorker = { type: 'report'; id: number } | { type: 'drain'; graceMs: number } | { type: 'reload-ca' };
 type FromWorker =
@@ -171,7 +161,7 @@ export async function startListenerCluster(options: ListenerClusterOptions): Pro
       hosts: options.hosts,
       port: options.port, // with port 0 too, node:cluster gives every worker the port the first one got
       timeStoreCalls: options.timeStoreCalls ?? false,
-      ...pick(options, ['logLevel', 'minTlsVersion', 'messageTimeoutMs', 'keygenTimeoutMs', 'handshakeTimeoutMs', 'maxSessions']),
+      ...pick(options, PASSED_TO_WORKERS),
     };
     const worker = cluster.fork({ [WORKER_ENV]: JSON.stringify(config) });
     workers.set(index, worker);
@@ -346,7 +336,7 @@ async function runWorker(config: WorkerConfig): Promise<void> {
     }),
     logger,
     counter: new StridedSessionCounter(config.index, config.count),
-    ...pick(config, ['minTlsVersion', 'messageTimeoutMs', 'keygenTimeoutMs', 'handshakeTimeoutMs', 'maxSessions']),
+    ...pick(config, ['minTlsVersion', 'messageTimeoutMs', 'keygenTimeoutMs', 'handshakeTimeoutMs', 'maxSessions'] as const),
   });
   const addresses = await listener.start();
   let draining = false;

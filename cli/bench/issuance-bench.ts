@@ -47,37 +47,37 @@ export async function benchIssuance(options: IssuanceBenchOptions): Promise<Issu
     const { outcome: keys } = await load.run({ type: 'make-keys', keyType, phones }, 300_000);
 
     await measureEnrolRound(stack, load, warmUp, roundTimeoutMs(warmUp.length));
-    const round1 = await measureEnrolRound(stack, load, measured, roundTimeoutMs(phones));
+    const measuredRound = await measureEnrolRound(stack, load, measured, roundTimeoutMs(phones));
     const oneAtATime = await measureEnrolRound(stack, load, lone, roundTimeoutMs(lone.length), 1);
 
     const parked = await load.run({ type: 'park', target: stack.target, count: HANDSHAKE_SESSIONS, inFlight: 64, timeoutMs: 30_000 }, 120_000);
     await load.run({ type: 'unpark' }, 30_000);
 
     const ceilingPerSecond = issuanceCeiling(options.cores, rawSignsPerSecond);
-    const succeeded = Math.max(1, round1.run.succeeded);
+    const succeeded = Math.max(1, measuredRound.run.succeeded);
     return {
       keyType,
       workers: options.workers,
       distinctKeys: keys.keys,
-      ...round1.run,
+      ...measuredRound.run,
       rawSignsPerSecond: round(rawSignsPerSecond),
       lscPerSecond: round(lscPerSecond),
       ceilingPerSecond: round(ceilingPerSecond),
-      fractionOfCeiling: round(fractionOfCeiling(round1.run.perSecond, ceilingPerSecond), 4),
+      fractionOfCeiling: round(fractionOfCeiling(measuredRound.run.perSecond, ceilingPerSecond), 4),
       handshakesPerSecond: round(ratePerSecond(parked.outcome.parked, parked.outcome.wallMs)),
       oneAtATime: oneAtATime.run.latency,
       cpu: {
-        listenerSeconds: round(round1.listenerCpuMicros / 1e6, 2),
-        storeProcessSeconds: round(round1.storeProcessCpuMicros / 1e6, 2),
-        clientSeconds: round(round1.clientCpuMicros / 1e6, 2),
-        clientShare: round(cpuShare(round1.clientCpuMicros, round1.wallMs, options.cores), 3),
-        machineBusy: round(cpuShare(round1.listenerCpuMicros + round1.storeProcessCpuMicros + round1.clientCpuMicros, round1.wallMs, options.cores), 3),
+        listenerSeconds: round(measuredRound.listenerCpuMicros / 1e6, 2),
+        storeProcessSeconds: round(measuredRound.storeProcessCpuMicros / 1e6, 2),
+        clientSeconds: round(measuredRound.clientCpuMicros / 1e6, 2),
+        clientShare: round(cpuShare(measuredRound.clientCpuMicros, measuredRound.wallMs, options.cores), 3),
+        machineBusy: round(cpuShare(measuredRound.listenerCpuMicros + measuredRound.storeProcessCpuMicros + measuredRound.clientCpuMicros, measuredRound.wallMs, options.cores), 3),
       },
       storeCalls: Object.fromEntries(
-        Object.entries(round1.storeCalls).map(([method, timing]) => [method, { perIssuance: round(timing.count / succeeded, 2), meanMs: round(timing.totalMs / timing.count, 1) }]),
+        Object.entries(measuredRound.storeCalls).map(([method, timing]) => [method, { perIssuance: round(timing.count / succeeded, 2), meanMs: round(timing.totalMs / timing.count, 1) }]),
       ),
-      perSecond: round(round1.run.perSecond, 1),
-      seconds: round(round1.run.seconds, 2),
+      perSecond: round(measuredRound.run.perSecond, 1),
+      seconds: round(measuredRound.run.seconds, 2),
     };
   } finally {
     await stack.close();

@@ -147,6 +147,8 @@ export const MIB = 1024 * 1024;
 const fixed = (value: number, digits = 0) => value.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
 const percent = (fraction: number) => `${fixed(fraction * 100, 1)} %`;
 const verdict = (met: boolean) => (met ? 'met' : 'NOT met');
+const cpuEach = (phase: { storeCpuMsPerOperation: number; clientCpuMsPerOperation: number }) =>
+  `CPU each: dynalite ${fixed(phase.storeCpuMsPerOperation, 2)} ms, client ${fixed(phase.clientCpuMsPerOperation, 2)} ms`;
 
 /** Rows of figure, value and target, for the terminal. */
 export function resultRows(results: BenchResults): Array<[string, string, string]> {
@@ -154,6 +156,7 @@ export function resultRows(results: BenchResults): Array<[string, string, string
   for (const figures of [results.issuance, results.ec]) {
     if (!figures) continue;
     const label = figures.keyType === 'rsa' ? 'RSA-2048' : 'EC P-256';
+    const perIssuance = (seconds: number) => fixed((seconds * 1000) / Math.max(1, figures.succeeded), 1);
     rows.push(
       [`${label} issuance (${figures.phones} phones, ${figures.workers} workers)`, `${fixed(figures.perSecond, 1)}/s`, `${verdict(figures.fractionOfCeiling >= TARGETS.fractionOfCeiling)}: ≥ 60 % of ceiling`],
       [`  raw ${label} signing, one core`, `${fixed(figures.rawSignsPerSecond)}/s`, ''],
@@ -161,7 +164,8 @@ export function resultRows(results: BenchResults): Array<[string, string, string
       [`  LSC builds, one core; TLS sessions through the cluster`, `${fixed(figures.lscPerSecond)}/s; ${fixed(figures.handshakesPerSecond)}/s`, ''],
       [`  session latency p50 / p99, all at once`, `${fixed(figures.latency.p50Ms)} / ${fixed(figures.latency.p99Ms)} ms`, ''],
       [`  session latency p50 / p99, one at a time`, `${fixed(figures.oneAtATime.p50Ms, 1)} / ${fixed(figures.oneAtATime.p99Ms, 1)} ms`, ''],
-      [`  CPU: listener / store process / client (client share)`, `${fixed(figures.cpu.listenerSeconds, 1)} / ${fixed(figures.cpu.storeProcessSeconds, 1)} / ${fixed(figures.cpu.clientSeconds, 1)} s (${percent(figures.cpu.clientShare)})`, ''],
+      [`  CPU per issuance: listener / store process / client`, `${perIssuance(figures.cpu.listenerSeconds)} / ${perIssuance(figures.cpu.storeProcessSeconds)} / ${perIssuance(figures.cpu.clientSeconds)} ms`, ''],
+      [`  machine busy; client's share of it`, `${percent(figures.cpu.machineBusy)}; ${percent(figures.cpu.clientShare)}`, ''],
       [`  store calls per issuance`, `${fixed(Object.values(figures.storeCalls).reduce((sum, c) => sum + c.perIssuance, 0), 1)}`, ''],
     );
     if (figures.failed > 0) rows.push([`  failed sessions`, `${figures.failed}: ${figures.errors.join('; ')}`, '']);
@@ -180,9 +184,9 @@ export function resultRows(results: BenchResults): Array<[string, string, string
   const store = results.store;
   if (store) {
     rows.push(
-      [`store: device reads (dynalite, ${store.concurrency} at a time)`, `${fixed(store.deviceReads.perSecond)}/s`, ''],
-      [`store: certificate writes`, `${fixed(store.certificateWrites.perSecond)}/s`, ''],
-      [`store: enrolments' store calls (8 each)`, `${fixed(store.enrolmentCalls.perSecond, 1)}/s`, ''],
+      [`store: device reads (dynalite, ${store.concurrency} at a time)`, `${fixed(store.deviceReads.perSecond)}/s (${cpuEach(store.deviceReads)})`, ''],
+      [`store: certificate writes`, `${fixed(store.certificateWrites.perSecond)}/s (${cpuEach(store.certificateWrites)})`, ''],
+      [`store: enrolments' store calls (8 each)`, `${fixed(store.enrolmentCalls.perSecond, 1)}/s (${cpuEach(store.enrolmentCalls)})`, ''],
     );
   }
   for (const bundle of results.bundles ?? []) {

@@ -15,6 +15,7 @@ import type { StorePhase } from './store-load.ts';
 const CONCURRENCY = 16;
 const DEVICES = 500;
 const OPERATIONS = 3_000;
+const WARM_UP_OPERATIONS = 500;
 
 export async function benchStore(options: { load: LoadProcess }): Promise<StoreFigures> {
   const dataDir = await mkdtemp(join(tmpdir(), 'capf-bench-store-'));
@@ -38,6 +39,7 @@ export async function benchStore(options: { load: LoadProcess }): Promise<StoreF
         clientCpuMsPerOperation: round(outcome.cpuMicros / 1000 / outcome.operations, 3),
       };
     };
+    await phase('device-reads', WARM_UP_OPERATIONS); // the load process's first SDK calls are slower (JIT, sockets)
     return {
       concurrency: CONCURRENCY,
       deviceReads: await phase('device-reads', OPERATIONS),
