@@ -3,6 +3,7 @@
 import { X509Certificate } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { Reason } from '../../shared/protocol/index.ts';
+import { ScriptedPhone } from '../support/fault-phone.ts';
 import type { StoreFault, StoreMethod } from '../support/fault-store.ts';
 import { expectConsistent, startFaultStack, type FaultStack } from '../support/fault-stack.ts';
 
@@ -152,5 +153,22 @@ describe('recording the outcome meets a throttled or timed-out store', () => {
     expect(after).toMatchObject({ status: 'success', operation: 'none' });
     expect(after.lsc?.serialHex).toBe(serial(result.certificatePem));
     expect(issuances.map((i) => i.state)).toEqual(['installed']);
+  });
+});
+
+describe('the operation changes under a running session', () => {
+  it("armed again by an administrator while the phone generates its key: the old session's failure is not written over it", async () => {
+    const device = await armed();
+    const phone = await ScriptedPhone.connect(t, device.name);
+    await phone.authenticate();
+    const rearmed = await t.setDevice({ name: device.name });
+    const from = t.logger.entries.length;
+    phone.drop();
+    await expect.poll(() => t.listener.stats.active, { timeout: 5_000 }).toBe(0);
+    const { device: after } = await expectConsistent(t.store, device.name);
+    expect(after).toMatchObject({ operationId: rearmed.operationId, status: 'pending', operation: 'install', version: rearmed.version });
+    // One line for the session (the phone left), and no store error for the refused write.
+    expect(t.logger.entries.slice(from).filter((e) => e.level === 'warn' || e.level === 'error').map((e) => e.attributes.code)).toEqual(['PEER_CLOSED']);
+    await retryCompletes(device.name, rearmed.operationId);
   });
 });

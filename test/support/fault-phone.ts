@@ -3,7 +3,6 @@
 import { authResponseElements } from '../../cli/phone/auth-response.ts';
 import { PhoneConnection } from '../../cli/phone/connection.ts';
 import { generatePhoneKey, keySpecFromRequest, readCertificate, type PhoneKey } from '../../cli/phone/phone-keys.ts';
-import type { PhoneResult } from '../../cli/phone/types.ts';
 import { Opcode, Reason, element, encodeMessage, opcodeName, readFields, type CapfMessage, type Element } from '../../shared/protocol/index.ts';
 
 export interface PhoneTarget {
@@ -131,9 +130,4 @@ export async function withPhoneRetries(attempts: Attempt[], pause: (ms: number) 
     if (end === Reason.NoAction || end === Reason.UpdateCertificate) break;
   }
   return ends;
-}
-
-/** The END reason of a simulator run, as an Attempt result. */
-export function endOf(result: PhoneResult): number | undefined {
-  return result.endReason;
 }

@@ -2,6 +2,7 @@
 // manners (random frames, trickled bytes, lengths over the bound, renegotiation), and plain TCP sockets that never
 // speak TLS at all. Everything targets 127.0.0.1 and every wait is bounded.
 import { connect as connectTcp, type Socket } from 'node:net';
+import { Duplex } from 'node:stream';
 import { connect as connectTls, type ConnectionOptions, type TLSSocket } from 'node:tls';
 import { FrameReader, Opcode, readFields, type CapfMessage } from '../../shared/protocol/index.ts';
 
@@ -38,11 +39,12 @@ export class RawSession {
   private constructor(readonly socket: TLSSocket) {
     socket.on('data', (chunk: Buffer) => {
       try {
-        this.messages.push(...this.reader.push(chunk));
+        const decoded = this.reader.push(chunk);
+        this.messages.push(...decoded);
+        if (decoded.length > 0) this.wake?.();
       } catch {
         socket.destroy(); // the server never sends a bad frame; if it did, the test sees a close without END
       }
-      this.wake?.();
     });
     socket.on('error', () => undefined);
     socket.on('close', () => {
@@ -90,20 +92,19 @@ export class RawSession {
 
   /** The next server message not yet taken; undefined when the server closed or `timeoutMs` passed. */
   async next(timeoutMs: number): Promise<CapfMessage | undefined> {
-    const deadline = Date.now() + timeoutMs;
-    while (this.taken >= this.messages.length) {
-      const left = deadline - Date.now();
-      if (this.ended || left <= 0) return undefined;
+    if (this.taken === this.messages.length && !this.ended) {
+      // Woken only by a whole new message or the close, so one wait is enough.
       await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, left);
-        this.wake = () => {
+        const done = () => {
           clearTimeout(timer);
+          this.wake = undefined;
           resolve();
         };
+        const timer = setTimeout(done, timeoutMs);
+        this.wake = done;
       });
-      this.wake = undefined;
     }
-    return this.messages[this.taken++];
+    return this.taken < this.messages.length ? this.messages[this.taken++] : undefined;
   }
 
   /** Writes bytes as one write (one TLS record for small writes). */
@@ -157,9 +158,11 @@ export function openTcp(endpoint: Pick<Endpoint, 'host' | 'port'>): Promise<Sock
   });
 }
 
-/** Resolves when the socket has closed, or after `timeoutMs` with false. */
+/** Resolves when the socket has closed, or after `timeoutMs` with false; reads and drops what arrives meanwhile (a
+ * paused socket never sees the peer's close behind unread bytes, such as a TLS alert). */
 export function closedWithin(socket: Socket, timeoutMs: number): Promise<boolean> {
   if (socket.destroyed) return Promise.resolve(true);
+  socket.resume();
   return new Promise((resolve) => {
     const timer = setTimeout(() => resolve(false), timeoutMs);
     socket.once('close', () => {
@@ -181,4 +184,20 @@ export async function pool<T, R>(items: readonly T[], concurrency: number, work:
   });
   await Promise.all(runners);
   return results;
+}
+
+/** The ClientHello a Node TLS client sends first, captured over an in-memory stream (to trickle it by hand). */
+export function clientHello(): Promise<Buffer> {
+  return new Promise((resolve) => {
+    const wire = new Duplex({
+      read() {},
+      write(chunk: Buffer, _encoding, done) {
+        resolve(Buffer.from(chunk));
+        done();
+        setImmediate(() => client.destroy());
+      },
+    });
+    const client = connectTls({ socket: wire, rejectUnauthorized: false });
+    client.on('error', () => undefined);
+  });
 }
