@@ -6,6 +6,7 @@ import { mkdir, readdir, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
+import { CapfError } from '../../shared/errors.ts';
 import type { BundleFigures } from './results.ts';
 import { round } from './statistics.ts';
 
@@ -17,7 +18,9 @@ const IMPORT_TIMEOUT_MS = 30_000;
 const BANNER = "import { createRequire as capfCreateRequire } from 'node:module'; const require = capfCreateRequire(import.meta.url);";
 
 export async function benchBundles(): Promise<BundleFigures[]> {
-  const { build } = await import('esbuild'); // a dev dependency: loaded only when bundles are measured
+  const { build } = await import('esbuild').catch((error: Error) => {
+    throw new CapfError('BENCH_BUNDLES', `bundling needs the dev dependency esbuild (npm ci): ${error.message}`);
+  }); // loaded only when bundles are measured
   const functionsDir = join(REPO_ROOT, 'functions');
   const outRoot = join(REPO_ROOT, 'node_modules', '.cache', 'capf-bench-bundles');
   await rm(outRoot, { recursive: true, force: true });

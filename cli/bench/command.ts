@@ -44,5 +44,6 @@ export function registerBenchCommand(program: Command): void {
       await mkdir(dirname(out), { recursive: true });
       await writeFile(out, `${JSON.stringify(results, null, 2)}\n`);
       process.stdout.write(`results written to ${out}\n`);
+      if (results.failures) process.exitCode = 1;
     });
 }

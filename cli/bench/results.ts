@@ -1,6 +1,6 @@
 // What `capf bench` writes to bench/results.json (checked against this schema before it is written) and the table it
 // prints. The targets come from the issue that asked for the benchmark.
-import { availableParallelism, cpus, totalmem } from 'node:os';
+import { availableParallelism, cpus, loadavg, totalmem } from 'node:os';
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 
@@ -109,12 +109,16 @@ export const benchResultsSchema = z.object({
   startedAt: z.iso.datetime(),
   finishedAt: z.iso.datetime(),
   machine: machineSchema,
+  /** 1-minute load average when the run started and ended: other work on the machine skews every figure. */
+  loadAverage: z.object({ start: rate, end: rate }),
   options: z.object({ phones: count, idleConnections: count, workers: count, only: z.array(z.enum(BENCH_SECTIONS)) }),
   issuance: issuanceSchema.optional(),
   ec: issuanceSchema.optional(),
   idle: idleSchema.optional(),
   store: storeSchema.optional(),
   bundles: z.array(bundleSchema).optional(),
+  /** Sections that could not be measured, with the reason. */
+  failures: z.partialRecord(z.enum(BENCH_SECTIONS), z.string()).optional(),
 });
 
 export type LatencyFigures = z.infer<typeof latencySchema>;
@@ -140,6 +144,11 @@ export function machineInfo(): MachineInfo {
     platform: `${process.platform} ${process.arch}`,
     memoryGiB: Math.round((totalmem() / 1024 ** 3) * 10) / 10,
   };
+}
+
+/** The 1-minute load average. */
+export function loadAverage(): number {
+  return Math.round((loadavg()[0] ?? 0) * 100) / 100;
 }
 
 export const MIB = 1024 * 1024;
@@ -189,6 +198,7 @@ export function resultRows(results: BenchResults): Array<[string, string, string
       [`store: enrolments' store calls (8 each)`, `${fixed(store.enrolmentCalls.perSecond, 1)}/s (${cpuEach(store.enrolmentCalls)})`, ''],
     );
   }
+  for (const [section, reason] of Object.entries(results.failures ?? {})) rows.push([`${section}: not measured`, reason, '']);
   for (const bundle of results.bundles ?? []) {
     const met = bundle.bytes < TARGETS.bundleBytes && bundle.importMs.median < TARGETS.importMs;
     rows.push([`bundle ${bundle.function}: size, cold import (median of ${bundle.runs})`, `${fixed(bundle.bytes / 1000)} kB, ${fixed(bundle.importMs.median)} ms`, `${verdict(met)}: < 1 MB, < 150 ms`]);
@@ -200,6 +210,7 @@ export function formatTable(results: BenchResults): string {
   const rows = resultRows(results);
   const widths = [0, 1].map((column) => Math.max(...rows.map((row) => row[column]?.length ?? 0)));
   const machine = results.machine;
-  const header = `capf bench: ${machine.cpus} × ${machine.cpuModel}, Node ${machine.node}, ${machine.platform}, ${results.startedAt}`;
+  const load = `load average ${fixed(results.loadAverage.start, 2)} → ${fixed(results.loadAverage.end, 2)}`;
+  const header = `capf bench: ${machine.cpus} × ${machine.cpuModel}, Node ${machine.node}, ${machine.platform}, ${results.startedAt}, ${load}`;
   return [header, ...rows.map(([figure, value, target]) => `${figure.padEnd(widths[0] as number)}  ${value.padEnd(widths[1] as number)}  ${target}`.trimEnd())].join('\n');
 }

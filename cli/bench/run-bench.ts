@@ -5,7 +5,7 @@ import { benchBundles } from './bundle-bench.ts';
 import { benchIdle } from './idle-bench.ts';
 import { benchIssuance } from './issuance-bench.ts';
 import { LoadProcess } from './load-client.ts';
-import { benchResultsSchema, machineInfo, type BenchResults, type BenchSection } from './results.ts';
+import { benchResultsSchema, loadAverage, machineInfo, type BenchResults, type BenchSection } from './results.ts';
 import { benchStore } from './store-bench.ts';
 
 export interface BenchOptions {
@@ -22,7 +22,8 @@ export async function runBench(options: BenchOptions, progress: (line: string) =
   const machine = machineInfo();
   const workers = options.workers ?? machine.cpus;
   const logger = createLogger('capf-bench', 'warn');
-  const results: Omit<BenchResults, 'finishedAt'> = {
+  const loadAtStart = loadAverage();
+  const results: Omit<BenchResults, 'finishedAt' | 'loadAverage'> = {
     schema: 1,
     startedAt: new Date().toISOString(),
     machine,
@@ -35,15 +36,22 @@ export async function runBench(options: BenchOptions, progress: (line: string) =
     for (const section of options.only) {
       const started = performance.now();
       progress(`capf bench: ${section}...`);
-      if (section === 'issuance') results.issuance = await benchIssuance({ ...common, keyType: 'rsa' });
-      if (section === 'ec') results.ec = await benchIssuance({ ...common, keyType: 'ec' });
-      if (section === 'idle') results.idle = await benchIdle({ ...common, connections: options.idleConnections });
-      if (section === 'store') results.store = await benchStore({ load });
-      if (section === 'bundles') results.bundles = await benchBundles();
-      progress(`capf bench: ${section} done in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+      try {
+        if (section === 'issuance') results.issuance = await benchIssuance({ ...common, keyType: 'rsa' });
+        if (section === 'ec') results.ec = await benchIssuance({ ...common, keyType: 'ec' });
+        if (section === 'idle') results.idle = await benchIdle({ ...common, connections: options.idleConnections });
+        if (section === 'store') results.store = await benchStore({ load });
+        if (section === 'bundles') results.bundles = await benchBundles();
+        progress(`capf bench: ${section} done in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+      } catch (error) {
+        // One section failing (a file descriptor limit, a missing dev dependency) still leaves the others' figures.
+        const reason = error instanceof Error ? error.message : String(error);
+        results.failures = { ...results.failures, [section]: reason };
+        progress(`capf bench: ${section} FAILED: ${reason}`);
+      }
     }
   } finally {
     await load.stop();
   }
-  return benchResultsSchema.parse({ ...results, finishedAt: new Date().toISOString() });
+  return benchResultsSchema.parse({ ...results, finishedAt: new Date().toISOString(), loadAverage: { start: loadAtStart, end: loadAverage() } });
 }

@@ -36,6 +36,7 @@ function sample(): BenchResults {
     startedAt: '2026-11-27T08:00:00.000Z',
     finishedAt: '2026-11-27T08:02:00.000Z',
     machine: { cpus: 2, cpuModel: 'AMD EPYC', node: 'v20.20.2', platform: 'linux x64', memoryGiB: 23.5 },
+    loadAverage: { start: 1.29, end: 2.5 },
     options: { phones: 200, idleConnections: 10_000, workers: 2, only: ['issuance', 'ec', 'idle', 'store', 'bundles'] },
     issuance: issuance('rsa', 80, 4_000),
     ec: issuance('ec', 2_700, 4_000),
@@ -107,8 +108,15 @@ describe('the table', () => {
 
   it('names the machine and prints one line per row', () => {
     const text = formatTable(sample());
-    expect(text.split('\n')[0]).toBe('capf bench: 2 × AMD EPYC, Node v20.20.2, linux x64, 2026-11-27T08:00:00.000Z');
+    expect(text.split('\n')[0]).toBe('capf bench: 2 × AMD EPYC, Node v20.20.2, linux x64, 2026-11-27T08:00:00.000Z, load average 1.29 → 2.50');
     expect(text.split('\n')).toHaveLength(resultRows(sample()).length + 1);
+  });
+
+  it('says which sections could not be measured, and why', () => {
+    const results = { ...sample(), failures: { idle: 'EMFILE: too many open files' } };
+    expect(benchResultsSchema.safeParse(results).success).toBe(true);
+    expect(benchResultsSchema.safeParse({ ...sample(), failures: { speed: 'no' } }).success).toBe(false);
+    expect(resultRows(results)).toContainEqual(['idle: not measured', 'EMFILE: too many open files', '']);
   });
 
   it('lists failed sessions with their reasons', () => {
