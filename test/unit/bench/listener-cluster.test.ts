@@ -1,14 +1,17 @@
 // listener/cluster.ts, which `capf bench` and `capf serve --workers` run on: session ids disjoint across workers, phones
-// enrolling through any worker against the primary's store, a crashed worker replaced, and nothing left after close.
+// enrolling through any worker against the primary's store, a crashed worker replaced, a new CAPF certificate applied
+// everywhere, and nothing left after close.
 // (Not pure: it starts real worker processes on loopback.)
 import { X509Certificate } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { connect } from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runPhone } from '../../../cli/phone/simulator.ts';
 import { startListenerCluster, StridedSessionCounter, stridedSessionId, type ListenerCluster } from '../../../listener/cluster.ts';
 import { MemoryLogger } from '../../../shared/logging.ts';
+import { generateCapfCa } from '../../../shared/pki/index.ts';
 
 describe('session ids in a cluster', () => {
   it('gives worker i of N the ids i+1, i+1+N, ...: disjoint across workers, none twice', () => {
@@ -57,6 +60,20 @@ describe('a cluster of two listener workers', () => {
     await rm(dataDir, { recursive: true, force: true });
   });
 
+  /** True when a TLS handshake verifies against `caPem` (the listener presents that certificate). */
+  const trustedBy = (caPem: string) =>
+    new Promise<boolean>((resolve) => {
+      const socket = connect({ host: '127.0.0.1', port, ca: caPem, checkServerIdentity: () => undefined });
+      socket.once('secureConnect', () => {
+        socket.destroy();
+        resolve(true);
+      });
+      socket.once('error', () => {
+        socket.destroy();
+        setTimeout(() => resolve(false), 50);
+      });
+    });
+
   const enrol = async (name: string) => {
     await cluster.store.putDevice({ name, operation: 'install', authMode: 'null-string', keyOrder: 'ec', rsaKeySize: 2048, curve: 'P-256' }, { newOperation: true });
     return runPhone({ host: '127.0.0.1', port, deviceName: name, caPem: cluster.ca.certificatePem, timeoutMs: 10_000 });
@@ -94,6 +111,25 @@ describe('a cluster of two listener workers', () => {
     expect(logger.entries.some((e) => e.message === 'listener worker stopped; starting another')).toBe(true);
     for (let i = 5; i <= 6; i++) expect((await enrol(`SEP00000000C0D${i}`)).endReason).toBe(1);
     expect((await cluster.report()).map((r) => r.index).sort()).toEqual([0, 1]); // the replacement took the same place
+  });
+
+  it('applies a replaced CAPF certificate and key in every worker without a restart', async () => {
+    const next = await generateCapfCa({ keyType: 'ec' });
+    await writeFile(join(dataDir, 'capf-ca.key'), next.privateKeyPem, { mode: 0o600 });
+    await writeFile(join(dataDir, 'capf-ca.pem'), next.certificatePem);
+    // Round-robin alternates the workers: four handshakes in a row with the new certificate means both have it.
+    const deadline = Date.now() + 15_000;
+    let inARow = 0;
+    while (Date.now() < deadline && inARow < 4) inARow = (await trustedBy(next.certificatePem)) ? inARow + 1 : 0;
+    expect(inARow).toBe(4);
+    expect(cluster.ca.certificatePem).toBe(next.certificatePem);
+    for (let i = 7; i <= 8; i++) {
+      const name = `SEP00000000C0D${i}`;
+      await cluster.store.putDevice({ name, operation: 'install', authMode: 'null-string', keyOrder: 'ec', rsaKeySize: 2048, curve: 'P-256' }, { newOperation: true });
+      const result = await runPhone({ host: '127.0.0.1', port, deviceName: name, caPem: next.certificatePem, timeoutMs: 10_000 });
+      expect(result.endReason, result.error).toBe(1);
+      expect(new X509Certificate(result.certificatePem as string).verify(new X509Certificate(next.certificatePem).publicKey)).toBe(true);
+    }
   });
 
   it('leaves no worker running after close', async () => {
