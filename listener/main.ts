@@ -20,6 +20,10 @@ import { StoreSessionBackend } from './store-backend.ts';
 
 const tlsSecretSchema = z.object({ certificatePem: z.string().min(1).max(16_384), privateKeyPem: z.string().min(1).max(16_384) });
 const TLS_REFRESH_MS = 5 * 60_000;
+/** A hung store call must not hold a session slot: DynamoDB answers in milliseconds, so 5 s per attempt is generous. */
+const STORE_REQUEST_LIMITS = { connectionTimeout: 2_000, requestTimeout: 5_000 };
+/** The sign function may wait up to 20 s for a CA (PCA, AD CS); its own timeout is 30 s. */
+const SIGN_REQUEST_LIMITS = { connectionTimeout: 2_000, requestTimeout: 35_000 };
 
 async function readSecret(client: SecretsManagerClient, secretId: string): Promise<string> {
   const answer = await client.send(new GetSecretValueCommand({ SecretId: secretId }));
@@ -56,10 +60,10 @@ async function main(): Promise<void> {
   const secrets = new SecretsManagerClient({});
   let tls = await firstTls(secrets, tlsSecretId);
   let trust: Uint8Array[] = [pemToDer(tls.certificatePem), ...(await readTrust(secrets, trustSecretId))];
-  const store = new DynamoCapfStore({ client: new DynamoDBClient({ maxAttempts: 3 }), tableName: config.tableName });
+  const store = new DynamoCapfStore({ client: new DynamoDBClient({ maxAttempts: 3, requestHandler: STORE_REQUEST_LIMITS }), tableName: config.tableName });
   const backend = new StoreSessionBackend({
     store,
-    signClient: new LambdaSignClient(new LambdaClient({ maxAttempts: 1 }), config.signFunction),
+    signClient: new LambdaSignClient(new LambdaClient({ maxAttempts: 1, requestHandler: SIGN_REQUEST_LIMITS }), config.signFunction),
     trustAnchors: async () => trust,
     issuer: { name: config.issuer, keyDelivery: issuerKeyDelivery(config.issuer) },
   });
