@@ -8,7 +8,7 @@ export type SignOutcome = { kind: 'issued'; certificateDer: Uint8Array } | { kin
 export type RecordAction = Extract<SessionAction, { type: 'record' }>;
 
 export interface SessionBackend {
-  lookupDevice(deviceName: string): Promise<{ device: Device | undefined; context: DeviceContext }>;
+  lookupDevice(deviceName: string, sessionId: number): Promise<{ device: Device | undefined; context: DeviceContext }>;
   beginOperation(deviceName: string, operationId: string, sessionId: number): Promise<void>;
   sign(request: { sessionId: number; deviceName: string; operationId: string; publicKeyDer: Uint8Array; csrDer?: Uint8Array }): Promise<SignOutcome>;
   record(action: RecordAction, sessionId: number): Promise<void>;

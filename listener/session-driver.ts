@@ -106,7 +106,7 @@ export class SessionDriver {
         return;
       case 'lookup-device':
         return this.call(
-          () => this.backend.lookupDevice(action.deviceName),
+          () => this.backend.lookupDevice(action.deviceName, this.sessionId),
           (result) => ({ type: 'device', device: result.device, context: result.context }),
         );
       case 'begin-operation':

@@ -27,17 +27,26 @@ export interface StoreBackendOptions {
   parametersCacheMs?: number;
 }
 
+/** Sessions whose device copy is kept between calls; the oldest entries go first past this (sessions that ended early). */
+const MAX_KNOWN_DEVICES = 10_000;
+
 export class StoreSessionBackend implements SessionBackend {
   private cachedParameters: { value: ServiceParameters; until: number } | undefined;
+  /**
+   * The device as each session last read or wrote it: the store's read-modify-write then skips its read (one round
+   * trip less for begin and for record). A stale copy only costs the read it tried to save.
+   */
+  private readonly knownDevices = new Map<number, Device>();
 
   constructor(private readonly options: StoreBackendOptions) {}
 
-  async lookupDevice(deviceName: string) {
+  async lookupDevice(deviceName: string, sessionId: number) {
     const [device, parameters, trustAnchorsDer] = await Promise.all([
       this.options.store.getDevice(deviceName),
       this.parameters(),
       this.options.trustAnchors(),
     ]);
+    if (device) this.remember(sessionId, device);
     const certificateAuth = device?.authMode === 'lsc-precedence' || device?.authMode === 'mic-precedence';
     return {
       device,
@@ -62,7 +71,13 @@ export class StoreSessionBackend implements SessionBackend {
   }
 
   async beginOperation(deviceName: string, operationId: string, sessionId: number): Promise<void> {
-    await this.options.store.markInProgress(deviceName, operationId, sessionId);
+    this.remember(sessionId, await this.options.store.markInProgress(deviceName, operationId, sessionId, this.knownDevices.get(sessionId)));
+  }
+
+  private remember(sessionId: number, device: Device): void {
+    this.knownDevices.delete(sessionId);
+    this.knownDevices.set(sessionId, device);
+    if (this.knownDevices.size > MAX_KNOWN_DEVICES) this.knownDevices.delete(this.knownDevices.keys().next().value as number);
   }
 
   async sign(request: { sessionId: number; deviceName: string; operationId: string; publicKeyDer: Uint8Array; csrDer?: Uint8Array }): Promise<SignOutcome> {
@@ -95,13 +110,15 @@ export class StoreSessionBackend implements SessionBackend {
     }
   }
 
-  async record(action: RecordAction, _sessionId: number): Promise<void> {
+  async record(action: RecordAction, sessionId: number): Promise<void> {
+    const known = this.knownDevices.get(sessionId);
+    this.knownDevices.delete(sessionId);
     for (let attempt = 1; ; attempt++) {
       try {
         if (action.issuance) {
           await this.options.store.setIssuanceState(action.deviceName, action.operationId, action.issuance.spkiSha256, action.issuance.state);
         }
-        await this.options.store.finishOperation(action.deviceName, action.operationId, action.outcome);
+        await this.options.store.finishOperation(action.deviceName, action.operationId, action.outcome, attempt === 1 ? known : undefined);
         return;
       } catch (error) {
         if (error instanceof ConflictError) {

@@ -98,15 +98,15 @@ export class DynamoCapfStore implements CapfStore {
     }
   }
 
-  async markInProgress(name: string, operationId: string, sessionId: number): Promise<Device> {
+  async markInProgress(name: string, operationId: string, sessionId: number, known?: Device): Promise<Device> {
     checkOperationId(operationId);
     checkSessionId(sessionId);
-    return this.changeDevice(name, operationId, (current, now) => startOperation(current, operationId, sessionId, now));
+    return this.changeDevice(name, operationId, (current, now) => startOperation(current, operationId, sessionId, now), known);
   }
 
-  async finishOperation(name: string, operationId: string, outcome: OperationOutcome): Promise<Device> {
+  async finishOperation(name: string, operationId: string, outcome: OperationOutcome, known?: Device): Promise<Device> {
     checkOperationId(operationId);
-    return this.changeDevice(name, operationId, (current, now) => finishDevice(current, operationId, outcome, now));
+    return this.changeDevice(name, operationId, (current, now) => finishDevice(current, operationId, outcome, now), known);
   }
 
   getIssuance(deviceName: string, operationId: string, spkiSha256: string): Promise<IssuanceRecord | undefined> {
@@ -168,10 +168,14 @@ export class DynamoCapfStore implements CapfStore {
   }
 
   /** Read, apply `change` (which may refuse with ConflictError), write conditional on the version read; repeat on a lost race. */
-  private async changeDevice(name: string, operationId: string, change: (current: Device, now: string) => Device): Promise<Device> {
+  /**
+   * Read-modify-write conditional on the version read. A caller that holds the device as it last read or wrote it
+   * (`known`) saves the first read: if that copy is stale the condition fails and the next round reads afresh.
+   */
+  private async changeDevice(name: string, operationId: string, change: (current: Device, now: string) => Device, known?: Device): Promise<Device> {
     checkDeviceName(name);
     for (let round = 0; round < MAX_WRITE_ROUNDS; round++) {
-      const current = await this.getDevice(name);
+      const current = round === 0 && known?.name === name ? known : await this.getDevice(name);
       if (!current) throw new NotFoundError(`device ${name} does not exist`);
       const next = change(current, this.isoNow());
       if (await this.writeDevice(next, current.version, operationId)) return next;

@@ -50,14 +50,15 @@ export interface CapfStore {
 
   /**
    * Conditional on operationId; sets status in-progress. Throws ConflictError when the operation changed meanwhile
-   * or has already ended (operation none), NotFoundError when the device is gone.
+   * or has already ended (operation none), NotFoundError when the device is gone. `known`: the device as the caller
+   * last read or wrote it, which saves the store's read when it is still current.
    */
-  markInProgress(name: string, operationId: string, sessionId: number): Promise<Device>;
+  markInProgress(name: string, operationId: string, sessionId: number, known?: Device): Promise<Device>;
   /**
    * Conditional on operationId (ConflictError as for markInProgress, so an outcome is written once); success resets
    * the operation to none and clears a one-time auth string.
    */
-  finishOperation(name: string, operationId: string, outcome: OperationOutcome): Promise<Device>;
+  finishOperation(name: string, operationId: string, outcome: OperationOutcome, known?: Device): Promise<Device>;
 
   getIssuance(deviceName: string, operationId: string, spkiSha256: string): Promise<IssuanceRecord | undefined>;
   /** Puts the record if none exists for the key; returns whichever record is stored afterwards (never two). */

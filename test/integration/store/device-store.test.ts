@@ -123,6 +123,18 @@ describe.each(BACKENDS)('device store on $name', (backend) => {
     await expect(store.markInProgress(randomDeviceName(), device.operationId, 1)).rejects.toBeInstanceOf(NotFoundError);
   });
 
+  it('takes a known copy of the device instead of reading it, and a stale copy costs only a re-read', async () => {
+    const name = randomDeviceName();
+    const created = await store.putDevice(installSettings(name));
+    const begun = await store.markInProgress(name, created.operationId, 7, created);
+    expect(begun).toMatchObject({ status: 'in-progress', version: created.version + 1 });
+    // An admin edit lands between: the session's copy is now stale, and the write must not undo the edit.
+    await store.putDevice(installSettings(name, { rsaKeySize: 4096 }));
+    const finished = await store.finishOperation(name, created.operationId, { status: 'failed', reason: 'test', keepOperation: true }, begun);
+    expect(finished).toMatchObject({ status: 'failed', rsaKeySize: 4096, version: created.version + 3 });
+    expect(await store.getDevice(name)).toEqual(finished);
+  });
+
   it('on success resets the operation, records the LSC and clears the one-time auth string', async () => {
     const name = randomDeviceName();
     const device = await store.putDevice(installSettings(name));
