@@ -1,6 +1,7 @@
 // Does a certificate carry a given public key? Compared after a parse + re-export, so two encodings of one key (an
 // issuer may re-encode the SPKI it was given) still match.
 import { createPublicKey, X509Certificate } from 'node:crypto';
+import { readCertificateParts } from '../../pki/certificate-parts.ts';
 
 function canonicalSpki(spkiDer: Uint8Array): Buffer | undefined {
   try {
@@ -21,6 +22,12 @@ export function certificatePublicKeyDer(certificateDer: Uint8Array): Uint8Array 
 
 /** True when `certificateDer` parses and carries the same key as the DER SPKI `spkiDer`. */
 export function certificateHasKey(certificateDer: Uint8Array, spkiDer: Uint8Array): boolean {
+  // Fast path on every issuance: an LSC we built carries the phone's SPKI byte for byte (no key parse needed).
+  try {
+    if (Buffer.from(readCertificateParts(certificateDer).spki).equals(Buffer.from(spkiDer))) return true;
+  } catch {
+    // not readable by our strict reader: let node:crypto decide below
+  }
   const inCertificate = certificatePublicKeyDer(certificateDer);
   const expected = canonicalSpki(spkiDer);
   return inCertificate !== undefined && expected !== undefined && Buffer.from(inCertificate).equals(expected);
