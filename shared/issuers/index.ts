@@ -1,16 +1,16 @@
 // Picks and builds the issuer the deployment configured (CAPF_ISSUER). Called once per container (sign function) or
-// per process (local stack); the CA material it loads is cached by the loaders.
+// per process (local stack); the CA material it loads is cached by the loaders. Each backend (and its AWS SDK client)
+// is imported only when it is the one configured, so a Lambda cold start loads just what it uses.
 import { X509Certificate } from 'node:crypto';
-import { ACMPCAClient } from '@aws-sdk/client-acm-pca';
-import { KMSClient } from '@aws-sdk/client-kms';
+import type { ACMPCAClient } from '@aws-sdk/client-acm-pca';
+import type { KMSClient } from '@aws-sdk/client-kms';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { z } from 'zod';
 import type { SignConfig } from '../config/index.ts';
 import { ConfigError } from '../errors.ts';
-import { AcmPcaIssuer } from './acm-pca/index.ts';
 import { readCaSecret } from './capf-ca/ca-secret.ts';
-import { CapfCaIssuer, ensureKmsCa, ensureSoftwareCaSecret } from './capf-ca/index.ts';
-import { MicrosoftCaIssuer } from './microsoft-ca/index.ts';
+import { CapfCaIssuer } from './capf-ca/capf-ca-issuer.ts';
+import { ensureSoftwareCaSecret } from './capf-ca/software-ca.ts';
 import type { Issuer } from './types.ts';
 
 export type { Issuer, IssueRequest, IssueResult, IssuerDescription, CaSigner } from './types.ts';
@@ -38,9 +38,10 @@ const onlineCaSecretSchema = z.object({
   timeoutMs: z.number().optional(),
 });
 
-async function createMicrosoftCaIssuer(client: SecretsManagerClient, secretId: string): Promise<MicrosoftCaIssuer> {
+async function createMicrosoftCaIssuer(client: SecretsManagerClient, secretId: string): Promise<Issuer> {
   const settings = await readCaSecret(client, secretId, onlineCaSecretSchema);
   if (!settings) throw new ConfigError(`online CA secret ${secretId} (CAPF_ONLINE_CA_SECRET_ARN) does not exist or is empty`, 'ONLINE_CA_CONFIG');
+  const { MicrosoftCaIssuer } = await import('./microsoft-ca/index.ts');
   return new MicrosoftCaIssuer(settings);
 }
 
@@ -70,14 +71,17 @@ export async function createIssuer(config: Pick<SignConfig, 'issuer' | 'fipsMode
       return new CapfCaIssuer({ ...ca, name: 'capf-software' });
     }
     case 'capf-kms': {
+      const [{ ensureKmsCa }, { KMSClient }] = await Promise.all([import('./capf-ca/kms-ca.ts'), import('@aws-sdk/client-kms')]);
       const ca = await ensureKmsCa(
         { kms: clients.kms ?? new KMSClient({}), secretsManager: clients.secretsManager ?? new SecretsManagerClient({}) },
         { keyId: issuer.kmsKeyId, certSecretId: issuer.caCertSecretId, messageType: issuer.kmsMessageType },
       );
       return new CapfCaIssuer({ ...ca, name: 'capf-kms' });
     }
-    case 'acm-pca':
+    case 'acm-pca': {
+      const [{ AcmPcaIssuer }, { ACMPCAClient }] = await Promise.all([import('./acm-pca/index.ts'), import('@aws-sdk/client-acm-pca')]);
       return new AcmPcaIssuer({ client: clients.acmPca ?? new ACMPCAClient({}), certificateAuthorityArn: issuer.pcaArn, templateArn: issuer.templateArn });
+    }
     case 'microsoft-ca':
       return createMicrosoftCaIssuer(clients.secretsManager ?? new SecretsManagerClient({}), issuer.onlineCaSecretId);
   }
