@@ -2,7 +2,7 @@
 import type { Command } from 'commander';
 import { networkInterfaces } from 'node:os';
 import type { SecureVersion } from 'node:tls';
-import { MAX_CLUSTER_WORKERS, startListenerCluster } from '../listener/cluster.ts';
+import { MAX_CLUSTER_WORKERS, startListenerCluster } from './local/cluster.ts';
 import { createLogger } from '../shared/logging.ts';
 import { startLocalStack } from './local/local-stack.ts';
 import { defaultDataDir, integer, oneOf } from './options.ts';
@@ -20,7 +20,7 @@ export function registerServeCommand(program: Command): void {
     .option('--host <address...>', 'addresses to bind (default 127.0.0.1 and ::1)')
     .option('--min-tls <version>', 'lowest TLS version (TLSv1 only for 7900-series phones)', oneOf(['TLSv1', 'TLSv1.1', 'TLSv1.2', 'TLSv1.3']), 'TLSv1.2')
     .option('--ca-key-type <type>', 'key type of a newly generated CAPF CA', oneOf(['rsa', 'ec']), 'rsa')
-    .option('--workers <n>', 'listener processes sharing the port (listener/cluster.ts); 1 = all in this process', integer(1, MAX_CLUSTER_WORKERS), 1)
+    .option('--workers <n>', 'listener processes sharing the port (cli/local/cluster.ts); 1 = all in this process', integer(1, MAX_CLUSTER_WORKERS), 1)
     .action(async (opts: { data?: string; port: number; host?: string[]; minTls: SecureVersion; caKeyType: 'rsa' | 'ec'; workers: number }) => {
       const dataDir = opts.data ?? defaultDataDir();
       const logger = createLogger('capf-local');

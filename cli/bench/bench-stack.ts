@@ -3,7 +3,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startListenerCluster, type ListenerCluster, type StoreCallTiming, type WorkerReport } from '../../listener/cluster.ts';
+import { startListenerCluster, type ListenerCluster, type StoreCallTiming, type WorkerReport } from '../local/cluster.ts';
 import type { CapfLogger } from '../../shared/logging.ts';
 import type { CapfStore } from '../../shared/store/types.ts';
 import type { BenchTarget } from './bench-phone.ts';

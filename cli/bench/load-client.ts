@@ -4,7 +4,7 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { CapfError } from '../../shared/errors.ts';
-import { typeScriptExecArgv } from '../../listener/cluster.ts';
+import { typeScriptExecArgv } from '../local/cluster.ts';
 import type { BenchTarget } from './bench-phone.ts';
 import type { EnrolOutcome, ParkOutcome, PhoneKeyType } from './phone-fleet.ts';
 import type { StorePhaseOutcome, StorePhaseRequest } from './store-load.ts';

@@ -1,4 +1,4 @@
-// listener/cluster.ts, which `capf bench` and `capf serve --workers` run on: session ids disjoint across workers, phones
+// cli/local/cluster.ts, which `capf bench` and `capf serve --workers` run on: session ids disjoint across workers, phones
 // enrolling through any worker against the primary's store, a crashed worker replaced, a new CAPF certificate applied
 // everywhere, and nothing left after close.
 // (Not pure: it starts real worker processes on loopback.)
@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { connect } from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runPhone } from '../../../cli/phone/simulator.ts';
-import { startListenerCluster, StridedSessionCounter, stridedSessionId, type ListenerCluster } from '../../../listener/cluster.ts';
+import { startListenerCluster, StridedSessionCounter, stridedSessionId, type ListenerCluster } from '../../../cli/local/cluster.ts';
 import { MemoryLogger } from '../../../shared/logging.ts';
 import { generateCapfCa } from '../../../shared/pki/index.ts';
 

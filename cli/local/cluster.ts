@@ -9,24 +9,20 @@
 // replaced in the same place and counts from the start again, as a restarted single-process listener does.
 import 'reflect-metadata';
 import cluster, { type Worker } from 'node:cluster';
-import { watch, type FSWatcher } from 'node:fs';
 import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
-import type { SecureVersion } from 'node:tls';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { loadOrCreateLocalCa, readLocalTrust, type LocalCa } from '../cli/local/ca-files.ts';
-import { createDynamoClient, LOCAL_TABLE_NAME, openLocalStore } from '../cli/local/local-store.ts';
-import { ConfigError } from '../shared/errors.ts';
-import { CapfCaIssuer } from '../shared/issuers/capf-ca/capf-ca-issuer.ts';
-import { createLogger, type CapfLogger, type LogLevel } from '../shared/logging.ts';
-import { createSoftwareSigner } from '../shared/pki/index.ts';
-import { InProcessSignClient } from '../shared/signing/sign-client.ts';
-import { SignService } from '../shared/signing/sign-service.ts';
-import { DynamoCapfStore } from '../shared/store/dynamo-store.ts';
-import type { CapfStore } from '../shared/store/types.ts';
-import { CapfListener, type ListenerStats } from './server.ts';
-import { SessionCounter } from './session-counter.ts';
-import { StoreSessionBackend } from './store-backend.ts';
+import { loadOrCreateLocalCa, type LocalCa } from './ca-files.ts';
+import type { LocalStackOptions } from './local-stack.ts';
+import { cachedLocalTrust, localSignClient, watchLocalCa } from './local-ca-runtime.ts';
+import { createDynamoClient, LOCAL_TABLE_NAME, openLocalStore } from './local-store.ts';
+import { ConfigError } from '../../shared/errors.ts';
+import { createLogger, type LogLevel } from '../../shared/logging.ts';
+import { DynamoCapfStore } from '../../shared/store/dynamo-store.ts';
+import type { CapfStore } from '../../shared/store/types.ts';
+import { CapfListener, type ListenerStats } from '../../listener/server.ts';
+import { SessionCounter } from '../../listener/session-counter.ts';
+import { StoreSessionBackend } from '../../listener/store-backend.ts';
 
 const WORKER_ENV = 'CAPF_CLUSTER_WORKER';
 export const MAX_CLUSTER_WORKERS = 64;
@@ -36,21 +32,11 @@ const RESTART_DELAY_MS = 1_000;
 /** A worker told to stop by a signal, or left without its primary, gives its sessions this long. */
 const ORPHAN_GRACE_MS = 5_000;
 
-export interface ListenerClusterOptions {
-  dataDir: string;
-  hosts: string[];
-  port: number;
+/** The local stack's options (maxSessions counts per worker), plus the cluster's own. */
+export interface ListenerClusterOptions extends LocalStackOptions {
   workers: number;
-  logger: CapfLogger;
   /** The workers' log level (their JSON lines go to the primary's stdout); default $CAPF_LOG_LEVEL, else info. */
   logLevel?: LogLevel;
-  caKeyType?: 'rsa' | 'ec';
-  minTlsVersion?: SecureVersion;
-  messageTimeoutMs?: number;
-  keygenTimeoutMs?: number;
-  handshakeTimeoutMs?: number;
-  /** Per worker. */
-  maxSessions?: number;
   /** Count and time every store call in the workers (reported by `report()`); for `capf bench`. */
   timeStoreCalls?: boolean;
   /** Each worker writes a V8 CPU profile (.cpuprofile, for Chrome DevTools) into this folder when it stops. */
@@ -136,8 +122,9 @@ export async function startListenerCluster(options: ListenerClusterOptions): Pro
   if (!Number.isInteger(options.workers) || options.workers < 1 || options.workers > MAX_CLUSTER_WORKERS) {
     throw new ConfigError(`workers must be 1..${MAX_CLUSTER_WORKERS}, not ${options.workers}`, 'CLUSTER');
   }
-  let ca = await loadOrCreateLocalCa(options.dataDir, { keyType: options.caKeyType ?? 'rsa' });
-  if (ca.created) options.logger.info('generated the CAPF CA', { certificate: ca.certificatePath });
+  const first = await loadOrCreateLocalCa(options.dataDir, { keyType: options.caKeyType ?? 'rsa' });
+  if (first.created) options.logger.info('generated the CAPF CA', { certificate: first.certificatePath });
+  let ca: LocalCa = first;
   const local = await openLocalStore(options.dataDir, { advertise: true });
   if (!local.owned) {
     await local.close();
@@ -227,25 +214,10 @@ export async function startListenerCluster(options: ListenerClusterOptions): Pro
   }
 
   // F22/F4: a replaced capf-ca.pem/capf-ca.key applies without a restart, in every worker.
-  let watcher: FSWatcher | undefined;
-  let reloadTimer: NodeJS.Timeout | undefined;
-  try {
-    watcher = watch(options.dataDir, (_event, file) => {
-      if (file !== 'capf-ca.pem' && file !== 'capf-ca.key') return;
-      clearTimeout(reloadTimer);
-      reloadTimer = setTimeout(() => {
-        loadOrCreateLocalCa(options.dataDir).then(
-          (next) => {
-            ca = next;
-            for (const worker of serving) send(worker, { type: 'reload-ca' });
-          },
-          (error: Error) => options.logger.warn('CAPF certificate not reloaded', { reason: error.message }),
-        );
-      }, 200);
-    });
-  } catch {
-    watcher = undefined;
-  }
+  const stopWatching = watchLocalCa(options.dataDir, options.logger, () => ca, (next) => {
+    ca = next;
+    for (const worker of serving) send(worker, { type: 'reload-ca' });
+  });
 
   return {
     addresses,
@@ -274,8 +246,7 @@ export async function startListenerCluster(options: ListenerClusterOptions): Pro
         ),
       ),
     async close(graceMs = 5_000) {
-      watcher?.close();
-      clearTimeout(reloadTimer);
+      stopWatching();
       await stopWorkers(graceMs);
       await local.close();
     },
@@ -315,15 +286,11 @@ function timedStore(store: CapfStore, timings: Map<string, StoreCallTiming>): Ca
 
 async function runWorker(config: WorkerConfig): Promise<void> {
   const logger = createLogger('capf-listener', config.logLevel);
-  let ca = await loadOrCreateLocalCa(config.dataDir);
+  let ca: LocalCa = await loadOrCreateLocalCa(config.dataDir);
   const timings = new Map<string, StoreCallTiming>();
   const dynamo = new DynamoCapfStore({ client: createDynamoClient(config.storeEndpoint), tableName: LOCAL_TABLE_NAME });
   const store = config.timeStoreCalls ? timedStore(dynamo, timings) : dynamo;
-  const makeSignClient = (current: LocalCa) => {
-    const issuer = new CapfCaIssuer({ name: 'capf-software', certificateDer: current.certificateDer, signer: createSoftwareSigner(current.privateKey) });
-    return new InProcessSignClient(new SignService({ store, issuer }));
-  };
-  let signClient = makeSignClient(ca);
+  let signClient = localSignClient(store, ca);
   const listener = new CapfListener({
     hosts: config.hosts,
     port: config.port,
@@ -331,7 +298,7 @@ async function runWorker(config: WorkerConfig): Promise<void> {
     backend: new StoreSessionBackend({
       store,
       signClient: { sign: (request) => signClient.sign(request) },
-      trustAnchors: () => readLocalTrust(config.dataDir, ca),
+      trustAnchors: cachedLocalTrust(config.dataDir, () => ca),
       issuer: { name: 'capf-software', keyDelivery: 'public-key' },
     }),
     logger,
@@ -364,7 +331,7 @@ async function runWorker(config: WorkerConfig): Promise<void> {
         loadOrCreateLocalCa(config.dataDir).then(
           (next) => {
             ca = next;
-            signClient = makeSignClient(next);
+            signClient = localSignClient(store, next);
             listener.reloadTls(next);
             logger.info('CAPF certificate reloaded', { certificate: next.certificatePath });
           },

@@ -1,0 +1,62 @@
+// What every local listener process does with the CAPF CA files: signs in-process through the sign service, reads
+// CAPF-trust (cached briefly: it is read on every device lookup), and follows a replaced certificate (F4, F22).
+import { watch, type FSWatcher } from 'node:fs';
+import { CapfCaIssuer } from '../../shared/issuers/capf-ca/capf-ca-issuer.ts';
+import type { CapfLogger } from '../../shared/logging.ts';
+import { createSoftwareSigner } from '../../shared/pki/index.ts';
+import { InProcessSignClient, type SignClient } from '../../shared/signing/sign-client.ts';
+import { SignService } from '../../shared/signing/sign-service.ts';
+import type { CapfStore } from '../../shared/store/types.ts';
+import { CA_CERTIFICATE_FILE, CA_KEY_FILE, loadOrCreateLocalCa, readLocalTrust, type LocalCa } from './ca-files.ts';
+
+/** CAPF-trust is re-read at most this often; a PEM dropped into `<data>/capf-trust/` applies within it. */
+const TRUST_CACHE_MS = 5_000;
+
+/** The sign handler in this process, over the software CA of the current files. */
+export function localSignClient(store: CapfStore, ca: LocalCa): SignClient {
+  const issuer = new CapfCaIssuer({ name: 'capf-software', certificateDer: ca.certificateDer, signer: createSoftwareSigner(ca.privateKey) });
+  return new InProcessSignClient(new SignService({ store, issuer }));
+}
+
+/** CAPF-trust of the local stack, read from the data folder through a short cache. */
+export function cachedLocalTrust(dataDir: string, currentCa: () => LocalCa): () => Promise<Uint8Array[]> {
+  let cached: { value: Promise<Uint8Array[]>; until: number; ca: LocalCa } | undefined;
+  return () => {
+    const ca = currentCa();
+    if (!cached || cached.until < Date.now() || cached.ca !== ca) {
+      const value = readLocalTrust(dataDir, ca);
+      cached = { value, until: Date.now() + TRUST_CACHE_MS, ca };
+      value.catch(() => (cached = undefined));
+    }
+    return cached.value;
+  };
+}
+
+/**
+ * Calls `onChange` with the new CA when `capf-ca.pem`/`capf-ca.key` are replaced (debounced: the two files are
+ * written one after the other). Returns the stop function; a platform without fs.watch gets no reload.
+ */
+export function watchLocalCa(dataDir: string, logger: CapfLogger, current: () => LocalCa, onChange: (next: LocalCa) => void): () => void {
+  let watcher: FSWatcher | undefined;
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    watcher = watch(dataDir, (_event, file) => {
+      if (file !== CA_CERTIFICATE_FILE && file !== CA_KEY_FILE) return;
+      clearTimeout(timer);
+      timer = setTimeout(() => {
+        loadOrCreateLocalCa(dataDir).then(
+          (next) => {
+            if (Buffer.compare(Buffer.from(next.certificateDer), Buffer.from(current().certificateDer)) !== 0) onChange(next);
+          },
+          (error: Error) => logger.warn('CAPF certificate not reloaded', { reason: error.message }),
+        );
+      }, 200);
+    });
+  } catch {
+    watcher = undefined;
+  }
+  return () => {
+    watcher?.close();
+    clearTimeout(timer);
+  };
+}
