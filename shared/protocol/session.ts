@@ -8,6 +8,7 @@ import { toStoredCertificate } from '../pki/certificate.ts';
 import { parseCsr } from '../pki/csr.ts';
 import type { OperationOutcome } from '../store/types.ts';
 import { authenticate, type AuthenticationContext } from './authenticate.ts';
+import { describeRequest, firstKeyRequest, keyMismatch, type KeyRequest } from './key-request.ts';
 import { encodeMessage, type CapfMessage, type Element } from './codec.ts';
 import { ACCEPTED_VERSIONS, AuthType, CurveCode, KeyType, Opcode, PROTOCOL_VERSION, Reason, opcodeName } from './constants.ts';
 import { element, readFields, type MessageFields } from './elements.ts';
@@ -56,11 +57,6 @@ export type SessionAction =
 
 type State = 'new' | 'auth' | 'lookup' | 'begin' | 'keygen' | 'signing' | 'store' | 'fetch' | 'delete' | 'recording' | 'ended';
 
-interface KeyRequest {
-  keyType: 'rsa' | 'ec';
-  rsaBits: number;
-  curve: keyof typeof CurveCode;
-}
 
 /** A phone may say "still generating" a few times; more than this is a stalling client. */
 const MAX_IN_PROGRESS = 16;
@@ -411,18 +407,3 @@ const EXPECTED_OPCODE: Partial<Record<State, number>> = {
 
 /** States in which the server waits for the phone (a timeout there ends the session). */
 const PHONE_TURN: ReadonlySet<State> = new Set<State>(['auth', 'keygen', 'store', 'fetch', 'delete']);
-
-function firstKeyRequest(device: Device): KeyRequest {
-  return { keyType: device.keyOrder === 'rsa' ? 'rsa' : 'ec', rsaBits: device.rsaKeySize, curve: device.curve };
-}
-
-function describeRequest(request: KeyRequest): string {
-  return request.keyType === 'rsa' ? `RSA-${request.rsaBits}` : `EC ${request.curve}`;
-}
-
-function keyMismatch(request: KeyRequest, key: PublicKeyDescription): string | undefined {
-  if (key.keyType !== request.keyType) return `asked for a ${describeRequest(request)} key, the phone sent ${key.keyType.toUpperCase()}`;
-  if (key.keyType === 'rsa' && key.rsaBits !== request.rsaBits) return `asked for RSA-${request.rsaBits}, the phone sent RSA-${key.rsaBits}`;
-  if (key.keyType === 'ec' && key.curve !== request.curve) return `asked for EC ${request.curve}, the phone sent EC ${key.curve}`;
-  return undefined;
-}
