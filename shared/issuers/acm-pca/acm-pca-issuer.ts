@@ -14,6 +14,7 @@ import { derToPem, parseCsr, pemToDer, splitPemChain } from '../../pki/index.ts'
 import { DEFAULT_PCA_TEMPLATE_ARN } from '../../config/index.ts';
 import { certificateHasKey, samePublicKey } from '../capf-ca/certificate-key.ts';
 import type { IssueRequest, IssueResult, Issuer, IssuerDescription } from '../types.ts';
+import { csrRequired } from '../csr-required.ts';
 
 export interface AcmPcaIssuerOptions {
   client: ACMPCAClient;
@@ -52,15 +53,7 @@ export class AcmPcaIssuer implements Issuer {
   }
 
   async issue(request: IssueRequest): Promise<IssueResult> {
-    if (!request.csrDer) {
-      return {
-        kind: 'refused',
-        code: 'CSR_REQUIRED',
-        reason:
-          'AWS Private CA (acm-pca) signs only a phone-signed CSR, and this request carries a bare public key; ' +
-          'use capf-software or capf-kms, which sign a bare public key, or a phone that supports the CSR flow',
-      };
-    }
+    if (!request.csrDer) return csrRequired('AWS Private CA (acm-pca)', request.deviceName);
     if (!Number.isInteger(request.validityDays) || request.validityDays < LSC_VALIDITY_DAYS.min || request.validityDays > LSC_VALIDITY_DAYS.max) {
       return { kind: 'refused', code: 'INVALID_VALIDITY', reason: `LSC validity must be ${LSC_VALIDITY_DAYS.min}–${LSC_VALIDITY_DAYS.max} days, not ${request.validityDays}` };
     }

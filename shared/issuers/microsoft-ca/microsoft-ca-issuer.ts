@@ -17,6 +17,7 @@ import { MicrosoftCaError, RETRYABLE_MICROSOFT_CA_CODES } from './errors.ts';
 import { explainHresult } from './hresults.ts';
 import { certificateFromBody, certificatesFromPkcs7, chainFor, checkIssuedCertificate, sha256Hex } from './issued-certificate.ts';
 import { readCertsrvPage, type CertsrvPageFacts } from './page-reader.ts';
+import { csrRequired } from '../csr-required.ts';
 
 export interface MicrosoftCaIssuerOptions {
   /** Must equal the CN/SAN of the IIS HTTPS certificate. */
@@ -105,15 +106,7 @@ export class MicrosoftCaIssuer implements Issuer {
   }
 
   async issue(request: IssueRequest): Promise<IssueResult> {
-    if (!request.csrDer) {
-      return {
-        kind: 'refused',
-        code: 'CSR_REQUIRED',
-        reason:
-          `the online Microsoft CA (microsoft-ca) signs only a PKCS#10 CSR signed by the phone, and the request for ${request.deviceName} carries a bare public key; ` +
-          'use the capf-software or capf-kms issuer, which sign a bare public key, or a phone that supports the CSR flow',
-      };
-    }
+    if (!request.csrDer) return csrRequired('the online Microsoft CA (microsoft-ca)', request.deviceName);
     let spkiSha256: string;
     try {
       const csr = parseCsr(request.csrDer, request.deviceName);
