@@ -15,6 +15,8 @@ export interface CaBackendProps {
   config: CapfConfig;
   /** The CAPF CA secret: key and certificate (software), or the certificate of the KMS key. */
   caSecret: secretsmanager.ISecret;
+  /** CAPF-trust: with the online CA, the site's HTTPS certificate may chain to a CA uploaded there (F2). */
+  trustSecret: secretsmanager.ISecret;
 }
 
 export class CaBackend extends Construct {
@@ -27,6 +29,8 @@ export class CaBackend extends Construct {
   readonly onlineCaSecret?: secretsmanager.Secret;
   /** Set when the backend keeps CA material in the CA secret (written once, at first start). */
   private readonly caSecret?: secretsmanager.ISecret;
+  /** Set with the online CA: read for the CAs that may sign the site's HTTPS certificate. */
+  private readonly trustSecret?: secretsmanager.ISecret;
 
   constructor(scope: Construct, id: string, props: CaBackendProps) {
     super(scope, id);
@@ -72,6 +76,8 @@ export class CaBackend extends Construct {
         reason: 'The enrolment password belongs to the AD domain; it is changed there and copied here by the administrator.',
       });
       this.environment.CAPF_ONLINE_CA_SECRET_ARN = this.onlineCaSecret.secretArn;
+      this.trustSecret = props.trustSecret;
+      this.environment.CAPF_TRUST_SECRET_ARN = props.trustSecret.secretArn;
     }
   }
 
@@ -89,6 +95,7 @@ export class CaBackend extends Construct {
       );
     }
     if (this.onlineCaSecret) grantSecretAccess(this.onlineCaSecret, grantee, 'read');
+    if (this.trustSecret) grantSecretAccess(this.trustSecret, grantee, 'read');
   }
 
   /** A root CA, self-signed and activated in the same deployment. */

@@ -16,7 +16,8 @@ export type IssuerConfig =
   | { kind: 'capf-software'; caSecretId: string }
   | { kind: 'capf-kms'; kmsKeyId: string; caCertSecretId: string; kmsMessageType: KmsMessageType }
   | { kind: 'acm-pca'; pcaArn: string; templateArn: string }
-  | { kind: 'microsoft-ca'; onlineCaSecretId: string };
+  /** trustSecretId: CAPF-trust (CAPF_TRUST_SECRET_ARN), which the site's HTTPS certificate may chain to as well. */
+  | { kind: 'microsoft-ca'; onlineCaSecretId: string; trustSecretId?: string };
 
 export interface SignConfig {
   tableName: string;
@@ -89,6 +90,7 @@ const signEnvSchema = z
     CAPF_PCA_ARN: optionalVar('CAPF_PCA_ARN'),
     CAPF_PCA_TEMPLATE_ARN: optionalVar('CAPF_PCA_TEMPLATE_ARN'),
     CAPF_ONLINE_CA_SECRET_ARN: optionalVar('CAPF_ONLINE_CA_SECRET_ARN'),
+    CAPF_TRUST_SECRET_ARN: optionalVar('CAPF_TRUST_SECRET_ARN'),
     CAPF_FIPS_MODE: booleanVar('CAPF_FIPS_MODE', false),
     AWS_ENDPOINT_URL: urlVar('AWS_ENDPOINT_URL'),
   })
@@ -121,7 +123,11 @@ const signEnvSchema = z
         };
         break;
       case 'microsoft-ca':
-        issuer = { kind: 'microsoft-ca', onlineCaSecretId: need('CAPF_ONLINE_CA_SECRET_ARN', raw.CAPF_ONLINE_CA_SECRET_ARN, 'the online CA settings and credentials') };
+        issuer = {
+          kind: 'microsoft-ca',
+          onlineCaSecretId: need('CAPF_ONLINE_CA_SECRET_ARN', raw.CAPF_ONLINE_CA_SECRET_ARN, 'the online CA settings and credentials'),
+          ...(raw.CAPF_TRUST_SECRET_ARN ? { trustSecretId: raw.CAPF_TRUST_SECRET_ARN } : {}),
+        };
         break;
     }
     return { tableName: raw.CAPF_TABLE, issuer, fipsMode: raw.CAPF_FIPS_MODE, awsEndpointUrl: raw.AWS_ENDPOINT_URL };

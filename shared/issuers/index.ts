@@ -4,11 +4,12 @@
 import { X509Certificate } from 'node:crypto';
 import type { ACMPCAClient } from '@aws-sdk/client-acm-pca';
 import type { KMSClient } from '@aws-sdk/client-kms';
-import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { z } from 'zod';
 import type { SignConfig } from '../config/index.ts';
 import { ConfigError } from '../errors.ts';
-import { readCaSecret } from './capf-ca/ca-secret.ts';
+import { derToPem, splitPemChain } from '../pki/index.ts';
+import { MAX_CA_SECRET_CHARS, readCaSecret } from './capf-ca/ca-secret.ts';
 import { CapfCaIssuer } from './capf-ca/capf-ca-issuer.ts';
 import { ensureSoftwareCaSecret } from './capf-ca/software-ca.ts';
 import type { Issuer } from './types.ts';
@@ -33,16 +34,35 @@ const onlineCaSecretSchema = z.object({
   username: z.string(),
   password: z.string(),
   auth: z.enum(['ntlm', 'basic']).default('ntlm'),
-  trustedCaPem: z.array(z.string()),
+  trustedCaPem: z.array(z.string()).default([]),
   connectAddress: z.string().optional(),
   timeoutMs: z.number().optional(),
 });
 
-async function createMicrosoftCaIssuer(client: SecretsManagerClient, secretId: string): Promise<Issuer> {
+/**
+ * F2: the site's HTTPS certificate must chain to CAPF-trust. The CAs come from the online CA secret's `trustedCaPem`
+ * and from the CAPF-trust bundle (CAPF_TRUST_SECRET_ARN, PEM text; `{}` or empty while none was uploaded).
+ */
+async function createMicrosoftCaIssuer(client: SecretsManagerClient, secretId: string, trustSecretId?: string): Promise<Issuer> {
   const settings = await readCaSecret(client, secretId, onlineCaSecretSchema);
   if (!settings) throw new ConfigError(`online CA secret ${secretId} (CAPF_ONLINE_CA_SECRET_ARN) does not exist or is empty`, 'ONLINE_CA_CONFIG');
+  const capfTrust = trustSecretId ? await readTrustBundle(client, trustSecretId) : [];
+  const trustedCaPem = [...settings.trustedCaPem, ...capfTrust];
+  if (trustedCaPem.length === 0) {
+    throw new ConfigError(
+      `no CA to check https://${settings.host}'s certificate against: add the chain of the site's HTTPS certificate to CAPF-trust (CAPF_TRUST_SECRET_ARN) or to trustedCaPem in ${secretId}`,
+      'ONLINE_CA_CONFIG',
+    );
+  }
   const { MicrosoftCaIssuer } = await import('./microsoft-ca/index.ts');
-  return new MicrosoftCaIssuer(settings);
+  return new MicrosoftCaIssuer({ ...settings, trustedCaPem });
+}
+
+async function readTrustBundle(client: SecretsManagerClient, secretId: string): Promise<string[]> {
+  const answer = await client.send(new GetSecretValueCommand({ SecretId: secretId }));
+  const text = (answer.SecretString ?? '').trim();
+  if (text.length > MAX_CA_SECRET_CHARS) throw new ConfigError(`CAPF-trust secret ${secretId} is over ${MAX_CA_SECRET_CHARS} characters`, 'TRUST_STORE');
+  return text === '' || text === '{}' ? [] : splitPemChain(text).map((der) => derToPem(der));
 }
 
 /** F17: FIPS-approved CA keys only (RSA ≥ 2048 bits, or EC). */
@@ -83,6 +103,6 @@ export async function createIssuer(config: Pick<SignConfig, 'issuer' | 'fipsMode
       return new AcmPcaIssuer({ client: clients.acmPca ?? new ACMPCAClient({}), certificateAuthorityArn: issuer.pcaArn, templateArn: issuer.templateArn });
     }
     case 'microsoft-ca':
-      return createMicrosoftCaIssuer(clients.secretsManager ?? new SecretsManagerClient({}), issuer.onlineCaSecretId);
+      return createMicrosoftCaIssuer(clients.secretsManager ?? new SecretsManagerClient({}), issuer.onlineCaSecretId, issuer.trustSecretId);
   }
 }

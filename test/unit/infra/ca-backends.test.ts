@@ -107,13 +107,14 @@ describe('acm-pca backend', () => {
 });
 
 describe('microsoft-ca backend', () => {
-  it('keeps the CA settings and enrolment account in their own secret, readable (only) by the sign function', () => {
+  it('keeps the CA settings and enrolment account in their own secret, readable (only) by the sign function, with CAPF-trust', () => {
     const template = stacks['microsoft-ca'] as Template;
     template.resourceCountIs('AWS::SecretsManager::Secret', 4);
     const secret = logicalIdOf(template, 'AWS::SecretsManager::Secret', 'CaBackendOnlineCaSettings');
+    const trust = logicalIdOf(template, 'AWS::SecretsManager::Secret', 'StorageTrustSecret');
     template.hasResourceProperties('AWS::SecretsManager::Secret', { SecretString: JSON.stringify({ host: 'ca.corp.example.com', port: 443, auth: 'ntlm' }) });
-    expect(issuerStatements(template)).toEqual([{ Effect: 'Allow', Action: SECRET_READ, Resource: { Ref: secret } }]);
-    expect(signEnvironment(template)).toMatchObject({ CAPF_ISSUER: 'microsoft-ca', CAPF_ONLINE_CA_SECRET_ARN: { Ref: secret } });
+    expect(issuerStatements(template)).toEqual([{ Effect: 'Allow', Action: SECRET_READ, Resource: [{ Ref: secret }, { Ref: trust }] }]);
+    expect(signEnvironment(template)).toMatchObject({ CAPF_ISSUER: 'microsoft-ca', CAPF_ONLINE_CA_SECRET_ARN: { Ref: secret }, CAPF_TRUST_SECRET_ARN: { Ref: trust } });
     template.resourceCountIs('AWS::KMS::Key', 0);
     template.resourceCountIs('AWS::ACMPCA::CertificateAuthority', 0);
   });
