@@ -6,7 +6,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { createServer } from 'node:http';
-import { z } from 'zod';
+import * as z from 'zod';
 import { issuerKeyDelivery, loadListenerConfig } from '../shared/config/index.ts';
 import { ConfigError } from '../shared/errors.ts';
 import { createLogger } from '../shared/logging.ts';

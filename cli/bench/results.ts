@@ -2,7 +2,7 @@
 // prints. The targets come from the issue that asked for the benchmark.
 import { availableParallelism, cpus, loadavg, totalmem } from 'node:os';
 import { readFileSync } from 'node:fs';
-import { z } from 'zod';
+import * as z from 'zod';
 
 export const TARGETS = {
   fractionOfCeiling: 0.6,

@@ -1,5 +1,5 @@
 // Small helpers that turn a zod failure on an environment object into a ConfigError naming the variable.
-import { z } from 'zod';
+import * as z from 'zod';
 import { ConfigError } from '../errors.ts';
 
 export type Env = Readonly<Record<string, string | undefined>>;

@@ -1,6 +1,6 @@
 // The environment of the sign function and of the listener, parsed once at start. Every failure is a ConfigError whose
 // message names the variable, so a wrong deployment says what to fix instead of failing at the first phone.
-import { z } from 'zod';
+import * as z from 'zod';
 import { booleanVar, optionalVar, parseEnv, portVar, requiredVar, urlVar, type Env } from './env-parse.ts';
 
 export const ISSUER_KINDS = ['capf-software', 'capf-kms', 'acm-pca', 'microsoft-ca'] as const;

@@ -4,14 +4,15 @@
 import { X509Certificate } from 'node:crypto';
 import type { ACMPCAClient } from '@aws-sdk/client-acm-pca';
 import type { KMSClient } from '@aws-sdk/client-kms';
-import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { z } from 'zod';
+import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import * as z from 'zod';
 import type { SignConfig } from '../config/index.ts';
 import { ConfigError } from '../errors.ts';
 import { derToPem, splitPemChain } from '../pki/index.ts';
 import { MAX_CA_SECRET_CHARS, readCaSecret } from './capf-ca/ca-secret.ts';
 import { CapfCaIssuer } from './capf-ca/capf-ca-issuer.ts';
 import { ensureSoftwareCaSecret } from './capf-ca/software-ca.ts';
+import { acmPcaSdk, kmsSdk, secretsManagerSdk } from './aws-sdk.ts';
 import type { Issuer } from './types.ts';
 
 export type { Issuer, IssueRequest, IssueResult, IssuerDescription, CaSigner } from './types.ts';
@@ -59,6 +60,7 @@ async function createMicrosoftCaIssuer(client: SecretsManagerClient, secretId: s
 }
 
 async function readTrustBundle(client: SecretsManagerClient, secretId: string): Promise<string[]> {
+  const { GetSecretValueCommand } = await secretsManagerSdk();
   const answer = await client.send(new GetSecretValueCommand({ SecretId: secretId }));
   const text = (answer.SecretString ?? '').trim();
   if (text.length > MAX_CA_SECRET_CHARS) throw new ConfigError(`CAPF-trust secret ${secretId} is over ${MAX_CA_SECRET_CHARS} characters`, 'TRUST_STORE');
@@ -77,6 +79,7 @@ function checkFipsCaKey(certificateDer: Uint8Array): void {
 /** Builds the configured issuer. Throws ConfigError for a combination that cannot work (e.g. FIPS mode + online CA). */
 export async function createIssuer(config: Pick<SignConfig, 'issuer' | 'fipsMode'>, clients: IssuerClients = {}): Promise<Issuer> {
   const issuer = config.issuer;
+  const secretsManager = async () => clients.secretsManager ?? new (await secretsManagerSdk()).SecretsManagerClient({});
   if (config.fipsMode && issuer.kind === 'microsoft-ca') {
     throw new ConfigError('CAPF_ISSUER=microsoft-ca is not allowed with CAPF_FIPS_MODE: FIPS mode (F17) disables the online CA; use capf-software or capf-kms', 'FIPS');
   }
@@ -86,23 +89,23 @@ export async function createIssuer(config: Pick<SignConfig, 'issuer' | 'fipsMode
   }
   switch (issuer.kind) {
     case 'capf-software': {
-      const ca = await ensureSoftwareCaSecret(clients.secretsManager ?? new SecretsManagerClient({}), issuer.caSecretId);
+      const ca = await ensureSoftwareCaSecret(await secretsManager(), issuer.caSecretId);
       if (config.fipsMode) checkFipsCaKey(ca.certificateDer);
       return new CapfCaIssuer({ ...ca, name: 'capf-software' });
     }
     case 'capf-kms': {
-      const [{ ensureKmsCa }, { KMSClient }] = await Promise.all([import('./capf-ca/kms-ca.ts'), import('@aws-sdk/client-kms')]);
+      const [{ ensureKmsCa }, { KMSClient }] = await Promise.all([import('./capf-ca/kms-ca.ts'), kmsSdk()]);
       const ca = await ensureKmsCa(
-        { kms: clients.kms ?? new KMSClient({}), secretsManager: clients.secretsManager ?? new SecretsManagerClient({}) },
+        { kms: clients.kms ?? new KMSClient({}), secretsManager: await secretsManager() },
         { keyId: issuer.kmsKeyId, certSecretId: issuer.caCertSecretId, messageType: issuer.kmsMessageType },
       );
       return new CapfCaIssuer({ ...ca, name: 'capf-kms' });
     }
     case 'acm-pca': {
-      const [{ AcmPcaIssuer }, { ACMPCAClient }] = await Promise.all([import('./acm-pca/index.ts'), import('@aws-sdk/client-acm-pca')]);
+      const [{ AcmPcaIssuer }, { ACMPCAClient }] = await Promise.all([import('./acm-pca/index.ts'), acmPcaSdk()]);
       return new AcmPcaIssuer({ client: clients.acmPca ?? new ACMPCAClient({}), certificateAuthorityArn: issuer.pcaArn, templateArn: issuer.templateArn });
     }
     case 'microsoft-ca':
-      return createMicrosoftCaIssuer(clients.secretsManager ?? new SecretsManagerClient({}), issuer.onlineCaSecretId, issuer.trustSecretId);
+      return createMicrosoftCaIssuer(await secretsManager(), issuer.onlineCaSecretId, issuer.trustSecretId);
   }
 }

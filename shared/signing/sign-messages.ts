@@ -1,6 +1,6 @@
 // The sign call's request and answer: one JSON shape for the Lambda event, the in-process call and the tests.
 // Binary fields travel as base64; every field is bounded before it is decoded.
-import { z } from 'zod';
+import * as z from 'zod';
 import { MAX_SPKI_BYTES } from '../pki/index.ts';
 import { MAX_CSR_BYTES } from '../pki/csr.ts';
 

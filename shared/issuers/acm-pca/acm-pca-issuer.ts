@@ -1,13 +1,7 @@
 // F1 (Beyond): AWS Private CA signs the phone's CSR (online-ca.md §6). PCA cannot sign a bare public key, so this
 // issuer needs the CSR flow; the phone's CSR arrives with the request as csrDer.
 import { createHash } from 'node:crypto';
-import {
-  GetCertificateAuthorityCertificateCommand,
-  GetCertificateCommand,
-  IssueCertificateCommand,
-  waitUntilCertificateIssued,
-  type ACMPCAClient,
-} from '@aws-sdk/client-acm-pca';
+import type { ACMPCAClient } from '@aws-sdk/client-acm-pca';
 import { ConfigError, IssuerError, ValidationError } from '../../errors.ts';
 import { LSC_VALIDITY_DAYS } from '../../model.ts';
 import { derToPem, parseCsr, pemToDer, splitPemChain } from '../../pki/index.ts';
@@ -15,6 +9,7 @@ import { DEFAULT_PCA_TEMPLATE_ARN } from '../../config/index.ts';
 import { certificateHasKey, samePublicKey } from '../capf-ca/certificate-key.ts';
 import type { IssueRequest, IssueResult, Issuer, IssuerDescription } from '../types.ts';
 import { csrRequired } from '../csr-required.ts';
+import { acmPcaSdk } from '../aws-sdk.ts';
 
 export interface AcmPcaIssuerOptions {
   client: ACMPCAClient;
@@ -76,6 +71,7 @@ export class AcmPcaIssuer implements Issuer {
   }
 
   private async submit(request: IssueRequest, csrDer: Uint8Array): Promise<string> {
+    const { IssueCertificateCommand } = await acmPcaSdk();
     try {
       const answer = await this.client.send(
         new IssueCertificateCommand({
@@ -102,6 +98,7 @@ export class AcmPcaIssuer implements Issuer {
 
   private async fetch(certificateArn: string): Promise<{ certificateDer: Uint8Array; chainDer: Uint8Array[] }> {
     const input = { CertificateAuthorityArn: this.caArn, CertificateArn: certificateArn };
+    const { GetCertificateCommand, waitUntilCertificateIssued } = await acmPcaSdk();
     try {
       await waitUntilCertificateIssued({ client: this.client, maxWaitTime: this.maxWaitSeconds, minDelay: 1, maxDelay: 5 }, input);
     } catch (error) {
@@ -142,6 +139,7 @@ export class AcmPcaIssuer implements Issuer {
   }
 
   private async readCaCertificates(): Promise<Uint8Array[]> {
+    const { GetCertificateAuthorityCertificateCommand } = await acmPcaSdk();
     let answer;
     try {
       answer = await this.client.send(new GetCertificateAuthorityCertificateCommand({ CertificateAuthorityArn: this.caArn }));

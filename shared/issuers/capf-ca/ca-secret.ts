@@ -1,13 +1,9 @@
 // Reading and first-start writing of the JSON secrets that hold CA material. Secret values are never put into error
 // messages or logs: only the secret's id and what is wrong with it.
-import {
-  CreateSecretCommand,
-  GetSecretValueCommand,
-  PutSecretValueCommand,
-  type SecretsManagerClient,
-} from '@aws-sdk/client-secrets-manager';
-import type { z } from 'zod';
+import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import type * as z from 'zod';
 import { ConfigError, IssuerError } from '../../errors.ts';
+import { secretsManagerSdk } from '../aws-sdk.ts';
 
 /** A CA secret holds a certificate and maybe a key: a few KiB. Anything larger is refused before parsing. */
 export const MAX_CA_SECRET_CHARS = 65_536;
@@ -33,6 +29,7 @@ export async function readCaSecret<T extends z.ZodType>(
 ): Promise<z.output<T> | undefined> {
   let text: string | undefined;
   try {
+    const { GetSecretValueCommand } = await secretsManagerSdk();
     const answer = await client.send(new GetSecretValueCommand({ SecretId: secretId }));
     if (answer.SecretString === undefined) throw new ConfigError(`CA secret ${secretId} holds binary data; it must hold JSON text`, 'CA_SECRET');
     text = answer.SecretString;
@@ -65,6 +62,7 @@ export async function readCaSecret<T extends z.ZodType>(
  */
 export async function writeFirstCaSecret(client: SecretsManagerClient, secretId: string, value: object, description: string): Promise<void> {
   const secretString = JSON.stringify(value);
+  const { CreateSecretCommand, PutSecretValueCommand } = await secretsManagerSdk();
   if (!secretId.startsWith('arn:')) {
     try {
       await client.send(new CreateSecretCommand({ Name: secretId, SecretString: secretString, ClientRequestToken: FIRST_START_TOKEN, Description: description }));

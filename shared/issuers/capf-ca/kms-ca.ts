@@ -2,7 +2,7 @@
 // in a Secrets Manager secret `{ "certificatePem": "..." }` (not secret, but the deployment already has that store).
 import type { KMSClient } from '@aws-sdk/client-kms';
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { z } from 'zod';
+import * as z from 'zod';
 import { ConfigError } from '../../errors.ts';
 import type { KmsMessageType } from '../../config/index.ts';
 import { createCapfCaCertificate, derToPem, pemToDer, type CapfCaProfile } from '../../pki/index.ts';

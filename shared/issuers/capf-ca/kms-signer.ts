@@ -1,11 +1,12 @@
 // A CaSigner whose key never leaves AWS KMS (F1, HSM-backed). Every signature KMS returns is verified locally with the
 // key's public half before it goes into a certificate, so a wrong key, algorithm or encoding can never reach a phone.
 import { createHash, createPublicKey, verify, type KeyObject } from 'node:crypto';
-import { GetPublicKeyCommand, SignCommand, type KMSClient, type SigningAlgorithmSpec } from '@aws-sdk/client-kms';
+import type { KMSClient, SigningAlgorithmSpec } from '@aws-sdk/client-kms';
 import { ConfigError, IssuerError } from '../../errors.ts';
 import type { KmsMessageType } from '../../config/index.ts';
 import type { CaSigner } from '../types.ts';
 import { ecdsaDerToRaw } from './ecdsa-signature.ts';
+import { kmsSdk } from '../aws-sdk.ts';
 
 /** KMS Sign accepts a RAW message of at most 4096 bytes. */
 export const KMS_MAX_RAW_MESSAGE_BYTES = 4096;
@@ -36,6 +37,7 @@ function errorName(error: unknown): string {
 
 async function describeKey(client: KMSClient, keyId: string) {
   try {
+    const { GetPublicKeyCommand } = await kmsSdk();
     return await client.send(new GetPublicKeyCommand({ KeyId: keyId }));
   } catch (error) {
     const name = errorName(error);
@@ -82,6 +84,7 @@ export async function createKmsSigner(client: KMSClient, keyId: string, options:
     }
     const message = messageType === 'RAW' ? data : createHash('sha256').update(data).digest();
     let signature: Uint8Array;
+    const { SignCommand } = await kmsSdk();
     try {
       const answer = await client.send(new SignCommand({ KeyId: keyId, Message: message, MessageType: messageType, SigningAlgorithm: choice.algorithm }));
       if (!answer.Signature) throw new IssuerError(`KMS Sign with ${keyId} returned no signature`, 'KMS_UNAVAILABLE');

@@ -2,7 +2,7 @@
 // `{ "certificatePem": "...", "privateKeyPem": "..." }`, generated at first start and loaded once per container.
 import { createPrivateKey, createPublicKey, type KeyObject } from 'node:crypto';
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { z } from 'zod';
+import * as z from 'zod';
 import { ConfigError } from '../../errors.ts';
 import { createSoftwareSigner, generateCapfCa, pemToDer, type CapfCaOptions } from '../../pki/index.ts';
 import type { CaSigner } from '../types.ts';

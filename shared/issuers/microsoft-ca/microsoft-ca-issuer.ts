@@ -6,7 +6,7 @@
 // 'refused' with a MicrosoftCaCode for anything an administrator must change. Transient failures (codes in
 // RETRYABLE_MICROSOFT_CA_CODES: timeouts, resets, refused connections, DNS, CA service down) are THROWN as
 // MicrosoftCaError (an IssuerError), so the sign service keeps no final state and the phone's retry tries again.
-import { z } from 'zod';
+import * as z from 'zod';
 import { ConfigError, ValidationError } from '../../errors.ts';
 import { describePublicKey, parseCsr, derToPem } from '../../pki/index.ts';
 import { splitPemChain } from '../../pki/certificate.ts';
