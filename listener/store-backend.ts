@@ -7,6 +7,7 @@ import type { SignClient } from '../shared/signing/sign-client.ts';
 import { ConflictError, StoreError } from '../shared/errors.ts';
 import type { SignResponse } from '../shared/signing/sign-messages.ts';
 import type { Device } from '../shared/model.ts';
+import { ParametersCache } from '../shared/store/parameters-cache.ts';
 import type { CapfStore, OperationOutcome, ServiceParameters } from '../shared/store/types.ts';
 import type { RecordAction, SessionBackend, SignOutcome } from './session-backend.ts';
 
@@ -31,14 +32,16 @@ export interface StoreBackendOptions {
 const MAX_KNOWN_DEVICES = 10_000;
 
 export class StoreSessionBackend implements SessionBackend {
-  private cachedParameters: { value: ServiceParameters; until: number } | undefined;
+  private readonly parametersCache: ParametersCache;
   /**
    * The device as each session last read or wrote it: the store's read-modify-write then skips its read (one round
    * trip less for begin and for record). A stale copy only costs the read it tried to save.
    */
   private readonly knownDevices = new Map<number, Device>();
 
-  constructor(private readonly options: StoreBackendOptions) {}
+  constructor(private readonly options: StoreBackendOptions) {
+    this.parametersCache = new ParametersCache(options.store, options.parametersCacheMs);
+  }
 
   async lookupDevice(deviceName: string, sessionId: number) {
     const [device, parameters, trustAnchorsDer] = await Promise.all([
@@ -150,12 +153,8 @@ export class StoreSessionBackend implements SessionBackend {
     return (await this.parameters()).ipv6Enabled;
   }
 
-  private async parameters(): Promise<ServiceParameters> {
-    const now = Date.now();
-    if (this.cachedParameters && this.cachedParameters.until > now) return this.cachedParameters.value;
-    const value = await this.options.store.getParameters();
-    this.cachedParameters = { value, until: now + (this.options.parametersCacheMs ?? 5_000) };
-    return value;
+  private parameters(): Promise<ServiceParameters> {
+    return this.parametersCache.get();
   }
 }
 

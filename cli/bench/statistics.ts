@@ -38,6 +38,12 @@ export function ratePerSecond(operations: number, elapsedMs: number): number {
   return elapsedMs > 0 ? (operations * 1000) / elapsedMs : 0;
 }
 
+/**
+ * Store calls one enrolment makes: 2 getDevice, markInProgress, claim, complete, setState, finish. The listener and the
+ * sign service each read the parameters through a 5 s cache, so under load that read is almost never made.
+ */
+export const STORE_CALLS_PER_ENROLMENT = 7;
+
 /** Each issuance costs the server at least this many CA private-key operations: the TLS handshake and the LSC. */
 export const PRIVATE_KEY_OPERATIONS_PER_ISSUANCE = 2;
 
@@ -52,6 +58,14 @@ export function issuanceCeiling(cores: number, rawSignsPerSecond: number, operat
 /** The measured rate as a fraction of the ceiling (0.6 = 60 %); 0 when the ceiling is 0. */
 export function fractionOfCeiling(measuredPerSecond: number, ceilingPerSecond: number): number {
   return ceilingPerSecond > 0 ? measuredPerSecond / ceilingPerSecond : 0;
+}
+
+/**
+ * Issuances per second that `cores` cores could sustain if they did nothing but the server's share of the work (the
+ * phones on other machines): derived from measured CPU time per issuance, not timed. 0 without a measurement.
+ */
+export function serverCapacityPerSecond(cores: number, serverCpuMicros: number, issuances: number): number {
+  return serverCpuMicros > 0 && issuances > 0 ? (cores * 1e6 * issuances) / serverCpuMicros : 0;
 }
 
 /** CPU time (µs) as a share of what `cores` cores offer over `elapsedMs` of wall time (1 = every core busy). */

@@ -11,8 +11,6 @@ import type { CapfStore } from '../../shared/store/types.ts';
 
 export type StorePhase = 'device-reads' | 'certificate-writes' | 'enrolment-calls';
 
-/** Store calls one enrolment makes (2 getDevice, markInProgress, claim, getParameters, complete, setState, finish). */
-export const STORE_CALLS_PER_ENROLMENT = 8;
 
 export interface StorePhaseRequest {
   endpoint: string;
@@ -96,14 +94,13 @@ function issuedRecord(deviceName: string, operationId: string, certificate: Stor
 
 /** The store calls of one successful install, in the listener's and the sign service's order. */
 async function enrolmentCalls(store: CapfStore, name: string, sessionId: number, certificate: StoredCertificate): Promise<void> {
-  const device = await store.getDevice(name); // listener: lookup (parameters come from its 5 s cache)
+  const device = await store.getDevice(name); // listener: lookup (parameters come from a 5 s cache)
   if (!device) throw new RangeError(`device ${name} is missing`);
   const operationId = device.operationId;
   await store.markInProgress(name, operationId, sessionId); // listener: begin
   await store.getDevice(name); // sign service: check the device
   const spkiSha256 = createHash('sha256').update(randomBytes(32)).digest('hex');
   const claim = await store.claimIssuance({ deviceName: name, operationId, spkiSha256 }, { requestId: `bench-${sessionId}`, issuer: 'capf-software', leaseMs: 30_000 });
-  await store.getParameters(); // sign service: validity days
   await store.completeIssuance({ ...claim.record, state: 'issued', certificate, chainPem: [] });
   await store.setIssuanceState(name, operationId, spkiSha256, 'installed'); // listener: record
   await store.finishOperation(name, operationId, { status: 'success', lsc: certificate });

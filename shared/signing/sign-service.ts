@@ -7,6 +7,7 @@ import { CapfError, ConflictError, IssuerError } from '../errors.ts';
 import type { Issuer, IssueResult } from '../issuers/types.ts';
 import { isValidDeviceName, type Device } from '../model.ts';
 import { derToPem, describePublicKey, toStoredCertificate, type PublicKeyDescription } from '../pki/index.ts';
+import { ParametersCache } from '../store/parameters-cache.ts';
 import type { CapfStore, IssuanceRecord } from '../store/types.ts';
 import { certificateHasKey } from '../issuers/capf-ca/certificate-key.ts';
 import type { SignRequest, SignResponse } from './sign-messages.ts';
@@ -21,6 +22,8 @@ export interface SignServiceOptions {
   maxWaitMs?: number;
   /** F17: only FIPS-approved phone keys (RSA ≥ 2048, EC). */
   fipsMode?: boolean;
+  /** How long a read of the service parameters (the LSC validity) is reused; default 5 s, as in the listener. */
+  parametersCacheMs?: number;
 }
 
 type IssuanceKey = { deviceName: string; operationId: string; spkiSha256: string };
@@ -42,6 +45,7 @@ export class SignService {
   private readonly leaseMs: number;
   private readonly maxWaitMs: number;
   private readonly fipsMode: boolean;
+  private readonly parameters: ParametersCache;
 
   constructor(options: SignServiceOptions) {
     this.store = options.store;
@@ -50,6 +54,7 @@ export class SignService {
     this.leaseMs = options.leaseMs ?? 30_000;
     this.maxWaitMs = options.maxWaitMs ?? 20_000;
     this.fipsMode = options.fipsMode ?? false;
+    this.parameters = new ParametersCache(this.store, options.parametersCacheMs, () => this.now().getTime());
   }
 
   /**
@@ -72,7 +77,7 @@ export class SignService {
     if (deviceProblem) return deviceProblem;
 
     // Read before claiming: a store failure here must not leave a reservation that blocks a retry until its lease ends.
-    const parameters = await this.store.getParameters();
+    const parameters = await this.parameters.get();
     const issuanceKey: IssuanceKey = { deviceName: request.deviceName, operationId: request.operationId, spkiSha256: key.sha256Hex };
     // Each call claims under its own id: the store lets a claim be renewed by the same id, and two deliveries of one
     // request (a retried invocation, a duplicated message) must not both sign.

@@ -9,6 +9,7 @@ import {
   PRIVATE_KEY_OPERATIONS_PER_ISSUANCE,
   ratePerSecond,
   round,
+  serverCapacityPerSecond,
   summarizeLatencies,
 } from '../../../cli/bench/statistics.ts';
 
@@ -75,6 +76,14 @@ describe('the issuance ceiling', () => {
   it('gives the share reached, 0.6 being the target', () => {
     expect(fractionOfCeiling(840, issuanceCeiling(2, 1400))).toBeCloseTo(0.6, 10);
     expect(fractionOfCeiling(10, 0)).toBe(0);
+  });
+
+  it('derives what the server alone could issue from its CPU time per issuance', () => {
+    // 1,000 issuances cost the server 10 CPU seconds: 10 ms each, so 2 cores could do 200 a second.
+    expect(serverCapacityPerSecond(2, 10_000_000, 1000)).toBe(200);
+    expect(serverCapacityPerSecond(1, 10_000_000, 1000)).toBe(100);
+    expect(serverCapacityPerSecond(2, 0, 1000)).toBe(0);
+    expect(serverCapacityPerSecond(2, 10_000_000, 0)).toBe(0);
   });
 });
 
