@@ -118,6 +118,16 @@ export async function measureEnrolRound(stack: BenchStack, load: LoadProcess, na
   };
 }
 
+/** CPU time (µs) the listener workers and this process (the primary: dynalite, accepting for the workers) spend in `work`. */
+export async function serverCpuDuring<T>(stack: BenchStack, work: () => Promise<T>): Promise<{ result: T; serverCpuMicros: number }> {
+  const workersBefore = await stack.cluster.report();
+  const primaryBefore = process.cpuUsage();
+  const result = await work();
+  const primary = process.cpuUsage(primaryBefore);
+  const workersAfter = await stack.cluster.report();
+  return { result, serverCpuMicros: cpuOf(workersAfter) - cpuOf(workersBefore) + primary.user + primary.system };
+}
+
 function cpuOf(reports: readonly WorkerReport[]): number {
   return reports.reduce((sum, report) => sum + report.cpuMicros.user + report.cpuMicros.system, 0);
 }

@@ -3,12 +3,12 @@
 // the measured round, and the listener's TLS session rate without the store.
 import { createPrivateKey } from 'node:crypto';
 import type { CapfLogger } from '../../shared/logging.ts';
-import { armDevices, benchDeviceNames, measureEnrolRound, ONE_AT_A_TIME_SESSIONS, startBenchStack } from './bench-stack.ts';
+import { armDevices, benchDeviceNames, measureEnrolRound, ONE_AT_A_TIME_SESSIONS, serverCpuDuring, startBenchStack } from './bench-stack.ts';
 import type { LoadProcess } from './load-client.ts';
 import type { PhoneKeyType } from './phone-fleet.ts';
 import { generateSigningKey, measureLscIssuance, measureRawSigning } from './raw-signing.ts';
 import type { IssuanceFigures } from './results.ts';
-import { cpuShare, fractionOfCeiling, issuanceCeiling, ratePerSecond, round, serverCapacityPerSecond } from './statistics.ts';
+import { cpuShare, fractionOfCeiling, issuanceCeiling, ratePerSecond, round, serverCapacityPerSecond, tlsAndLscBoundPerSecond } from './statistics.ts';
 
 export interface IssuanceBenchOptions {
   keyType: PhoneKeyType;
@@ -23,7 +23,8 @@ export interface IssuanceBenchOptions {
 const YARDSTICK_MS = 1_000;
 /** Enough sessions for V8 to optimise the hot paths, so a short measured round sees the steady state. */
 const WARM_UP_PHONES = 400;
-const HANDSHAKE_SESSIONS = 400;
+/** Enough TLS sessions for a steady server-side CPU figure (the primary and both workers measured around them). */
+const HANDSHAKE_SESSIONS = 2_000;
 /** Bound on one round: generous for a loaded 2-core machine, still finite. */
 const roundTimeoutMs = (phones: number) => 60_000 + phones * 100;
 
@@ -51,10 +52,13 @@ export async function benchIssuance(options: IssuanceBenchOptions): Promise<Issu
     const measuredRound = await measureEnrolRound(stack, load, measured, roundTimeoutMs(phones));
     const oneAtATime = await measureEnrolRound(stack, load, lone, roundTimeoutMs(lone.length), 1);
 
-    const parked = await load.run({ type: 'park', target: stack.target, count: HANDSHAKE_SESSIONS, inFlight: 64, timeoutMs: 30_000 }, 120_000);
+    const { result: parked, serverCpuMicros: handshakeServerCpuMicros } = await serverCpuDuring(stack, () =>
+      load.run({ type: 'park', target: stack.target, count: HANDSHAKE_SESSIONS, inFlight: 64, timeoutMs: 30_000 }, 120_000),
+    );
     await load.run({ type: 'unpark' }, 30_000);
 
     const ceilingPerSecond = issuanceCeiling(options.cores, rawSignsPerSecond);
+    const handshakeCapacity = serverCapacityPerSecond(options.cores, handshakeServerCpuMicros, parked.outcome.parked);
     const succeeded = Math.max(1, measuredRound.run.succeeded);
     return {
       keyType,
@@ -67,6 +71,8 @@ export async function benchIssuance(options: IssuanceBenchOptions): Promise<Issu
       fractionOfCeiling: round(fractionOfCeiling(measuredRound.run.perSecond, ceilingPerSecond), 4),
       serverCapacityPerSecond: round(serverCapacityPerSecond(options.cores, measuredRound.listenerCpuMicros + measuredRound.storeProcessCpuMicros, measuredRound.run.succeeded)),
       handshakesPerSecond: round(ratePerSecond(parked.outcome.parked, parked.outcome.wallMs)),
+      handshakeServerCapacityPerSecond: round(handshakeCapacity),
+      tlsAndLscBoundPerSecond: round(tlsAndLscBoundPerSecond(options.cores, handshakeCapacity, lscPerSecond)),
       oneAtATime: oneAtATime.run.latency,
       cpu: {
         listenerSeconds: round(measuredRound.listenerCpuMicros / 1e6, 2),

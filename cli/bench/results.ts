@@ -52,6 +52,10 @@ export const issuanceSchema = enrolRunSchema.extend({
   serverCapacityPerSecond: rate,
   /** TLS handshake + AUTH_REQUEST through the cluster, without the store: the listener's own capacity. */
   handshakesPerSecond: rate,
+  /** The same sessions as handshakesPerSecond, as a capacity of the server alone (its CPU time per session). */
+  handshakeServerCapacityPerSecond: rate,
+  /** Issuances per second if each cost one such TLS session and one LSC (lscPerSecond) and nothing else. */
+  tlsAndLscBoundPerSecond: rate,
   /** Sessions one after another (no queueing): what a lone phone sees. */
   oneAtATime: latencySchema,
   cpu: z.object({
@@ -175,6 +179,8 @@ export function resultRows(results: BenchResults): Array<[string, string, string
       [`  ceiling (cores × raw / 2) and share reached`, `${fixed(figures.ceilingPerSecond)}/s, ${percent(figures.fractionOfCeiling)}`, ''],
       [`  server alone (listeners + store CPU per issuance), share`, `${fixed(figures.serverCapacityPerSecond)}/s, ${percent(fractionOfCeiling(figures.serverCapacityPerSecond, figures.ceilingPerSecond))}`, ''],
       [`  LSC builds, one core; TLS sessions through the cluster`, `${fixed(figures.lscPerSecond)}/s; ${fixed(figures.handshakesPerSecond)}/s`, ''],
+      [`  TLS sessions, server alone (its CPU per session), share`, `${fixed(figures.handshakeServerCapacityPerSecond)}/s, ${percent(fractionOfCeiling(figures.handshakeServerCapacityPerSecond, figures.ceilingPerSecond))}`, ''],
+      [`  bound: a TLS session and an LSC each, nothing else, share`, `${fixed(figures.tlsAndLscBoundPerSecond)}/s, ${percent(fractionOfCeiling(figures.tlsAndLscBoundPerSecond, figures.ceilingPerSecond))}`, ''],
       [`  session latency p50 / p99, all at once`, `${fixed(figures.latency.p50Ms)} / ${fixed(figures.latency.p99Ms)} ms`, ''],
       [`  session latency p50 / p99, one at a time`, `${fixed(figures.oneAtATime.p50Ms, 1)} / ${fixed(figures.oneAtATime.p99Ms, 1)} ms`, ''],
       [`  CPU per issuance: listener / store process / client`, `${perIssuance(figures.cpu.listenerSeconds)} / ${perIssuance(figures.cpu.storeProcessSeconds)} / ${perIssuance(figures.cpu.clientSeconds)} ms`, ''],

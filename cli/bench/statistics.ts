@@ -68,6 +68,16 @@ export function serverCapacityPerSecond(cores: number, serverCpuMicros: number, 
   return serverCpuMicros > 0 && issuances > 0 ? (cores * 1e6 * issuances) / serverCpuMicros : 0;
 }
 
+/**
+ * The most issuances per second a server could reach if an issuance cost nothing but one TLS session (at the measured
+ * server-side session capacity of all cores) and one LSC built and signed on one core: no store, no protocol, no GC.
+ */
+export function tlsAndLscBoundPerSecond(cores: number, handshakeCapacityPerSecond: number, lscPerSecond: number): number {
+  if (!(handshakeCapacityPerSecond > 0) || !(lscPerSecond > 0)) return 0;
+  const coreSecondsPerIssuance = cores / handshakeCapacityPerSecond + 1 / lscPerSecond;
+  return cores / coreSecondsPerIssuance;
+}
+
 /** CPU time (µs) as a share of what `cores` cores offer over `elapsedMs` of wall time (1 = every core busy). */
 export function cpuShare(cpuMicros: number, elapsedMs: number, cores: number): number {
   return elapsedMs > 0 && cores > 0 ? cpuMicros / 1000 / (elapsedMs * cores) : 0;

@@ -26,6 +26,8 @@ function issuance(keyType: 'rsa' | 'ec', perSecond: number, ceilingPerSecond: nu
     fractionOfCeiling: perSecond / ceilingPerSecond,
     handshakesPerSecond: 700,
     serverCapacityPerSecond: 180,
+    handshakeServerCapacityPerSecond: 1500,
+    tlsAndLscBoundPerSecond: 1100,
     cpu: { listenerSeconds: 3.3, storeProcessSeconds: 1, clientSeconds: 0.3, clientShare: 0.06, machineBusy: 0.95 },
     storeCalls: { getDevice: { perIssuance: 2, meanMs: 60 }, markInProgress: { perIssuance: 1, meanMs: 120 } },
   };

@@ -10,6 +10,7 @@ import {
   ratePerSecond,
   round,
   serverCapacityPerSecond,
+  tlsAndLscBoundPerSecond,
   summarizeLatencies,
 } from '../../../cli/bench/statistics.ts';
 
@@ -84,6 +85,13 @@ describe('the issuance ceiling', () => {
     expect(serverCapacityPerSecond(1, 10_000_000, 1000)).toBe(100);
     expect(serverCapacityPerSecond(2, 0, 1000)).toBe(0);
     expect(serverCapacityPerSecond(2, 10_000_000, 0)).toBe(0);
+  });
+
+  it('bounds issuance by one TLS session and one LSC per issuance', () => {
+    // 2 cores doing 2,000 sessions/s spend 1 ms of a core on each; an LSC costs 0.25 ms: 1.25 ms per issuance.
+    expect(tlsAndLscBoundPerSecond(2, 2_000, 4_000)).toBeCloseTo(1_600, 6);
+    expect(tlsAndLscBoundPerSecond(1, 1_000, 1_000)).toBeCloseTo(500, 6);
+    expect(tlsAndLscBoundPerSecond(2, 0, 4_000)).toBe(0);
   });
 });
 
