@@ -6,6 +6,7 @@ import { AUTH_MODES, CERTIFICATE_OPERATIONS, EC_CURVES, KEY_ORDERS, type Device 
 import type { DeviceSettings, ServiceParameters } from '../shared/store/types.ts';
 import { openLocalStore } from './local/local-store.ts';
 import { deadline, defaultDataDir, integer, oneOf, onOff } from './options.ts';
+import { DEFAULT_PARAMETERS_CACHE_MS } from '../shared/store/parameters-cache.ts';
 
 interface SetOptions {
   data?: string;
@@ -141,7 +142,7 @@ export function registerDeviceCommands(program: Command): void {
       await withStore(opts.data, (store) => store.deleteDevice(name));
     });
 
-  const params = program.command('params').description('service parameters (read fresh by the listener: no restart)');
+  const params = program.command('params').description(`service parameters (running listeners apply a change within ${DEFAULT_PARAMETERS_CACHE_MS / 1000} s: no restart)`);
   params
     .command('get')
     .option('--data <dir>', 'data folder')
@@ -161,5 +162,6 @@ export function registerDeviceCommands(program: Command): void {
         ...(opts.requireNameMatch !== undefined ? { requireCertificateNameMatch: opts.requireNameMatch } : {}),
       };
       await withStore(opts.data, async (store) => process.stdout.write(`${JSON.stringify(await store.putParameters(change), null, 2)}\n`));
+      process.stderr.write(`running listeners and signers apply this within ${DEFAULT_PARAMETERS_CACHE_MS / 1000} s (they cache the parameters that long)\n`);
     });
 }

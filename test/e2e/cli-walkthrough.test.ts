@@ -3,9 +3,11 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEFAULT_PARAMETERS_CACHE_MS } from '../../shared/store/parameters-cache.ts';
 import { opensslText, opensslVerify } from '../support/openssl.ts';
 
 const run = promisify(execFile);
@@ -60,10 +62,13 @@ describe('capf serve + device + phone, as in the README', () => {
     expect(list.stdout).toMatch(/SEP001122334455\s+none\s+success\s+LSC until/);
   });
 
-  it('a parameter change applies without a restart: a 30-day validity shows in the next LSC', async () => {
-    await capf('params', 'set', '--validity-days', '30');
+  it('a parameter change applies within the parameter cache lifetime, without a restart: a 30-day validity shows in the next LSC', async () => {
+    const set = await capf('params', 'set', '--validity-days', '30');
+    const changedAt = Date.now();
+    expect(set.stderr).toMatch(/apply this within 5 s/);
     await capf('device', 'set', 'SEP0011223344AA', '--operation', 'install', '--key-order', 'ec', '--curve', 'P-384');
     const lscPath = join(dataDir, 'lsc-ec.pem');
+    await sleep(Math.max(0, changedAt + DEFAULT_PARAMETERS_CACHE_MS + 100 - Date.now()));
     await capf('phone', 'install', 'SEP0011223344AA', '--host', '127.0.0.1', '--port', String(port), '--out', lscPath);
     const text = opensslText(await readFile(lscPath, 'utf8'));
     const notBefore = Date.parse(/Not Before: (.+)/.exec(text)?.[1] ?? '');

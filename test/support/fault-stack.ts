@@ -51,7 +51,7 @@ export async function startFaultStack(options: FaultStackOptions = {}): Promise<
   const store = new DynamoCapfStore({ client, tableName: 'capf' });
   const faults = new FaultStore(store);
   const issuer = new CapfCaIssuer({ name: 'capf-software', certificateDer: ca.certificateDer, signer: createSoftwareSigner(createPrivateKey(ca.privateKeyPem)) });
-  const signer = new FaultSignClient(new InProcessSignClient(new SignService({ store: faults.store, issuer, ...(options.signMaxWaitMs ? { maxWaitMs: options.signMaxWaitMs } : {}) })));
+  const signer = new FaultSignClient(new InProcessSignClient(new SignService({ store: faults.store, issuer, parametersCacheMs: 0, ...(options.signMaxWaitMs ? { maxWaitMs: options.signMaxWaitMs } : {}) })));
   const logger = new MemoryLogger();
   const listener = new CapfListener({
     hosts: ['127.0.0.1'],
@@ -65,6 +65,9 @@ export async function startFaultStack(options: FaultStackOptions = {}): Promise<
       signClient: signer,
       trustAnchors: async () => [ca.certificateDer],
       issuer: { name: 'capf-software', keyDelivery: 'public-key' },
+      // The listener reads the parameters once; the signer reads them at every request, so a fault injected into
+      // getParameters always meets the signer.
+      parametersCacheMs: 3_600_000,
     }),
   });
   const port = (await listener.start())[0]?.port as number;
