@@ -28,8 +28,8 @@ export async function readCaSecret<T extends z.ZodType>(
   schema: T,
 ): Promise<z.output<T> | undefined> {
   let text: string | undefined;
+  const { GetSecretValueCommand } = await secretsManagerSdk();
   try {
-    const { GetSecretValueCommand } = await secretsManagerSdk();
     const answer = await client.send(new GetSecretValueCommand({ SecretId: secretId }));
     if (answer.SecretString === undefined) throw new ConfigError(`CA secret ${secretId} holds binary data; it must hold JSON text`, 'CA_SECRET');
     text = answer.SecretString;

@@ -36,8 +36,8 @@ function errorName(error: unknown): string {
 }
 
 async function describeKey(client: KMSClient, keyId: string) {
+  const { GetPublicKeyCommand } = await kmsSdk();
   try {
-    const { GetPublicKeyCommand } = await kmsSdk();
     return await client.send(new GetPublicKeyCommand({ KeyId: keyId }));
   } catch (error) {
     const name = errorName(error);
