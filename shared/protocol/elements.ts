@@ -166,38 +166,35 @@ export function readFields(elements: readonly Element[]): MessageFields {
 }
 
 type TagReader = (fields: MessageFields, value: Uint8Array, tag: number) => void;
+type FieldOf<T> = { [K in keyof MessageFields]-?: MessageFields[K] extends T | undefined ? K : never }[keyof MessageFields];
+
+/** An element of exactly one byte. */
+const oneByte =
+  (field: FieldOf<number>): TagReader =>
+  (f, v, t) => {
+    expectLength(t, v, 1);
+    f[field] = v[0];
+  };
+
+/** Bytes kept as they came; `nonEmpty` refuses an empty value. */
+const bytes =
+  (field: FieldOf<Uint8Array>, nonEmpty = false): TagReader =>
+  (f, v, t) => {
+    if (nonEmpty && v.length === 0) throw new ProtocolError(`${tagName(t)} is empty`, 'BAD_ELEMENT');
+    f[field] = v;
+  };
 
 const TAG_READERS: Record<number, TagReader> = {
-  [Tag.Reason]: (f, v, t) => {
-    expectLength(t, v, 1);
-    f.reason = v[0];
-  },
-  [Tag.ReasonInfo]: (f, v) => {
-    f.reasonInfo = v;
-  },
-  [Tag.CertificateType]: (f, v, t) => {
-    expectLength(t, v, 1);
-    f.certificateType = v[0];
-  },
+  [Tag.Reason]: oneByte('reason'),
+  [Tag.ReasonInfo]: bytes('reasonInfo'),
+  [Tag.CertificateType]: oneByte('certificateType'),
   [Tag.Certificate]: (f, v) => {
     f.certificate = parseCertificate(v);
   },
-  [Tag.SignedData]: (f, v, t) => {
-    if (v.length === 0) throw new ProtocolError(`${tagName(t)} is empty`, 'BAD_ELEMENT');
-    f.signedData = v;
-  },
-  [Tag.Version]: (f, v, t) => {
-    expectLength(t, v, 1);
-    f.version = v[0];
-  },
-  [Tag.AuthType]: (f, v, t) => {
-    expectLength(t, v, 1);
-    f.authType = v[0];
-  },
-  [Tag.PublicKey]: (f, v, t) => {
-    if (v.length === 0) throw new ProtocolError(`${tagName(t)} is empty`, 'BAD_ELEMENT');
-    f.publicKey = v;
-  },
+  [Tag.SignedData]: bytes('signedData', true),
+  [Tag.Version]: oneByte('version'),
+  [Tag.AuthType]: oneByte('authType'),
+  [Tag.PublicKey]: bytes('publicKey', true),
   [Tag.KeySize]: (f, v, t) => {
     expectLength(t, v, 2);
     f.keySize = ((v[0] as number) << 8) | (v[1] as number);
@@ -205,37 +202,24 @@ const TAG_READERS: Record<number, TagReader> = {
   [Tag.Password]: (f, v, t) => {
     f.password = stripNul(t, v);
   },
-  [Tag.RetryDelay]: (f, v) => {
-    f.retryDelay = v;
-  },
+  [Tag.RetryDelay]: bytes('retryDelay'),
   [Tag.DeviceName]: (f, v, t) => {
-    const bytes = stripNul(t, v);
-    for (const byte of bytes) {
+    const name = stripNul(t, v);
+    for (const byte of name) {
       if (byte < 0x21 || byte > 0x7e) throw new ProtocolError(`${tagName(t)} has a non-printable byte`, 'BAD_ELEMENT');
     }
-    f.deviceName = Buffer.from(bytes).toString('latin1');
+    f.deviceName = Buffer.from(name).toString('latin1');
   },
   [Tag.SudiData]: (f, v, t) => {
     const [certificate, sha1Signature, sha2Signature] = parseBlocks(t, v, 3) as [SudiBlock, SudiBlock, SudiBlock];
     f.sudi = { certificate, sha1Signature, sha2Signature };
   },
-  [Tag.KeyType]: (f, v, t) => {
-    expectLength(t, v, 1);
-    f.keyType = v[0];
-  },
-  [Tag.Curve]: (f, v, t) => {
-    expectLength(t, v, 1);
-    f.curve = v[0];
-  },
-  [Tag.DigestType]: (f, v) => {
-    f.digestType = v;
-  },
+  [Tag.KeyType]: oneByte('keyType'),
+  [Tag.Curve]: oneByte('curve'),
+  [Tag.DigestType]: bytes('digestType'),
   [Tag.Sha2SignedData]: (f, v, t) => {
     const [block] = parseBlocks(t, v, 1) as [SudiBlock];
     f.sha2SignedData = { hashAlgorithm: block.kind, signature: block.data };
   },
-  [Tag.Csr]: (f, v, t) => {
-    if (v.length === 0) throw new ProtocolError(`${tagName(t)} is empty`, 'BAD_ELEMENT');
-    f.csr = v;
-  },
+  [Tag.Csr]: bytes('csr', true),
 };
