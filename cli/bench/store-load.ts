@@ -11,7 +11,6 @@ import type { CapfStore } from '../../shared/store/types.ts';
 
 export type StorePhase = 'device-reads' | 'certificate-writes' | 'enrolment-calls';
 
-
 export interface StorePhaseRequest {
   endpoint: string;
   phase: StorePhase;
