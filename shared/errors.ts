@@ -11,6 +11,11 @@ export class CapfError extends Error {
   }
 }
 
+/** The name of an error from a library (an AWS SDK exception's name is its type), for messages and branching. */
+export function errorName(error: unknown): string {
+  return error instanceof Error ? error.name : 'Error';
+}
+
 /** Bytes from a peer that break the wire format (bad header, bad element, length over a bound). */
 export class ProtocolError extends CapfError {
   constructor(message: string, code = 'PROTOCOL', options?: { cause?: unknown }) {

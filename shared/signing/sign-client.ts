@@ -1,7 +1,7 @@
 // How the listener asks for a certificate: through the sign Lambda (AWS) or by calling the same handler in-process
 // (local stack, tests). Both answer a SignResponse, or throw IssuerError when the signer itself failed.
 import { InvokeCommand, type LambdaClient } from '@aws-sdk/client-lambda';
-import { CapfError, IssuerError } from '../errors.ts';
+import { CapfError, errorName, IssuerError } from '../errors.ts';
 import { createSignHandler, type SignHandler } from './sign-handler.ts';
 import { signResponseSchema, type SignRequestJson, type SignResponse } from './sign-messages.ts';
 import { SignService } from './sign-service.ts';
@@ -30,7 +30,7 @@ export class LambdaSignClient implements SignClient {
         new InvokeCommand({ FunctionName: this.functionName, InvocationType: 'RequestResponse', Payload: new TextEncoder().encode(JSON.stringify(request)) }),
       );
     } catch (error) {
-      throw new IssuerError(`invoking sign function ${this.functionName} failed (${error instanceof Error ? error.name : 'Error'})`, 'SIGN_FUNCTION_UNAVAILABLE', { cause: error });
+      throw new IssuerError(`invoking sign function ${this.functionName} failed (${errorName(error)})`, 'SIGN_FUNCTION_UNAVAILABLE', { cause: error });
     }
     if ((answer.Payload?.length ?? 0) > MAX_ANSWER_BYTES) {
       throw new IssuerError(`sign function ${this.functionName} answered with over ${MAX_ANSWER_BYTES} bytes`, 'SIGN_FUNCTION_BAD_ANSWER');

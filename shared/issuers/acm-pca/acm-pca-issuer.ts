@@ -2,7 +2,7 @@
 // issuer needs the CSR flow; the phone's CSR arrives with the request as csrDer.
 import { createHash } from 'node:crypto';
 import type { ACMPCAClient } from '@aws-sdk/client-acm-pca';
-import { ConfigError, IssuerError, ValidationError } from '../../errors.ts';
+import { ConfigError, errorName, IssuerError, ValidationError } from '../../errors.ts';
 import { LSC_VALIDITY_DAYS } from '../../model.ts';
 import { derToPem, parseCsr, pemToDer, splitPemChain } from '../../pki/index.ts';
 import { DEFAULT_PCA_TEMPLATE_ARN } from '../../config/index.ts';
@@ -20,9 +20,6 @@ export interface AcmPcaIssuerOptions {
   maxWaitSeconds?: number;
 }
 
-function errorName(error: unknown): string {
-  return error instanceof Error ? error.name : 'Error';
-}
 
 /** PCA treats the same token within its window as the same request (≤ 36 characters). */
 export function pcaIdempotencyToken(requestId: string): string {

@@ -2,7 +2,7 @@
 // messages or logs: only the secret's id and what is wrong with it.
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type * as z from 'zod';
-import { ConfigError, IssuerError } from '../../errors.ts';
+import { ConfigError, errorName, IssuerError } from '../../errors.ts';
 import { secretsManagerSdk } from '../aws-sdk.ts';
 
 /** A CA secret holds a certificate and maybe a key: a few KiB. Anything larger is refused before parsing. */
@@ -14,9 +14,6 @@ export const MAX_CA_SECRET_CHARS = 65_536;
  */
 const FIRST_START_TOKEN = 'capf-first-start-generated-ca-version-1';
 
-function errorName(error: unknown): string {
-  return error instanceof Error ? error.name : 'Error';
-}
 
 /**
  * The secret's JSON validated by `schema`, or undefined when the secret (or its current value) does not exist yet or

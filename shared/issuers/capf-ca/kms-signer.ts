@@ -2,7 +2,7 @@
 // key's public half before it goes into a certificate, so a wrong key, algorithm or encoding can never reach a phone.
 import { createHash, createPublicKey, verify, type KeyObject } from 'node:crypto';
 import type { KMSClient, SigningAlgorithmSpec } from '@aws-sdk/client-kms';
-import { ConfigError, IssuerError } from '../../errors.ts';
+import { ConfigError, errorName, IssuerError } from '../../errors.ts';
 import type { KmsMessageType } from '../../config/index.ts';
 import type { CaSigner } from '../types.ts';
 import { ecdsaDerToRaw } from './ecdsa-signature.ts';
@@ -31,9 +31,6 @@ const SIGNING_ALGORITHM_BY_SPEC: Readonly<Record<string, { keyType: 'rsa' | 'ec'
   ECC_NIST_P256: { keyType: 'ec', algorithm: 'ECDSA_SHA_256' },
 };
 
-function errorName(error: unknown): string {
-  return error instanceof Error ? error.name : 'Error';
-}
 
 async function describeKey(client: KMSClient, keyId: string) {
   const { GetPublicKeyCommand } = await kmsSdk();
