@@ -59,7 +59,8 @@ async function createMicrosoftCaIssuer(client: SecretsManagerClient, secretId: s
   return new MicrosoftCaIssuer({ ...settings, trustedCaPem });
 }
 
-async function readTrustBundle(client: SecretsManagerClient, secretId: string): Promise<string[]> {
+/** The CAPF-trust bundle (PEM text; `{}` or empty while none was uploaded) as PEM certificates. */
+export async function readTrustBundle(client: SecretsManagerClient, secretId: string): Promise<string[]> {
   const { GetSecretValueCommand } = await secretsManagerSdk();
   const answer = await client.send(new GetSecretValueCommand({ SecretId: secretId }));
   const text = (answer.SecretString ?? '').trim();
