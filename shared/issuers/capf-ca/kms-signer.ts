@@ -23,13 +23,15 @@ export interface KmsSignerOptions {
   messageType?: KmsMessageType;
 }
 
-/** LSCs are signed with SHA-256 (F5), so only key specs with a SHA-256 signing algorithm are usable. */
+/**
+ * LSCs are signed with SHA-256 (F5), so only key specs with a SHA-256 signing algorithm are usable; and the key is also
+ * the CAPF certificate's, which phones verify only with RSA of at most 2048 bits (CAPF_CA_RSA_BITS), so no RSA_3072/4096.
+ */
 const SIGNING_ALGORITHM_BY_SPEC: Readonly<Record<string, { keyType: 'rsa' | 'ec'; algorithm: SigningAlgorithmSpec }>> = {
   RSA_2048: { keyType: 'rsa', algorithm: 'RSASSA_PKCS1_V1_5_SHA_256' },
-  RSA_3072: { keyType: 'rsa', algorithm: 'RSASSA_PKCS1_V1_5_SHA_256' },
-  RSA_4096: { keyType: 'rsa', algorithm: 'RSASSA_PKCS1_V1_5_SHA_256' },
   ECC_NIST_P256: { keyType: 'ec', algorithm: 'ECDSA_SHA_256' },
 };
+const ALLOWED_SPECS = Object.keys(SIGNING_ALGORITHM_BY_SPEC).join(' or ');
 
 
 async function describeKey(client: KMSClient, keyId: string) {
@@ -46,8 +48,8 @@ async function describeKey(client: KMSClient, keyId: string) {
 }
 
 /**
- * Builds a signer over the KMS key `keyId` (key id, ARN or alias). The key must be SIGN_VERIFY and one of RSA_2048,
- * RSA_3072, RSA_4096 or ECC_NIST_P256; signatures are RSASSA_PKCS1_V1_5_SHA_256 or ECDSA_SHA_256 (DER), as X.509 wants.
+ * Builds a signer over the KMS key `keyId` (key id, ARN or alias). The key must be SIGN_VERIFY and RSA_2048 or
+ * ECC_NIST_P256; signatures are RSASSA_PKCS1_V1_5_SHA_256 or ECDSA_SHA_256 (DER), as X.509 wants.
  */
 export async function createKmsSigner(client: KMSClient, keyId: string, options: KmsSignerOptions = {}): Promise<KmsCaSigner> {
   const messageType = options.messageType ?? 'DIGEST';
@@ -58,7 +60,7 @@ export async function createKmsSigner(client: KMSClient, keyId: string, options:
     throw new ConfigError(`KMS key ${keyId} has usage ${described.KeyUsage}; the CAPF CA needs a SIGN_VERIFY key`, 'KMS_KEY');
   }
   if (!choice) {
-    throw new ConfigError(`KMS key ${keyId} is ${spec || 'of an unknown spec'}; the CAPF CA needs RSA_2048, RSA_3072, RSA_4096 or ECC_NIST_P256 (LSCs are signed with SHA-256)`, 'KMS_KEY');
+    throw new ConfigError(`KMS key ${keyId} is ${spec || 'of an unknown spec'}; the CAPF CA needs ${ALLOWED_SPECS} (LSCs are signed with SHA-256; phones verify RSA keys of at most 2048 bits)`, 'KMS_KEY');
   }
   if (described.SigningAlgorithms && !described.SigningAlgorithms.includes(choice.algorithm)) {
     throw new ConfigError(`KMS key ${keyId} does not offer ${choice.algorithm}`, 'KMS_KEY');

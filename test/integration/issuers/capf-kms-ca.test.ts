@@ -65,7 +65,7 @@ describe('CAPF CA with a KMS key', () => {
   it('refuses keys that cannot sign an LSC with SHA-256, and unknown keys, with a ConfigError', async () => {
     const p384 = await rejection(createKmsSigner(clients.kms, await kmsKey('ECC_NIST_P384')));
     expect(p384).toBeInstanceOf(ConfigError);
-    expect(p384.message).toMatch(/ECC_NIST_P384; the CAPF CA needs RSA_2048, RSA_3072, RSA_4096 or ECC_NIST_P256/);
+    expect(p384.message).toMatch(/ECC_NIST_P384; the CAPF CA needs RSA_2048 or ECC_NIST_P256/);
 
     const encryption = await rejection(createKmsSigner(clients.kms, await kmsKey('RSA_2048', 'ENCRYPT_DECRYPT')));
     expect(encryption.message).toMatch(/usage ENCRYPT_DECRYPT; the CAPF CA needs a SIGN_VERIFY key/);
@@ -73,6 +73,15 @@ describe('CAPF CA with a KMS key', () => {
     const unknown = await rejection(createKmsSigner(clients.kms, '00000000-0000-0000-0000-000000000000'));
     expect(unknown).toBeInstanceOf(ConfigError);
     expect(unknown.message).toMatch(/check CAPF_KMS_KEY_ID/);
+  });
+
+  it('refuses RSA keys over 2048 bits with a ConfigError: the key is also the CAPF certificate\'s, which phones verify only up to RSA 2048', async () => {
+    for (const spec of ['RSA_3072', 'RSA_4096'] as const) {
+      const error = await rejection(createKmsSigner(clients.kms, await kmsKey(spec), { messageType: 'RAW' }));
+      expect(error).toBeInstanceOf(ConfigError);
+      expect(error.code).toBe('KMS_KEY');
+      expect(error.message).toMatch(new RegExp(`is ${spec}; the CAPF CA needs RSA_2048 or ECC_NIST_P256`));
+    }
   });
 
   it('refuses a stored CA certificate that belongs to another key', async () => {
