@@ -5,7 +5,6 @@ import type { KMSClient, SigningAlgorithmSpec } from '@aws-sdk/client-kms';
 import { ConfigError, errorName, IssuerError } from '../../errors.ts';
 import type { KmsMessageType } from '../../config/index.ts';
 import type { CaSigner } from '../types.ts';
-import { ecdsaDerToRaw } from './ecdsa-signature.ts';
 import { kmsSdk } from '../aws-sdk.ts';
 
 /** KMS Sign accepts a RAW message of at most 4096 bytes. */
@@ -92,8 +91,7 @@ export async function createKmsSigner(client: KMSClient, keyId: string, options:
       if (error instanceof IssuerError) throw error;
       throw new IssuerError(`KMS Sign with ${keyId} failed (${errorName(error)})`, 'KMS_UNAVAILABLE', { cause: error });
     }
-    // KMS returns DER ECDSA already; parsing it strictly rejects anything else before it reaches a certificate.
-    if (choice.keyType === 'ec') ecdsaDerToRaw(signature, 32);
+    // KMS returns DER ECDSA, as X.509 wants; verify() answers false for anything else (malformed DER included).
     if (!verify('sha256', data, publicKey, signature)) {
       throw new IssuerError(`the signature KMS returned for ${keyId} does not verify with the key's public key (${messageType} ${choice.algorithm})`, 'KMS_BAD_SIGNATURE');
     }
