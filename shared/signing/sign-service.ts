@@ -155,8 +155,19 @@ export class SignService {
         return { status: 'pending', message: result.message };
       case 'refused':
         // The same key would be refused again: close the record so duplicates get the refusal too, not a wait.
-        await this.store.setIssuanceState(record.deviceName, record.operationId, record.spkiSha256, 'abandoned');
-        return refused(result.code, result.reason);
+        return this.abandon(record, refused(result.code, result.reason));
+    }
+  }
+
+  /** abandonIssuance; when another signer took the record over meanwhile, its settled outcome is the answer. */
+  private async abandon(record: IssuanceRecord, refusal: SignResponse): Promise<SignResponse> {
+    try {
+      await this.store.abandonIssuance(record, record.requestId);
+      return refusal;
+    } catch (error) {
+      if (!(error instanceof ConflictError)) throw error;
+      const stored = await this.store.getIssuance(record.deviceName, record.operationId, record.spkiSha256);
+      return stored && stored.state !== 'reserved' ? this.answerFromRecord(stored) : refusal;
     }
   }
 

@@ -144,6 +144,35 @@ export class DynamoIssuances {
     throw new ConflictError(`issuance for ${describeKey(record)} is ${stored.state} under request ${stored.requestId}`);
   }
 
+  /**
+   * The signer's abandon after its issuer refused: conditional, like complete, on the record still being reserved or
+   * pending under `requestId`, so a signer whose lease was taken over never closes the new holder's record. A repeat
+   * is a no-op; another holder or a settled record is a ConflictError.
+   */
+  async abandonClaim(key: IssuanceKey, requestId: string): Promise<void> {
+    checkKey(key);
+    checkOperationId(requestId);
+    try {
+      await this.doc.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: issuanceKey(key.deviceName, key.operationId, key.spkiSha256),
+          UpdateExpression: 'SET #state = :abandoned',
+          ConditionExpression: '#state IN (:reserved, :pending) AND requestId = :rid',
+          ExpressionAttributeNames: { '#state': 'state' },
+          ExpressionAttributeValues: { ':abandoned': 'abandoned', ':reserved': 'reserved', ':pending': 'pending', ':rid': requestId },
+        }),
+      );
+      return;
+    } catch (err) {
+      if (!isConditionFailure(err)) throw storeFailure('abandoning an issuance', err);
+    }
+    const stored = await this.get(key);
+    if (!stored) throw new NotFoundError(`no issuance claimed for ${describeKey(key)}`);
+    if (stored.requestId === requestId && stored.state === 'abandoned') return;
+    throw new ConflictError(`issuance for ${describeKey(key)} is ${stored.state} under request ${stored.requestId}`);
+  }
+
   async setState(key: IssuanceKey, state: IssuanceRecord['state']): Promise<void> {
     checkKey(key);
     checkIssuanceState(state);

@@ -128,6 +128,10 @@ export class DynamoCapfStore implements CapfStore {
     return this.issuances.complete(record);
   }
 
+  abandonIssuance(key: { deviceName: string; operationId: string; spkiSha256: string }, requestId: string): Promise<void> {
+    return this.issuances.abandonClaim(key, requestId);
+  }
+
   setIssuanceState(deviceName: string, operationId: string, spkiSha256: string, state: IssuanceRecord['state']): Promise<void> {
     return this.issuances.setState({ deviceName, operationId, spkiSha256 }, state);
   }

@@ -78,7 +78,16 @@ export interface CapfStore {
    * stored record; otherwise ConflictError (the lease was taken over), NotFoundError when nothing was claimed.
    */
   completeIssuance(record: IssuanceRecord): Promise<IssuanceRecord>;
-  /** NotFoundError for a missing record; ConflictError for 'installed' on a record that holds no certificate. */
+  /**
+   * A signer closes the record it claimed after its issuer refused. Conditional on state reserved or pending and the
+   * same requestId (as completeIssuance): ConflictError when another signer took it over or settled it, NotFoundError
+   * when nothing was claimed.
+   */
+  abandonIssuance(key: { deviceName: string; operationId: string; spkiSha256: string }, requestId: string): Promise<void>;
+  /**
+   * Sets the state of an existing record (the listener: installed, or abandoned for a certificate it sent).
+   * NotFoundError for a missing record; ConflictError for 'installed' on a record that holds no certificate.
+   */
   setIssuanceState(deviceName: string, operationId: string, spkiSha256: string, state: IssuanceRecord['state']): Promise<void>;
   listIssuances(deviceName: string): Promise<IssuanceRecord[]>;
 

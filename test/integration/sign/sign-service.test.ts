@@ -195,6 +195,34 @@ describe('SignService', () => {
     expect(await service.sign(request(device.name, device.operationId, key))).toMatchObject({ status: 'refused', code: 'ISSUANCE_ABANDONED' });
   });
 
+  it('a refusal arriving after another signer took the lease over leaves that signer\'s certificate in place', async () => {
+    const { store } = fixture;
+    const device = await installDevice(store);
+    const key = phoneKey('rsa').spkiDer;
+    const issuanceKey = { deviceName: device.name, operationId: device.operationId, spkiSha256: spkiSha256(key) };
+    let serialOfB = '';
+    // Signer A's issuer is slow past A's 1 ms lease: signer B takes the claim over and stores its certificate, then
+    // A's issuer refuses.
+    const slowRefusal: Issuer = {
+      name: 'capf-software',
+      issue: async (issue) => {
+        await new Promise((resolve) => setTimeout(resolve, 10));
+        const claim = await store.claimIssuance(issuanceKey, { requestId: 'signer-b', issuer: 'capf-software', leaseMs: 60_000 });
+        if (!claim.claimed) throw new Error('setup: takeover failed');
+        const result = await fixture.issuer.issue({ ...issue, requestId: 'signer-b' });
+        if (result.kind !== 'issued') throw new Error('setup: issue failed');
+        serialOfB = (await store.completeIssuance({ ...claim.record, state: 'issued', certificate: toStoredCertificate(result.certificateDer) })).certificate?.serialHex ?? '';
+        return { kind: 'refused', code: 'POLICY', reason: 'refused by the CA policy' };
+      },
+      fetchPending: (handle) => fixture.issuer.fetchPending(handle),
+      describe: () => fixture.issuer.describe(),
+    };
+
+    const answer = await new SignService({ store, issuer: slowRefusal, leaseMs: 1 }).sign(request(device.name, device.operationId, key));
+    expect(await store.getIssuance(device.name, device.operationId, spkiSha256(key))).toMatchObject({ state: 'issued', requestId: 'signer-b' });
+    expect(issued(answer).serialHex).toBe(serialOfB);
+  });
+
   it('asks a CA that queued the request again on the next request, and stores the certificate once approved', async () => {
     const { store } = fixture;
     const approvals = new ApprovalCa(fixture.issuer);

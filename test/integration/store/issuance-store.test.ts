@@ -99,6 +99,27 @@ describe.each(BACKENDS)('issuance records on $name', (backend) => {
     await expect(store.completeIssuance({ ...issued, requestId: 'request-d' })).rejects.toBeInstanceOf(ConflictError);
   });
 
+  it('lets a signer abandon only its own unsettled claim, never the record of the signer that took it over', async () => {
+    const key = { deviceName: randomDeviceName(), operationId: randomUUID(), spkiSha256: randomSpkiHash() };
+    await store.claimIssuance(key, { requestId: 'signer-a', issuer: 'capf-software', leaseMs: 1000 });
+    clock = new Date(clock.getTime() + 2000);
+    const b = await store.claimIssuance(key, { requestId: 'signer-b', issuer: 'capf-software', leaseMs: 1000 });
+    expect(b.claimed).toBe(true);
+    const issued = await store.completeIssuance({ ...b.record, state: 'issued', certificate: sampleCertificate('b0b0') });
+
+    await expect(store.abandonIssuance(key, 'signer-a')).rejects.toBeInstanceOf(ConflictError);
+    expect(await store.getIssuance(key.deviceName, key.operationId, key.spkiSha256)).toEqual(issued);
+    await expect(store.abandonIssuance(key, 'signer-b')).rejects.toBeInstanceOf(ConflictError);
+
+    const own = { ...key, spkiSha256: randomSpkiHash() };
+    const { record } = await store.claimIssuance(own, { requestId: 'signer-c', issuer: 'offline', leaseMs: 1000 });
+    await store.completeIssuance({ ...record, state: 'pending', pendingHandle: 'csr/c.csr' });
+    await store.abandonIssuance(own, 'signer-c');
+    await store.abandonIssuance(own, 'signer-c');
+    expect(await store.getIssuance(own.deviceName, own.operationId, own.spkiSha256)).toMatchObject({ state: 'abandoned', requestId: 'signer-c' });
+    await expect(store.abandonIssuance({ ...key, operationId: randomUUID() }, 'signer-a')).rejects.toBeInstanceOf(NotFoundError);
+  });
+
   it('records a pending request and later its certificate under the same request id', async () => {
     const key = { deviceName: randomDeviceName(), operationId: randomUUID(), spkiSha256: randomSpkiHash() };
     const { record } = await store.claimIssuance(key, { requestId: 'request-p', issuer: 'offline', leaseMs: 1000 });
