@@ -12,7 +12,7 @@ import cluster, { type Worker } from 'node:cluster';
 import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { loadOrCreateLocalCa, type LocalCa } from './ca-files.ts';
+import { loadLocalCa, loadOrCreateLocalCa, type LocalCa } from './ca-files.ts';
 import type { LocalStackOptions } from './local-stack.ts';
 import { cachedLocalTrust, localSignClient, watchLocalCa } from './local-ca-runtime.ts';
 import { createDynamoClient, LOCAL_TABLE_NAME, openLocalStore } from './local-store.ts';
@@ -286,7 +286,7 @@ function timedStore(store: CapfStore, timings: Map<string, StoreCallTiming>): Ca
 
 async function runWorker(config: WorkerConfig): Promise<void> {
   const logger = createLogger('capf-listener', config.logLevel);
-  let ca: LocalCa = await loadOrCreateLocalCa(config.dataDir);
+  let ca: LocalCa = await loadLocalCa(config.dataDir);
   const timings = new Map<string, StoreCallTiming>();
   const dynamo = new DynamoCapfStore({ client: createDynamoClient(config.storeEndpoint), tableName: LOCAL_TABLE_NAME });
   const store = config.timeStoreCalls ? timedStore(dynamo, timings) : dynamo;
@@ -328,7 +328,7 @@ async function runWorker(config: WorkerConfig): Promise<void> {
         return;
       }
       case 'reload-ca':
-        loadOrCreateLocalCa(config.dataDir).then(
+        loadLocalCa(config.dataDir).then(
           (next) => {
             ca = next;
             signClient = localSignClient(store, next);

@@ -7,7 +7,7 @@ import { createSoftwareSigner } from '../../shared/pki/index.ts';
 import { InProcessSignClient, type SignClient } from '../../shared/signing/sign-client.ts';
 import { SignService } from '../../shared/signing/sign-service.ts';
 import type { CapfStore } from '../../shared/store/types.ts';
-import { CA_CERTIFICATE_FILE, CA_KEY_FILE, loadOrCreateLocalCa, readLocalTrust, type LocalCa } from './ca-files.ts';
+import { CA_CERTIFICATE_FILE, CA_KEY_FILE, loadLocalCa, readLocalTrust, type LocalCa } from './ca-files.ts';
 
 /** CAPF-trust is re-read at most this often; a PEM dropped into `<data>/capf-trust/` applies within it. */
 const TRUST_CACHE_MS = 5_000;
@@ -44,7 +44,7 @@ export function watchLocalCa(dataDir: string, logger: CapfLogger, current: () =>
       if (file !== CA_CERTIFICATE_FILE && file !== CA_KEY_FILE) return;
       clearTimeout(timer);
       timer = setTimeout(() => {
-        loadOrCreateLocalCa(dataDir).then(
+        loadLocalCa(dataDir).then(
           (next) => {
             if (Buffer.compare(Buffer.from(next.certificateDer), Buffer.from(current().certificateDer)) !== 0) onChange(next);
           },

@@ -3,7 +3,7 @@
 // everywhere, and nothing left after close.
 // (Not pure: it starts real worker processes on loopback.)
 import { X509Certificate } from 'node:crypto';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect } from 'node:tls';
@@ -111,6 +111,24 @@ describe('a cluster of two listener workers', () => {
     expect(logger.entries.some((e) => e.message === 'listener worker stopped; starting another')).toBe(true);
     for (let i = 5; i <= 6; i++) expect((await enrol(`SEP00000000C0D${i}`)).endReason).toBe(1);
     expect((await cluster.report()).map((r) => r.index).sort()).toEqual([0, 1]); // the replacement took the same place
+  });
+
+  it('keeps its CA when the key file goes missing, and generates no new one', async () => {
+    const keyPath = join(dataDir, 'capf-ca.key');
+    const running = cluster.ca;
+    const keyPem = await readFile(keyPath, 'utf8');
+    const warned = () => logger.entries.filter((e) => e.message === 'CAPF certificate not reloaded').length;
+    const warnedBefore = warned();
+    await rm(keyPath);
+    await expect.poll(warned, { timeout: 10_000 }).toBeGreaterThan(warnedBefore);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(cluster.ca).toBe(running);
+    await expect(stat(keyPath)).rejects.toMatchObject({ code: 'ENOENT' });
+    expect(await readFile(join(dataDir, 'capf-ca.pem'), 'utf8')).toBe(running.certificatePem);
+    for (let i = 0; i < 2; i++) expect(await trustedBy(running.certificatePem)).toBe(true); // both workers
+    const result = await enrol('SEP00000000C0DA');
+    expect(result.endReason, result.error).toBe(1);
+    await writeFile(keyPath, keyPem, { mode: 0o600 });
   });
 
   it('applies a replaced CAPF certificate and key in every worker without a restart', async () => {
