@@ -5,7 +5,7 @@ import { pemToDer } from '../shared/pki/certificate.ts';
 import type { KeyDelivery } from '../shared/protocol/session.ts';
 import type { SignClient } from '../shared/signing/sign-client.ts';
 import { ConflictError, StoreError } from '../shared/errors.ts';
-import type { SignResponse } from '../shared/signing/sign-messages.ts';
+import { toSignRequestJson, type SignResponse } from '../shared/signing/sign-messages.ts';
 import type { Device } from '../shared/model.ts';
 import { ParametersCache } from '../shared/store/parameters-cache.ts';
 import type { CapfStore, OperationOutcome, ServiceParameters } from '../shared/store/types.ts';
@@ -86,13 +86,13 @@ export class StoreSessionBackend implements SessionBackend {
   async sign(request: { sessionId: number; deviceName: string; operationId: string; publicKeyDer: Uint8Array; csrDer?: Uint8Array }): Promise<SignOutcome> {
     // One request for every attempt: when the call failed after the issuer had signed (a Lambda that timed out), the
     // repeat finds this key's issuance record and answers the same certificate instead of signing a second one.
-    const signRequest = {
+    const signRequest = toSignRequestJson({
       requestId: `${request.sessionId}-${randomUUID()}`,
       deviceName: request.deviceName,
       operationId: request.operationId,
-      publicKeyDer: Buffer.from(request.publicKeyDer).toString('base64'),
-      ...(request.csrDer ? { csrDer: Buffer.from(request.csrDer).toString('base64') } : {}),
-    };
+      publicKeyDer: request.publicKeyDer,
+      ...(request.csrDer ? { csrDer: request.csrDer } : {}),
+    });
     let response: SignResponse;
     for (let attempt = 1; ; attempt++) {
       try {
