@@ -7,6 +7,7 @@ import { LSC_VALIDITY_DAYS } from '../../model.ts';
 import { derToPem, parseCsr, pemToDer, splitPemChain } from '../../pki/index.ts';
 import { DEFAULT_PCA_TEMPLATE_ARN } from '../../config/index.ts';
 import { samePublicKey } from '../capf-ca/certificate-key.ts';
+import { cachedLoader } from '../capf-ca/ca-secret.ts';
 import type { IssueRequest, IssueResult, Issuer, IssuerDescription } from '../types.ts';
 import { csrRequired } from '../csr-required.ts';
 import { acmPcaSdk } from '../aws-sdk.ts';
@@ -32,7 +33,7 @@ export class AcmPcaIssuer implements Issuer {
   private readonly caArn: string;
   private readonly templateArn: string;
   private readonly maxWaitSeconds: number;
-  private caCertificates: Promise<Uint8Array[]> | undefined;
+  private readonly caCertificates = cachedLoader<Uint8Array[]>();
 
   constructor(options: AcmPcaIssuerOptions) {
     if (!/^arn:[\w-]+:acm-pca:/.test(options.certificateAuthorityArn)) {
@@ -125,11 +126,8 @@ export class AcmPcaIssuer implements Issuer {
 
   /** The CA certificate and its chain, read once (the admin uploads the root to CAPF-trust and CallManager-trust). */
   async describe(): Promise<IssuerDescription> {
-    this.caCertificates ??= this.readCaCertificates().catch((error: unknown) => {
-      this.caCertificates = undefined;
-      throw error;
-    });
-    return { name: this.name, caCertificatesDer: await this.caCertificates, needsCsr: true };
+    const caCertificatesDer = await this.caCertificates(this.caArn, () => this.readCaCertificates());
+    return { name: this.name, caCertificatesDer, needsCsr: true };
   }
 
   private async readCaCertificates(): Promise<Uint8Array[]> {
