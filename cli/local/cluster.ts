@@ -126,10 +126,6 @@ export async function startListenerCluster(options: ListenerClusterOptions): Pro
   if (first.created) options.logger.info('generated the CAPF CA', { certificate: first.certificatePath });
   let ca: LocalCa = first;
   const local = await openLocalStore(options.dataDir, { advertise: true });
-  if (!local.owned) {
-    await local.close();
-    throw new ConfigError(`${options.dataDir} is already served by another process; stop it first`, 'CLUSTER');
-  }
   const profiling = options.cpuProfileDir === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${options.cpuProfileDir}`];
   cluster.setupPrimary({ exec: fileURLToPath(import.meta.url), execArgv: [...typeScriptExecArgv(), ...profiling] });
 

@@ -5,7 +5,7 @@
 import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import { mkdir, open, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { StoreError } from '../../shared/errors.ts';
+import { ConfigError, StoreError } from '../../shared/errors.ts';
 import { DynamoCapfStore, ensureTable } from '../../shared/store/dynamo-store.ts';
 import type { CapfStore } from '../../shared/store/types.ts';
 import { startDynalite } from './dynalite.ts';
@@ -25,7 +25,10 @@ export interface LocalStore {
 }
 
 export interface OpenLocalStoreOptions {
-  /** Write store.json so other processes find this store (what `capf serve` does); removed again on close. */
+  /**
+   * Write store.json so other processes find this store (what `capf serve` does); removed again on close. A folder
+   * another live process already serves is then refused (ConfigError ALREADY_SERVED) instead of shared.
+   */
   advertise?: boolean;
 }
 
@@ -44,6 +47,10 @@ export async function openLocalStore(dataDir: string, options: OpenLocalStoreOpt
   await mkdir(dataDir, { recursive: true });
   const advertised = await readAdvertisement(dataDir);
   if (advertised && isProcessAlive(advertised.pid) && (await answers(advertised.endpoint))) {
+    // A server needs the store to itself: on another's dynalite it would break when that one stops.
+    if (options.advertise) {
+      throw new ConfigError(`${dataDir} is already served by another process (pid ${advertised.pid}); stop it first`, 'ALREADY_SERVED');
+    }
     const client = createDynamoClient(advertised.endpoint);
     return {
       store: new DynamoCapfStore({ client, tableName: LOCAL_TABLE_NAME }),

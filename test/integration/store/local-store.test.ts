@@ -4,7 +4,9 @@ import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { StoreError } from '../../../shared/errors.ts';
+import { ConfigError, StoreError } from '../../../shared/errors.ts';
+import { MemoryLogger } from '../../../shared/logging.ts';
+import { startLocalStack } from '../../../cli/local/local-stack.ts';
 import { startDynalite } from '../../../cli/local/dynalite.ts';
 import { ADVERTISEMENT_FILE, openLocalStore, type LocalStore } from '../../../cli/local/local-store.ts';
 import { installSettings, randomDeviceName } from './store-backends.ts';
@@ -114,6 +116,27 @@ describe('openLocalStore', () => {
     expect((error as StoreError).code).toBe('LOCKED');
     expect((error as Error).message).toMatch(/in use by another process/);
     expect(await holder.store.listDevices()).toEqual([]);
+  });
+
+  it('refuses a second advertiser (a second `capf serve`) while the first one serves the folder', async () => {
+    const dataDir = await newDataDir();
+    const owner = await open(dataDir, { advertise: true });
+    const name = randomDeviceName();
+    await owner.store.putDevice(installSettings(name));
+
+    const error = await openLocalStore(dataDir, { advertise: true }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as ConfigError).code).toBe('ALREADY_SERVED');
+    expect((error as Error).message).toMatch(/already served by another process/);
+    const stack = await startLocalStack({ dataDir, hosts: ['127.0.0.1'], port: 0, logger: new MemoryLogger() }).catch((e: unknown) => e);
+    expect(stack).toBeInstanceOf(ConfigError);
+    expect((stack as ConfigError).code).toBe('ALREADY_SERVED');
+
+    const advertised = JSON.parse(await readFile(join(dataDir, ADVERTISEMENT_FILE), 'utf8')) as { endpoint: string };
+    expect(advertised.endpoint).toBe(owner.endpoint);
+    expect((await owner.store.getDevice(name))?.name).toBe(name);
+    const admin = await open(dataDir); // a client without advertise still shares it
+    expect(admin.owned).toBe(false);
   });
 
   it('closes idempotently', async () => {
