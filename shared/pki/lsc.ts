@@ -60,6 +60,13 @@ function readIssuer(issuerCertificateDer: Uint8Array, signer: CaSigner): Certifi
   return parts;
 }
 
+/** An LSC lasts a whole number of days within LSC_VALIDITY_DAYS; throws ValidationError INVALID_VALIDITY otherwise. */
+export function checkLscValidity(validityDays: number): void {
+  if (!Number.isInteger(validityDays) || validityDays < LSC_VALIDITY_DAYS.min || validityDays > LSC_VALIDITY_DAYS.max) {
+    throw new ValidationError(`LSC validity must be a whole number of days from ${LSC_VALIDITY_DAYS.min} to ${LSC_VALIDITY_DAYS.max}, not ${validityDays}`, 'INVALID_VALIDITY');
+  }
+}
+
 export class LscBuilder {
   private readonly signer: CaSigner;
   /** The signature AlgorithmIdentifier (TBS signature field). */
@@ -98,9 +105,7 @@ export class LscBuilder {
     if (typeof deviceName !== 'string' || !isValidDeviceName(deviceName)) {
       throw new ValidationError(`device name ${JSON.stringify(String(deviceName).slice(0, 80))} is not a valid device name`, 'INVALID_DEVICE_NAME');
     }
-    if (!Number.isInteger(validityDays) || validityDays < LSC_VALIDITY_DAYS.min || validityDays > LSC_VALIDITY_DAYS.max) {
-      throw new ValidationError(`LSC validity must be a whole number of days from ${LSC_VALIDITY_DAYS.min} to ${LSC_VALIDITY_DAYS.max}, not ${validityDays}`, 'INVALID_VALIDITY');
-    }
+    checkLscValidity(validityDays);
     const now = input.now ?? new Date();
     if (Number.isNaN(now.getTime())) throw new ValidationError('LSC start time is not a valid date', 'INVALID_VALIDITY');
     const key = inspectPublicKey(spkiDer);

@@ -2,14 +2,12 @@
 // issuer needs the CSR flow; the phone's CSR arrives with the request as csrDer.
 import { createHash } from 'node:crypto';
 import type { ACMPCAClient } from '@aws-sdk/client-acm-pca';
-import { ConfigError, errorName, IssuerError, ValidationError } from '../../errors.ts';
-import { LSC_VALIDITY_DAYS } from '../../model.ts';
-import { derToPem, parseCsr, pemToDer, splitPemChain } from '../../pki/index.ts';
+import { ConfigError, errorName, IssuerError } from '../../errors.ts';
+import { checkLscValidity, derToPem, pemToDer, splitPemChain } from '../../pki/index.ts';
 import { DEFAULT_PCA_TEMPLATE_ARN } from '../../config/index.ts';
-import { samePublicKey } from '../capf-ca/certificate-key.ts';
 import { cachedLoader } from '../capf-ca/ca-secret.ts';
 import type { IssueRequest, IssueResult, Issuer, IssuerDescription } from '../types.ts';
-import { csrRequired } from '../csr-required.ts';
+import { checkRequestCsr, csrRequired, refusalFor } from '../csr-required.ts';
 import { acmPcaSdk } from '../aws-sdk.ts';
 
 export interface AcmPcaIssuerOptions {
@@ -47,18 +45,13 @@ export class AcmPcaIssuer implements Issuer {
 
   async issue(request: IssueRequest): Promise<IssueResult> {
     if (!request.csrDer) return csrRequired('AWS Private CA (acm-pca)', request.deviceName);
-    if (!Number.isInteger(request.validityDays) || request.validityDays < LSC_VALIDITY_DAYS.min || request.validityDays > LSC_VALIDITY_DAYS.max) {
-      return { kind: 'refused', code: 'INVALID_VALIDITY', reason: `LSC validity must be ${LSC_VALIDITY_DAYS.min}–${LSC_VALIDITY_DAYS.max} days, not ${request.validityDays}` };
-    }
     try {
-      const csr = parseCsr(request.csrDer, request.deviceName);
-      if (!samePublicKey(csr.spkiDer, request.publicKeyDer)) {
-        return { kind: 'refused', code: 'CSR_KEY_MISMATCH', reason: 'the CSR carries a different public key than the request' };
-      }
+      checkLscValidity(request.validityDays);
     } catch (error) {
-      if (error instanceof ValidationError) return { kind: 'refused', code: error.code, reason: error.message };
-      throw error;
+      return refusalFor(error);
     }
+    const csr = checkRequestCsr(request, request.csrDer);
+    if ('kind' in csr) return csr;
 
     // The sign service checks that the certificate carries the phone's key, for every issuer.
     const issued = await this.fetch(await this.submit(request, request.csrDer));

@@ -8,16 +8,15 @@
 // MicrosoftCaError (an IssuerError), so the sign service keeps no final state and the phone's retry tries again.
 import * as z from 'zod';
 import { ConfigError, ValidationError } from '../../errors.ts';
-import { describePublicKey, parseCsr, derToPem } from '../../pki/index.ts';
+import { describePublicKey, derToPem } from '../../pki/index.ts';
 import { splitPemChain } from '../../pki/certificate.ts';
-import { samePublicKey } from '../capf-ca/certificate-key.ts';
 import type { IssueRequest, IssueResult, Issuer, IssuerDescription } from '../types.ts';
 import { CertsrvConnection, type CertsrvResponse, type ConnectionSettings } from './certsrv-connection.ts';
 import { MicrosoftCaError, RETRYABLE_MICROSOFT_CA_CODES } from './errors.ts';
 import { explainHresult } from './hresults.ts';
 import { certificateFromBody, certificatesFromPkcs7, chainFor, checkIssuedCertificate, sha256Hex } from './issued-certificate.ts';
 import { readCertsrvPage, type CertsrvPageFacts } from './page-reader.ts';
-import { csrRequired } from '../csr-required.ts';
+import { checkRequestCsr, csrRequired } from '../csr-required.ts';
 
 export interface MicrosoftCaIssuerOptions {
   /** Must equal the CN/SAN of the IIS HTTPS certificate. */
@@ -107,19 +106,17 @@ export class MicrosoftCaIssuer implements Issuer {
 
   async issue(request: IssueRequest): Promise<IssueResult> {
     if (!request.csrDer) return csrRequired('the online Microsoft CA (microsoft-ca)', request.deviceName);
+    const csr = checkRequestCsr(request, request.csrDer, 'BAD_CSR');
+    if ('kind' in csr) return csr;
     let spkiSha256: string;
     try {
-      const csr = parseCsr(request.csrDer, request.deviceName);
-      if (!samePublicKey(csr.spkiDer, request.publicKeyDer)) {
-        return { kind: 'refused', code: 'CSR_KEY_MISMATCH', reason: `the CSR of ${request.deviceName} carries a different public key than the request` };
-      }
       const key = describePublicKey(csr.spkiDer);
       if (key.keyType !== 'rsa') {
         return { kind: 'refused', code: 'KEY_ALGORITHM_UNSUPPORTED', reason: `Online CA supports RSA keys only (F2), and ${request.deviceName} sent an EC key: set the device's key order to RSA` };
       }
       spkiSha256 = sha256Hex(csr.spkiDer);
     } catch (err) {
-      if (err instanceof ValidationError) return { kind: 'refused', code: 'BAD_CSR', reason: `the CSR of ${request.deviceName} cannot be sent: ${err.message}` };
+      if (err instanceof ValidationError) return { kind: 'refused', code: 'BAD_CSR', reason: `the CSR of ${request.deviceName} cannot be used: ${err.message}` };
       throw err;
     }
     return this.withConnection(async (connection) => {
