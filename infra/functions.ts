@@ -13,9 +13,21 @@ export type FunctionTrigger =
   /** S3 "object created" in the CSR bucket under this prefix (offline CA imports). */
   | { kind: 'bucket'; prefix: string };
 
+/**
+ * DynamoDB actions on the store table, named by what the runtime's store calls send: GetItem for every read,
+ * PutItem and UpdateItem for the conditional writes, DeleteItem (deleteDevice), Query (listIssuances), Scan
+ * (listDevices).
+ */
+export type TableAction = 'GetItem' | 'PutItem' | 'UpdateItem' | 'DeleteItem' | 'Query' | 'Scan';
+
+export function tableActions(actions: readonly TableAction[]): string[] {
+  return actions.map((action) => `dynamodb:${action}`);
+}
+
 /** What the function's own role may do; everything not named here is denied. */
 export interface FunctionAccess {
-  table?: 'read' | 'readWrite';
+  /** Exactly the table actions the function's store calls use. */
+  table?: readonly TableAction[];
   /** Sign through the configured CA backend: whatever that backend needs (CA secret, KMS key, private CA or the
    *  online CA's settings), and its environment variables. */
   issue?: boolean;
@@ -51,7 +63,8 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
     entry: 'functions/sign/handler.ts',
     description: 'Signs an LSC for the listener through the configured CA backend',
     trigger: { kind: 'listener' },
-    access: { table: 'readWrite', issue: true },
+    // getDevice, getParameters, getIssuance; claimIssuance and completeIssuance (PutItem), abandonIssuance (UpdateItem).
+    access: { table: ['GetItem', 'PutItem', 'UpdateItem'], issue: true },
     // RSA signing and the first TLS handshake to an online CA are CPU-bound: more memory buys CPU.
     memoryMb: 1024,
     timeoutSeconds: 30,

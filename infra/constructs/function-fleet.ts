@@ -4,7 +4,7 @@ import { Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import type { FunctionSpec } from '../functions.ts';
+import { tableActions, type FunctionSpec } from '../functions.ts';
 import { nagArnRef } from '../nag-ids.ts';
 import type { CaBackend } from './ca-backend.ts';
 import { CapfFunction } from './capf-function.ts';
@@ -58,8 +58,7 @@ function grantAccess(fn: CapfFunction, props: FunctionFleetProps): void {
   };
 
   if (access.table) {
-    if (access.table === 'readWrite') storage.table.grantReadWriteData(fn.role);
-    else storage.table.grantReadData(fn.role);
+    storage.table.grant(fn.role, ...tableActions(access.table));
     env({ CAPF_TABLE: storage.table.tableName });
   }
   if (access.issue) {

@@ -16,6 +16,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { isIpv6Cidr, type CapfConfig } from '../config.ts';
+import { tableActions, type TableAction } from '../functions.ts';
 import { METRIC_NAMESPACE } from '../metrics.ts';
 import type { CapfFunction } from './capf-function.ts';
 
@@ -25,6 +26,11 @@ export const HEALTH_PORT = 8080;
 export const CONNECTIONS_PER_TASK = 400;
 /** Fargate's longest stop timeout; the listener's own drain after SIGTERM must end before it. */
 const STOP_TIMEOUT_SECONDS = 120;
+/**
+ * What the listener's store calls send: getDevice, getParameters and the re-reads (GetItem), markInProgress and
+ * finishOperation (PutItem), setIssuanceState (UpdateItem), listIssuances (Query).
+ */
+const LISTENER_TABLE_ACTIONS: readonly TableAction[] = ['GetItem', 'PutItem', 'UpdateItem', 'Query'];
 
 export interface ListenerProps {
   config: CapfConfig;
@@ -116,7 +122,7 @@ export class Listener extends Construct {
       reason: 'The environment holds resource names and ARNs only; the TLS key is read at run time from Secrets Manager.',
     });
 
-    props.table.grantReadWriteData(taskDefinition.taskRole);
+    props.table.grant(taskDefinition.taskRole, ...tableActions(LISTENER_TABLE_ACTIONS));
     // readWrite: the first task to start stores the CAPF certificate it generates into the `{}` placeholder.
     grantSecretAccess(props.tlsSecret, taskDefinition.taskRole, 'readWrite');
     props.trustSecret.grantRead(taskDefinition.taskRole);

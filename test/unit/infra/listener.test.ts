@@ -2,7 +2,7 @@
 // Fargate tasks that run read-only and non-root, drain on stop and scale on open connections.
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildCapf, logicalIdOf, PHONE_CIDRS, policyStatementsOf } from './support.ts';
+import { actionsOf, buildCapf, logicalIdOf, PHONE_CIDRS, policyStatementsOf } from './support.ts';
 
 let template: Template;
 let cleanup: () => void;
@@ -133,6 +133,8 @@ describe('listener tasks', () => {
     expect(statements).toContainEqual(expect.objectContaining({ Action: ['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue'], Resource: [tls, trust] }));
     expect(statements).toContainEqual(expect.objectContaining({ Action: 'secretsmanager:PutSecretValue', Resource: tls }));
     expect(statements).toContainEqual(expect.objectContaining({ Resource: { 'Fn::GetAtt': [logicalIdOf(template, 'AWS::DynamoDB::Table', 'StorageTable'), 'Arn'] } }));
+    const tableStatement = statements.find((statement) => JSON.stringify(statement.Resource).includes('StorageTable'));
+    expect(tableStatement && actionsOf(tableStatement)).toEqual(['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem']);
   });
 
   it('run as a Fargate service with the desired count, rolling back a failed deployment', () => {

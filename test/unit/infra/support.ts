@@ -18,21 +18,21 @@ export const WITH_FUTURE_FUNCTIONS: readonly FunctionSpec[] = [
     entry: 'functions/admin/handler.ts',
     description: 'Admin API',
     trigger: { kind: 'admin-api' },
-    access: { table: 'readWrite', tlsSecret: 'readWrite', bucket: 'readWrite' },
+    access: { table: ['GetItem', 'PutItem', 'UpdateItem', 'DeleteItem', 'Query', 'Scan'], tlsSecret: 'readWrite', bucket: 'readWrite' },
   },
   {
     id: 'offline-import',
     entry: 'functions/offline-import/handler.ts',
     description: 'Imports certificates signed by an offline CA',
     trigger: { kind: 'bucket', prefix: 'signed/' },
-    access: { table: 'readWrite', bucket: 'read' },
+    access: { table: ['GetItem', 'PutItem'], bucket: 'read' },
   },
   {
     id: 'expiry-monitor',
     entry: 'functions/expiry-monitor/handler.ts',
     description: 'Warns before LSCs and the CAPF certificate expire',
     trigger: { kind: 'schedule', expression: 'rate(1 hour)' },
-    access: { table: 'readWrite', notify: true },
+    access: { table: ['Scan'], notify: true },
   },
 ];
 
