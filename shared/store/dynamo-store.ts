@@ -32,7 +32,6 @@ export interface DynamoCapfStoreOptions {
 
 /** Read-modify-write rounds before a device write gives up with ConflictError. */
 const MAX_WRITE_ROUNDS = 5;
-const SCAN_PAGE_SIZE = 100;
 /** Far above one CUCM cluster's phones; a scan past it is refused instead of exhausting memory. */
 export const MAX_LISTED_DEVICES = 100_000;
 
@@ -67,7 +66,7 @@ export class DynamoCapfStore implements CapfStore {
             FilterExpression: 'sk = :device',
             ExpressionAttributeValues: { ':device': DEVICE_SK },
             ConsistentRead: true,
-            Limit: SCAN_PAGE_SIZE,
+            // No Limit: it would cap the items read before the filter, and issuance items outnumber devices.
             ExclusiveStartKey: startKey,
           }),
         ),
