@@ -9,12 +9,12 @@ import { X509Certificates } from '@peculiar/x509';
 import { readCertificateParts, MAX_CERTIFICATE_BYTES, type CertificateParts } from '../../pki/certificate-parts.ts';
 import { MAX_CHAIN_CERTIFICATES, pemToDer } from '../../pki/certificate.ts';
 import { verifyIssuedBy } from '../../pki/chain.ts';
+import { OID } from '../../pki/x509-encoding.ts';
 import { MicrosoftCaError } from './errors.ts';
 
-const KEY_USAGE_OID = '2.5.29.15';
 const PEM_ARMOUR = /^\s*-----BEGIN /;
 
-export function sha256Hex(bytes: Uint8Array): string {
+function sha256Hex(bytes: Uint8Array): string {
   return createHash('sha256').update(bytes).digest('hex');
 }
 
@@ -76,7 +76,7 @@ export function checkIssuedCertificate(der: Uint8Array, context: IssuedCertifica
       `request ${context.reqId} on ${context.host} returned a certificate for a different public key than the phone's CSR; the CA may be rewriting requests or the request id was reused: check request ${context.reqId} in the CA console`,
     );
   }
-  const extension = certificate.extensions.get(KEY_USAGE_OID);
+  const extension = certificate.extensions.get(OID.keyUsage);
   let usages = 0;
   if (extension) {
     try {

@@ -14,7 +14,7 @@ import type { IssueRequest, IssueResult, Issuer, IssuerDescription } from '../ty
 import { CertsrvConnection, type CertsrvResponse, type ConnectionSettings } from './certsrv-connection.ts';
 import { MicrosoftCaError, RETRYABLE_MICROSOFT_CA_CODES } from './errors.ts';
 import { explainHresult } from './hresults.ts';
-import { certificateFromBody, certificatesFromPkcs7, chainFor, checkIssuedCertificate, sha256Hex } from './issued-certificate.ts';
+import { certificateFromBody, certificatesFromPkcs7, chainFor, checkIssuedCertificate } from './issued-certificate.ts';
 import { readCertsrvPage, type CertsrvPageFacts } from './page-reader.ts';
 import { checkRequestCsr, csrRequired } from '../csr-required.ts';
 
@@ -35,8 +35,6 @@ export interface MicrosoftCaIssuerOptions {
   timeoutMs?: number;
   /** Largest response body read (default 1 MiB). */
   maxResponseBytes?: number;
-  /** F17: FIPS mode disables the online CA (NTLM needs MD4 and MD5); the constructor then refuses. */
-  fipsMode?: boolean;
 }
 
 const NO_CONTROL = /^[^\r\n\0]+$/;
@@ -51,7 +49,6 @@ const optionsSchema = z.object({
   connectAddress: z.string().min(1).max(253).optional(),
   timeoutMs: z.number().int().min(100).max(600_000).default(60_000),
   maxResponseBytes: z.number().int().min(16_384).max(16 * 1024 * 1024).default(1024 * 1024),
-  fipsMode: z.boolean().default(false),
 });
 
 const HANDLE = /^msca:v1:(\d{1,9}):([0-9a-f]{64})$/;
@@ -78,16 +75,12 @@ export class MicrosoftCaIssuer implements Issuer {
       throw new ConfigError(`Online CA setting ${issue.path.join('.') || 'options'}: ${issue.message}`, 'ONLINE_CA_CONFIG');
     }
     const o = parsed.data;
-    if (o.fipsMode) {
-      throw new ConfigError('the online Microsoft CA is not available in FIPS mode (F17): NTLM needs MD4/MD5; use capf-software, capf-kms or acm-pca', 'ONLINE_CA_FIPS');
-    }
     try {
       for (const pem of o.trustedCaPem) splitPemChain(pem);
     } catch (err) {
       throw new ConfigError(`Online CA trusted certificates: ${(err as Error).message}`, 'ONLINE_CA_CONFIG');
     }
-    const { fipsMode: _fips, ...settings } = o;
-    this.settings = settings;
+    this.settings = o;
     this.template = o.template;
     this.site = `https://${o.host}${o.port === 443 ? '' : `:${o.port}`}/certsrv`;
   }
@@ -114,7 +107,7 @@ export class MicrosoftCaIssuer implements Issuer {
       if (key.keyType !== 'rsa') {
         return { kind: 'refused', code: 'KEY_ALGORITHM_UNSUPPORTED', reason: `Online CA supports RSA keys only (F2), and ${request.deviceName} sent an EC key: set the device's key order to RSA` };
       }
-      spkiSha256 = sha256Hex(csr.spkiDer);
+      spkiSha256 = key.sha256Hex;
     } catch (err) {
       if (err instanceof ValidationError) return { kind: 'refused', code: 'BAD_CSR', reason: `the CSR of ${request.deviceName} cannot be used: ${err.message}` };
       throw err;
