@@ -41,6 +41,18 @@ function parse(der: Uint8Array, anchor: boolean): Candidate {
   return { der, x509: new X509Certificate(der), parts: readCertificateParts(der), anchor };
 }
 
+// CAPF-trust is the same set of (never mutated) buffers for every phone authentication: parse each anchor once.
+const parsedAnchors = new WeakMap<Uint8Array, Candidate>();
+
+function parseAnchor(der: Uint8Array): Candidate {
+  let candidate = parsedAnchors.get(der);
+  if (!candidate) {
+    candidate = parse(der, true);
+    parsedAnchors.set(der, candidate);
+  }
+  return candidate;
+}
+
 /** A name as Node prints it, on one quoted line. */
 function oneLine(multiline: string): string {
   return JSON.stringify(multiline.split('\n').join(', '));
@@ -85,7 +97,7 @@ export function verifyIssuedBy(certDer: Uint8Array, anchorsDer: Uint8Array[], op
   }
   const anchors = anchorsDer.map((der, index) => {
     try {
-      return parse(der, true);
+      return parseAnchor(der);
     } catch (err) {
       throw new ConfigError(`trust anchor ${index} does not parse: ${(err as Error).message}`, 'TRUST_STORE');
     }

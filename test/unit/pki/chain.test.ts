@@ -90,6 +90,17 @@ describe('verifyIssuedBy: direct issuance', () => {
   });
 });
 
+describe('verifyIssuedBy: a trust set reused across calls', () => {
+  it('gives the same answers on every call, and an anchor buffer given as an intermediate is still not trusted', () => {
+    const anchors = [capf.certificateDer];
+    for (let round = 0; round < 3; round++) {
+      expect(hexes(verifyIssuedBy(lsc, anchors).path)).toEqual(hexes([lsc, capf.certificateDer]));
+      expect(rejection(() => verifyIssuedBy(lsc, [], { intermediatesDer: anchors })).code).toBe('UNTRUSTED_CERTIFICATE');
+      expect(() => verifyIssuedBy(lsc, [Uint8Array.of(1)])).toThrow(/^trust anchor 0 does not parse/);
+    }
+  });
+});
+
 describe('verifyIssuedBy: validity', () => {
   it('refuses an expired or not yet valid certificate unless told not to check', async () => {
     const old = await capfBuilder.build({ deviceName: DEVICE, spkiDer: phoneSpki(), validityDays: 1, now: new Date(Date.now() - 3 * DAY) });
