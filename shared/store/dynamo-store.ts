@@ -170,10 +170,10 @@ export class DynamoCapfStore implements CapfStore {
     return mergeParameters(out.Attributes);
   }
 
-  /** Read, apply `change` (which may refuse with ConflictError), write conditional on the version read; repeat on a lost race. */
   /**
-   * Read-modify-write conditional on the version read. A caller that holds the device as it last read or wrote it
-   * (`known`) saves the first read: if that copy is stale the condition fails and the next round reads afresh.
+   * Read, apply `change` (which may refuse with ConflictError), write conditional on the version read; repeat on a
+   * lost race. A caller that holds the device as it last read or wrote it (`known`) saves the first read: if that copy
+   * is stale the condition fails and the next round reads afresh.
    */
   private async changeDevice(name: string, operationId: string, change: (current: Device, now: string) => Device, known?: Device): Promise<Device> {
     checkDeviceName(name);

@@ -28,14 +28,14 @@ export function isConditionFailure(err: unknown): boolean {
 }
 
 /**
- * Runs one SDK call and maps its failure into the project's hierarchy: a lost condition becomes ConflictError (with
- * the caller's words for what changed), anything else StoreError carrying the SDK error as cause.
+ * Runs one SDK call and maps its failure into the project's hierarchy: a lost condition becomes ConflictError,
+ * anything else StoreError carrying the SDK error as cause.
  */
-export async function storeCall<T>(what: string, call: () => Promise<T>, conflictMessage?: string): Promise<T> {
+export async function storeCall<T>(what: string, call: () => Promise<T>): Promise<T> {
   try {
     return await call();
   } catch (err) {
-    if (isConditionFailure(err)) throw new ConflictError(conflictMessage ?? `${what}: the item changed meanwhile`);
+    if (isConditionFailure(err)) throw new ConflictError(`${what}: the item changed meanwhile`);
     throw storeFailure(what, err);
   }
 }
