@@ -24,8 +24,6 @@ export interface SignConfig {
   issuer: IssuerConfig;
   /** F17: only FIPS-approved algorithms; no online CA and no CSR flow. */
   fipsMode: boolean;
-  /** AWS_ENDPOINT_URL: the SDK reads it by itself; kept here so it is validated and can be logged. */
-  awsEndpointUrl?: string;
 }
 
 export interface ListenerConfig {
@@ -35,7 +33,6 @@ export interface ListenerConfig {
   host: string;
   port: number;
   fipsMode: boolean;
-  awsEndpointUrl?: string;
   /** CAPF_ISSUER, so the listener asks phones for a bare key or a CSR (see issuerKeyDelivery). */
   issuer: IssuerKind;
   /** Secret holding the CAPF TLS certificate and key `{ certificatePem, privateKeyPem }`. */
@@ -79,6 +76,9 @@ const kmsMessageTypeVar = z
     return z.NEVER;
   });
 
+/** The SDK reads AWS_ENDPOINT_URL itself: only checked, so a malformed value is a ConfigError naming it. */
+const endpointVar = urlVar('AWS_ENDPOINT_URL');
+
 const signEnvSchema = z
   .object({
     CAPF_TABLE: requiredVar('CAPF_TABLE'),
@@ -92,7 +92,7 @@ const signEnvSchema = z
     CAPF_ONLINE_CA_SECRET_ARN: optionalVar('CAPF_ONLINE_CA_SECRET_ARN'),
     CAPF_TRUST_SECRET_ARN: optionalVar('CAPF_TRUST_SECRET_ARN'),
     CAPF_FIPS_MODE: booleanVar('CAPF_FIPS_MODE', false),
-    AWS_ENDPOINT_URL: urlVar('AWS_ENDPOINT_URL'),
+    AWS_ENDPOINT_URL: endpointVar,
   })
   .transform((raw, ctx): SignConfig => {
     const need = (variable: string, value: string | undefined, why: string): string => {
@@ -130,7 +130,7 @@ const signEnvSchema = z
         };
         break;
     }
-    return { tableName: raw.CAPF_TABLE, issuer, fipsMode: raw.CAPF_FIPS_MODE, awsEndpointUrl: raw.AWS_ENDPOINT_URL };
+    return { tableName: raw.CAPF_TABLE, issuer, fipsMode: raw.CAPF_FIPS_MODE };
   });
 
 const minTlsVar = optionalVar('CAPF_MIN_TLS').refine((value) => value === undefined || ['TLSv1', 'TLSv1.1', 'TLSv1.2'].includes(value), {
@@ -160,7 +160,7 @@ const listenerEnvSchema = z
     CAPF_HEALTH_PORT: portVar('CAPF_HEALTH_PORT', 8080),
     CAPF_DRAIN_MS: drainMsVar,
     CAPF_FIPS_MODE: booleanVar('CAPF_FIPS_MODE', false),
-    AWS_ENDPOINT_URL: urlVar('AWS_ENDPOINT_URL'),
+    AWS_ENDPOINT_URL: endpointVar,
   })
   .transform(
     (raw): ListenerConfig => ({
@@ -169,7 +169,6 @@ const listenerEnvSchema = z
       host: raw.CAPF_HOST ?? '::', // dual stack (F16); IPv6 peers are filtered by the ipv6Enabled parameter
       port: raw.CAPF_PORT,
       fipsMode: raw.CAPF_FIPS_MODE,
-      awsEndpointUrl: raw.AWS_ENDPOINT_URL,
       issuer: raw.CAPF_ISSUER,
       tlsSecretId: raw.CAPF_TLS_SECRET_ARN,
       trustSecretId: raw.CAPF_TRUST_SECRET_ARN,

@@ -15,7 +15,7 @@ function configError(run: () => unknown): ConfigError {
 describe('loadSignConfig', () => {
   it('defaults to the software CAPF CA (F1) and FIPS off', () => {
     const config = loadSignConfig({ CAPF_TABLE: 'capf', CAPF_CA_SECRET_ARN: 'capf/ca' });
-    expect(config).toEqual({ tableName: 'capf', issuer: { kind: 'capf-software', caSecretId: 'capf/ca' }, fipsMode: false, awsEndpointUrl: undefined });
+    expect(config).toEqual({ tableName: 'capf', issuer: { kind: 'capf-software', caSecretId: 'capf/ca' }, fipsMode: false });
   });
 
   it('reads each issuer with what it needs', () => {
@@ -36,7 +36,7 @@ describe('loadSignConfig', () => {
     });
   });
 
-  it('parses CAPF_FIPS_MODE, CAPF_KMS_MESSAGE_TYPE and AWS_ENDPOINT_URL', () => {
+  it('parses CAPF_FIPS_MODE and CAPF_KMS_MESSAGE_TYPE, and accepts a valid AWS_ENDPOINT_URL', () => {
     const config = loadSignConfig({
       CAPF_TABLE: 't',
       CAPF_ISSUER: 'capf-kms',
@@ -47,7 +47,6 @@ describe('loadSignConfig', () => {
       AWS_ENDPOINT_URL: 'http://127.0.0.1:4566',
     });
     expect(config.fipsMode).toBe(true);
-    expect(config.awsEndpointUrl).toBe('http://127.0.0.1:4566');
     expect(config.issuer).toMatchObject({ kmsMessageType: 'RAW' });
   });
 
@@ -86,7 +85,6 @@ describe('loadListenerConfig', () => {
       host: '::',
       port: 3804,
       fipsMode: false,
-      awsEndpointUrl: undefined,
       issuer: 'capf-software',
       tlsSecretId: 'capf/tls',
       trustSecretId: undefined,
