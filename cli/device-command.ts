@@ -3,8 +3,7 @@
 import type { Command } from 'commander';
 import { randomInt } from 'node:crypto';
 import { AUTH_MODES, CERTIFICATE_OPERATIONS, EC_CURVES, KEY_ORDERS, type Device } from '../shared/model.ts';
-import type { DeviceSettings, ServiceParameters } from '../shared/store/types.ts';
-import { openLocalStore } from './local/local-store.ts';
+import type { CapfStore, DeviceSettings, ServiceParameters } from '../shared/store/types.ts';
 import { deadline, defaultDataDir, integer, oneOf, onOff } from './options.ts';
 import { DEFAULT_PARAMETERS_CACHE_MS } from '../shared/store/parameters-cache.ts';
 
@@ -36,7 +35,8 @@ export function generateAuthString(length = 8): string {
   return out;
 }
 
-async function withStore<T>(dataDir: string | undefined, work: (store: Awaited<ReturnType<typeof openLocalStore>>['store']) => Promise<T>): Promise<T> {
+async function withStore<T>(dataDir: string | undefined, work: (store: CapfStore) => Promise<T>): Promise<T> {
+  const { openLocalStore } = await import('./local/local-store.ts'); // the store's modules load only when a command runs
   const local = await openLocalStore(dataDir ?? defaultDataDir());
   try {
     return await work(local.store);

@@ -2,9 +2,7 @@
 import type { Command } from 'commander';
 import { networkInterfaces } from 'node:os';
 import type { SecureVersion } from 'node:tls';
-import { MAX_CLUSTER_WORKERS, startListenerCluster } from './local/cluster.ts';
-import { createLogger } from '../shared/logging.ts';
-import { startLocalStack } from './local/local-stack.ts';
+import { MAX_CLUSTER_WORKERS } from './local/cluster-limits.ts';
 import { defaultDataDir, integer, oneOf } from './options.ts';
 
 function hasIpv6Loopback(): boolean {
@@ -23,10 +21,14 @@ export function registerServeCommand(program: Command): void {
     .option('--workers <n>', 'listener processes sharing the port (cli/local/cluster.ts); 1 = all in this process', integer(1, MAX_CLUSTER_WORKERS), 1)
     .action(async (opts: { data?: string; port: number; host?: string[]; minTls: SecureVersion; caKeyType: 'rsa' | 'ec'; workers: number }) => {
       const dataDir = opts.data ?? defaultDataDir();
+      const { createLogger } = await import('../shared/logging.ts');
       const logger = createLogger('capf-local');
       const hosts = opts.host ?? (hasIpv6Loopback() ? ['127.0.0.1', '::1'] : ['127.0.0.1']);
       const options = { dataDir, hosts, port: opts.port, logger, minTlsVersion: opts.minTls, caKeyType: opts.caKeyType };
-      const stack = opts.workers > 1 ? await startListenerCluster({ ...options, workers: opts.workers }) : await startLocalStack(options);
+      const stack =
+        opts.workers > 1
+          ? await (await import('./local/cluster.ts')).startListenerCluster({ ...options, workers: opts.workers })
+          : await (await import('./local/local-stack.ts')).startLocalStack(options);
       const where = stack.addresses.map((a) => (a.family === 'IPv6' ? `[${a.address}]:${a.port}` : `${a.address}:${a.port}`)).join(', ');
       process.stdout.write(
         `capf-cloud local stack\n  listener:    ${where} (TLS ${opts.minTls}+)\n  CAPF CA:     ${stack.ca.certificatePath}\n  data folder: ${dataDir}\n` +

@@ -4,7 +4,7 @@ import { InvalidArgumentError, type Command } from 'commander';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { integer } from '../options.ts';
-import { BENCH_SECTIONS, formatTable, type BenchSection } from './results.ts';
+import { BENCH_SECTIONS, type BenchSection } from './sections.ts';
 
 /** Listener processes the bench may start (the cluster's own bound). */
 const MAX_WORKERS = 64;
@@ -36,7 +36,7 @@ export function registerBenchCommand(program: Command): void {
     .option('--idle-connections <n>', 'connections parked for the idle figure', integer(1, 15_000), 10_000)
     .option('--cpu-prof <dir>', 'the listener workers write V8 CPU profiles (.cpuprofile) into this folder')
     .action(async (options: BenchCommandOptions) => {
-      const { runBench } = await import('./run-bench.ts');
+      const [{ runBench }, { formatTable }] = await Promise.all([import('./run-bench.ts'), import('./results.ts')]);
       const cpuProfile = options.cpuProf === undefined ? undefined : resolve(options.cpuProf);
       const results = await runBench({ ...options, cpuProfile }, (line) => process.stderr.write(`${line}\n`));
       process.stdout.write(`${formatTable(results)}\n`);

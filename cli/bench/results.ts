@@ -3,6 +3,7 @@
 import { availableParallelism, cpus, loadavg, totalmem } from 'node:os';
 import { readFileSync } from 'node:fs';
 import * as z from 'zod';
+import { BENCH_SECTIONS } from './sections.ts';
 import { fractionOfCeiling, STORE_CALLS_PER_ENROLMENT } from './statistics.ts';
 
 export const TARGETS = {
@@ -13,8 +14,6 @@ export const TARGETS = {
   importMs: 150,
 } as const;
 
-export const BENCH_SECTIONS = ['issuance', 'ec', 'idle', 'store', 'bundles'] as const;
-export type BenchSection = (typeof BENCH_SECTIONS)[number];
 
 const count = z.number().int().nonnegative();
 const rate = z.number().nonnegative();

@@ -5,7 +5,8 @@ import { benchBundles } from './bundle-bench.ts';
 import { benchIdle } from './idle-bench.ts';
 import { benchIssuance } from './issuance-bench.ts';
 import { LoadProcess } from './load-client.ts';
-import { benchResultsSchema, loadAverage, machineInfo, type BenchResults, type BenchSection } from './results.ts';
+import { benchResultsSchema, loadAverage, machineInfo, type BenchResults } from './results.ts';
+import type { BenchSection } from './sections.ts';
 import { benchStore } from './store-bench.ts';
 
 export interface BenchOptions {

@@ -13,6 +13,7 @@ import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { loadLocalCa, loadOrCreateLocalCa, type LocalCa } from './ca-files.ts';
+import { MAX_CLUSTER_WORKERS } from './cluster-limits.ts';
 import type { LocalStackOptions } from './local-stack.ts';
 import { cachedLocalTrust, localSignClient, watchLocalCa } from './local-ca-runtime.ts';
 import { createDynamoClient, LOCAL_TABLE_NAME, openLocalStore } from './local-store.ts';
@@ -25,7 +26,6 @@ import { SessionCounter } from '../../listener/session-counter.ts';
 import { StoreSessionBackend } from '../../listener/store-backend.ts';
 
 const WORKER_ENV = 'CAPF_CLUSTER_WORKER';
-export const MAX_CLUSTER_WORKERS = 64;
 const START_TIMEOUT_MS = 60_000;
 const REPORT_TIMEOUT_MS = 10_000;
 const RESTART_DELAY_MS = 1_000;

@@ -5,7 +5,6 @@ import { mkdir } from 'node:fs/promises';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createRequire } from 'node:module';
-import { ClassicLevel } from 'classic-level';
 import { StoreError } from '../../shared/errors.ts';
 
 type DynaliteFactory = (options: {
@@ -15,8 +14,10 @@ type DynaliteFactory = (options: {
   updateTableMs?: number;
 }) => Server;
 
-// dynalite is CommonJS without type declarations.
-const dynalite = createRequire(import.meta.url)('dynalite') as DynaliteFactory;
+/** dynalite (CommonJS without type declarations), loaded on first use: `capf --help` and `capf phone` never need it. */
+function loadDynalite(): DynaliteFactory {
+  return createRequire(import.meta.url)('dynalite') as DynaliteFactory;
+}
 
 export interface DynaliteOptions {
   /** LevelDB folder; in memory when absent. */
@@ -34,7 +35,7 @@ export async function startDynalite(options: DynaliteOptions = {}): Promise<Runn
   const host = options.host ?? '127.0.0.1';
   const port = options.port ?? 0;
   if (options.path !== undefined) await probeLevelDb(options.path);
-  const server = dynalite({ path: options.path, createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
+  const server = loadDynalite()({ path: options.path, createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
   await new Promise<void>((resolve, reject) => {
     const onError = (err: Error) => reject(new StoreError(`dynalite could not listen on ${host}:${port} (${err.message})`, 'STORE', { cause: err }));
     server.once('error', onError);
@@ -62,6 +63,7 @@ export async function startDynalite(options: DynaliteOptions = {}): Promise<Runn
 /** Opens and closes the LevelDB folder once, to turn "locked by another process" into a clear error. */
 async function probeLevelDb(path: string): Promise<void> {
   await mkdir(path, { recursive: true });
+  const { ClassicLevel } = await import('classic-level');
   const db = new ClassicLevel(path);
   try {
     await db.open();

@@ -8,7 +8,6 @@ import type { SecureVersion } from 'node:tls';
 import { ConfigError } from '../../shared/errors.ts';
 import { defaultDataDir, integer, oneOf } from '../options.ts';
 import { formatTranscript, judgeSession, PHONE_VERBS, type PhoneVerb } from './session-report.ts';
-import { runPhone } from './simulator.ts';
 import { PHONE_STEPS, type PhoneAuth, type PhoneMisbehaviour, type PhoneOptions } from './types.ts';
 
 /** The misbehaviour switches that keep their names on the command line (--split-header → splitHeader, ...). */
@@ -108,6 +107,7 @@ export async function phoneOptionsFromCommand(deviceName: string, opts: PhoneCom
 /** Runs the session, prints the summary, writes --out/--key-out; returns the exit status. */
 export async function runPhoneCommand(verb: PhoneVerb, deviceName: string, opts: PhoneCommandOptions, io: PhoneCommandIo): Promise<number> {
   const options = await phoneOptionsFromCommand(deviceName, opts);
+  const { runPhone } = await import('./simulator.ts'); // with its crypto and PKI modules, only when a session runs
   const result = await runPhone(options);
   const verdict = judgeSession(verb, deviceName, `${opts.host}:${opts.port}`, result);
   if (opts.verbose) for (const line of formatTranscript(result)) io.out(line);
