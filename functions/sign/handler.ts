@@ -13,8 +13,6 @@ import { createSignHandler } from '../../shared/signing/sign-handler.ts';
 import { SignService } from '../../shared/signing/sign-service.ts';
 import { DynamoCapfStore } from '../../shared/store/dynamo-store.ts';
 
-export { createSignHandler, type SignHandler, type SignHandlerDeps } from '../../shared/signing/sign-handler.ts';
-
 const logger = new Logger({ serviceName: 'capf-sign' });
 const metrics = new Metrics({ namespace: 'capf', serviceName: 'capf-sign' });
 
