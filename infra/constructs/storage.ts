@@ -11,7 +11,7 @@ export interface StorageProps {
 }
 
 export class Storage extends Construct {
-  /** Single-table store: partition key `pk`, sort key `sk`, TTL attribute `expiresAt` for ephemeral items. */
+  /** Single-table store: partition key `pk`, sort key `sk`. */
   readonly table: dynamodb.Table;
   readonly csrBucket: s3.Bucket;
   /** The CAPF CA key and certificate (PEM) for the software backend, and the CA certificate for the others. */
@@ -31,7 +31,6 @@ export class Storage extends Construct {
       encryption: dynamodb.TableEncryption.AWS_MANAGED,
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
       deletionProtection: true,
-      timeToLiveAttribute: 'expiresAt',
       removalPolicy: RemovalPolicy.RETAIN,
     });
 

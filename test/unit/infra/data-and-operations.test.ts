@@ -13,7 +13,7 @@ beforeAll(() => {
 afterAll(() => cleanup());
 
 describe('store table', () => {
-  it('is one pk/sk table, on demand, encrypted, with PITR, TTL on expiresAt and deletion protection', () => {
+  it('is one pk/sk table, on demand, encrypted, with PITR and deletion protection', () => {
     template.resourceCountIs('AWS::DynamoDB::Table', 1);
     template.hasResource('AWS::DynamoDB::Table', {
       DeletionPolicy: 'Retain',
@@ -25,7 +25,6 @@ describe('store table', () => {
         BillingMode: 'PAY_PER_REQUEST',
         SSESpecification: { SSEEnabled: true },
         PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
-        TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true },
         DeletionProtectionEnabled: true,
       },
     });
