@@ -1,6 +1,6 @@
 // AUTH_RESPONSE as a phone builds it (capf-protocol.md §4.2–§4.4, element order of §9), with its proofs of possession.
 import { createHash, createPrivateKey, createPublicKey, privateEncrypt, sign, X509Certificate, constants, type KeyObject } from 'node:crypto';
-import { HashAlgorithm, Reason, Tag, element, type Element } from '../../shared/protocol/index.ts';
+import { HashAlgorithm, Reason, Tag, certificateAuthData, element, sudiSignedData, type Element } from '../../shared/protocol/index.ts';
 import { ConfigError } from '../../shared/errors.ts';
 import { PhoneSimulatorError, type CertificateAndKey, type PhoneAuth, type PhoneMisbehaviour } from './types.ts';
 
@@ -53,12 +53,11 @@ function corrupt(signature: Buffer): Buffer {
   return copy;
 }
 
-/** uint32 session id in the byte order the SUDI signature covers: little-endian (§4.4), big-endian to misbehave. */
-function sessionIdBytes(sessionId: number, bigEndian: boolean): Buffer {
+/** The id whose little-endian bytes are `sessionId` big-endian: the SUDI data of a phone that gets the order wrong. */
+function byteSwapped(sessionId: number): number {
   const bytes = Buffer.alloc(4);
-  if (bigEndian) bytes.writeUInt32BE(sessionId >>> 0);
-  else bytes.writeUInt32LE(sessionId >>> 0);
-  return bytes;
+  bytes.writeUInt32BE(sessionId >>> 0);
+  return bytes.readUInt32LE();
 }
 
 /** CERTIFICATE, SIGNED_DATA, SHA2_SIGNED_DATA and optionally SUDI_DATA for certificate authentication. */
@@ -69,8 +68,7 @@ function certificateProofElements(
   misbehave: PhoneMisbehaviour,
 ): Element[] {
   const credential = loadCredential(auth, 'authentication');
-  // auth_data = DEVICE_NAME ‖ 0x00 ‖ certificate DER (§4.3)
-  const authData = Buffer.concat([Buffer.from(deviceName, 'utf8'), Buffer.of(0), credential.der]);
+  const authData = certificateAuthData(deviceName, credential.der);
   const which = misbehave.corruptSignature;
   let sha1 = signLikePhone(credential.privateKey, 'sha1', authData);
   let sha512 = signLikePhone(credential.privateKey, 'sha512', authData);
@@ -84,7 +82,7 @@ function certificateProofElements(
   ];
   if (auth.sudi) {
     const sudi = loadCredential(auth.sudi, 'SUDI');
-    const signed = Buffer.concat([sessionIdBytes(sessionId, misbehave.sudiBigEndian === true), sudi.der]);
+    const signed = sudiSignedData(misbehave.sudiBigEndian ? byteSwapped(sessionId) : sessionId, sudi.der);
     const sudiSign = (hash: 'sha1' | 'sha512'): Buffer => {
       const signature = signLikePhone(sudi.privateKey, hash, signed);
       return which === 'sudi' ? corrupt(signature) : signature;

@@ -27,6 +27,21 @@ const DIGEST_INFO_PREFIX = {
   sha512: Buffer.from('3051300d060960864801650304020305000440', 'hex'),
 } as const;
 
+/**
+ * auth_data, what SIGNED_DATA and SHA2_SIGNED_DATA sign (§4.3): DEVICE_NAME ‖ 0x00 ‖ the presented certificate's DER.
+ * The name is taken as the session holds it, one character per wire byte (latin1); a valid name is ASCII.
+ */
+export function certificateAuthData(deviceName: string, certificateDer: Uint8Array): Buffer {
+  return Buffer.concat([Buffer.from(deviceName, 'latin1'), Buffer.of(0), certificateDer]);
+}
+
+/** What both SUDI signatures sign (§4.4): the session id little-endian (Cisco's server used host byte order) ‖ SUDI DER. */
+export function sudiSignedData(sessionId: number, sudiCertificateDer: Uint8Array): Buffer {
+  const id = Buffer.alloc(4);
+  id.writeUInt32LE(sessionId >>> 0, 0);
+  return Buffer.concat([id, sudiCertificateDer]);
+}
+
 export function authenticate(device: Device, fields: MessageFields, context: AuthenticationContext): AuthenticationResult {
   switch (device.authMode) {
     case 'null-string':
@@ -67,7 +82,7 @@ function checkCertificate(device: Device, fields: MessageFields, context: Authen
   if (context.requireNameMatch && !certificateNamesDevice(fields.certificate.der, deviceName)) {
     throw new AuthenticationError(`the presented certificate (${certificate.subject.replace(/\n/g, ', ')}) belongs to another device`, 'CERTIFICATE_OTHER_DEVICE');
   }
-  const authData = Buffer.concat([Buffer.from(deviceName, 'latin1'), Buffer.of(0), fields.certificate.der]);
+  const authData = certificateAuthData(deviceName, fields.certificate.der);
   const publicKey = certificate.publicKey;
   verifyProof(publicKey, authData, 'sha1', fields.signedData, 'SIGNED_DATA');
   verifyProof(publicKey, authData, 'sha512', fields.sha2SignedData.signature, 'SHA2_SIGNED_DATA');
@@ -78,10 +93,7 @@ function checkCertificate(device: Device, fields: MessageFields, context: Authen
     }
     const sudi = parseCertificate(fields.sudi.certificate.data, 'the SUDI certificate');
     verifyTrusted(fields.sudi.certificate.data, context, 'the SUDI certificate');
-    // The session id enters the SUDI signature little-endian (Cisco's server used host byte order, §4.4).
-    const sessionId = Buffer.alloc(4);
-    sessionId.writeUInt32LE(context.sessionId >>> 0, 0);
-    const sudiData = Buffer.concat([sessionId, fields.sudi.certificate.data]);
+    const sudiData = sudiSignedData(context.sessionId, fields.sudi.certificate.data);
     verifyProof(sudi.publicKey, sudiData, 'sha1', fields.sudi.sha1Signature.data, 'SUDI SHA-1 signature');
     verifyProof(sudi.publicKey, sudiData, 'sha512', fields.sudi.sha2Signature.data, 'SUDI SHA-512 signature');
   }

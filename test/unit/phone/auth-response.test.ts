@@ -2,7 +2,8 @@
 // that a server can check with node:crypto (raw PKCS#1 digests, ECDSA, SUDI over the little-endian session id).
 import { constants, createHash, publicDecrypt, verify, X509Certificate, type KeyObject } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { Opcode, type MessageFields } from '../../../shared/protocol/index.ts';
+import type { Device } from '../../../shared/model.ts';
+import { authenticate, certificateAuthData, Opcode, sudiSignedData, type MessageFields } from '../../../shared/protocol/index.ts';
 import { DEVICE, asciiHex, greet, hex, runPhoneAgainst } from './phone-harness.ts';
 import type { ReceivedFrame } from './scripted-server.ts';
 import { makeCa, makeCredential, type TestCa, type TestCredential } from './test-pki.ts';
@@ -150,6 +151,36 @@ describe('certificate authentication (§4.3, §4.4)', () => {
     const data = authData(rsaLsc.certificateDer);
     expect(recoveredDigest(publicKeyOf(rsaLsc), sha1)?.equals(digest('sha1', data)) ?? false).toBe(sha1Valid);
     expect(recoveredDigest(publicKeyOf(rsaLsc), sha512)?.equals(digest('sha512', data)) ?? false).toBe(sha512Valid);
+  });
+
+  it('signs the bytes the server builds, and the server authenticates it (a wrong SUDI byte order is refused)', async () => {
+    const sessionId = 0x0a0b0c0d;
+    const device: Device = {
+      name: DEVICE,
+      operation: 'install',
+      operationId: 'op-1',
+      authMode: 'lsc-precedence',
+      keyOrder: 'rsa',
+      rsaKeySize: 2048,
+      curve: 'P-256',
+      status: 'pending',
+      statusAt: '2026-01-01T00:00:00.000Z',
+      createdAt: '2026-01-01T00:00:00.000Z',
+      updatedAt: '2026-01-01T00:00:00.000Z',
+      version: 1,
+    };
+    const context = { sessionId, trustAnchorsDer: [new Uint8Array(ca.certificate.rawData)], requireNameMatch: true };
+    for (const credential of [rsaLsc, ecLsc]) {
+      const { frame } = await captureAuthResponse(sessionId, { auth: { mode: 'certificate', ...credential, sudi } });
+      expect(authenticate(device, frame.fields, context)).toMatchObject({ method: 'certificate' });
+    }
+    const rsa = proofs((await captureAuthResponse(sessionId, { auth: { mode: 'certificate', ...rsaLsc } })).frame.fields);
+    expect(recoveredDigest(publicKeyOf(rsaLsc), rsa.sha1)?.equals(digest('sha1', certificateAuthData(DEVICE, rsaLsc.certificateDer)))).toBe(true);
+
+    const { frame } = await captureAuthResponse(sessionId, { auth: { mode: 'certificate', ...rsaLsc, sudi }, misbehave: { sudiBigEndian: true } });
+    const sha1 = frame.fields.sudi?.sha1Signature.data ?? new Uint8Array();
+    expect(recoveredDigest(publicKeyOf(sudi), sha1)?.equals(digest('sha1', sudiSignedData(0x0d0c0b0a, sudi.certificateDer)))).toBe(true);
+    expect(() => authenticate(device, frame.fields, context)).toThrow(expect.objectContaining({ code: 'PROOF_INVALID' }));
   });
 
   it('refuses a key that does not belong to the certificate before connecting', async () => {
