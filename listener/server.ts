@@ -7,7 +7,7 @@ import type { CapfLogger } from '../shared/logging.ts';
 import { MAX_WIRE_BODY_LENGTH } from '../shared/protocol/constants.ts';
 import type { SessionBackend } from './session-backend.ts';
 import { SessionCounter } from './session-counter.ts';
-import { SessionDriver, type SessionSummary } from './session-driver.ts';
+import { errorText, SessionDriver, type SessionSummary } from './session-driver.ts';
 
 export interface TlsMaterial {
   certificatePem: string;
@@ -148,7 +148,10 @@ export class CapfListener {
           this.options.logger.warn('ipv6 peer refused: the IPv6 parameter is off', { peer: socket.remoteAddress });
           socket.destroy();
         },
-        () => socket.destroy(),
+        (error: unknown) => {
+          this.options.logger.warn('ipv6 peer refused: the IPv6 parameter could not be read', { peer: socket.remoteAddress, reason: errorText(error) });
+          socket.destroy();
+        },
       );
       return;
     }

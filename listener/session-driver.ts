@@ -51,6 +51,11 @@ export class SessionDriver {
 
   /** Starts the session; resolves when the socket is closed and every store write has settled. */
   run(): Promise<void> {
+    if (this.socket.destroyed) {
+      // The phone left before the session started (e.g. while the IPv6 parameter was read): 'close' has fired already.
+      this.onClosed();
+      return this.done;
+    }
     this.socket.on('data', (chunk: Buffer) => this.onData(chunk));
     this.socket.on('error', (error) => {
       // A broken connection (reset, TLS alert such as a refused renegotiation) is over: close it, and the session
@@ -58,14 +63,17 @@ export class SessionDriver {
       this.socketError ??= error.message.trim();
       this.socket.destroy();
     });
-    this.socket.on('close', () => {
-      this.clearTimer();
-      this.feed({ type: 'peer-closed', ...(this.socketError ? { reason: this.socketError } : {}) });
-      this.finished = true;
-      this.settle();
-    });
+    this.socket.on('close', () => this.onClosed());
     this.feed({ type: 'start' });
     return this.done;
+  }
+
+  private onClosed(): void {
+    if (this.finished) return;
+    this.clearTimer();
+    this.feed({ type: 'peer-closed', ...(this.socketError ? { reason: this.socketError } : {}) });
+    this.finished = true;
+    this.settle();
   }
 
   summary(): SessionSummary {
@@ -173,6 +181,6 @@ export class SessionDriver {
   }
 }
 
-function errorText(error: unknown): string {
+export function errorText(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
