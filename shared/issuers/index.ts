@@ -17,7 +17,14 @@ import type { Issuer } from './types.ts';
 
 export type { Issuer, IssueRequest, IssueResult, IssuerDescription, CaSigner } from './types.ts';
 
-/** AWS clients the issuers use; any left out is created with the SDK defaults (region, AWS_ENDPOINT_URL). */
+/**
+ * Limits of the AWS clients createIssuer makes. Each call (secret read, KMS Sign, PCA poll) answers in well under a
+ * second; without a limit a stalled one would hold the sign function's 30 s and the issuance lease (KMS allows 300 s,
+ * PCA none). The SDK only warns when requestTimeout passes unless throwOnRequestTimeout is set.
+ */
+const AWS_CLIENT_LIMITS = { maxAttempts: 2, requestHandler: { connectionTimeout: 2_000, requestTimeout: 5_000, throwOnRequestTimeout: true } };
+
+/** AWS clients the issuers use; any left out is created with the SDK defaults (region, AWS_ENDPOINT_URL) and AWS_CLIENT_LIMITS. */
 export interface IssuerClients {
   secretsManager?: SecretsManagerClient;
   kms?: KMSClient;
@@ -80,7 +87,7 @@ function checkFipsCaKey(certificateDer: Uint8Array): void {
 /** Builds the configured issuer. Throws ConfigError for a combination that cannot work (e.g. FIPS mode + online CA). */
 export async function createIssuer(config: Pick<SignConfig, 'issuer' | 'fipsMode'>, clients: IssuerClients = {}): Promise<Issuer> {
   const issuer = config.issuer;
-  const secretsManager = async () => clients.secretsManager ?? new (await secretsManagerSdk()).SecretsManagerClient({});
+  const secretsManager = async () => clients.secretsManager ?? new (await secretsManagerSdk()).SecretsManagerClient(AWS_CLIENT_LIMITS);
   if (config.fipsMode && issuer.kind === 'microsoft-ca') {
     throw new ConfigError('CAPF_ISSUER=microsoft-ca is not allowed with CAPF_FIPS_MODE: FIPS mode (F17) disables the online CA; use capf-software or capf-kms', 'FIPS');
   }
@@ -97,14 +104,14 @@ export async function createIssuer(config: Pick<SignConfig, 'issuer' | 'fipsMode
     case 'capf-kms': {
       const [{ ensureKmsCa }, { KMSClient }] = await Promise.all([import('./capf-ca/kms-ca.ts'), kmsSdk()]);
       const ca = await ensureKmsCa(
-        { kms: clients.kms ?? new KMSClient({}), secretsManager: await secretsManager() },
+        { kms: clients.kms ?? new KMSClient(AWS_CLIENT_LIMITS), secretsManager: await secretsManager() },
         { keyId: issuer.kmsKeyId, certSecretId: issuer.caCertSecretId, messageType: issuer.kmsMessageType },
       );
       return new CapfCaIssuer({ ...ca, name: 'capf-kms' });
     }
     case 'acm-pca': {
       const [{ AcmPcaIssuer }, { ACMPCAClient }] = await Promise.all([import('./acm-pca/index.ts'), acmPcaSdk()]);
-      return new AcmPcaIssuer({ client: clients.acmPca ?? new ACMPCAClient({}), certificateAuthorityArn: issuer.pcaArn, templateArn: issuer.templateArn });
+      return new AcmPcaIssuer({ client: clients.acmPca ?? new ACMPCAClient(AWS_CLIENT_LIMITS), certificateAuthorityArn: issuer.pcaArn, templateArn: issuer.templateArn });
     }
     case 'microsoft-ca':
       return createMicrosoftCaIssuer(await secretsManager(), issuer.onlineCaSecretId, issuer.trustSecretId);

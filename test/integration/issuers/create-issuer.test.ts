@@ -1,10 +1,11 @@
 // The issuer factory: each CAPF_ISSUER builds the right issuer from the environment, FIPS mode (F17) refuses what it
 // disables.
+import { createServer, type Socket } from 'node:net';
 import { CreateKeyCommand } from '@aws-sdk/client-kms';
 import { CreateSecretCommand } from '@aws-sdk/client-secrets-manager';
 import { describe, expect, it } from 'vitest';
 import { loadSignConfig } from '../../../shared/config/index.ts';
-import { ConfigError } from '../../../shared/errors.ts';
+import { ConfigError, IssuerError } from '../../../shared/errors.ts';
 import { AcmPcaIssuer } from '../../../shared/issuers/acm-pca/index.ts';
 import { CapfCaIssuer } from '../../../shared/issuers/capf-ca/index.ts';
 import { MicrosoftCaIssuer } from '../../../shared/issuers/microsoft-ca/index.ts';
@@ -69,6 +70,47 @@ describe('createIssuer', () => {
     const pca = await rejection(createIssuer(loadSignConfig({ CAPF_TABLE: 't', CAPF_ISSUER: 'acm-pca', CAPF_PCA_ARN: PCA_ARN, CAPF_FIPS_MODE: '1' }), clients));
     expect(pca.message).toMatch(/F17/);
   });
+
+  it('gives the AWS clients it creates a time limit: a stalled endpoint fails each backend in seconds, not minutes', async () => {
+    // Accepts connections and never answers, like a hung AWS endpoint.
+    const sockets: Socket[] = [];
+    const stalled = createServer((socket) => void sockets.push(socket));
+    await new Promise<void>((resolve) => stalled.listen(0, '127.0.0.1', resolve));
+    const address = stalled.address();
+    const saved = { ...process.env };
+    Object.assign(process.env, {
+      AWS_ENDPOINT_URL: `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`,
+      AWS_REGION: 'us-east-1',
+      AWS_ACCESS_KEY_ID: 'test',
+      AWS_SECRET_ACCESS_KEY: 'test',
+    });
+    const started = Date.now();
+    let guard: NodeJS.Timeout | undefined;
+    try {
+      const pca = await createIssuer(loadSignConfig({ CAPF_TABLE: 't', CAPF_ISSUER: 'acm-pca', CAPF_PCA_ARN: PCA_ARN }));
+      const kmsConfig = loadSignConfig({ CAPF_TABLE: 't', CAPF_ISSUER: 'capf-kms', CAPF_KMS_KEY_ID: 'alias/capf', CAPF_CA_CERT_SECRET_ARN: uniqueName('capf/kms-cert') });
+      const failures = Promise.all([
+        rejection(createIssuer(loadSignConfig({ CAPF_TABLE: 't', CAPF_CA_SECRET_ARN: uniqueName('capf/ca') }))),
+        rejection(createIssuer(kmsConfig, { secretsManager: clients.secretsManager })),
+        rejection(pca.describe()),
+      ]);
+      const timedOut = new Promise<never>((_, reject) => {
+        guard = setTimeout(() => reject(new Error('an issuer still waits on the stalled endpoint after 30 s')), 30_000);
+      });
+      const [secret, kms, pcaRead] = await Promise.race([failures, timedOut]);
+      expect(secret).toMatchObject({ code: 'CA_SECRET_UNAVAILABLE' });
+      expect(kms).toMatchObject({ code: 'KMS_UNAVAILABLE' });
+      expect(pcaRead).toMatchObject({ code: 'PCA_UNAVAILABLE' });
+      for (const error of [secret, kms, pcaRead]) expect(error).toBeInstanceOf(IssuerError);
+      expect(Date.now() - started).toBeLessThan(25_000);
+    } finally {
+      clearTimeout(guard);
+      for (const key of Object.keys(process.env)) if (!(key in saved)) delete process.env[key];
+      Object.assign(process.env, saved);
+      for (const socket of sockets) socket.destroy();
+      await new Promise((resolve) => stalled.close(resolve));
+    }
+  }, 45_000);
 
   it('FIPS mode refuses a CA key below 2048 bits', async () => {
     const secretId = uniqueName('capf/ca');
