@@ -14,4 +14,6 @@ export interface SessionBackend {
   record(action: RecordAction, sessionId: number): Promise<void>;
   /** F16: read fresh so a parameter change applies without a restart. */
   ipv6Enabled(): Promise<boolean>;
+  /** The session has ended and its calls have settled: whatever the backend kept for it can go. */
+  endSession?(sessionId: number): void;
 }

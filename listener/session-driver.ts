@@ -26,6 +26,8 @@ export class SessionDriver {
   private readonly reader: FrameReader;
   private timer: NodeJS.Timeout | undefined;
   private finished = false;
+  /** The backend has been told the session ended (once). */
+  private released = false;
   private readonly done: Promise<void>;
   private resolveDone!: () => void;
   /** Async backend calls still running; the driver is done only when they have settled. */
@@ -167,7 +169,10 @@ export class SessionDriver {
   }
 
   private settle(): void {
-    if (this.finished && this.inFlight === 0) this.resolveDone();
+    if (!this.finished || this.inFlight > 0 || this.released) return;
+    this.released = true;
+    this.backend.endSession?.(this.sessionId);
+    this.resolveDone();
   }
 
   private armTimer(ms: number): void {

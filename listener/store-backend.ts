@@ -28,7 +28,7 @@ export interface StoreBackendOptions {
   parametersCacheMs?: number;
 }
 
-/** Sessions whose device copy is kept between calls; the oldest entries go first past this (sessions that ended early). */
+/** Sessions whose device copy is kept between calls; a backstop only, as each entry goes when its session ends. */
 const MAX_KNOWN_DEVICES = 10_000;
 
 export class StoreSessionBackend implements SessionBackend {
@@ -147,6 +147,15 @@ export class StoreSessionBackend implements SessionBackend {
     if (ours && device.operation !== 'none') return 'contended';
     if (action.outcome.status === 'failed') return 'settled';
     return ours && sameSuccess(device, action.outcome) ? 'settled' : 'refused';
+  }
+
+  endSession(sessionId: number): void {
+    this.knownDevices.delete(sessionId);
+  }
+
+  /** Sessions whose device copy is held (live sessions only). */
+  get trackedSessions(): number {
+    return this.knownDevices.size;
   }
 
   async ipv6Enabled(): Promise<boolean> {
