@@ -4,6 +4,7 @@
 // that key, and keeps nothing but timings. It reuses the protocol codec and the simulator's AUTH_RESPONSE.
 import { connect, type TLSSocket } from 'node:tls';
 import { Opcode, Reason, element, encodeMessage, FrameReader, readFields, type CapfMessage } from '../../shared/protocol/index.ts';
+import { certificateHasKey } from '../../shared/issuers/capf-ca/certificate-key.ts';
 import { authResponseElements } from '../phone/auth-response.ts';
 
 export interface BenchTarget {
@@ -50,7 +51,7 @@ export function enrolOnce(target: BenchTarget, deviceName: string, spkiDer: Buff
           return send(Opcode.KeyGenerateResponse, [element.publicKey(spkiDer)]);
         case Opcode.StoreCertificateRequest: {
           const certificate = readFields(message.elements).certificate;
-          const carriesKey = certificate !== undefined && Buffer.from(certificate.der).includes(spkiDer);
+          const carriesKey = certificate !== undefined && certificateHasKey(certificate.der, spkiDer);
           return send(Opcode.StoreCertificateResponse, [element.reason(carriesKey ? Reason.UpdateCertificate : Reason.InvalidElement)]);
         }
         case Opcode.EndSession: {

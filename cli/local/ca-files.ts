@@ -1,9 +1,10 @@
 // The local stack's CAPF CA: `capf-ca.pem` (certificate, shared with phones and `openssl verify`) and `capf-ca.key`
 // (private key, mode 0600) in the data folder, generated at first start (F4).
-import { createPrivateKey, X509Certificate, type KeyObject } from 'node:crypto';
+import { createPrivateKey, createPublicKey, X509Certificate, type KeyObject } from 'node:crypto';
 import { chmod, mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ConfigError } from '../../shared/errors.ts';
+import { certificateHasKey } from '../../shared/issuers/capf-ca/certificate-key.ts';
 import { generateCapfCa, pemToDer, splitPemChain } from '../../shared/pki/index.ts';
 
 export interface LocalCa {
@@ -57,8 +58,8 @@ export async function loadOrCreateLocalCa(dataDir: string, options: { keyType?: 
 function checkedCa(certificatePem: string, privateKeyPem: string, certificatePath: string, keyPath: string): LocalCa {
   const privateKey = createPrivateKey(privateKeyPem);
   const certificateDer = pemToDer(certificatePem);
-  const certificate = new X509Certificate(certificateDer);
-  if (!certificate.checkPrivateKey(privateKey)) {
+  new X509Certificate(certificateDer); // throws on a file that is not a certificate
+  if (!certificateHasKey(certificateDer, createPublicKey(privateKey).export({ type: 'spki', format: 'der' }))) {
     throw new ConfigError(`${certificatePath} and ${keyPath} do not belong together`, 'CA_KEY_MISMATCH');
   }
   return { certificatePem, certificateDer, privateKeyPem, privateKey, certificatePath };

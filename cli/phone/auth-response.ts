@@ -2,6 +2,7 @@
 import { createHash, createPrivateKey, createPublicKey, privateEncrypt, sign, X509Certificate, constants, type KeyObject } from 'node:crypto';
 import { HashAlgorithm, Reason, Tag, certificateAuthData, element, sudiSignedData, type Element } from '../../shared/protocol/index.ts';
 import { ConfigError } from '../../shared/errors.ts';
+import { certificateHasKey } from '../../shared/issuers/capf-ca/certificate-key.ts';
 import { PhoneSimulatorError, type CertificateAndKey, type PhoneAuth, type PhoneMisbehaviour } from './types.ts';
 
 /** The SUDI block kinds the reference client writes: certificate, SHA-1 signature, SHA-512 signature. */
@@ -22,8 +23,7 @@ export function loadCredential(credential: CertificateAndKey, what: string): Loa
   } catch (error) {
     throw new ConfigError(`the ${what} certificate or key does not parse: ${(error as Error).message}`, 'PHONE_CREDENTIAL');
   }
-  const fromKey = createPublicKey(privateKey).export({ type: 'spki', format: 'der' });
-  if (!fromKey.equals(certificate.publicKey.export({ type: 'spki', format: 'der' }))) {
+  if (!certificateHasKey(certificate.raw, createPublicKey(privateKey).export({ type: 'spki', format: 'der' }))) {
     throw new ConfigError(`the ${what} private key does not belong to its certificate`, 'PHONE_CREDENTIAL');
   }
   if (privateKey.asymmetricKeyType !== 'rsa' && privateKey.asymmetricKeyType !== 'ec') {

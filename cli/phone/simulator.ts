@@ -2,6 +2,7 @@
 // authenticates, then answers whatever it is asked until END_SESSION or until the connection ends.
 import { X509Certificate } from 'node:crypto';
 import { ConfigError } from '../../shared/errors.ts';
+import { certificateHasKey } from '../../shared/issuers/capf-ca/certificate-key.ts';
 import {
   CertificateTypeCode,
   Opcode, Reason, element, encodeMessage, opcodeName, readFields, type CapfMessage, type Element, type MessageFields } from '../../shared/protocol/index.ts';
@@ -180,9 +181,9 @@ class PhoneSession {
   private store(fields: MessageFields): number {
     try {
       if (!fields.certificate) throw new PhoneSimulatorError('STORE_CERTIFICATE_REQUEST has no CERTIFICATE', 'PHONE_STORE');
-      const { pem, spkiDer } = readCertificate(fields.certificate.der);
+      const { pem } = readCertificate(fields.certificate.der);
       if (!this.key) throw new PhoneSimulatorError('the server sent a certificate but the phone has generated no key', 'PHONE_STORE');
-      if (!spkiDer.equals(this.key.spkiDer)) throw new PhoneSimulatorError('the certificate to store is for another public key', 'PHONE_STORE');
+      if (!certificateHasKey(fields.certificate.der, this.key.spkiDer)) throw new PhoneSimulatorError('the certificate to store is for another public key', 'PHONE_STORE');
       if (this.misbehave.failStore) return Reason.InvalidElement;
       this.result.certificatePem = pem;
       this.result.privateKeyPem = this.key.privateKeyPem;
