@@ -120,32 +120,26 @@ describe('SignService', () => {
     expect((await service.sign(request(ec.name, ec.operationId, phoneKey('ec').spkiDer))).status).toBe('issued');
   });
 
-  it('a storm of 20 identical concurrent requests yields exactly one certificate', async () => {
+  // One service answering one request delivered 20 times, or 20 services (containers) each with its own request.
+  it.each([
+    ['one shared service', 'rsa' as const, true],
+    ['one service per request', 'ec' as const, false],
+  ])('a storm of 20 identical concurrent requests through %s yields exactly one certificate', async (_via, keyType, shared) => {
+    const device = await installDevice(fixture.store, { keyOrder: keyType });
+    const key = phoneKey(keyType).spkiDer;
     const service = new SignService({ store: fixture.store, issuer: fixture.issuer });
-    const device = await installDevice(fixture.store);
-    const same = request(device.name, device.operationId, phoneKey('rsa').spkiDer);
+    const same = request(device.name, device.operationId, key);
+    const send = shared
+      ? () => service.sign(same)
+      : () => new SignService({ store: fixture.store, issuer: fixture.issuer }).sign(request(device.name, device.operationId, key));
     const calls = fixture.issuer.calls;
-    const answers = await Promise.all(Array.from({ length: 20 }, () => service.sign(same)));
+    const answers = await Promise.all(Array.from({ length: 20 }, send));
     const serials = new Set(answers.map((answer) => issued(answer).serialHex));
     expect(serials.size).toBe(1);
     expect(fixture.issuer.calls - calls).toBe(1);
     const records = await fixture.store.listIssuances(device.name);
     expect(records).toHaveLength(1);
     expect(records[0]?.certificate?.serialHex).toBe([...serials][0]);
-  });
-
-  it('20 concurrent requests through separate services (separate containers) also yield one certificate', async () => {
-    const device = await installDevice(fixture.store);
-    const key = phoneKey('ec');
-    const ecDevice = await installDevice(fixture.store, { keyOrder: 'ec' });
-    const calls = fixture.issuer.calls;
-    const answers = await Promise.all(
-      Array.from({ length: 20 }, () => new SignService({ store: fixture.store, issuer: fixture.issuer }).sign(request(ecDevice.name, ecDevice.operationId, key.spkiDer))),
-    );
-    expect(new Set(answers.map((answer) => issued(answer).serialHex)).size).toBe(1);
-    expect(fixture.issuer.calls - calls).toBe(1);
-    expect(await fixture.store.listIssuances(ecDevice.name)).toHaveLength(1);
-    expect(await fixture.store.listIssuances(device.name)).toHaveLength(0);
   });
 
   it('takes over a reservation whose lease expired (its signer died) and signs', async () => {
