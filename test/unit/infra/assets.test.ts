@@ -3,7 +3,7 @@
 // registered handler or bundle is missing.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { CloudAssembly } from 'aws-cdk-lib/cx-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -47,8 +47,14 @@ describe('function bundles', () => {
     return join(dir, 'index.mjs');
   };
 
+  it('are the code of the registered function in the template', () => {
+    const resources = Object.values(assembly.getStackByName('capf-dev').template.Resources as Record<string, { Type: string; Properties: Record<string, unknown> }>);
+    const functions = resources.filter((resource) => resource.Type === 'AWS::Lambda::Function' && resource.Properties.Handler === 'index.handler');
+    const assetHash = basename(dirname(bundlePath())).replace(/^asset\./, '');
+    expect(functions.map((resource) => (resource.Properties.Code as { S3Key?: unknown }).S3Key)).toEqual([`${assetHash}.zip`]);
+  });
+
   it('are ESM files with a require() shim for bundled CommonJS code', () => {
-    expect(assembly.getStackByName('capf-dev').template.Resources).toBeDefined();
     const code = readFileSync(bundlePath(), 'utf8');
     expect(code.startsWith("import { createRequire as capfCreateRequire } from 'node:module';")).toBe(true);
   });
