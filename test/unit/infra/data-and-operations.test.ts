@@ -7,6 +7,23 @@ import { buildCapf, logicalIdOf } from './support.ts';
 let template: Template;
 let cleanup: () => void;
 
+const TAGGED_TYPES = [
+  'AWS::DynamoDB::Table',
+  'AWS::S3::Bucket',
+  'AWS::SecretsManager::Secret',
+  'AWS::EC2::VPC',
+  'AWS::EC2::Subnet',
+  'AWS::EC2::SecurityGroup',
+  'AWS::ECS::Cluster',
+  'AWS::ECS::TaskDefinition',
+  'AWS::ECS::Service',
+  'AWS::ElasticLoadBalancingV2::LoadBalancer',
+  'AWS::ElasticLoadBalancingV2::TargetGroup',
+  'AWS::Logs::LogGroup',
+  'AWS::SNS::Topic',
+  'AWS::CloudWatch::Alarm',
+];
+
 beforeAll(() => {
   ({ template, cleanup } = buildCapf());
 });
@@ -138,7 +155,26 @@ describe('operations', () => {
     template.hasOutput('CaSecretArn', {});
   });
 
-  it('tags every taggable resource with the project and environment', () => {
+  it('tags the data, network, listener, function and monitoring resources with the project and environment', () => {
     template.hasResourceProperties('AWS::DynamoDB::Table', { Tags: Match.arrayWith([{ Key: 'environment', Value: 'dev' }, { Key: 'project', Value: 'capf-cloud' }]) });
+    const tags = expect.arrayContaining([
+      { Key: 'environment', Value: 'dev' },
+      { Key: 'project', Value: 'capf-cloud' },
+    ]);
+    // Every resource of these types; the VPC default-security-group custom resource's own Lambda and role are raw
+    // CloudFormation resources that tagging does not reach, so functions and roles are checked by name.
+    for (const type of TAGGED_TYPES) {
+      const resources = Object.entries(template.findResources(type));
+      expect(resources.length, type).toBeGreaterThan(0);
+      for (const [id, resource] of resources) expect({ id, tags: resource.Properties.Tags }).toEqual({ id, tags });
+    }
+    for (const [type, prefix] of [
+      ['AWS::Lambda::Function', 'FunctionsSignFunction'],
+      ['AWS::IAM::Role', 'FunctionsSignRole'],
+      ['AWS::IAM::Role', 'ListenerTaskTaskRole'],
+    ] as const) {
+      const id = logicalIdOf(template, type, prefix);
+      expect({ id, tags: template.findResources(type)[id]?.Properties.Tags }).toEqual({ id, tags });
+    }
   });
 });
