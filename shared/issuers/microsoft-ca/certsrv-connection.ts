@@ -65,6 +65,7 @@ export class CertsrvConnection {
   private readonly agent: Agent;
   private ntlmSocket?: Socket;
   private ntlmScheme: 'NTLM' | 'Negotiate' = 'NTLM';
+  private closedBy?: MicrosoftCaError;
 
   constructor(private readonly settings: ConnectionSettings) {
     const host = settings.host;
@@ -80,7 +81,9 @@ export class CertsrvConnection {
     });
   }
 
-  close(): void {
+  /** Ends the connection; any later exchange fails with `reason` at once (so nothing is submitted after a deadline). */
+  close(reason?: MicrosoftCaError): void {
+    this.closedBy ??= reason ?? new MicrosoftCaError('CONNECTION_RESET', `the connection to ${this.site()} was closed`);
     this.agent.destroy();
   }
 
@@ -158,6 +161,7 @@ export class CertsrvConnection {
   /** One HTTP exchange on the agent's socket, bounded in time and size. */
   private exchange(method: string, path: string, body: Buffer | undefined, authorization?: string): Promise<RawExchange> {
     const { host, port, connectAddress, timeoutMs, maxResponseBytes } = this.settings;
+    if (this.closedBy) return Promise.reject(this.closedBy);
     return new Promise<RawExchange>((resolve, reject) => {
       let settled = false;
       const fail = (err: unknown): void => {

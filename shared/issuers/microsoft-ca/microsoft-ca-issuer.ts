@@ -31,8 +31,10 @@ export interface MicrosoftCaIssuerOptions {
   trustedCaPem: string[];
   /** Connect to this address while verifying the certificate for `host` (tests, split DNS). */
   connectAddress?: string;
-  /** Per HTTP exchange (default 60 s: certsrv submissions can be slow). */
+  /** Per HTTP exchange (default 8 s). */
   timeoutMs?: number;
+  /** For a whole issue(), fetchPending() or describe(), all exchanges together (default 20 s: the sign function has 30). */
+  deadlineMs?: number;
   /** Largest response body read (default 1 MiB). */
   maxResponseBytes?: number;
 }
@@ -47,7 +49,8 @@ const optionsSchema = z.object({
   auth: z.enum(['ntlm', 'basic']),
   trustedCaPem: z.array(z.string().max(65_536)).min(1).max(256),
   connectAddress: z.string().min(1).max(253).optional(),
-  timeoutMs: z.number().int().min(100).max(600_000).default(60_000),
+  timeoutMs: z.number().int().min(100).max(600_000).default(8_000),
+  deadlineMs: z.number().int().min(100).max(25_000).default(20_000),
   maxResponseBytes: z.number().int().min(16_384).max(16 * 1024 * 1024).default(1024 * 1024),
 });
 
@@ -66,6 +69,7 @@ export class MicrosoftCaIssuer implements Issuer {
   private readonly settings: ConnectionSettings;
   private readonly template: string;
   private readonly site: string;
+  private readonly deadlineMs: number;
   private caCertificates?: Uint8Array[];
 
   constructor(options: MicrosoftCaIssuerOptions) {
@@ -80,20 +84,15 @@ export class MicrosoftCaIssuer implements Issuer {
     } catch (err) {
       throw new ConfigError(`Online CA trusted certificates: ${(err as Error).message}`, 'ONLINE_CA_CONFIG');
     }
-    this.settings = o;
+    const { deadlineMs, ...settings } = o;
+    this.settings = settings;
+    this.deadlineMs = deadlineMs;
     this.template = o.template;
     this.site = `https://${o.host}${o.port === 443 ? '' : `:${o.port}`}/certsrv`;
   }
 
   async describe(): Promise<IssuerDescription> {
-    if (!this.caCertificates) {
-      const connection = this.connect();
-      try {
-        this.caCertificates = await this.fetchCaCertificates(connection);
-      } finally {
-        connection.close();
-      }
-    }
+    this.caCertificates ??= await this.withDeadline((connection) => this.fetchCaCertificates(connection));
     return { name: this.name, caCertificatesDer: this.caCertificates, needsCsr: true };
   }
 
@@ -136,20 +135,40 @@ export class MicrosoftCaIssuer implements Issuer {
     return this.withConnection((connection) => this.retrieve(connection, Number(match[1]), match[2]!));
   }
 
-  private connect(): CertsrvConnection {
-    return new CertsrvConnection(this.settings);
+  /**
+   * Runs `work` on a fresh connection within deadlineMs: each exchange has its own timeout, but a run of several
+   * (authentication legs, submission, certificate, chain) must still end before the sign function does.
+   */
+  private async withDeadline<T>(work: (connection: CertsrvConnection) => Promise<T>): Promise<T> {
+    const connection = new CertsrvConnection(this.settings);
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        const error = new MicrosoftCaError(
+          'TIMEOUT',
+          `${this.site} did not finish within ${this.deadlineMs} ms; if a submission was under way, the CA may still create the request: check its pending and issued requests before retrying`,
+        );
+        connection.close(error);
+        reject(error);
+      }, this.deadlineMs);
+    });
+    const working = work(connection);
+    working.catch(() => undefined); // once the deadline has passed, the deadline is the answer
+    try {
+      return await Promise.race([working, deadline]);
+    } finally {
+      clearTimeout(timer);
+      connection.close();
+    }
   }
 
-  /** Runs `work` on a fresh connection; permanent failures become refusals, transient ones are thrown. */
+  /** Runs `work` within the deadline; permanent failures become refusals, transient ones are thrown. */
   private async withConnection(work: (connection: CertsrvConnection) => Promise<Outcome>): Promise<Outcome> {
-    const connection = this.connect();
     try {
-      return await work(connection);
+      return await this.withDeadline(work);
     } catch (err) {
       if (err instanceof MicrosoftCaError && !RETRYABLE_MICROSOFT_CA_CODES.has(err.code)) return refusal(err);
       throw err;
-    } finally {
-      connection.close();
     }
   }
 

@@ -58,6 +58,25 @@ describe('MicrosoftCaIssuer: transient transport failures are thrown (retryable)
     }
   });
 
+  it('TIMEOUT when the exchanges together overrun deadlineMs, though each answers within timeoutMs; nothing is sent after it', async () => {
+    // Authentication legs, submission and downloads each answer within the per-exchange limit, but not all within 2.5 s.
+    await emulator.setMode({ latencyMs: { auth: 700, submit: 700, retrieve: 700 } });
+    try {
+      const started = Date.now();
+      await expect(issuerFor(emulator, { timeoutMs: 2_000, deadlineMs: 2_500 }).issue(issueRequest(csr))).rejects.toMatchObject({
+        name: 'MicrosoftCaError',
+        code: 'TIMEOUT',
+        message: expect.stringMatching(/did not finish within 2500 ms.*check its pending and issued requests/),
+      });
+      expect(Date.now() - started).toBeLessThan(3_800);
+      const seen = emulator.requests.length;
+      await new Promise((resolve) => setTimeout(resolve, 1_500));
+      expect(emulator.requests.length).toBe(seen);
+    } finally {
+      await emulator.setMode({ latencyMs: {} });
+    }
+  });
+
   it('CONNECTION_RESET when the server resets the connection on submission', async () => {
     await emulator.setMode({ resetConnections: 'on-submit' });
     try {
