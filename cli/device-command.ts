@@ -29,7 +29,7 @@ const DEFAULT_SETTINGS: Omit<DeviceSettings, 'name'> = {
 };
 
 /** CUCM-style generated authentication string: digits only, so it can be typed on a phone keypad. */
-export function generateAuthString(length = 8): string {
+function generateAuthString(length = 8): string {
   let out = '';
   for (let i = 0; i < length; i++) out += String(randomInt(10));
   return out;
@@ -45,7 +45,7 @@ async function withStore<T>(dataDir: string | undefined, work: (store: CapfStore
   }
 }
 
-export function mergeSettings(name: string, existing: Device | undefined, opts: SetOptions): { settings: DeviceSettings; generated?: string } {
+function mergeSettings(name: string, existing: Device | undefined, opts: SetOptions): { settings: DeviceSettings; generated?: string } {
   const base: DeviceSettings = existing
     ? { name, operation: existing.operation, authMode: existing.authMode, keyOrder: existing.keyOrder, rsaKeySize: existing.rsaKeySize, curve: existing.curve, ...(existing.authString ? { authString: existing.authString } : {}), ...(existing.completesBy ? { completesBy: existing.completesBy } : {}) }
     : { name, ...DEFAULT_SETTINGS };
@@ -66,7 +66,7 @@ export function mergeSettings(name: string, existing: Device | undefined, opts: 
   return { settings, ...(generated ? { generated } : {}) };
 }
 
-export function formatDevice(device: Device): string {
+function formatDevice(device: Device): string {
   const lines = [
     `Device ${device.name}`,
     `  operation:    ${device.operation}${device.completesBy ? ` (completes by ${device.completesBy})` : ''}`,

@@ -8,7 +8,7 @@ import { registerDeviceCommands } from './device-command.ts';
 import { registerPhoneCommand } from './phone/command.ts';
 import { registerServeCommand } from './serve-command.ts';
 
-export function buildProgram(): Command {
+function buildProgram(): Command {
   const program = new Command('capf').description('capf-cloud: a Certificate Authority Proxy Function for Cisco phones').exitOverride();
   registerServeCommand(program);
   registerDeviceCommands(program);

@@ -7,7 +7,7 @@ import { enrolOnce, parkAtAuthRequest, type BenchTarget, type EnrolResult, type 
 const generateKeyPairAsync = promisify(generateKeyPair);
 
 /** Distinct RSA-2048 keys made per run (each takes ~0.3 s); phones beyond that reuse them round-robin. */
-export const RSA_KEY_POOL = 32;
+const RSA_KEY_POOL = 32;
 const MAX_ERRORS_KEPT = 5;
 
 export type PhoneKeyType = 'rsa' | 'ec';

@@ -127,7 +127,6 @@ export const benchResultsSchema = z.object({
   failures: z.partialRecord(z.enum(BENCH_SECTIONS), z.string()).optional(),
 });
 
-export type LatencyFigures = z.infer<typeof latencySchema>;
 export type EnrolRunFigures = z.infer<typeof enrolRunSchema>;
 export type IssuanceFigures = z.infer<typeof issuanceSchema>;
 export type IdleFigures = z.infer<typeof idleSchema>;

@@ -36,7 +36,7 @@ export function loadCredential(credential: CertificateAndKey, what: string): Loa
  * RSA: the private-key operation over a PKCS#1 type-1 block holding the RAW digest (no DigestInfo), as phones do (§4.3).
  * EC: ECDSA over the data, DER Ecdsa-Sig-Value.
  */
-export function signLikePhone(privateKey: KeyObject, hash: 'sha1' | 'sha512', data: Uint8Array): Buffer {
+function signLikePhone(privateKey: KeyObject, hash: 'sha1' | 'sha512', data: Uint8Array): Buffer {
   if (privateKey.asymmetricKeyType === 'ec') return sign(hash, data, { key: privateKey, dsaEncoding: 'der' });
   const digest = createHash(hash).update(data).digest();
   try {

@@ -86,7 +86,7 @@ function misbehaviourFromCommand(opts: PhoneCommandOptions): PhoneMisbehaviour {
 }
 
 /** The PhoneOptions for the command line; reads every file it names. */
-export async function phoneOptionsFromCommand(deviceName: string, opts: PhoneCommandOptions): Promise<PhoneOptions> {
+async function phoneOptionsFromCommand(deviceName: string, opts: PhoneCommandOptions): Promise<PhoneOptions> {
   const caPem = opts.insecure ? undefined : await readText(opts.ca ?? join(opts.data ?? defaultDataDir(), 'capf-ca.pem'), 'CAPF certificate');
   return {
     host: opts.host,
@@ -105,7 +105,7 @@ export async function phoneOptionsFromCommand(deviceName: string, opts: PhoneCom
 }
 
 /** Runs the session, prints the summary, writes --out/--key-out; returns the exit status. */
-export async function runPhoneCommand(verb: PhoneVerb, deviceName: string, opts: PhoneCommandOptions, io: PhoneCommandIo): Promise<number> {
+async function runPhoneCommand(verb: PhoneVerb, deviceName: string, opts: PhoneCommandOptions, io: PhoneCommandIo): Promise<number> {
   const options = await phoneOptionsFromCommand(deviceName, opts);
   const { runPhone } = await import('./simulator.ts'); // with its crypto and PKI modules, only when a session runs
   const result = await runPhone(options);

@@ -20,7 +20,7 @@ export interface ConnectOptions {
 const LEGACY_TLS = new Set(['TLSv1', 'TLSv1.1']);
 
 /** Splits a frame into the pieces written one after another for a style. */
-export function writePieces(frame: Buffer, style: WriteStyle): Buffer[] {
+function writePieces(frame: Buffer, style: WriteStyle): Buffer[] {
   if (style === 'whole') return [frame];
   if (style === 'split-header') return [frame.subarray(0, HEADER_LENGTH / 2), frame.subarray(HEADER_LENGTH / 2)];
   const bytes: Buffer[] = [];

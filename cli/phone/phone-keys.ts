@@ -44,10 +44,6 @@ export function keySpecFromRequest(fields: MessageFields): KeySpec {
   return { keyType: 'rsa', bits };
 }
 
-export function describeKeySpec(spec: KeySpec): string {
-  return spec.keyType === 'rsa' ? `RSA ${spec.bits}` : `EC ${spec.curve}`;
-}
-
 export async function generatePhoneKey(spec: KeySpec): Promise<PhoneKey> {
   const { privateKey, publicKey } =
     spec.keyType === 'rsa'

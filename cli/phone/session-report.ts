@@ -9,7 +9,7 @@ const END_REASON_MEANINGS: Record<number, string> = { 0: 'no action', 1: 'done',
 /** The END_SESSION reason each verb must end with when it worked (capfd's usage, §6). */
 const EXPECTED_END: Record<PhoneVerb, number> = { install: 1, fetch: 0, delete: 1 };
 
-export function describeEndReason(reason: number): string {
+function describeEndReason(reason: number): string {
   return `${reason} (${END_REASON_MEANINGS[reason] ?? 'unknown reason'})`;
 }
 

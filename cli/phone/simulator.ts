@@ -11,7 +11,7 @@ import { PhoneConnection, type WriteStyle } from './connection.ts';
 import { buildCsr, generatePhoneKey, keySpecFromRequest, phoneKeyFromPem, readCertificate, type KeySpec, type PhoneKey } from './phone-keys.ts';
 import { PhoneSimulatorError, type PhoneAuth, type PhoneMisbehaviour, type PhoneOptions, type PhoneResult, type PhoneStep } from './types.ts';
 
-export const DEFAULT_PHONE_TIMEOUT_MS = 30_000;
+const DEFAULT_PHONE_TIMEOUT_MS = 30_000;
 const MAX_IN_PROGRESS = 100;
 
 function messageOf(error: unknown): string {
