@@ -112,8 +112,8 @@ export class SessionDriver {
         if (!this.socket.destroyed) this.socket.write(action.bytes); // one write per message (§1)
         return;
       case 'await-reply':
-        this.armTimer(action.timeout === 'keygen' ? this.timeouts.keygenTimeoutMs : this.timeouts.messageTimeoutMs);
-        return;
+        if (action.timeout === 'message') return this.armTimer(this.timeouts.messageTimeoutMs);
+        return this.armTimer(Math.max(0, this.timeouts.keygenTimeoutMs - (action.elapsedMs ?? 0)));
       case 'lookup-device':
         return this.call(
           () => this.backend.lookupDevice(action.deviceName, this.sessionId),

@@ -41,7 +41,11 @@ export type SessionInput =
 
 export type SessionAction =
   | { type: 'send'; opcode: number; bytes: Buffer }
-  | { type: 'await-reply'; timeout: 'message' | 'keygen' }
+  /**
+   * `elapsedMs` (keygen only): how much of the key-generation wait has passed. The wait is one deadline from the key
+   * request; REQUEST_IN_PROGRESS does not restart it, or a phone could hold its session slot for as long as it likes.
+   */
+  | { type: 'await-reply'; timeout: 'message' | 'keygen'; elapsedMs?: number }
   | { type: 'lookup-device'; deviceName: string }
   | { type: 'begin-operation'; deviceName: string; operationId: string }
   | { type: 'sign'; deviceName: string; operationId: string; publicKeyDer: Uint8Array; csrDer?: Uint8Array }
@@ -69,6 +73,8 @@ export class CapfSession {
   private keyRequest: KeyRequest | undefined;
   private triedRsaFallback = false;
   private inProgressCount = 0;
+  /** When the current key request was sent (ms since the epoch, by `now`). */
+  private keyRequestedAt = 0;
   private publicKey: PublicKeyDescription | undefined;
   private certificateDer: Uint8Array | undefined;
   private endReasonAfterRecord: number = Reason.InvalidElement;
@@ -148,7 +154,8 @@ export class CapfSession {
     if (message.opcode === Opcode.RequestInProgress && (this.state === 'keygen' || this.state === 'signing')) {
       this.inProgressCount += 1;
       if (this.inProgressCount > MAX_IN_PROGRESS) return this.fail(`more than ${MAX_IN_PROGRESS} REQUEST_IN_PROGRESS messages`, 'STALLING');
-      return this.state === 'keygen' ? [...actions, { type: 'await-reply', timeout: 'keygen' }] : actions;
+      if (this.state !== 'keygen') return actions;
+      return [...actions, { type: 'await-reply', timeout: 'keygen', elapsedMs: Math.max(0, this.now().getTime() - this.keyRequestedAt) }];
     }
     const expected = this.expectedOpcode();
     if (expected === undefined || message.opcode !== expected) {
@@ -229,6 +236,7 @@ export class CapfSession {
         ? [element.keySize(request.rsaBits), element.keyType(KeyType.Rsa)]
         : [element.keyType(KeyType.Ec), element.curve(CurveCode[request.curve])];
     this.state = 'keygen';
+    this.keyRequestedAt = this.now().getTime();
     if (this.context?.keyDelivery === 'csr') {
       return [this.send(Opcode.SignCertificateRequest, [...keyElements, element.deviceName(this.deviceName as string)]), { type: 'await-reply', timeout: 'keygen' }];
     }
