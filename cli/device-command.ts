@@ -2,9 +2,9 @@
 // while the stack runs (they connect to its dynalite) or on their own (they open the data folder themselves).
 import type { Command } from 'commander';
 import { randomInt } from 'node:crypto';
-import { AUTH_MODES, CERTIFICATE_OPERATIONS, EC_CURVES, KEY_ORDERS, type Device } from '../shared/model.ts';
+import { AUTH_MODES, CERTIFICATE_OPERATIONS, EC_CURVES, KEY_ORDERS, RSA_KEY_SIZES, type Device } from '../shared/model.ts';
 import type { CapfStore, DeviceSettings, ServiceParameters } from '../shared/store/types.ts';
-import { deadline, defaultDataDir, integer, oneOf, onOff } from './options.ts';
+import { deadline, defaultDataDir, integer, oneOf, oneOfNumbers, onOff } from './options.ts';
 import { DEFAULT_PARAMETERS_CACHE_MS } from '../shared/store/parameters-cache.ts';
 
 interface SetOptions {
@@ -95,12 +95,12 @@ export function registerDeviceCommands(program: Command): void {
     .option('--auth-string <string>', 'authentication string (4-64 characters)')
     .option('--generate', 'generate an authentication string (printed once)')
     .option('--key-order <order>', 'rsa, ec, or ec-rsa (EC preferred, RSA backup)', oneOf(KEY_ORDERS))
-    .option('--rsa-size <bits>', 'RSA key size', oneOf(['1024', '2048', '3072', '4096']))
+    .option('--rsa-size <bits>', 'RSA key size', oneOfNumbers(RSA_KEY_SIZES))
     .option('--curve <curve>', 'EC curve', oneOf(EC_CURVES))
     .option('--completes-by <when>', 'operation deadline: ISO date or a span (7d, 12h)', (v) => deadline(v))
     .option('--no-deadline', 'remove the operation deadline')
-    .action(async (name: string, raw: SetOptions & { rsaSize?: string | number; deadline?: boolean }) => {
-      const opts: SetOptions = { ...raw, rsaSize: raw.rsaSize === undefined ? undefined : Number(raw.rsaSize), noDeadline: raw.deadline === false };
+    .action(async (name: string, raw: SetOptions & { deadline?: boolean }) => {
+      const opts: SetOptions = { ...raw, noDeadline: raw.deadline === false };
       await withStore(opts.data, async (store) => {
         const existing = await store.getDevice(name);
         const { settings, generated } = mergeSettings(name, existing, opts);

@@ -13,6 +13,15 @@ export function oneOf<T extends string>(allowed: readonly T[]): (value: string) 
   };
 }
 
+/** One of the listed numbers, written exactly as listed (no `02048`, `0x800` or `2048.0`). */
+export function oneOfNumbers(allowed: readonly number[]): (value: string) => number {
+  return (value) => {
+    const n = allowed.find((candidate) => String(candidate) === value);
+    if (n === undefined) throw new InvalidArgumentError(`must be one of ${allowed.join(', ')}`);
+    return n;
+  };
+}
+
 export function integer(min: number, max: number): (value: string) => number {
   return (value) => {
     const n = Number(value);

@@ -8,7 +8,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { CapfError } from '../../shared/errors.ts';
 import type { BundleFigures } from './results.ts';
-import { round } from './statistics.ts';
+import { percentile, round } from './statistics.ts';
 
 const run = promisify(execFile);
 const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -49,7 +49,7 @@ export async function benchBundles(): Promise<BundleFigures[]> {
     figures.push({
       function: name,
       bytes: (await stat(outfile)).size,
-      importMs: { median: round(times[Math.floor(times.length / 2)] as number, 1), min: round(times[0] as number, 1), max: round(times.at(-1) as number, 1) },
+      importMs: { median: round(percentile(times, 50), 1), min: round(times[0] as number, 1), max: round(times.at(-1) as number, 1) },
       runs: IMPORT_RUNS,
     });
   }

@@ -3,11 +3,9 @@
 import { InvalidArgumentError, type Command } from 'commander';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
+import { MAX_CLUSTER_WORKERS } from '../local/cluster-limits.ts';
 import { integer } from '../options.ts';
 import { BENCH_SECTIONS, type BenchSection } from './sections.ts';
-
-/** Listener processes the bench may start (the cluster's own bound). */
-const MAX_WORKERS = 64;
 
 export function parseSections(value: string): BenchSection[] {
   const names = value.split(',').map((name) => name.trim()).filter((name) => name.length > 0);
@@ -32,7 +30,7 @@ export function registerBenchCommand(program: Command): void {
     .option('--phones <n>', 'phones enrolling at once', integer(1, 5_000), 200)
     .option('--only <sections>', `comma-separated: ${BENCH_SECTIONS.join(',')}`, parseSections, [...BENCH_SECTIONS])
     .option('--out <file>', 'where the JSON results go', 'bench/results.json')
-    .option('--workers <n>', 'listener processes (default: one per core)', integer(1, MAX_WORKERS))
+    .option('--workers <n>', 'listener processes (default: one per core)', integer(1, MAX_CLUSTER_WORKERS))
     .option('--idle-connections <n>', 'connections parked for the idle figure', integer(1, 15_000), 10_000)
     .option('--cpu-prof <dir>', 'the listener workers write V8 CPU profiles (.cpuprofile) into this folder')
     .action(async (options: BenchCommandOptions) => {

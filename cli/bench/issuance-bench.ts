@@ -1,7 +1,6 @@
 // Issuance rate: N phones enrol at once through the cluster's TLS listener with the software CAPF CA, beside the raw
 // signing rate measured in the same run. Order: raw yardsticks first (nothing else running), then a warm-up round,
 // the measured round, and the listener's TLS session rate without the store.
-import { createPrivateKey } from 'node:crypto';
 import type { CapfLogger } from '../../shared/logging.ts';
 import { armDevices, benchDeviceNames, measureEnrolRound, ONE_AT_A_TIME_SESSIONS, serverCpuDuring, startBenchStack } from './bench-stack.ts';
 import type { LoadProcess } from './load-client.ts';
@@ -40,7 +39,7 @@ export async function benchIssuance(options: IssuanceBenchOptions): Promise<Issu
   });
   try {
     const ca = stack.cluster.ca;
-    const lscPerSecond = await measureLscIssuance(ca.certificateDer, createPrivateKey(ca.privateKeyPem), keyType, YARDSTICK_MS);
+    const lscPerSecond = await measureLscIssuance(ca.certificateDer, ca.privateKey, keyType, YARDSTICK_MS);
     const group = keyType === 'rsa' ? 0x1000 : 0x2000;
     const warmUp = benchDeviceNames(group, WARM_UP_PHONES);
     const measured = benchDeviceNames(group + 1, phones);

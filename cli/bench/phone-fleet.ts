@@ -1,10 +1,7 @@
 // The phones of one load process: keys made before any clock starts, then many sessions at once (enrolments), or many
 // connections parked at AUTH_REQUEST (idle phones). Runs in the load process, off the listener's event loops.
-import { generateKeyPair } from 'node:crypto';
-import { promisify } from 'node:util';
+import { generatePhoneKey } from '../phone/phone-keys.ts';
 import { enrolOnce, parkAtAuthRequest, type BenchTarget, type EnrolResult, type ParkedPhone } from './bench-phone.ts';
-
-const generateKeyPairAsync = promisify(generateKeyPair);
 
 /** Distinct RSA-2048 keys made per run (each takes ~0.3 s); phones beyond that reuse them round-robin. */
 const RSA_KEY_POOL = 32;
@@ -38,10 +35,7 @@ export class PhoneFleet {
     if (this.keyType === keyType && this.keys.length >= count) return this.keys.length; // made for an earlier section
     this.keyType = keyType;
     this.keys = await Promise.all(
-      Array.from({ length: count }, async () => {
-        const { publicKey } = keyType === 'rsa' ? await generateKeyPairAsync('rsa', { modulusLength: 2048 }) : await generateKeyPairAsync('ec', { namedCurve: 'P-256' });
-        return publicKey.export({ type: 'spki', format: 'der' });
-      }),
+      Array.from({ length: count }, async () => (await generatePhoneKey(keyType === 'rsa' ? { keyType, bits: 2048 } : { keyType, curve: 'P-256' })).spkiDer),
     );
     return this.keys.length;
   }

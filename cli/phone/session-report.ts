@@ -1,13 +1,19 @@
 // Turns a PhoneResult into the lines `capf phone` prints and the verdict its exit status follows.
+import { Reason } from '../../shared/protocol/constants.ts';
 import type { PhoneOperation, PhoneResult } from './types.ts';
 
 export type PhoneVerb = 'install' | 'fetch' | 'delete';
 export const PHONE_VERBS: readonly PhoneVerb[] = ['install', 'fetch', 'delete'];
 
-const END_REASON_MEANINGS: Record<number, string> = { 0: 'no action', 1: 'done', 7: 'failed', 9: 'unknown device' };
+const END_REASON_MEANINGS: Record<number, string> = {
+  [Reason.NoAction]: 'no action',
+  [Reason.UpdateCertificate]: 'done',
+  [Reason.InvalidElement]: 'failed',
+  [Reason.UnknownDevice]: 'unknown device',
+};
 
 /** The END_SESSION reason each verb must end with when it worked (capfd's usage, §6). */
-const EXPECTED_END: Record<PhoneVerb, number> = { install: 1, fetch: 0, delete: 1 };
+const EXPECTED_END: Record<PhoneVerb, number> = { install: Reason.UpdateCertificate, fetch: Reason.NoAction, delete: Reason.UpdateCertificate };
 
 function describeEndReason(reason: number): string {
   return `${reason} (${END_REASON_MEANINGS[reason] ?? 'unknown reason'})`;
@@ -29,12 +35,12 @@ export interface SessionVerdict {
 }
 
 function findProblem(verb: PhoneVerb, deviceName: string, result: PhoneResult): string | undefined {
-  if (result.endReason === 9) return `the server does not know device ${deviceName} (END_SESSION 9)`;
+  if (result.endReason === Reason.UnknownDevice) return `the server does not know device ${deviceName} (END_SESSION ${Reason.UnknownDevice})`;
   if (result.endReason === undefined) {
     return `the session ended without END_SESSION${result.error ? `: ${result.error}` : ' (the connection closed)'}`;
   }
   if (result.operation === 'none') {
-    return result.endReason === 0
+    return result.endReason === Reason.NoAction
       ? `the server has no operation scheduled for ${deviceName}`
       : `the server ended the session with ${describeEndReason(result.endReason)} right after authentication`;
   }
