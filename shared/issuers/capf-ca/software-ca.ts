@@ -44,13 +44,19 @@ function toMaterial(secretId: string, secret: z.output<typeof softwareCaSecretSc
   return { certificateDer, signer: createSoftwareSigner(privateKey) };
 }
 
+/**
+ * Reads the software CA from `secretId` afresh, with every check of the cached loaders (size bound, no secret text in
+ * errors, the key must be the certificate's): for callers that watch the secret change, such as the listener's reload.
+ */
+export async function readSoftwareCaFromSecret(client: SecretsManagerClient, secretId: string): Promise<CapfCaMaterialLoaded> {
+  const secret = await readCaSecret(client, secretId, softwareCaSecretSchema);
+  if (!secret) throw new ConfigError(`CA secret ${secretId} does not exist or is empty; start with ensureSoftwareCaSecret to generate the CA`, 'CA_SECRET');
+  return toMaterial(secretId, secret);
+}
+
 /** Loads the software CA from `secretId` (name or ARN); cached per container. ConfigError when it is missing or bad. */
 export function loadSoftwareCaFromSecret(client: SecretsManagerClient, secretId: string): Promise<CapfCaMaterialLoaded> {
-  return loadOnce(secretId, async () => {
-    const secret = await readCaSecret(client, secretId, softwareCaSecretSchema);
-    if (!secret) throw new ConfigError(`CA secret ${secretId} does not exist or is empty; start with ensureSoftwareCaSecret to generate the CA`, 'CA_SECRET');
-    return toMaterial(secretId, secret);
-  });
+  return loadOnce(secretId, () => readSoftwareCaFromSecret(client, secretId));
 }
 
 /**
