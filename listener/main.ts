@@ -11,15 +11,16 @@ import { createLogger } from '../shared/logging.ts';
 import { LambdaSignClient } from '../shared/signing/sign-client.ts';
 import { DynamoCapfStore } from '../shared/store/dynamo-store.ts';
 import { CapfListener } from './server.ts';
+import { requestLimits } from '../shared/aws-limits.ts';
 import { SessionMetrics } from './session-metrics.ts';
 import { StoreSessionBackend } from './store-backend.ts';
 import { ListenerSecrets } from './tls-secrets.ts';
 
 const TLS_REFRESH_MS = 5 * 60_000;
 /** A hung store call must not hold a session slot: DynamoDB answers in milliseconds, so 5 s per attempt is generous. */
-const STORE_REQUEST_LIMITS = { connectionTimeout: 2_000, requestTimeout: 5_000 };
+const STORE_REQUEST_LIMITS = requestLimits(5_000);
 /** The sign function may wait up to 20 s for a CA (PCA, AD CS); its own timeout is 30 s. */
-const SIGN_REQUEST_LIMITS = { connectionTimeout: 2_000, requestTimeout: 35_000 };
+const SIGN_REQUEST_LIMITS = requestLimits(35_000);
 
 async function main(): Promise<void> {
   const logger = createLogger('capf-listener');

@@ -7,6 +7,7 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { requestLimits } from '../../shared/aws-limits.ts';
 import { loadSignConfig } from '../../shared/config/index.ts';
 import { createIssuer } from '../../shared/issuers/index.ts';
 import { createSignHandler } from '../../shared/signing/sign-handler.ts';
@@ -19,7 +20,7 @@ const metrics = new Metrics({ namespace: 'capf', serviceName: 'capf-sign' });
 async function containerSignService(): Promise<SignService> {
   const config = loadSignConfig(process.env);
   logger.info('sign function starting', { issuer: config.issuer.kind, fipsMode: config.fipsMode, table: config.tableName });
-  const store = new DynamoCapfStore({ client: new DynamoDBClient({}), tableName: config.tableName });
+  const store = new DynamoCapfStore({ client: new DynamoDBClient({ maxAttempts: 3, requestHandler: requestLimits(5_000) }), tableName: config.tableName });
   const issuer = await createIssuer(config);
   return new SignService({ store, issuer, fipsMode: config.fipsMode });
 }

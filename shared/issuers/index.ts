@@ -7,6 +7,7 @@ import type { KMSClient } from '@aws-sdk/client-kms';
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import * as z from 'zod';
 import type { SignConfig } from '../config/index.ts';
+import { requestLimits } from '../aws-limits.ts';
 import { ConfigError } from '../errors.ts';
 import { derToPem, splitPemChain } from '../pki/index.ts';
 import { MAX_CA_SECRET_CHARS, readCaSecret } from './capf-ca/ca-secret.ts';
@@ -20,9 +21,9 @@ export type { Issuer, IssueRequest, IssueResult, IssuerDescription, CaSigner } f
 /**
  * Limits of the AWS clients createIssuer makes. Each call (secret read, KMS Sign, PCA poll) answers in well under a
  * second; without a limit a stalled one would hold the sign function's 30 s and the issuance lease (KMS allows 300 s,
- * PCA none). The SDK only warns when requestTimeout passes unless throwOnRequestTimeout is set.
+ * PCA none).
  */
-const AWS_CLIENT_LIMITS = { maxAttempts: 2, requestHandler: { connectionTimeout: 2_000, requestTimeout: 5_000, throwOnRequestTimeout: true } };
+const AWS_CLIENT_LIMITS = { maxAttempts: 2, requestHandler: requestLimits(5_000) };
 
 /** AWS clients the issuers use; any left out is created with the SDK defaults (region, AWS_ENDPOINT_URL) and AWS_CLIENT_LIMITS. */
 export interface IssuerClients {
