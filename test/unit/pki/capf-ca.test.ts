@@ -144,16 +144,20 @@ describe('generateCapfCa', () => {
       await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
       const { port } = server.address() as { port: number };
       try {
-        const received = await new Promise<string>((resolve, reject) => {
+        // The handshake's verdict is carried out of the callbacks, so that a failed check fails this test.
+        const outcome = await new Promise<{ authorized: boolean; authorizationError: Error | null; received: string }>((resolve, reject) => {
+          let verdict: { authorized: boolean; authorizationError: Error | null } | undefined;
           const socket = connect({ host: '127.0.0.1', port, servername: cn, ca: material.certificatePem }, () => {
-            expect(socket.authorized).toBe(true);
+            verdict = { authorized: socket.authorized, authorizationError: socket.authorizationError ?? null };
           });
           let data = '';
           socket.on('data', (chunk: Buffer) => (data += chunk.toString()));
-          socket.on('end', () => resolve(data));
+          socket.on('end', () => (verdict ? resolve({ ...verdict, received: data }) : reject(new Error('the connection ended before the TLS handshake completed'))));
           socket.on('error', reject);
         });
-        expect(received).toBe('hello');
+        expect(outcome.authorizationError).toBeNull();
+        expect(outcome.authorized).toBe(true);
+        expect(outcome.received).toBe('hello');
       } finally {
         await new Promise<void>((resolve) => server.close(() => resolve()));
       }
