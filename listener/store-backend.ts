@@ -2,7 +2,7 @@
 // and the local stack (dynalite + in-process signing). Parameters are cached briefly so changes apply without restarts.
 import { randomUUID } from 'node:crypto';
 import { pemToDer } from '../shared/pki/certificate.ts';
-import type { KeyDelivery } from '../shared/protocol/session.ts';
+import type { KeyDelivery } from '../shared/ports/index.ts';
 import type { SignClient } from '../shared/signing/sign-client.ts';
 import { ConflictError, StoreError } from '../shared/errors.ts';
 import { toSignRequestJson, type SignResponse } from '../shared/signing/sign-messages.ts';

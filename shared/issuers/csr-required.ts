@@ -3,7 +3,7 @@
 import { ValidationError } from '../errors.ts';
 import { parseCsr } from '../pki/index.ts';
 import { samePublicKey } from './capf-ca/certificate-key.ts';
-import type { IssueRequest, IssueResult } from './types.ts';
+import type { IssueRequest, IssueResult } from '../ports/index.ts';
 
 export type Refusal = Extract<IssueResult, { kind: 'refused' }>;
 

@@ -14,9 +14,9 @@ import { MAX_CA_SECRET_CHARS, readCaSecret } from './capf-ca/ca-secret.ts';
 import { CapfCaIssuer } from './capf-ca/capf-ca-issuer.ts';
 import { ensureSoftwareCaSecret } from './capf-ca/software-ca.ts';
 import { acmPcaSdk, kmsSdk, secretsManagerSdk } from './aws-sdk.ts';
-import type { Issuer } from './types.ts';
+import type { Issuer } from '../ports/index.ts';
 
-export type { Issuer, IssueRequest, IssueResult, IssuerDescription, CaSigner } from './types.ts';
+export type { Issuer, IssueRequest, IssueResult, IssuerDescription, CaSigner } from '../ports/index.ts';
 
 /**
  * Limits of the AWS clients createIssuer makes. Each call (secret read, KMS Sign, PCA poll) answers in well under a

@@ -3,7 +3,7 @@
 import { createPublicKey, generateKeyPair, randomBytes, type KeyObject } from 'node:crypto';
 import { promisify } from 'node:util';
 import { ValidationError } from '../errors.ts';
-import type { CaSigner } from '../issuers/types.ts';
+import type { CaSigner } from '../ports/index.ts';
 import { derToPem } from './certificate.ts';
 import { sequence, tlv } from './der.ts';
 import { createSoftwareSigner } from './software-signer.ts';

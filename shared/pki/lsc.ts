@@ -3,7 +3,7 @@
 // build() only writes the serial, subject, validity, SPKI, SAN, SKI and the signature.
 import { createPublicKey } from 'node:crypto';
 import { ConfigError, ValidationError } from '../errors.ts';
-import type { CaSigner } from '../issuers/types.ts';
+import type { CaSigner } from '../ports/index.ts';
 import { isValidDeviceName, LSC_VALIDITY_DAYS } from '../model.ts';
 import { readBasicConstraints, readCertificateParts, readNameAttributes, readSubjectKeyIdentifier, type CertificateParts } from './certificate-parts.ts';
 import { objectIdentifier, sequence, tlv, TAG, utf8String } from './der.ts';

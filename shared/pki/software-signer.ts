@@ -1,7 +1,7 @@
 // A CaSigner over a private key held in memory (the CAPF CA's software key).
 import { sign, type KeyObject } from 'node:crypto';
 import { ConfigError } from '../errors.ts';
-import type { CaSigner } from '../issuers/types.ts';
+import type { CaSigner } from '../ports/index.ts';
 
 /**
  * SHA-256 with RSA PKCS#1 v1.5 or ECDSA (DER Ecdsa-Sig-Value), the encodings X.509 signatureValue expects.

@@ -1,6 +1,6 @@
 // The X.509 pieces both certificates we make (the CAPF CA and the LSC) are built from, in DER.
 import { randomBytes } from 'node:crypto';
-import type { CaSigner } from '../issuers/types.ts';
+import type { CaSigner } from '../ports/index.ts';
 import {
   asciiString,
   bitString,

@@ -6,16 +6,13 @@ import type { Device } from '../model.ts';
 import { describePublicKey, type PublicKeyDescription } from '../pki/spki.ts';
 import { toStoredCertificate } from '../pki/certificate.ts';
 import { parseCsr } from '../pki/csr.ts';
-import type { OperationOutcome } from '../store/types.ts';
+import type { KeyDelivery, OperationOutcome } from '../ports/index.ts';
 import { authenticate, type AuthenticationContext } from './authenticate.ts';
 import { describeRequest, firstKeyRequest, keyMismatch, type KeyRequest } from './key-request.ts';
 import { encodeMessage, type CapfMessage, type Element } from './codec.ts';
 import { ACCEPTED_VERSIONS, AuthType, CurveCode, KeyType, Opcode, PROTOCOL_VERSION, Reason, opcodeName } from './constants.ts';
 import { element, readFields, type MessageFields } from './elements.ts';
 import { isValidDeviceName } from '../model.ts';
-
-/** How the phone's key reaches the issuer: a bare public key (CAPF CA) or a phone-signed CSR (external CAs). */
-export type KeyDelivery = 'public-key' | 'csr';
 
 export interface DeviceContext extends Omit<AuthenticationContext, 'sessionId'> {
   keyDelivery: KeyDelivery;

@@ -4,7 +4,7 @@
 // whose lease ran out because its signer died).
 import { randomBytes } from 'node:crypto';
 import { CapfError, ConflictError, IssuerError } from '../errors.ts';
-import type { Issuer, IssueResult } from '../issuers/types.ts';
+import { canPollPending, type Issuer, type IssueResult } from '../ports/index.ts';
 import { isValidDeviceName, type Device } from '../model.ts';
 import { derToPem, describePublicKey, toStoredCertificate, type PublicKeyDescription } from '../pki/index.ts';
 import { ParametersCache } from '../store/parameters-cache.ts';
@@ -173,7 +173,7 @@ export class SignService {
 
   /** A CA that queued the request (online CA awaiting approval): ask it again, and store the certificate if it came. */
   private async pollPending(record: IssuanceRecord, publicKeyDer: Uint8Array): Promise<SignResponse> {
-    if (!record.pendingHandle || record.issuer !== this.issuer.name) return this.answerFromRecord(record);
+    if (!record.pendingHandle || record.issuer !== this.issuer.name || !canPollPending(this.issuer)) return this.answerFromRecord(record);
     return this.settle(record, await this.issuer.fetchPending(record.pendingHandle), publicKeyDer);
   }
 

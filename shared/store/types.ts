@@ -1,41 +1,10 @@
 // The store's contract. The DynamoDB implementation (dynamo-store.ts) runs unchanged on AWS, dynalite and moto_server:
 // single-item conditional writes only (dynalite has no transactions, TTL or PartiQL).
-import type { Device, StoredCertificate } from '../model.ts';
+import type { Device } from '../model.ts';
+import type { DeviceSettings, IssuanceRecord, OperationOutcome, ServiceParameters } from '../ports/index.ts';
 
-export type DeviceSettings = Omit<Device, 'status' | 'statusAt' | 'statusReason' | 'statusSessionId' | 'lsc' | 'fetched' | 'createdAt' | 'updatedAt' | 'version' | 'operationId'>;
+export type { DeviceSettings, IssuanceRecord, OperationOutcome, ServiceParameters } from '../ports/index.ts';
 
-/** How an operation ended, written once, conditional on the operation id it started under. */
-export type OperationOutcome =
-  | { status: 'success'; lsc?: StoredCertificate | null; fetched?: Device['fetched'] } // lsc null = deleted
-  | { status: 'failed'; reason: string; keepOperation: boolean };
-
-/** One issued certificate, keyed by (device, operation id, public key hash): a retry finds it instead of signing again. */
-export interface IssuanceRecord {
-  deviceName: string;
-  operationId: string;
-  spkiSha256: string; // lowercase hex
-  requestId: string;
-  /** reserved = a signer claimed the key and is signing (until leaseUntil); then issued, installed or abandoned. */
-  state: 'reserved' | 'issued' | 'pending' | 'installed' | 'abandoned';
-  /** ISO 8601; a reservation past its lease may be taken over by another signer. */
-  leaseUntil?: string;
-  /** Present once issued. */
-  certificate?: StoredCertificate;
-  chainPem: string[];
-  /** Issuer handle for a pending request (online or offline CA), to poll later. */
-  pendingHandle?: string;
-  issuer: string; // which issuer signed (capf-software, capf-kms, acm-pca, microsoft-ca, offline)
-  createdAt: string;
-}
-
-export interface ServiceParameters {
-  lscValidityDays: number;
-  /** F16: when false, IPv6 peers are refused. */
-  ipv6Enabled: boolean;
-  /** Scenario 10: refuse a certificate whose subject does not name the device. */
-  requireCertificateNameMatch: boolean;
-  updatedAt?: string;
-}
 
 export interface CapfStore {
   getDevice(name: string): Promise<Device | undefined>;

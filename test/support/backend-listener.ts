@@ -1,9 +1,10 @@
 // A CAPF listener on 127.0.0.1 wired to any issuer: DynamoDB store (moto or dynalite), the sign service in-process,
 // and a CAPF TLS certificate of its own. Integration tests enrol simulated phones through it, one backend at a time.
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { issuerKeyDelivery, type IssuerKind } from '../../shared/config/index.ts';
 import { MemoryLogger } from '../../shared/logging.ts';
 import { generateCapfCa, pemToDer, type CapfCaMaterial } from '../../shared/pki/index.ts';
-import type { Issuer } from '../../shared/issuers/types.ts';
+import type { Issuer } from '../../shared/ports/index.ts';
 import { SignService } from '../../shared/signing/sign-service.ts';
 import { InProcessSignClient } from '../../shared/signing/sign-client.ts';
 import { DynamoCapfStore, ensureTable } from '../../shared/store/dynamo-store.ts';
@@ -41,7 +42,7 @@ export async function startBackendListener(options: { dynamo: DynamoDBClient; ta
       store,
       signClient: new InProcessSignClient(new SignService({ store, issuer: options.issuer })),
       trustAnchors: async () => [pemToDer(tls.certificatePem)],
-      issuer: { name: description.name, keyDelivery: description.needsCsr ? 'csr' : 'public-key' },
+      issuer: { name: description.name, keyDelivery: issuerKeyDelivery(description.name as IssuerKind) },
     }),
   });
   const [address] = await listener.start();

@@ -6,7 +6,7 @@ import { ConfigError, errorName, IssuerError } from '../../errors.ts';
 import { checkLscValidity, derToPem, pemToDer, splitPemChain } from '../../pki/index.ts';
 import { DEFAULT_PCA_TEMPLATE_ARN } from '../../config/index.ts';
 import { cachedLoader } from '../capf-ca/ca-secret.ts';
-import type { IssueRequest, IssueResult, Issuer, IssuerDescription } from '../types.ts';
+import type { IssueRequest, IssueResult, Issuer, IssuerDescription } from '../../ports/index.ts';
 import { checkRequestCsr, csrRequired, refusalFor } from '../csr-required.ts';
 import { acmPcaSdk } from '../aws-sdk.ts';
 
@@ -109,18 +109,10 @@ export class AcmPcaIssuer implements Issuer {
     }
   }
 
-  async fetchPending(handle: string): Promise<IssueResult> {
-    return {
-      kind: 'refused',
-      code: 'NOT_PENDING',
-      reason: `acm-pca waits for issuance inside issue() and keeps no pending requests (handle ${JSON.stringify(handle.slice(0, 80))})`,
-    };
-  }
-
   /** The CA certificate and its chain, read once (the admin uploads the root to CAPF-trust and CallManager-trust). */
   async describe(): Promise<IssuerDescription> {
     const caCertificatesDer = await this.caCertificates(this.caArn, () => this.readCaCertificates());
-    return { name: this.name, caCertificatesDer, needsCsr: true };
+    return { name: this.name, caCertificatesDer };
   }
 
   private async readCaCertificates(): Promise<Uint8Array[]> {

@@ -1,7 +1,7 @@
 // F1: our own CAPF CA signs the LSC from the bare public key the phone generated (no CSR needed).
 import { ValidationError } from '../../errors.ts';
 import { LscBuilder } from '../../pki/index.ts';
-import type { CaSigner, IssueRequest, IssueResult, Issuer, IssuerDescription } from '../types.ts';
+import type { CaSigner, IssueRequest, IssueResult, Issuer, IssuerDescription } from '../../ports/index.ts';
 
 export type CapfCaIssuerName = 'capf-software' | 'capf-kms';
 
@@ -46,15 +46,7 @@ export class CapfCaIssuer implements Issuer {
     return { kind: 'issued', certificateDer, chainDer: [this.certificateDer] };
   }
 
-  async fetchPending(handle: string): Promise<IssueResult> {
-    return {
-      kind: 'refused',
-      code: 'NOT_PENDING',
-      reason: `${this.name} signs at once and keeps no pending requests (handle ${JSON.stringify(handle.slice(0, 80))})`,
-    };
-  }
-
   async describe(): Promise<IssuerDescription> {
-    return { name: this.name, caCertificatesDer: [this.certificateDer], needsCsr: false };
+    return { name: this.name, caCertificatesDer: [this.certificateDer] };
   }
 }

@@ -4,7 +4,7 @@ import { createHash, createPublicKey, verify, type KeyObject } from 'node:crypto
 import type { KMSClient, SigningAlgorithmSpec } from '@aws-sdk/client-kms';
 import { ConfigError, errorName, IssuerError } from '../../errors.ts';
 import type { KmsMessageType } from '../../config/index.ts';
-import type { CaSigner } from '../types.ts';
+import type { CaSigner } from '../../ports/index.ts';
 import { kmsSdk } from '../aws-sdk.ts';
 
 /** KMS Sign accepts a RAW message of at most 4096 bytes. */

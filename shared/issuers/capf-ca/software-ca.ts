@@ -5,7 +5,7 @@ import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import * as z from 'zod';
 import { ConfigError } from '../../errors.ts';
 import { createSoftwareSigner, generateCapfCa, pemToDer, type CapfCaOptions } from '../../pki/index.ts';
-import type { CaSigner } from '../types.ts';
+import type { CaSigner } from '../../ports/index.ts';
 import { cachedLoader, readCaSecret, writeFirstCaSecret } from './ca-secret.ts';
 import { certificateHasKey } from './certificate-key.ts';
 

@@ -10,7 +10,7 @@ import * as z from 'zod';
 import { ConfigError, ValidationError } from '../../errors.ts';
 import { describePublicKey, derToPem } from '../../pki/index.ts';
 import { splitPemChain } from '../../pki/certificate.ts';
-import type { IssueRequest, IssueResult, Issuer, IssuerDescription } from '../types.ts';
+import type { IssueRequest, IssueResult, Issuer, IssuerDescription, PendingPoller } from '../../ports/index.ts';
 import { CertsrvConnection, type CertsrvResponse, type ConnectionSettings } from './certsrv-connection.ts';
 import { MicrosoftCaError, RETRYABLE_MICROSOFT_CA_CODES } from './errors.ts';
 import { explainHresult } from './hresults.ts';
@@ -64,7 +64,7 @@ function refusal(error: MicrosoftCaError): Outcome {
   return { kind: 'refused', code: error.code, reason: error.message };
 }
 
-export class MicrosoftCaIssuer implements Issuer {
+export class MicrosoftCaIssuer implements Issuer, PendingPoller {
   readonly name = 'microsoft-ca';
   private readonly settings: ConnectionSettings;
   private readonly template: string;
@@ -93,7 +93,7 @@ export class MicrosoftCaIssuer implements Issuer {
 
   async describe(): Promise<IssuerDescription> {
     this.caCertificates ??= await this.withDeadline((connection) => this.fetchCaCertificates(connection));
-    return { name: this.name, caCertificatesDer: this.caCertificates, needsCsr: true };
+    return { name: this.name, caCertificatesDer: this.caCertificates };
   }
 
   async issue(request: IssueRequest): Promise<IssueResult> {

@@ -5,7 +5,7 @@ import { X509Certificate } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import { AcmPcaIssuer } from '../../../shared/issuers/acm-pca/index.ts';
 import { CapfCaIssuer, ensureKmsCa, ensureSoftwareCaSecret } from '../../../shared/issuers/capf-ca/index.ts';
-import type { Issuer } from '../../../shared/issuers/types.ts';
+import type { Issuer } from '../../../shared/ports/index.ts';
 import { derToPem } from '../../../shared/pki/index.ts';
 import { startBackendListener, type BackendListener } from '../../support/backend-listener.ts';
 import { activeRootCa } from '../../support/pca-root.ts';

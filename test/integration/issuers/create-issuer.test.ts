@@ -4,7 +4,7 @@ import { createServer, type Socket } from 'node:net';
 import { CreateKeyCommand } from '@aws-sdk/client-kms';
 import { CreateSecretCommand } from '@aws-sdk/client-secrets-manager';
 import { describe, expect, it } from 'vitest';
-import { loadSignConfig } from '../../../shared/config/index.ts';
+import { issuerKeyDelivery, loadSignConfig } from '../../../shared/config/index.ts';
 import { ConfigError, IssuerError } from '../../../shared/errors.ts';
 import { AcmPcaIssuer } from '../../../shared/issuers/acm-pca/index.ts';
 import { CapfCaIssuer } from '../../../shared/issuers/capf-ca/index.ts';
@@ -34,7 +34,7 @@ describe('createIssuer', () => {
     });
     const issuer = await createIssuer(config, clients);
     expect(issuer.name).toBe('capf-kms');
-    expect((await issuer.describe()).needsCsr).toBe(false);
+    expect(issuerKeyDelivery(issuer.name as 'capf-kms')).toBe('public-key');
   });
 
   it('builds the ACM PCA issuer', async () => {

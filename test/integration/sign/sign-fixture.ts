@@ -1,6 +1,6 @@
 // A DynamoCapfStore on moto with its own table, a software CAPF CA issuer, and devices with an install operation.
 import { createPrivateKey } from 'node:crypto';
-import type { Issuer, IssueRequest, IssueResult } from '../../../shared/issuers/types.ts';
+import type { Issuer, IssueRequest, IssueResult } from '../../../shared/ports/index.ts';
 import { CapfCaIssuer } from '../../../shared/issuers/capf-ca/index.ts';
 import type { Device } from '../../../shared/model.ts';
 import { createSoftwareSigner, generateCapfCa, type CapfCaMaterial } from '../../../shared/pki/index.ts';
@@ -25,9 +25,6 @@ export class CountingIssuer implements Issuer {
   issue(request: IssueRequest): Promise<IssueResult> {
     this.calls++;
     return this.inner.issue(request);
-  }
-  fetchPending(handle: string): Promise<IssueResult> {
-    return this.inner.fetchPending(handle);
   }
   describe() {
     return this.inner.describe();

@@ -3,7 +3,7 @@
 import { createHash, generateKeyPairSync } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { AcmPcaIssuer } from '../../../shared/issuers/acm-pca/index.ts';
-import type { IssueRequest, IssueResult, Issuer } from '../../../shared/issuers/types.ts';
+import type { IssueRequest, IssueResult, Issuer } from '../../../shared/ports/index.ts';
 import { derToPem, toStoredCertificate } from '../../../shared/pki/index.ts';
 import { SignService, type SignRequest, type SignResponse } from '../../../shared/signing/index.ts';
 import { motoClients, opensslVerify, phoneKey, uniqueName } from '../issuers/moto-aws.ts';
@@ -208,7 +208,6 @@ describe('SignService', () => {
         serialOfB = (await store.completeIssuance({ ...claim.record, state: 'issued', certificate: toStoredCertificate(result.certificateDer) })).certificate?.serialHex ?? '';
         return { kind: 'refused', code: 'POLICY', reason: 'refused by the CA policy' };
       },
-      fetchPending: (handle) => fixture.issuer.fetchPending(handle),
       describe: () => fixture.issuer.describe(),
     };
 

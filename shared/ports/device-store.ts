@@ -1,0 +1,39 @@
+// The device store port: the devices an administrator configured and the state of each one's certificate operation.
+// Every change is conditional, so a session whose operation was replaced or has ended can never overwrite its
+// outcome. Adapter: shared/store/dynamo-device-store.ts (DynamoDB, dynalite, moto_server).
+import type { Device, StoredCertificate } from '../model.ts';
+
+/** What an administrator sets on a device; the rest of Device is the store's and the sessions' to write. */
+export type DeviceSettings = Omit<
+  Device,
+  'status' | 'statusAt' | 'statusReason' | 'statusSessionId' | 'lsc' | 'fetched' | 'createdAt' | 'updatedAt' | 'version' | 'operationId'
+>;
+
+/** How an operation ended, written once, conditional on the operation id it started under. */
+export type OperationOutcome =
+  | { status: 'success'; lsc?: StoredCertificate | null; fetched?: Device['fetched'] } // lsc null = deleted
+  | { status: 'failed'; reason: string; keepOperation: boolean };
+
+export interface DeviceStore {
+  get(name: string): Promise<Device | undefined>;
+  /** Every device, by name. */
+  list(): Promise<Device[]>;
+  /**
+   * Admin upsert. A changed operation (or `newOperation`) gets a fresh operationId and status pending (or none).
+   * ValidationError for bad settings; auth-string mode needs an authString while an operation is pending.
+   */
+  put(settings: DeviceSettings, options?: { newOperation?: boolean }): Promise<Device>;
+  /** Deletes the device (its issuance records stay, for the audit trail). NotFoundError when it does not exist. */
+  delete(name: string): Promise<void>;
+  /**
+   * Conditional on operationId; sets status in-progress. Throws ConflictError when the operation changed meanwhile
+   * or has already ended (operation none), NotFoundError when the device is gone. `known`: the device as the caller
+   * last read or wrote it, which saves the store's read when it is still current.
+   */
+  markInProgress(name: string, operationId: string, sessionId: number, known?: Device): Promise<Device>;
+  /**
+   * Conditional on operationId (ConflictError as for markInProgress, so an outcome is written once); success resets
+   * the operation to none and clears a one-time auth string.
+   */
+  finishOperation(name: string, operationId: string, outcome: OperationOutcome, known?: Device): Promise<Device>;
+}

@@ -1,0 +1,20 @@
+// The parameter store port: the service parameters an administrator changes rarely (F5, F16). Readers go through a
+// short cache (shared/domain/parameters-cache.ts) so a change applies within seconds without a restart. Bounds and
+// defaults: shared/domain/parameters.ts. Adapter: shared/store/dynamo-parameter-store.ts.
+
+export interface ServiceParameters {
+  /** How long a new LSC is valid, in whole days. */
+  lscValidityDays: number;
+  /** F16: when false, IPv6 peers are refused. */
+  ipv6Enabled: boolean;
+  /** Refuse a certificate whose subject does not name the device (certificate authentication). */
+  requireCertificateNameMatch: boolean;
+  updatedAt?: string;
+}
+
+export interface ParameterStore {
+  /** The parameters, with the defaults for any never set. */
+  get(): Promise<ServiceParameters>;
+  /** Changes the given parameters (ValidationError for a bad or unknown one) and returns all of them. */
+  update(changes: Partial<ServiceParameters>): Promise<ServiceParameters>;
+}

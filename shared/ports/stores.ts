@@ -1,0 +1,12 @@
+// The stores of one deployment, one per entity. A composition root builds them once (shared/store/dynamo-stores.ts on
+// one DynamoDB table) and hands each consumer the ones it uses. A new entity (CSRs, CAPF-trust, audit) adds its port
+// file, its adapter and one member here.
+import type { DeviceStore } from './device-store.ts';
+import type { IssuanceStore } from './issuance-store.ts';
+import type { ParameterStore } from './parameter-store.ts';
+
+export interface Stores {
+  devices: DeviceStore;
+  issuances: IssuanceStore;
+  parameters: ParameterStore;
+}
