@@ -3,9 +3,10 @@
 import type { Command } from 'commander';
 import { randomInt } from 'node:crypto';
 import { AUTH_MODES, CERTIFICATE_OPERATIONS, EC_CURVES, KEY_ORDERS, RSA_KEY_SIZES, type Device } from '../shared/model.ts';
-import type { CapfStore, DeviceSettings, ServiceParameters } from '../shared/store/types.ts';
+import { LSC_VALIDITY_DAYS } from '../shared/domain/parameters.ts';
+import { DEFAULT_PARAMETERS_CACHE_MS } from '../shared/domain/parameters-cache.ts';
+import type { DeviceSettings, ServiceParameters, Stores } from '../shared/ports/index.ts';
 import { deadline, defaultDataDir, integer, oneOf, oneOfNumbers, onOff } from './options.ts';
-import { DEFAULT_PARAMETERS_CACHE_MS } from '../shared/store/parameters-cache.ts';
 
 interface SetOptions {
   data?: string;
@@ -35,7 +36,7 @@ function generateAuthString(length = 8): string {
   return out;
 }
 
-async function withStore<T>(dataDir: string | undefined, work: (store: CapfStore) => Promise<T>): Promise<T> {
+async function withStore<T>(dataDir: string | undefined, work: (store: Stores) => Promise<T>): Promise<T> {
   const { openLocalStore } = await import('./local/local-store.ts'); // the store's modules load only when a command runs
   const local = await openLocalStore(dataDir ?? defaultDataDir());
   try {
@@ -102,9 +103,9 @@ export function registerDeviceCommands(program: Command): void {
     .action(async (name: string, raw: SetOptions & { deadline?: boolean }) => {
       const opts: SetOptions = { ...raw, noDeadline: raw.deadline === false };
       await withStore(opts.data, async (store) => {
-        const existing = await store.getDevice(name);
+        const existing = await store.devices.get(name);
         const { settings, generated } = mergeSettings(name, existing, opts);
-        const saved = await store.putDevice(settings, { newOperation: opts.operation !== undefined });
+        const saved = await store.devices.put(settings, { newOperation: opts.operation !== undefined });
         if (generated) process.stdout.write(`authentication string: ${generated}\n`);
         process.stdout.write(`${formatDevice(saved)}\n`);
       });
@@ -115,7 +116,7 @@ export function registerDeviceCommands(program: Command): void {
     .option('--json', 'print JSON')
     .action(async (name: string, opts: { data?: string; json?: boolean }) => {
       await withStore(opts.data, async (store) => {
-        const found = await store.getDevice(name);
+        const found = await store.devices.get(name);
         if (!found) {
           process.stderr.write(`no device named ${name}\n`);
           process.exitCode = 2;
@@ -130,7 +131,7 @@ export function registerDeviceCommands(program: Command): void {
     .option('--data <dir>', 'data folder')
     .action(async (opts: { data?: string }) => {
       await withStore(opts.data, async (store) => {
-        for (const d of await store.listDevices()) {
+        for (const d of await store.devices.list()) {
           process.stdout.write(`${d.name.padEnd(20)} ${d.operation.padEnd(8)} ${d.status.padEnd(12)} ${d.lsc ? `LSC until ${d.lsc.notAfter}` : 'no LSC'}\n`);
         }
       });
@@ -139,7 +140,7 @@ export function registerDeviceCommands(program: Command): void {
     .command('delete <name>')
     .option('--data <dir>', 'data folder')
     .action(async (name: string, opts: { data?: string }) => {
-      await withStore(opts.data, (store) => store.deleteDevice(name));
+      await withStore(opts.data, (store) => store.devices.delete(name));
     });
 
   const params = program.command('params').description(`service parameters (running listeners apply a change within ${DEFAULT_PARAMETERS_CACHE_MS / 1000} s: no restart)`);
@@ -147,12 +148,12 @@ export function registerDeviceCommands(program: Command): void {
     .command('get')
     .option('--data <dir>', 'data folder')
     .action(async (opts: { data?: string }) => {
-      await withStore(opts.data, async (store) => process.stdout.write(`${JSON.stringify(await store.getParameters(), null, 2)}\n`));
+      await withStore(opts.data, async (store) => process.stdout.write(`${JSON.stringify(await store.parameters.get(), null, 2)}\n`));
     });
   params
     .command('set')
     .option('--data <dir>', 'data folder')
-    .option('--validity-days <days>', 'LSC validity, 1-1825 days', integer(1, 1825))
+    .option('--validity-days <days>', `LSC validity, ${LSC_VALIDITY_DAYS.min}-${LSC_VALIDITY_DAYS.max} days`, integer(LSC_VALIDITY_DAYS.min, LSC_VALIDITY_DAYS.max))
     .option('--ipv6 <on|off>', 'accept IPv6 phones', onOff)
     .option('--require-name-match <on|off>', 'refuse a certificate that does not name the device', onOff)
     .action(async (opts: { data?: string; validityDays?: number; ipv6?: boolean; requireNameMatch?: boolean }) => {
@@ -161,7 +162,7 @@ export function registerDeviceCommands(program: Command): void {
         ...(opts.ipv6 !== undefined ? { ipv6Enabled: opts.ipv6 } : {}),
         ...(opts.requireNameMatch !== undefined ? { requireCertificateNameMatch: opts.requireNameMatch } : {}),
       };
-      await withStore(opts.data, async (store) => process.stdout.write(`${JSON.stringify(await store.putParameters(change), null, 2)}\n`));
+      await withStore(opts.data, async (store) => process.stdout.write(`${JSON.stringify(await store.parameters.update(change), null, 2)}\n`));
       process.stderr.write(`running listeners and signers apply this within ${DEFAULT_PARAMETERS_CACHE_MS / 1000} s (they cache the parameters that long)\n`);
     });
 }

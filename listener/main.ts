@@ -9,7 +9,7 @@ import { createServer } from 'node:http';
 import { issuerKeyDelivery, loadListenerConfig } from '../shared/config/index.ts';
 import { createLogger } from '../shared/logging.ts';
 import { LambdaSignClient } from '../shared/signing/sign-client.ts';
-import { DynamoCapfStore } from '../shared/store/dynamo-store.ts';
+import { createDynamoStores } from '../shared/store/dynamo-stores.ts';
 import { CapfListener } from './server.ts';
 import { requestLimits } from '../shared/aws-limits.ts';
 import { SessionMetrics } from './session-metrics.ts';
@@ -28,9 +28,9 @@ async function main(): Promise<void> {
   const { tlsSecretId, trustSecretId } = config; // trust: optional PEM bundle of Cisco MIC roots and other CAPF-trust CAs
 
   const secrets = await ListenerSecrets.load(new SecretsManagerClient({}), tlsSecretId, trustSecretId);
-  const store = new DynamoCapfStore({ client: new DynamoDBClient({ maxAttempts: 3, requestHandler: STORE_REQUEST_LIMITS }), tableName: config.tableName });
+  const stores = createDynamoStores({ client: new DynamoDBClient({ maxAttempts: 3, requestHandler: STORE_REQUEST_LIMITS }), tableName: config.tableName });
   const backend = new StoreSessionBackend({
-    store,
+    stores,
     signClient: new LambdaSignClient(new LambdaClient({ maxAttempts: 1, requestHandler: SIGN_REQUEST_LIMITS }), config.signFunction),
     trustAnchors: async () => secrets.trust,
     issuer: { name: config.issuer, keyDelivery: issuerKeyDelivery(config.issuer) },

@@ -2,13 +2,12 @@
 // and the local stack (dynalite + in-process signing). Parameters are cached briefly so changes apply without restarts.
 import { randomUUID } from 'node:crypto';
 import { pemToDer } from '../shared/pki/certificate.ts';
-import type { KeyDelivery } from '../shared/ports/index.ts';
 import type { SignClient } from '../shared/signing/sign-client.ts';
 import { ConflictError, StoreError } from '../shared/errors.ts';
 import { toSignRequestJson, type SignResponse } from '../shared/signing/sign-messages.ts';
 import type { Device } from '../shared/model.ts';
-import { ParametersCache } from '../shared/store/parameters-cache.ts';
-import type { CapfStore, OperationOutcome, ServiceParameters } from '../shared/store/types.ts';
+import { ParametersCache } from '../shared/domain/parameters-cache.ts';
+import type { KeyDelivery, OperationOutcome, ServiceParameters, Stores } from '../shared/ports/index.ts';
 import type { RecordAction, SessionBackend, SignOutcome } from './session-backend.ts';
 
 /** A sign call that fails (throws: refusals are answers) is made once more with the same request. */
@@ -20,7 +19,7 @@ const RETRY_DELAY_MS = 100;
 const pause = (attempt: number) => new Promise<void>((resolve) => setTimeout(resolve, RETRY_DELAY_MS * attempt + Math.floor(Math.random() * RETRY_DELAY_MS)));
 
 export interface StoreBackendOptions {
-  store: CapfStore;
+  stores: Stores;
   signClient: SignClient;
   /** CAPF-trust: the CAPF CA plus any uploaded CA (MIC roots); read on each lookup through a short cache of its own. */
   trustAnchors: () => Promise<Uint8Array[]>;
@@ -40,12 +39,12 @@ export class StoreSessionBackend implements SessionBackend {
   private readonly knownDevices = new Map<number, Device>();
 
   constructor(private readonly options: StoreBackendOptions) {
-    this.parametersCache = new ParametersCache(options.store, options.parametersCacheMs);
+    this.parametersCache = new ParametersCache(options.stores.parameters, options.parametersCacheMs);
   }
 
   async lookupDevice(deviceName: string, sessionId: number) {
     const [device, parameters, trustAnchorsDer] = await Promise.all([
-      this.options.store.getDevice(deviceName),
+      this.options.stores.devices.get(deviceName),
       this.parameters(),
       this.options.trustAnchors(),
     ]);
@@ -68,13 +67,13 @@ export class StoreSessionBackend implements SessionBackend {
    * an LSC from another cluster's CAPF stays untrusted (F18).
    */
   private async issuingCas(deviceName: string): Promise<Uint8Array[]> {
-    const records = await this.options.store.listIssuances(deviceName);
+    const records = await this.options.stores.issuances.listForDevice(deviceName);
     const chains = records.filter((record) => record.state === 'installed').flatMap((record) => record.chainPem);
     return [...new Set(chains)].map((pem) => pemToDer(pem));
   }
 
   async beginOperation(deviceName: string, operationId: string, sessionId: number): Promise<void> {
-    this.remember(sessionId, await this.options.store.markInProgress(deviceName, operationId, sessionId, this.knownDevices.get(sessionId)));
+    this.remember(sessionId, await this.options.stores.devices.markInProgress(deviceName, operationId, sessionId, this.knownDevices.get(sessionId)));
   }
 
   private remember(sessionId: number, device: Device): void {
@@ -119,9 +118,9 @@ export class StoreSessionBackend implements SessionBackend {
     for (let attempt = 1; ; attempt++) {
       try {
         if (action.issuance) {
-          await this.options.store.setIssuanceState(action.deviceName, action.operationId, action.issuance.spkiSha256, action.issuance.state);
+          await this.options.stores.issuances.setState({ deviceName: action.deviceName, operationId: action.operationId, spkiSha256: action.issuance.spkiSha256 }, action.issuance.state);
         }
-        await this.options.store.finishOperation(action.deviceName, action.operationId, action.outcome, attempt === 1 ? known : undefined);
+        await this.options.stores.devices.finishOperation(action.deviceName, action.operationId, action.outcome, attempt === 1 ? known : undefined);
         return;
       } catch (error) {
         if (error instanceof ConflictError) {
@@ -142,7 +141,7 @@ export class StoreSessionBackend implements SessionBackend {
    * replaced), 'contended' while the operation is still pending and other writers keep winning, else 'refused'.
    */
   private async afterConflict(action: RecordAction): Promise<'settled' | 'contended' | 'refused'> {
-    const device = await this.options.store.getDevice(action.deviceName);
+    const device = await this.options.stores.devices.get(action.deviceName);
     const ours = device !== undefined && device.operationId === action.operationId;
     if (ours && device.operation !== 'none') return 'contended';
     if (action.outcome.status === 'failed') return 'settled';

@@ -65,6 +65,3 @@ export const DEVICE_NAME_PATTERN = /^(SEP[0-9A-F]{12}|[A-Za-z][A-Za-z0-9_.-]{0,6
 export function isValidDeviceName(name: string): boolean {
   return name.length <= 64 && DEVICE_NAME_PATTERN.test(name);
 }
-
-/** F5 service parameter bounds. */
-export const LSC_VALIDITY_DAYS = { min: 1, max: 1825, default: 365 } as const;

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startListenerCluster, type ListenerCluster, type StoreCallTiming, type WorkerReport } from '../local/cluster.ts';
 import type { CapfLogger } from '../../shared/logging.ts';
-import type { CapfStore } from '../../shared/store/types.ts';
+import type { Stores } from '../../shared/ports/index.ts';
 import type { BenchTarget } from './bench-phone.ts';
 import type { LoadProcess } from './load-client.ts';
 import type { PhoneKeyType } from './phone-fleet.ts';
@@ -71,12 +71,12 @@ export function benchDeviceNames(group: number, count: number): string[] {
 }
 
 /** Creates the devices with an install operation (null string), `lanes` writes at a time. */
-export async function armDevices(store: CapfStore, names: readonly string[], keyType: PhoneKeyType, lanes = 16): Promise<void> {
+export async function armDevices(store: Stores, names: readonly string[], keyType: PhoneKeyType, lanes = 16): Promise<void> {
   let next = 0;
   const lane = async (): Promise<void> => {
     while (next < names.length) {
       const name = names[next++] as string;
-      await store.putDevice({ name, operation: 'install', authMode: 'null-string', keyOrder: keyType, rsaKeySize: 2048, curve: 'P-256' }, { newOperation: true });
+      await store.devices.put({ name, operation: 'install', authMode: 'null-string', keyOrder: keyType, rsaKeySize: 2048, curve: 'P-256' }, { newOperation: true });
     }
   };
   await Promise.all(Array.from({ length: Math.min(lanes, names.length) }, lane));

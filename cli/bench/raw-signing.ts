@@ -1,6 +1,7 @@
 // The machine's raw signing speed on one core (a Node loop over crypto.sign), and the LSC builder's speed with the
 // same CA key: the yardsticks the issuance rate is compared with.
 import { createPublicKey, generateKeyPairSync, randomBytes, sign, type KeyObject } from 'node:crypto';
+import { LSC_VALIDITY_DAYS } from '../../shared/domain/parameters.ts';
 import { CapfCaIssuer } from '../../shared/issuers/capf-ca/capf-ca-issuer.ts';
 import { createSoftwareSigner } from '../../shared/pki/index.ts';
 import type { PhoneKeyType } from './phone-fleet.ts';
@@ -48,5 +49,5 @@ export async function measureLscIssuance(certificateDer: Uint8Array, privateKey:
   const issuer = new CapfCaIssuer({ certificateDer, signer: createSoftwareSigner(privateKey) });
   const phoneKey = generateSigningKey(phoneKeyType);
   const publicKeyDer = new Uint8Array(createPublicKey(phoneKey).export({ type: 'spki', format: 'der' }));
-  return bestOf(durationMs, () => issuer.issue({ requestId: 'bench', deviceName: 'SEP0000000BE7C', publicKeyDer, validityDays: 365 }));
+  return bestOf(durationMs, () => issuer.issue({ requestId: 'bench', deviceName: 'SEP0000000BE7C', publicKeyDer, validityDays: LSC_VALIDITY_DAYS.default }));
 }

@@ -1,11 +1,11 @@
 // Store baseline: device reads, certificate writes and whole enrolments' store calls per second against dynalite on
-// disk (as the local stack runs it, in this process), driven through DynamoCapfStore from the load process.
+// disk (as the local stack runs it, in this process), driven through the DynamoDB store adapters from the load process.
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startDynalite } from '../local/dynalite.ts';
 import { createDynamoClient, LOCAL_TABLE_NAME } from '../local/local-store.ts';
-import { DynamoCapfStore, ensureTable } from '../../shared/store/dynamo-store.ts';
+import { createDynamoStores, ensureTable } from '../../shared/store/dynamo-stores.ts';
 import { armDevices, benchDeviceNames } from './bench-stack.ts';
 import type { LoadProcess } from './load-client.ts';
 import type { StoreFigures } from './results.ts';
@@ -24,7 +24,7 @@ export async function benchStore(options: { load: LoadProcess }): Promise<StoreF
   try {
     await ensureTable(client, LOCAL_TABLE_NAME);
     const names = benchDeviceNames(0x3000, DEVICES);
-    await armDevices(new DynamoCapfStore({ client, tableName: LOCAL_TABLE_NAME }), names, 'rsa');
+    await armDevices(createDynamoStores({ client, tableName: LOCAL_TABLE_NAME }), names, 'rsa');
     const phase = async (which: StorePhase, operations: number) => {
       const storeBefore = process.cpuUsage();
       const { outcome } = await options.load.run(

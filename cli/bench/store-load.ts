@@ -1,13 +1,14 @@
-// Store load, run in the load process against a dynalite endpoint through the real DynamoCapfStore: device reads,
+// Store load, run in the load process against a dynalite endpoint through the real DynamoDB store adapters: device reads,
 // certificate writes, and the store calls of whole enrolments (the same calls, in the same order, that the listener
 // and the sign service make for one phone).
 import { createHash, createPrivateKey, generateKeyPairSync, randomBytes } from 'node:crypto';
 import { createDynamoClient, LOCAL_TABLE_NAME } from '../local/local-store.ts';
+import { LSC_VALIDITY_DAYS } from '../../shared/domain/parameters.ts';
 import { CapfCaIssuer } from '../../shared/issuers/capf-ca/capf-ca-issuer.ts';
 import type { StoredCertificate } from '../../shared/model.ts';
 import { createSoftwareSigner, generateCapfCa, toStoredCertificate } from '../../shared/pki/index.ts';
-import { DynamoCapfStore } from '../../shared/store/dynamo-store.ts';
-import type { CapfStore } from '../../shared/store/types.ts';
+import { createDynamoStores } from '../../shared/store/dynamo-stores.ts';
+import type { Stores } from '../../shared/ports/index.ts';
 
 export type StorePhase = 'device-reads' | 'certificate-writes' | 'enrolment-calls';
 
@@ -29,7 +30,7 @@ export interface StorePhaseOutcome {
 }
 
 export class StoreLoad {
-  private readonly stores = new Map<string, CapfStore>();
+  private readonly stores = new Map<string, Stores>();
   private certificate: StoredCertificate | undefined;
 
   async run(request: StorePhaseRequest): Promise<StorePhaseOutcome> {
@@ -38,8 +39,8 @@ export class StoreLoad {
     const names = request.deviceNames;
     if (names.length === 0) throw new RangeError('the store phases need at least one device');
     const work: Record<StorePhase, (i: number) => Promise<unknown>> = {
-      'device-reads': (i) => store.getDevice(names[i % names.length] as string),
-      'certificate-writes': (i) => store.putIssuanceOnce(issuedRecord(names[i % names.length] as string, `bench-${i}`, certificate)),
+      'device-reads': (i) => store.devices.get(names[i % names.length] as string),
+      'certificate-writes': (i) => store.issuances.putOnce(issuedRecord(names[i % names.length] as string, `bench-${i}`, certificate)),
       'enrolment-calls': (i) => enrolmentCalls(store, names[i] as string, i + 1, certificate),
     };
     const operations = request.phase === 'enrolment-calls' ? names.length : request.operations;
@@ -55,10 +56,10 @@ export class StoreLoad {
     return { operations, wallMs, cpuMicros: cpu.user + cpu.system };
   }
 
-  private storeFor(endpoint: string): CapfStore {
+  private storeFor(endpoint: string): Stores {
     let store = this.stores.get(endpoint);
     if (!store) {
-      store = new DynamoCapfStore({ client: createDynamoClient(endpoint), tableName: LOCAL_TABLE_NAME });
+      store = createDynamoStores({ client: createDynamoClient(endpoint), tableName: LOCAL_TABLE_NAME });
       this.stores.set(endpoint, store);
     }
     return store;
@@ -70,7 +71,7 @@ export class StoreLoad {
     const ca = await generateCapfCa({ keyType: 'rsa' });
     const issuer = new CapfCaIssuer({ certificateDer: ca.certificateDer, signer: createSoftwareSigner(createPrivateKey(ca.privateKeyPem)) });
     const phoneKey = generateKeyPairSync('rsa', { modulusLength: 2048 }).publicKey.export({ type: 'spki', format: 'der' });
-    const issued = await issuer.issue({ requestId: 'bench', deviceName: 'SEP0000000BE7C', publicKeyDer: phoneKey, validityDays: 365 });
+    const issued = await issuer.issue({ requestId: 'bench', deviceName: 'SEP0000000BE7C', publicKeyDer: phoneKey, validityDays: LSC_VALIDITY_DAYS.default });
     if (issued.kind !== 'issued') throw new RangeError('the sample certificate was not issued');
     this.certificate = toStoredCertificate(issued.certificateDer);
     return this.certificate;
@@ -92,15 +93,15 @@ function issuedRecord(deviceName: string, operationId: string, certificate: Stor
 }
 
 /** The store calls of one successful install, in the listener's and the sign service's order. */
-async function enrolmentCalls(store: CapfStore, name: string, sessionId: number, certificate: StoredCertificate): Promise<void> {
-  const device = await store.getDevice(name); // listener: lookup (parameters come from a 5 s cache)
+async function enrolmentCalls(store: Stores, name: string, sessionId: number, certificate: StoredCertificate): Promise<void> {
+  const device = await store.devices.get(name); // listener: lookup (parameters come from a 5 s cache)
   if (!device) throw new RangeError(`device ${name} is missing`);
   const operationId = device.operationId;
-  await store.markInProgress(name, operationId, sessionId); // listener: begin
-  await store.getDevice(name); // sign service: check the device
+  await store.devices.markInProgress(name, operationId, sessionId); // listener: begin
+  await store.devices.get(name); // sign service: check the device
   const spkiSha256 = createHash('sha256').update(randomBytes(32)).digest('hex');
-  const claim = await store.claimIssuance({ deviceName: name, operationId, spkiSha256 }, { requestId: `bench-${sessionId}`, issuer: 'capf-software', leaseMs: 30_000 });
-  await store.completeIssuance({ ...claim.record, state: 'issued', certificate, chainPem: [] });
-  await store.setIssuanceState(name, operationId, spkiSha256, 'installed'); // listener: record
-  await store.finishOperation(name, operationId, { status: 'success', lsc: certificate });
+  const claim = await store.issuances.claim({ deviceName: name, operationId, spkiSha256 }, { requestId: `bench-${sessionId}`, issuer: 'capf-software', leaseMs: 30_000 });
+  await store.issuances.complete({ ...claim.record, state: 'issued', certificate, chainPem: [] });
+  await store.issuances.setState({ deviceName: name, operationId, spkiSha256 }, 'installed'); // listener: record
+  await store.devices.finishOperation(name, operationId, { status: 'success', lsc: certificate });
 }

@@ -19,8 +19,8 @@ import { cachedLocalTrust, localSignClient, watchLocalCa } from './local-ca-runt
 import { createDynamoClient, LOCAL_TABLE_NAME, openLocalStore } from './local-store.ts';
 import { ConfigError } from '../../shared/errors.ts';
 import { createLogger, type LogLevel } from '../../shared/logging.ts';
-import { DynamoCapfStore } from '../../shared/store/dynamo-store.ts';
-import type { CapfStore } from '../../shared/store/types.ts';
+import { createDynamoStores } from '../../shared/store/dynamo-stores.ts';
+import type { Stores } from '../../shared/ports/index.ts';
 import { CapfListener, type ListenerStats } from '../../listener/server.ts';
 import { SessionCounter } from '../../listener/session-counter.ts';
 import { StoreSessionBackend } from '../../listener/store-backend.ts';
@@ -61,7 +61,7 @@ export interface WorkerReport {
 export interface ListenerCluster {
   addresses: AddressInfo[];
   /** The primary's store (the same dynalite the workers use). */
-  store: CapfStore;
+  store: Stores;
   storeEndpoint: string;
   ca: LocalCa;
   /** The workers listening now (a replacement appears once it has started). */
@@ -259,40 +259,43 @@ function pick<T extends object, K extends keyof T>(source: T, keys: readonly K[]
   return out;
 }
 
-/** Wraps every method of the store so its calls are counted and timed. */
-function timedStore(store: CapfStore, timings: Map<string, StoreCallTiming>): CapfStore {
-  return new Proxy(store, {
-    get(target, property, receiver) {
-      const value: unknown = Reflect.get(target, property, receiver);
-      if (typeof value !== 'function' || typeof property !== 'string') return value;
-      return async (...args: unknown[]) => {
-        const started = performance.now();
-        try {
-          return await (value as (...a: unknown[]) => Promise<unknown>).apply(target, args);
-        } finally {
-          const timing = timings.get(property) ?? { count: 0, totalMs: 0 };
-          timing.count += 1;
-          timing.totalMs += performance.now() - started;
-          timings.set(property, timing);
-        }
-      };
-    },
-  });
+/** Wraps every method of every entity store so its calls are counted and timed (by `devices.get`, ...). */
+function timedStores(stores: Stores, timings: Map<string, StoreCallTiming>): Stores {
+  const timed = <T extends object>(entity: string, store: T): T =>
+    new Proxy(store, {
+      get(target, property, receiver) {
+        const value: unknown = Reflect.get(target, property, receiver);
+        if (typeof value !== 'function' || typeof property !== 'string') return value;
+        const name = `${entity}.${property}`;
+        return async (...args: unknown[]) => {
+          const started = performance.now();
+          try {
+            return await (value as (...a: unknown[]) => Promise<unknown>).apply(target, args);
+          } finally {
+            const timing = timings.get(name) ?? { count: 0, totalMs: 0 };
+            timing.count += 1;
+            timing.totalMs += performance.now() - started;
+            timings.set(name, timing);
+          }
+        };
+      },
+    });
+  return { devices: timed('devices', stores.devices), issuances: timed('issuances', stores.issuances), parameters: timed('parameters', stores.parameters) };
 }
 
 async function runWorker(config: WorkerConfig): Promise<void> {
   const logger = createLogger('capf-listener', config.logLevel);
   let ca: LocalCa = await loadLocalCa(config.dataDir);
   const timings = new Map<string, StoreCallTiming>();
-  const dynamo = new DynamoCapfStore({ client: createDynamoClient(config.storeEndpoint), tableName: LOCAL_TABLE_NAME });
-  const store = config.timeStoreCalls ? timedStore(dynamo, timings) : dynamo;
+  const dynamo = createDynamoStores({ client: createDynamoClient(config.storeEndpoint), tableName: LOCAL_TABLE_NAME });
+  const store = config.timeStoreCalls ? timedStores(dynamo, timings) : dynamo;
   let signClient = localSignClient(store, ca);
   const listener = new CapfListener({
     hosts: config.hosts,
     port: config.port,
     tls: ca,
     backend: new StoreSessionBackend({
-      store,
+      stores: store,
       signClient: { sign: (request) => signClient.sign(request) },
       trustAnchors: cachedLocalTrust(config.dataDir, () => ca),
       issuer: { name: 'capf-software', keyDelivery: 'public-key' },

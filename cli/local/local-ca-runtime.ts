@@ -6,16 +6,16 @@ import type { CapfLogger } from '../../shared/logging.ts';
 import { createSoftwareSigner } from '../../shared/pki/index.ts';
 import { InProcessSignClient, type SignClient } from '../../shared/signing/sign-client.ts';
 import { SignService } from '../../shared/signing/sign-service.ts';
-import type { CapfStore } from '../../shared/store/types.ts';
+import type { Stores } from '../../shared/ports/index.ts';
 import { CA_CERTIFICATE_FILE, CA_KEY_FILE, loadLocalCa, readLocalTrust, type LocalCa } from './ca-files.ts';
 
 /** CAPF-trust is re-read at most this often; a PEM dropped into `<data>/capf-trust/` applies within it. */
 const TRUST_CACHE_MS = 5_000;
 
 /** The sign handler in this process, over the software CA of the current files. */
-export function localSignClient(store: CapfStore, ca: LocalCa): SignClient {
+export function localSignClient(store: Stores, ca: LocalCa): SignClient {
   const issuer = new CapfCaIssuer({ name: 'capf-software', certificateDer: ca.certificateDer, signer: createSoftwareSigner(ca.privateKey) });
-  return new InProcessSignClient(new SignService({ store, issuer }));
+  return new InProcessSignClient(new SignService({ stores: store, issuer }));
 }
 
 /** CAPF-trust of the local stack, read from the data folder through a short cache. */

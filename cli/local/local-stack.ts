@@ -3,7 +3,7 @@
 import type { SecureVersion } from 'node:tls';
 import type { AddressInfo } from 'node:net';
 import type { CapfLogger } from '../../shared/logging.ts';
-import type { CapfStore } from '../../shared/store/types.ts';
+import type { Stores } from '../../shared/ports/index.ts';
 import { CapfListener } from '../../listener/server.ts';
 import { StoreSessionBackend } from '../../listener/store-backend.ts';
 import { loadOrCreateLocalCa, type LocalCa } from './ca-files.ts';
@@ -24,7 +24,7 @@ export interface LocalStackOptions {
 }
 
 export interface LocalStack {
-  store: CapfStore;
+  store: Stores;
   listener: CapfListener;
   addresses: AddressInfo[];
   ca: LocalCa;
@@ -39,7 +39,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   const local = await openLocalStore(options.dataDir, { advertise: true });
   let signClient = localSignClient(local.store, ca);
   const backend = new StoreSessionBackend({
-    store: local.store,
+    stores: local.store,
     signClient: { sign: (request) => signClient.sign(request) },
     trustAnchors: cachedLocalTrust(options.dataDir, () => ca),
     issuer: { name: 'capf-software', keyDelivery: 'public-key' },

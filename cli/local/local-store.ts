@@ -6,8 +6,8 @@ import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import { mkdir, open, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ConfigError, StoreError } from '../../shared/errors.ts';
-import { DynamoCapfStore, ensureTable } from '../../shared/store/dynamo-store.ts';
-import type { CapfStore } from '../../shared/store/types.ts';
+import { createDynamoStores, ensureTable } from '../../shared/store/dynamo-stores.ts';
+import type { Stores } from '../../shared/ports/index.ts';
 import { startDynalite } from './dynalite.ts';
 
 export const LOCAL_TABLE_NAME = 'capf';
@@ -17,7 +17,7 @@ const PROBE_TIMEOUT_MS = 2000;
 const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]']);
 
 export interface LocalStore {
-  store: CapfStore;
+  store: Stores;
   endpoint: string;
   /** True when this process runs the dynalite (and the LevelDB lock); false when it uses another process's. */
   owned: boolean;
@@ -53,7 +53,7 @@ export async function openLocalStore(dataDir: string, options: OpenLocalStoreOpt
     }
     const client = createDynamoClient(advertised.endpoint);
     return {
-      store: new DynamoCapfStore({ client, tableName: LOCAL_TABLE_NAME }),
+      store: createDynamoStores({ client, tableName: LOCAL_TABLE_NAME }),
       endpoint: advertised.endpoint,
       owned: false,
       close: async () => client.destroy(),
@@ -76,7 +76,7 @@ export async function openLocalStore(dataDir: string, options: OpenLocalStoreOpt
   }
   let closing: Promise<void> | undefined;
   return {
-    store: new DynamoCapfStore({ client, tableName: LOCAL_TABLE_NAME }),
+    store: createDynamoStores({ client, tableName: LOCAL_TABLE_NAME }),
     endpoint: server.endpoint,
     owned: true,
     close() {

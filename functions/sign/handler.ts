@@ -12,7 +12,7 @@ import { loadSignConfig } from '../../shared/config/index.ts';
 import { createIssuer } from '../../shared/issuers/index.ts';
 import { createSignHandler } from '../../shared/signing/sign-handler.ts';
 import { SignService } from '../../shared/signing/sign-service.ts';
-import { DynamoCapfStore } from '../../shared/store/dynamo-store.ts';
+import { createDynamoStores } from '../../shared/store/dynamo-stores.ts';
 
 const logger = new Logger({ serviceName: 'capf-sign' });
 const metrics = new Metrics({ namespace: 'capf', serviceName: 'capf-sign' });
@@ -20,9 +20,9 @@ const metrics = new Metrics({ namespace: 'capf', serviceName: 'capf-sign' });
 async function containerSignService(): Promise<SignService> {
   const config = loadSignConfig(process.env);
   logger.info('sign function starting', { issuer: config.issuer.kind, fipsMode: config.fipsMode, table: config.tableName });
-  const store = new DynamoCapfStore({ client: new DynamoDBClient({ maxAttempts: 3, requestHandler: requestLimits(5_000) }), tableName: config.tableName });
+  const stores = createDynamoStores({ client: new DynamoDBClient({ maxAttempts: 3, requestHandler: requestLimits(5_000) }), tableName: config.tableName });
   const issuer = await createIssuer(config);
-  return new SignService({ store, issuer, fipsMode: config.fipsMode });
+  return new SignService({ stores, issuer, fipsMode: config.fipsMode });
 }
 
 export const handler = middy(createSignHandler({ signService: containerSignService, logger, metrics }))

@@ -12,7 +12,7 @@ export {
   type CapfCaOptions,
   type CapfCaProfile,
 } from './capf-ca.ts';
-export { checkLscValidity, LscBuilder, type LscRequest } from './lsc.ts';
+export { LscBuilder, type LscRequest } from './lsc.ts';
 export { describePublicKey, inspectPublicKey, MAX_SPKI_BYTES, RSA_BITS, subjectKeyIdentifier, type InspectedPublicKey, type PublicKeyDescription } from './spki.ts';
 export {
   derToPem,

@@ -4,7 +4,8 @@
 import { createPublicKey } from 'node:crypto';
 import { ConfigError, ValidationError } from '../errors.ts';
 import type { CaSigner } from '../ports/index.ts';
-import { isValidDeviceName, LSC_VALIDITY_DAYS } from '../model.ts';
+import { checkLscValidity } from '../domain/parameters.ts';
+import { isValidDeviceName } from '../model.ts';
 import { readBasicConstraints, readCertificateParts, readNameAttributes, readSubjectKeyIdentifier, type CertificateParts } from './certificate-parts.ts';
 import { objectIdentifier, sequence, tlv, TAG, utf8String } from './der.ts';
 import { inspectPublicKey, subjectKeyIdentifier } from './spki.ts';
@@ -30,7 +31,7 @@ export interface LscRequest {
   deviceName: string;
   /** The DER SubjectPublicKeyInfo the phone generated. */
   spkiDer: Uint8Array;
-  /** Whole days, 1–1825 (F5). */
+  /** Whole days within LSC_VALIDITY_DAYS (shared/domain/parameters.ts). */
   validityDays: number;
   now?: Date;
 }
@@ -58,13 +59,6 @@ function readIssuer(issuerCertificateDer: Uint8Array, signer: CaSigner): Certifi
   }
   if (keyType !== signer.keyType) throw issuerProblem(`holds a ${keyType ?? 'unknown'} key but the signer signs with ${signer.keyType}`);
   return parts;
-}
-
-/** An LSC lasts a whole number of days within LSC_VALIDITY_DAYS; throws ValidationError INVALID_VALIDITY otherwise. */
-export function checkLscValidity(validityDays: number): void {
-  if (!Number.isInteger(validityDays) || validityDays < LSC_VALIDITY_DAYS.min || validityDays > LSC_VALIDITY_DAYS.max) {
-    throw new ValidationError(`LSC validity must be a whole number of days from ${LSC_VALIDITY_DAYS.min} to ${LSC_VALIDITY_DAYS.max}, not ${validityDays}`, 'INVALID_VALIDITY');
-  }
 }
 
 export class LscBuilder {

@@ -4,16 +4,15 @@
 // whose lease ran out because its signer died).
 import { randomBytes } from 'node:crypto';
 import { CapfError, ConflictError, IssuerError } from '../errors.ts';
-import { canPollPending, type Issuer, type IssueResult } from '../ports/index.ts';
+import { canPollPending, type IssuanceRecord, type Issuer, type IssueResult, type Stores } from '../ports/index.ts';
 import { isValidDeviceName, type Device } from '../model.ts';
 import { derToPem, describePublicKey, toStoredCertificate, type PublicKeyDescription } from '../pki/index.ts';
-import { ParametersCache } from '../store/parameters-cache.ts';
-import type { CapfStore, IssuanceRecord } from '../store/types.ts';
+import { ParametersCache } from '../domain/parameters-cache.ts';
 import { certificateHasKey } from '../issuers/capf-ca/certificate-key.ts';
 import type { SignRequest, SignResponse } from './sign-messages.ts';
 
 export interface SignServiceOptions {
-  store: CapfStore;
+  stores: Stores;
   issuer: Issuer;
   now?: () => Date;
   /** How long a claim protects a signer (default 30 s): longer than the slowest issue(), shorter than a phone's retry. */
@@ -39,7 +38,7 @@ const POLL_MAX_MS = 1_000;
 const MAX_CLAIM_ROUNDS = 3;
 
 export class SignService {
-  private readonly store: CapfStore;
+  private readonly stores: Stores;
   private readonly issuer: Issuer;
   private readonly now: () => Date;
   private readonly leaseMs: number;
@@ -48,13 +47,13 @@ export class SignService {
   private readonly parameters: ParametersCache;
 
   constructor(options: SignServiceOptions) {
-    this.store = options.store;
+    this.stores = options.stores;
     this.issuer = options.issuer;
     this.now = options.now ?? (() => new Date());
     this.leaseMs = options.leaseMs ?? 30_000;
     this.maxWaitMs = options.maxWaitMs ?? 20_000;
     this.fipsMode = options.fipsMode ?? false;
-    this.parameters = new ParametersCache(this.store, options.parametersCacheMs, () => this.now().getTime());
+    this.parameters = new ParametersCache(this.stores.parameters, options.parametersCacheMs, () => this.now().getTime());
   }
 
   /**
@@ -72,7 +71,7 @@ export class SignService {
       if (error instanceof CapfError) return refused(error.code, error.message);
       throw error;
     }
-    const device = await this.store.getDevice(request.deviceName);
+    const device = await this.stores.devices.get(request.deviceName);
     const deviceProblem = this.checkDevice(request, device, key);
     if (deviceProblem) return deviceProblem;
 
@@ -84,7 +83,7 @@ export class SignService {
     const claimId = `${request.requestId}~${randomBytes(6).toString('hex')}`;
     const deadline = this.now().getTime() + this.maxWaitMs;
     for (let round = 0; round < MAX_CLAIM_ROUNDS; round++) {
-      const claim = await this.store.claimIssuance(issuanceKey, { requestId: claimId, issuer: this.issuer.name, leaseMs: this.leaseMs });
+      const claim = await this.stores.issuances.claim(issuanceKey, { requestId: claimId, issuer: this.issuer.name, leaseMs: this.leaseMs });
       if (claim.claimed) return this.issueClaimed(request, claim.record, parameters.lscValidityDays);
       const settled = await this.waitWhileReserved(issuanceKey, claim.record, deadline);
       if (settled) return settled.state === 'pending' ? this.pollPending(settled, request.publicKeyDer) : this.answerFromRecord(settled);
@@ -159,14 +158,14 @@ export class SignService {
     }
   }
 
-  /** abandonIssuance; when another signer took the record over meanwhile, its settled outcome is the answer. */
+  /** Abandons the claim; when another signer took the record over meanwhile, its settled outcome is the answer. */
   private async abandon(record: IssuanceRecord, refusal: SignResponse): Promise<SignResponse> {
     try {
-      await this.store.abandonIssuance(record, record.requestId);
+      await this.stores.issuances.abandon(record, record.requestId);
       return refusal;
     } catch (error) {
       if (!(error instanceof ConflictError)) throw error;
-      const stored = await this.store.getIssuance(record.deviceName, record.operationId, record.spkiSha256);
+      const stored = await this.stores.issuances.get(record);
       return stored && stored.state !== 'reserved' ? this.answerFromRecord(stored) : refusal;
     }
   }
@@ -177,13 +176,13 @@ export class SignService {
     return this.settle(record, await this.issuer.fetchPending(record.pendingHandle), publicKeyDer);
   }
 
-  /** completeIssuance, translating a lost lease (someone took over while we signed) into the stored outcome. */
+  /** Completes the claim, translating a lost lease (someone took over while we signed) into the stored outcome. */
   private async complete(record: IssuanceRecord): Promise<IssuanceRecord> {
     try {
-      return await this.store.completeIssuance(record);
+      return await this.stores.issuances.complete(record);
     } catch (error) {
       if (!(error instanceof ConflictError)) throw error;
-      const stored = await this.store.getIssuance(record.deviceName, record.operationId, record.spkiSha256);
+      const stored = await this.stores.issuances.get(record);
       if (stored && stored.state !== 'reserved') return stored;
       throw new IssuerError(`the claim on ${record.deviceName}'s issuance was taken over while signing; the certificate was discarded`, 'LEASE_LOST');
     }
@@ -199,7 +198,7 @@ export class SignService {
       if (now >= leaseEnd || now >= deadline) return undefined;
       await sleep(Math.min(delay, leaseEnd - now, deadline - now) + 1);
       delay = Math.min(delay * 2, POLL_MAX_MS);
-      const fresh = await this.store.getIssuance(key.deviceName, key.operationId, key.spkiSha256);
+      const fresh = await this.stores.issuances.get(key);
       if (!fresh) return undefined; // removed meanwhile: claim again
       current = fresh;
     }

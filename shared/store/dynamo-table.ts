@@ -1,7 +1,22 @@
-// The single table's layout (pk/sk strings), SDK error mapping and the table bootstrap used by the local stack and
-// tests (in AWS the CDK creates the table).
+// The single table every store adapter shares: its layout (pk/sk strings), SDK error mapping, and the table bootstrap
+// used by the local stack and tests (in AWS the CDK creates the table).
+//   DEVICE#<name> / DEVICE                              a device and its operation state (dynamo-device-store.ts)
+//   DEVICE#<name> / ISSUE#<operationId>#<spkiSha256>    issuance records (dynamo-issuance-store.ts)
+//   PARAMS / PARAMS                                     service parameters (dynamo-parameter-store.ts)
 import { CreateTableCommand, DescribeTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { ConflictError, StoreError } from '../errors.ts';
+
+/** What every store adapter works on: the document client over the table, its name and the clock. */
+export interface DynamoTable {
+  doc: DynamoDBDocumentClient;
+  tableName: string;
+  now: () => Date;
+}
+
+export function openDynamoTable(client: DynamoDBClient, tableName: string, now: () => Date = () => new Date()): DynamoTable {
+  return { doc: DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } }), tableName, now };
+}
 
 export const DEVICE_SK = 'DEVICE';
 export const PARAMS_KEY = { pk: 'PARAMS', sk: 'PARAMS' } as const;

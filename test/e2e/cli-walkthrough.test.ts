@@ -7,7 +7,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEFAULT_PARAMETERS_CACHE_MS } from '../../shared/store/parameters-cache.ts';
+import { DEFAULT_PARAMETERS_CACHE_MS } from '../../shared/domain/parameters-cache.ts';
 import { opensslText, opensslVerify } from '../support/openssl.ts';
 
 const run = promisify(execFile);

@@ -21,7 +21,7 @@ describe('dual stack', () => {
   });
 
   it('F16: with IPv6 off an IPv6 phone is refused before any CAPF message and its operation stays pending', async () => {
-    await t.stack.store.putParameters({ ipv6Enabled: false });
+    await t.stack.store.parameters.update({ ipv6Enabled: false });
     // The listener caches parameters for 5 s: poll with a device the store does not know until IPv6 is refused.
     await expect
       .poll(async () => (await t.phone('SEP00EE000000FF', { host: '::1', port: ipv6Port, timeoutMs: 2_000 })).transcript.length, { timeout: 15_000, interval: 500 })
@@ -30,11 +30,11 @@ describe('dual stack', () => {
     const refused = await t.phone('SEP00EE00000002', { host: '::1', port: ipv6Port, timeoutMs: 2_000 });
     expect(refused).toMatchObject({ sessionId: 0, closedWithoutEnd: true });
     expect(refused.certificatePem).toBeUndefined();
-    expect(await t.stack.store.getDevice('SEP00EE00000002')).toMatchObject({ operation: 'install', status: 'pending' });
+    expect(await t.stack.store.devices.get('SEP00EE00000002')).toMatchObject({ operation: 'install', status: 'pending' });
     expect(t.stack.listener.stats.refusedIpv6).toBeGreaterThan(0);
     expect((await t.phone('SEP00EE00000002')).endReason).toBe(1);
 
-    await t.stack.store.putParameters({ ipv6Enabled: true });
+    await t.stack.store.parameters.update({ ipv6Enabled: true });
     await expect
       .poll(async () => (await t.phone('SEP00EE000000FF', { host: '::1', port: ipv6Port, timeoutMs: 2_000 })).endReason, { timeout: 15_000, interval: 500 })
       .toBe(9);

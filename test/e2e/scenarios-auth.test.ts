@@ -45,7 +45,7 @@ describe('§10 install and keys', () => {
     expect(text).toMatch(/Subject Key Identifier/);
     expect(text).toMatch(/Authority Key Identifier/);
     expect(opensslVerify(t.caPem, result.certificatePem as string)).toMatch(/OK/);
-    const device = await t.stack.store.getDevice('SEP000000000001');
+    const device = await t.stack.store.devices.get('SEP000000000001');
     expect(device).toMatchObject({ operation: 'none', status: 'success' });
     expect(device?.lsc?.serialHex).toBe(lsc.serialNumber.toLowerCase().replace(/^0+/, ''));
   });
@@ -78,7 +78,7 @@ describe('§10 install and keys', () => {
   it('19: KEY_GENERATE_RESPONSE without PUBLIC_KEY: END 7, status failed, operation still pending', async () => {
     await t.setDevice({ name: 'SEP000000000019' });
     expect((await t.phone('SEP000000000019', { misbehave: { failKeygen: true } })).endReason).toBe(7);
-    expect(await t.stack.store.getDevice('SEP000000000019')).toMatchObject({ operation: 'install', status: 'failed' });
+    expect(await t.stack.store.devices.get('SEP000000000019')).toMatchObject({ operation: 'install', status: 'failed' });
   });
 
   it('25: a 512-bit RSA key size is refused when the device is set', async () => {
@@ -95,11 +95,11 @@ describe('§10 authentication', () => {
       [{ mode: 'null' }, { omitPassword: true }],
     ] as const) {
       expect((await t.phone('SEP000000000004', { auth, misbehave })).endReason).toBe(7);
-      expect(await t.stack.store.getDevice('SEP000000000004')).toMatchObject({ operation: 'install', status: 'failed' });
+      expect(await t.stack.store.devices.get('SEP000000000004')).toMatchObject({ operation: 'install', status: 'failed' });
     }
     expect((await t.phone('SEP000000000004', { auth: { mode: 'password', password: '12345678' } })).endReason).toBe(1);
     // One-time use, like CUCM: the string is gone once the operation succeeded.
-    expect((await t.stack.store.getDevice('SEP000000000004'))?.authString).toBeUndefined();
+    expect((await t.stack.store.devices.get('SEP000000000004'))?.authString).toBeUndefined();
   });
 
   it('5: existing RSA LSC with raw PKCS#1 SHA-1 + SHA-512 proofs: install proceeds', async () => {
@@ -129,9 +129,9 @@ describe('§10 authentication', () => {
     }
     expect((await t.phone('SEP000000000008', { auth: { mode: 'certificate', ...stranger } })).endReason).toBe(7);
     expect((await t.phone('SEP000000000008', { auth: { mode: 'certificate', ...micCert }, misbehave: { sha2HashAlgorithm: 2 } })).endReason).toBe(7);
-    expect((await t.stack.store.getDevice('SEP000000000008'))?.statusReason).toMatch(/hash algorithm 2 is not SHA-512/);
+    expect((await t.stack.store.devices.get('SEP000000000008'))?.statusReason).toMatch(/hash algorithm 2 is not SHA-512/);
     expect((await t.phone('SEP000000000008', { auth: { mode: 'null' } })).endReason).toBe(7);
-    expect((await t.stack.store.getDevice('SEP000000000008'))?.statusReason).toMatch(/needs .*sent none/);
+    expect((await t.stack.store.devices.get('SEP000000000008'))?.statusReason).toMatch(/needs .*sent none/);
   });
 
   it('9: SUDI over the little-endian session id proceeds; over the big-endian id it is refused', async () => {
@@ -147,7 +147,7 @@ describe('§10 authentication', () => {
     const other = await installLsc('SEP00000000010A');
     await t.setDevice({ name: 'SEP00000000010B', authMode: 'lsc-precedence' });
     expect((await t.phone('SEP00000000010B', { auth: { mode: 'certificate', ...other } })).endReason).toBe(7);
-    expect((await t.stack.store.getDevice('SEP00000000010B'))?.statusReason).toMatch(/another device/);
+    expect((await t.stack.store.devices.get('SEP00000000010B'))?.statusReason).toMatch(/another device/);
   });
 
   it('14 ★: AUTH_RESPONSE with VERSION 2 (Jabber) is accepted', async () => {
@@ -164,7 +164,7 @@ describe('§10 authentication', () => {
   it('18 ★: STORE_CERTIFICATE_RESPONSE 7: END 7 and the LSC is not recorded', async () => {
     await t.setDevice({ name: 'SEP000000000018' });
     expect((await t.phone('SEP000000000018', { misbehave: { failStore: true } })).endReason).toBe(7);
-    const device = await t.stack.store.getDevice('SEP000000000018');
+    const device = await t.stack.store.devices.get('SEP000000000018');
     expect(device).toMatchObject({ operation: 'install', status: 'failed' });
     expect(device?.lsc).toBeUndefined();
   });

@@ -26,20 +26,20 @@ describe('§10 fetch, delete, none, unknown', () => {
     await t.setDevice({ name: 'SEP000000000011', operation: 'fetch' });
     const fetched = await t.phone('SEP000000000011', { lscPem: installed.certificatePem });
     expect(fetched).toMatchObject({ endReason: 0, operation: 'fetch', fetchedAnswered: true });
-    const device = await t.stack.store.getDevice('SEP000000000011');
+    const device = await t.stack.store.devices.get('SEP000000000011');
     expect(device).toMatchObject({ operation: 'none', status: 'success' });
     expect(device?.fetched?.certificate.serialHex).toBe(new X509Certificate(installed.certificatePem as string).serialNumber.toLowerCase().replace(/^0+/, ''));
 
     await t.setDevice({ name: 'SEP000000000011', operation: 'fetch' });
     expect((await t.phone('SEP000000000011')).endReason).toBe(0);
-    expect(await t.stack.store.getDevice('SEP000000000011')).toMatchObject({ operation: 'fetch', status: 'failed' });
+    expect(await t.stack.store.devices.get('SEP000000000011')).toMatchObject({ operation: 'fetch', status: 'failed' });
   });
 
   it('12: delete answered 1: END 1 and the LSC is cleared', async () => {
     const installed = await install('SEP000000000012');
     await t.setDevice({ name: 'SEP000000000012', operation: 'delete' });
     expect((await t.phone('SEP000000000012', { lscPem: installed.certificatePem })).endReason).toBe(1);
-    const device = await t.stack.store.getDevice('SEP000000000012');
+    const device = await t.stack.store.devices.get('SEP000000000012');
     expect(device).toMatchObject({ operation: 'none', status: 'success' });
     expect(device?.lsc).toBeUndefined();
   });
@@ -51,14 +51,14 @@ describe('§10 fetch, delete, none, unknown', () => {
   });
 
   it('an operation whose deadline has passed is not carried out and its status says so', async () => {
-    await t.stack.store.putDevice(
+    await t.stack.store.devices.put(
       { name: 'SEP00000000DEAD', operation: 'install', authMode: 'null-string', keyOrder: 'rsa', rsaKeySize: 2048, curve: 'P-256', completesBy: new Date(Date.now() - 60_000).toISOString() },
       { newOperation: true },
     );
     const result = await t.phone('SEP00000000DEAD');
     expect(result.endReason).toBe(0);
     expect(result.certificatePem).toBeUndefined();
-    const device = await t.stack.store.getDevice('SEP00000000DEAD');
+    const device = await t.stack.store.devices.get('SEP00000000DEAD');
     expect(device).toMatchObject({ operation: 'none', status: 'failed' });
     expect(device?.statusReason).toMatch(/complete by/);
   });
@@ -107,11 +107,11 @@ describe('F15: no device stuck in progress, and a retry completes', () => {
     const name = step === 'keygen-request' ? 'SEP0000000000A1' : 'SEP0000000000A2';
     await t.setDevice({ name });
     await t.phone(name, { misbehave: { silentAfter: step } });
-    const device = await t.stack.store.getDevice(name);
+    const device = await t.stack.store.devices.get(name);
     expect(device).toMatchObject({ operation: 'install', status: 'failed' });
     expect(device?.lsc).toBeUndefined();
     expect((await t.phone(name)).endReason).toBe(1);
-    expect(await t.stack.store.getDevice(name)).toMatchObject({ operation: 'none', status: 'success' });
+    expect(await t.stack.store.devices.get(name)).toMatchObject({ operation: 'none', status: 'success' });
   });
 
   it.each(['keygen-request', 'store-request'] as const)('a phone that drops after %s can retry and complete', async (step) => {
@@ -119,7 +119,7 @@ describe('F15: no device stuck in progress, and a retry completes', () => {
     await t.setDevice({ name });
     const dropped = await t.phone(name, { misbehave: { dropAfter: step } });
     expect(dropped.endReason).toBeUndefined();
-    await expect.poll(async () => (await t.stack.store.getDevice(name))?.status).toBe('failed');
+    await expect.poll(async () => (await t.stack.store.devices.get(name))?.status).toBe('failed');
     expect((await t.phone(name)).endReason).toBe(1);
   });
 });

@@ -33,7 +33,7 @@ const serial = (pem: string | undefined) => new X509Certificate(pem as string).s
 
 async function arm(name: string) {
   return withStore(dataDir, (store) =>
-    store.putDevice({ name, operation: 'install', authMode: 'null-string', keyOrder: 'ec', rsaKeySize: 2048, curve: 'P-256' }, { newOperation: true }),
+    store.devices.put({ name, operation: 'install', authMode: 'null-string', keyOrder: 'ec', rsaKeySize: 2048, curve: 'P-256' }, { newOperation: true }),
   );
 }
 
@@ -87,7 +87,7 @@ describe('capf serve killed mid-session', () => {
     expect(await phone.next()).toBeUndefined();
     phone.drop();
     await withStore(dataDir, async (store) => {
-      expect(await store.getDevice(device.name)).toMatchObject({ status: 'in-progress', statusSessionId: phone.sessionId, operationId: device.operationId });
+      expect(await store.devices.get(device.name)).toMatchObject({ status: 'in-progress', statusSessionId: phone.sessionId, operationId: device.operationId });
     });
 
     const retried = await runPhone({ host: HOST, port: (await running()).port, deviceName: device.name, caPem, timeoutMs: 10_000 });
@@ -112,8 +112,8 @@ describe('capf serve killed mid-session', () => {
     serve = undefined;
     phone.drop();
     await withStore(dataDir, async (store) => {
-      expect(await store.getDevice(device.name)).toMatchObject({ status: 'in-progress', statusSessionId: phone.sessionId });
-      expect((await store.listIssuances(device.name)).map((i) => i.state)).toEqual(['issued']);
+      expect(await store.devices.get(device.name)).toMatchObject({ status: 'in-progress', statusSessionId: phone.sessionId });
+      expect((await store.issuances.listForDevice(device.name)).map((i) => i.state)).toEqual(['issued']);
     });
 
     const retried = await runPhone({ host: HOST, port: (await running()).port, deviceName: device.name, caPem, timeoutMs: 10_000 });

@@ -45,8 +45,8 @@ const serial = (pem: string | undefined) => new X509Certificate(pem as string).s
 
 describe('the store fails before the operation begins', () => {
   it.each([
-    ['getDevice', throttle],
-    ['getDevice', timeoutLost],
+    ['devices.get', throttle],
+    ['devices.get', timeoutLost],
   ] as Array<[StoreMethod, StoreFault]>)('%s (%o): END 7, the device untouched, and the retry completes', async (method, fault) => {
     const device = await armed();
     t.faults.inject(method, fault);
@@ -58,14 +58,14 @@ describe('the store fails before the operation begins', () => {
   });
 });
 
-describe('markInProgress fails, times out after writing, or answers after the phone gave up', () => {
+describe('devices.markInProgress fails, times out after writing, or answers after the phone gave up', () => {
   it.each([
     ['throttled', throttle],
     ['timed out before writing', timeoutLost],
     ['timed out after writing', timeoutApplied],
   ] as Array<[string, StoreFault]>)('%s: END 7, the failure recorded (never left in progress), and the retry completes', async (_label, fault) => {
     const device = await armed();
-    t.faults.inject('markInProgress', fault);
+    t.faults.inject('devices.markInProgress', fault);
     const { result, device: after } = await session(device.name);
     expect(result.endReason).toBe(Reason.InvalidElement);
     expect(after).toMatchObject({ status: 'failed', operation: 'install' });
@@ -75,7 +75,7 @@ describe('markInProgress fails, times out after writing, or answers after the ph
 
   it('answered after the phone gave up and left: the late in-progress write is followed by the failure', async () => {
     const device = await armed();
-    t.faults.inject('markInProgress', { kind: 'slow', delayMs: 1_500 });
+    t.faults.inject('devices.markInProgress', { kind: 'slow', delayMs: 1_500 });
     const { result, device: after } = await session(device.name, 500);
     expect(result.endReason).toBeUndefined();
     expect(after).toMatchObject({ status: 'failed', operation: 'install' });
@@ -87,16 +87,16 @@ describe('markInProgress fails, times out after writing, or answers after the ph
 describe('the signer meets a throttled or timed-out store', () => {
   it('the parameters read throttled (before any claim): the repeated sign call completes the session', async () => {
     const device = await armed();
-    t.faults.inject('getParameters', throttle);
+    t.faults.inject('parameters.get', throttle);
     const { result, issuances } = await session(device.name);
-    expect(t.faults.faulted('getParameters')).toBe(1);
+    expect(t.faults.faulted('parameters.get')).toBe(1);
     expect(result.endReason).toBe(Reason.UpdateCertificate);
     expect(issuances.map((i) => i.state)).toEqual(['installed']);
   });
 
   it('a claim throttled once: the listener asks again with the same request and the session completes', async () => {
     const device = await armed();
-    t.faults.inject('claimIssuance', throttle);
+    t.faults.inject('issuances.claim', throttle);
     const { result, device: after, issuances } = await session(device.name);
     expect(result.endReason).toBe(Reason.UpdateCertificate);
     expect(after.lsc?.serialHex).toBe(serial(result.certificatePem));
@@ -105,7 +105,7 @@ describe('the signer meets a throttled or timed-out store', () => {
 
   it('the certificate stored but the store call timed out: the repeat finds it, and the phone gets that same certificate', async () => {
     const device = await armed();
-    t.faults.inject('completeIssuance', timeoutApplied);
+    t.faults.inject('issuances.complete', timeoutApplied);
     const { result, device: after, issuances } = await session(device.name);
     expect(result.endReason).toBe(Reason.UpdateCertificate);
     expect(issuances).toHaveLength(1);
@@ -116,7 +116,7 @@ describe('the signer meets a throttled or timed-out store', () => {
 
   it('the certificate signed but its store write lost: the key stays reserved, END 7 (nothing delivered), and the retry completes', async () => {
     const device = await armed();
-    t.faults.inject('completeIssuance', timeoutLost);
+    t.faults.inject('issuances.complete', timeoutLost);
     const { result, device: after, issuances } = await session(device.name);
     // The repeated sign call cannot take over a live claim (two signers must never both sign one key): it waits, then
     // gives up; what the issuer signed was never stored, so it never reaches the phone.
@@ -129,7 +129,7 @@ describe('the signer meets a throttled or timed-out store', () => {
 
   it('the claim throttled on every attempt: END 7 with the failure recorded, and the retry completes', async () => {
     const device = await armed();
-    t.faults.inject('claimIssuance', throttle, 10);
+    t.faults.inject('issuances.claim', throttle, 10);
     const { result, device: after } = await session(device.name);
     expect(result.endReason).toBe(Reason.InvalidElement);
     expect(after).toMatchObject({ status: 'failed', operation: 'install' });
@@ -140,10 +140,10 @@ describe('the signer meets a throttled or timed-out store', () => {
 
 describe('recording the outcome meets a throttled or timed-out store', () => {
   it.each([
-    ['finishOperation throttled once', 'finishOperation', throttle],
-    ['finishOperation timed out after writing', 'finishOperation', timeoutApplied],
-    ['finishOperation timed out before writing', 'finishOperation', timeoutLost],
-    ['setIssuanceState timed out after writing', 'setIssuanceState', timeoutApplied],
+    ['devices.finishOperation throttled once', 'devices.finishOperation', throttle],
+    ['devices.finishOperation timed out after writing', 'devices.finishOperation', timeoutApplied],
+    ['devices.finishOperation timed out before writing', 'devices.finishOperation', timeoutLost],
+    ['issuances.setState timed out after writing', 'issuances.setState', timeoutApplied],
   ] as Array<[string, StoreMethod, StoreFault]>)('%s: the outcome is written once and the phone hears END 1', async (_label, method, fault) => {
     const device = await armed();
     t.faults.inject(method, fault);

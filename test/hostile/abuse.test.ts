@@ -31,7 +31,7 @@ async function whilePhoneEnrols<T>(load: () => Promise<T>): Promise<{ load: T; p
   await t.setDevice({ name, keyOrder: 'ec' });
   const [result, phone] = await Promise.all([load(), wait(20).then(() => t.phone(name, { timeoutMs: PHONE_TARGET_MS }))]);
   expect(phone.endReason, phone.error).toBe(Reason.UpdateCertificate);
-  expect(await t.stack.store.getDevice(name)).toMatchObject({ status: 'success', operation: 'none' });
+  expect(await t.stack.store.devices.get(name)).toMatchObject({ status: 'success', operation: 'none' });
   await expect.poll(() => t.stack.listener.stats.active, { timeout: 5_000 }).toBe(0);
   return { load: result, phoneSessionId: phone.sessionId };
 }

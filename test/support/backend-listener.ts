@@ -4,10 +4,10 @@ import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { issuerKeyDelivery, type IssuerKind } from '../../shared/config/index.ts';
 import { MemoryLogger } from '../../shared/logging.ts';
 import { generateCapfCa, pemToDer, type CapfCaMaterial } from '../../shared/pki/index.ts';
-import type { Issuer } from '../../shared/ports/index.ts';
+import type { Issuer, Stores } from '../../shared/ports/index.ts';
 import { SignService } from '../../shared/signing/sign-service.ts';
 import { InProcessSignClient } from '../../shared/signing/sign-client.ts';
-import { DynamoCapfStore, ensureTable } from '../../shared/store/dynamo-store.ts';
+import { createDynamoStores, ensureTable } from '../../shared/store/dynamo-stores.ts';
 import { CapfListener } from '../../listener/server.ts';
 import type { SessionSummary } from '../../listener/session-driver.ts';
 import { StoreSessionBackend } from '../../listener/store-backend.ts';
@@ -15,7 +15,7 @@ import { runPhone } from '../../cli/phone/simulator.ts';
 import type { PhoneOptions, PhoneResult } from '../../cli/phone/types.ts';
 
 export interface BackendListener {
-  store: DynamoCapfStore;
+  store: Stores;
   tls: CapfCaMaterial;
   logger: MemoryLogger;
   phone(deviceName: string, options?: Partial<PhoneOptions>): Promise<PhoneResult>;
@@ -26,7 +26,7 @@ let tlsMaterial: Promise<CapfCaMaterial> | undefined;
 
 export async function startBackendListener(options: { dynamo: DynamoDBClient; tableName: string; issuer: Issuer; onSessionEnd?: (summary: SessionSummary) => void }): Promise<BackendListener> {
   await ensureTable(options.dynamo, options.tableName);
-  const store = new DynamoCapfStore({ client: options.dynamo, tableName: options.tableName });
+  const store = createDynamoStores({ client: options.dynamo, tableName: options.tableName });
   tlsMaterial ??= generateCapfCa({ commonName: 'CAPF-backendtest' });
   const tls = await tlsMaterial;
   const description = await options.issuer.describe();
@@ -39,8 +39,8 @@ export async function startBackendListener(options: { dynamo: DynamoDBClient; ta
     messageTimeoutMs: 5_000,
     ...(options.onSessionEnd ? { onSessionEnd: options.onSessionEnd } : {}),
     backend: new StoreSessionBackend({
-      store,
-      signClient: new InProcessSignClient(new SignService({ store, issuer: options.issuer })),
+      stores: store,
+      signClient: new InProcessSignClient(new SignService({ stores: store, issuer: options.issuer })),
       trustAnchors: async () => [pemToDer(tls.certificatePem)],
       issuer: { name: description.name, keyDelivery: issuerKeyDelivery(description.name as IssuerKind) },
     }),

@@ -8,8 +8,8 @@ import { createSoftwareSigner, generateCapfCa, type CapfCaMaterial } from '../..
 import { CapfCaIssuer } from '../../shared/issuers/capf-ca/capf-ca-issuer.ts';
 import { SignService } from '../../shared/signing/sign-service.ts';
 import { InProcessSignClient } from '../../shared/signing/sign-client.ts';
-import { DynamoCapfStore, ensureTable } from '../../shared/store/dynamo-store.ts';
-import type { CapfStore, DeviceSettings } from '../../shared/store/types.ts';
+import { createDynamoStores, ensureTable } from '../../shared/store/dynamo-stores.ts';
+import type { Stores, DeviceSettings } from '../../shared/ports/index.ts';
 import type { Device } from '../../shared/model.ts';
 import { CapfListener, type ListenerOptions } from '../../listener/server.ts';
 import { StoreSessionBackend } from '../../listener/store-backend.ts';
@@ -24,7 +24,7 @@ export interface FaultStack {
   faults: FaultStore;
   signer: FaultSignClient;
   /** The real store, past the faults: what the tests read to judge the outcome. */
-  store: CapfStore;
+  store: Stores;
   listener: CapfListener;
   logger: MemoryLogger;
   host: string;
@@ -48,10 +48,10 @@ export async function startFaultStack(options: FaultStackOptions = {}): Promise<
   const dynalite = await startDynalite();
   const client = createDynamoClient(dynalite.endpoint);
   await ensureTable(client, 'capf');
-  const store = new DynamoCapfStore({ client, tableName: 'capf' });
+  const store = createDynamoStores({ client, tableName: 'capf' });
   const faults = new FaultStore(store);
   const issuer = new CapfCaIssuer({ name: 'capf-software', certificateDer: ca.certificateDer, signer: createSoftwareSigner(createPrivateKey(ca.privateKeyPem)) });
-  const signer = new FaultSignClient(new InProcessSignClient(new SignService({ store: faults.store, issuer, parametersCacheMs: 0, ...(options.signMaxWaitMs ? { maxWaitMs: options.signMaxWaitMs } : {}) })));
+  const signer = new FaultSignClient(new InProcessSignClient(new SignService({ stores: faults.store, issuer, parametersCacheMs: 0, ...(options.signMaxWaitMs ? { maxWaitMs: options.signMaxWaitMs } : {}) })));
   const logger = new MemoryLogger();
   const listener = new CapfListener({
     hosts: ['127.0.0.1'],
@@ -61,7 +61,7 @@ export async function startFaultStack(options: FaultStackOptions = {}): Promise<
     messageTimeoutMs: options.messageTimeoutMs ?? 2_000,
     keygenTimeoutMs: options.keygenTimeoutMs ?? 5_000,
     backend: new StoreSessionBackend({
-      store: faults.store,
+      stores: faults.store,
       signClient: signer,
       trustAnchors: async () => [ca.certificateDer],
       issuer: { name: 'capf-software', keyDelivery: 'public-key' },
@@ -81,7 +81,7 @@ export async function startFaultStack(options: FaultStackOptions = {}): Promise<
     port,
     caPem: ca.certificatePem,
     setDevice: (settings) =>
-      store.putDevice({ operation: 'install', authMode: 'null-string', keyOrder: 'ec', rsaKeySize: 2048, curve: 'P-256', ...settings }, { newOperation: true }),
+      store.devices.put({ operation: 'install', authMode: 'null-string', keyOrder: 'ec', rsaKeySize: 2048, curve: 'P-256', ...settings }, { newOperation: true }),
     phone: (deviceName, phoneOptions = {}) => runPhone({ host: '127.0.0.1', port, deviceName, caPem: ca.certificatePem, timeoutMs: 10_000, ...phoneOptions }),
     async close() {
       await listener.drain(1_000);
@@ -96,10 +96,10 @@ export async function startFaultStack(options: FaultStackOptions = {}): Promise<
  * (operation, public key) and at most one installed per operation; an LSC on the device only when its issuance was
  * confirmed installed. Returns the device and its issuance records for further checks.
  */
-export async function expectConsistent(store: CapfStore, name: string) {
-  const device = await store.getDevice(name);
+export async function expectConsistent(store: Stores, name: string) {
+  const device = await store.devices.get(name);
   expect(device, `device ${name}`).toBeDefined();
-  const issuances = await store.listIssuances(name);
+  const issuances = await store.issuances.listForDevice(name);
   const current = device as Device;
   expect(current.status, `${name} status`).not.toBe('in-progress');
   if (current.status === 'failed') expect(current.statusReason, `${name} failure reason`).toMatch(/\S/);

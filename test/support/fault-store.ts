@@ -1,14 +1,15 @@
-// A CapfStore that fails on purpose. Chosen calls throw exactly what DynamoCapfStore throws when DynamoDB throttles
+// A Stores that fails on purpose. Chosen calls throw exactly what Stores throws when DynamoDB throttles
 // (after the SDK's own retries) or when the client's request timeout passes, or they are merely slow; every other
 // call goes straight to the real store. A timeout can be "applied": the write reached the table, but the caller
 // never heard back (the ambiguous outcome a retry must cope with).
 import { ProvisionedThroughputExceededException } from '@aws-sdk/client-dynamodb';
 import { storeFailure } from '../../shared/store/dynamo-table.ts';
-import type { CapfStore } from '../../shared/store/types.ts';
+import type { Stores } from '../../shared/ports/index.ts';
 
+/** A store call by entity and method, as `devices.get` or `issuances.claim`. */
 export type StoreMethod = {
-  [K in keyof CapfStore]: CapfStore[K] extends (...args: never[]) => Promise<unknown> ? K : never;
-}[keyof CapfStore];
+  [E in keyof Stores]: `${E & string}.${{ [M in keyof Stores[E]]: Stores[E][M] extends (...args: never[]) => Promise<unknown> ? M & string : never }[keyof Stores[E]]}`;
+}[keyof Stores];
 
 export type StoreFault =
   /** Refused before reaching the table, as after the SDK's retries on ProvisionedThroughputExceededException. */
@@ -34,17 +35,20 @@ const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
 export class FaultStore {
   /** Every call made through the wrapper, in order, with the fault it met. */
   readonly calls: FaultRecord[] = [];
-  readonly store: CapfStore;
+  readonly store: Stores;
   private plans: Plan[] = [];
 
-  constructor(readonly inner: CapfStore) {
-    this.store = new Proxy(inner, {
-      get: (target, property, receiver) => {
-        const value = Reflect.get(target, property, receiver) as unknown;
-        if (typeof value !== 'function') return value;
-        return (...args: unknown[]) => this.call(property as StoreMethod, () => (value as (...a: unknown[]) => Promise<unknown>).apply(target, args));
-      },
-    });
+  constructor(readonly inner: Stores) {
+    const faulty = <T extends object>(entity: string, store: T): T =>
+      new Proxy(store, {
+        get: (target, property, receiver) => {
+          const value = Reflect.get(target, property, receiver) as unknown;
+          if (typeof value !== 'function') return value;
+          const method = `${entity}.${String(property)}` as StoreMethod;
+          return (...args: unknown[]) => this.call(method, () => (value as (...a: unknown[]) => Promise<unknown>).apply(target, args));
+        },
+      });
+    this.store = { devices: faulty('devices', inner.devices), issuances: faulty('issuances', inner.issuances), parameters: faulty('parameters', inner.parameters) };
   }
 
   /** The next `times` calls of `method` meet `fault` (plans for one method apply in the order they were added). */

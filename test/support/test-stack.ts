@@ -3,7 +3,7 @@ import { mkdtemp, rm, writeFile, mkdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MemoryLogger } from '../../shared/logging.ts';
-import type { DeviceSettings } from '../../shared/store/types.ts';
+import type { DeviceSettings } from '../../shared/ports/index.ts';
 import { startLocalStack, type LocalStack, type LocalStackOptions } from '../../cli/local/local-stack.ts';
 import { runPhone } from '../../cli/phone/simulator.ts';
 import type { PhoneOptions, PhoneResult } from '../../cli/phone/types.ts';
@@ -14,7 +14,7 @@ export interface TestStack {
   dataDir: string;
   logger: MemoryLogger;
   caPem: string;
-  setDevice(settings: Partial<DeviceSettings> & { name: string }): ReturnType<LocalStack['store']['putDevice']>;
+  setDevice(settings: Partial<DeviceSettings> & { name: string }): ReturnType<LocalStack['store']['devices']['put']>;
   phone(deviceName: string, options?: Partial<PhoneOptions>): Promise<PhoneResult>;
   close(): Promise<void>;
 }
@@ -47,7 +47,7 @@ export async function startTestStack(
     logger,
     caPem: stack.ca.certificatePem,
     setDevice: (settings) =>
-      stack.store.putDevice({ operation: 'install', authMode: 'null-string', keyOrder: 'rsa', rsaKeySize: 2048, curve: 'P-256', ...settings }, { newOperation: true }),
+      stack.store.devices.put({ operation: 'install', authMode: 'null-string', keyOrder: 'rsa', rsaKeySize: 2048, curve: 'P-256', ...settings }, { newOperation: true }),
     phone: (deviceName, phoneOptions = {}) => runPhone({ host: '127.0.0.1', port, deviceName, caPem: stack.ca.certificatePem, timeoutMs: 8_000, ...phoneOptions }),
     async close() {
       await stack.close(1_000);

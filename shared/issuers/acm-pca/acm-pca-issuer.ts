@@ -3,7 +3,8 @@
 import { createHash } from 'node:crypto';
 import type { ACMPCAClient } from '@aws-sdk/client-acm-pca';
 import { ConfigError, errorName, IssuerError } from '../../errors.ts';
-import { checkLscValidity, derToPem, pemToDer, splitPemChain } from '../../pki/index.ts';
+import { checkLscValidity } from '../../domain/parameters.ts';
+import { derToPem, pemToDer, splitPemChain } from '../../pki/index.ts';
 import { DEFAULT_PCA_TEMPLATE_ARN } from '../../config/index.ts';
 import { cachedLoader } from '../capf-ca/ca-secret.ts';
 import type { IssueRequest, IssueResult, Issuer, IssuerDescription } from '../../ports/index.ts';

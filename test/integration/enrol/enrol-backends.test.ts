@@ -23,11 +23,11 @@ afterEach(async () => {
 
 async function enrol(issuer: Issuer, deviceName: string, keyOrder: 'rsa' | 'ec' = 'rsa') {
   running = await startBackendListener({ dynamo: clients.dynamo, tableName: uniqueName('capf-enrol'), issuer });
-  await running.store.putDevice({ name: deviceName, operation: 'install', authMode: 'null-string', keyOrder, rsaKeySize: 2048, curve: 'P-256' }, { newOperation: true });
+  await running.store.devices.put({ name: deviceName, operation: 'install', authMode: 'null-string', keyOrder, rsaKeySize: 2048, curve: 'P-256' }, { newOperation: true });
   const result = await running.phone(deviceName);
   expect(result.endReason).toBe(1);
   lastKey = result.privateKeyPem;
-  const device = await running.store.getDevice(deviceName);
+  const device = await running.store.devices.get(deviceName);
   expect(device).toMatchObject({ operation: 'none', status: 'success' });
   expect(device?.lsc?.pem).toBe(result.certificatePem);
   return result.certificatePem as string;
@@ -53,7 +53,7 @@ describe('enrolment through the listener, per issuer backend', () => {
     // The KMS CA is not the listener's TLS certificate, yet the LSC it issued authenticates the phone's next session.
     const listener = running as BackendListener;
     const held = { certificatePem: lsc, privateKeyPem: lastKey as string };
-    await listener.store.putDevice({ name, operation: 'install', authMode: 'lsc-precedence', keyOrder, rsaKeySize: 2048, curve: 'P-256' }, { newOperation: true });
+    await listener.store.devices.put({ name, operation: 'install', authMode: 'lsc-precedence', keyOrder, rsaKeySize: 2048, curve: 'P-256' }, { newOperation: true });
     expect((await listener.phone(name, { auth: { mode: 'certificate', ...held } })).endReason).toBe(1);
   });
 
@@ -81,9 +81,9 @@ describe('enrolment through the listener, per issuer backend', () => {
   it('a phone that cannot make a CSR gets a status naming the issuers that work without one', async () => {
     const ca = await activeRootCa(clients.acmPca);
     running = await startBackendListener({ dynamo: clients.dynamo, tableName: uniqueName('capf-enrol'), issuer: new AcmPcaIssuer({ client: clients.acmPca, certificateAuthorityArn: ca.arn }) });
-    await running.store.putDevice({ name: 'SEP00AA00000005', operation: 'install', authMode: 'null-string', keyOrder: 'rsa', rsaKeySize: 2048, curve: 'P-256' }, { newOperation: true });
+    await running.store.devices.put({ name: 'SEP00AA00000005', operation: 'install', authMode: 'null-string', keyOrder: 'rsa', rsaKeySize: 2048, curve: 'P-256' }, { newOperation: true });
     expect((await running.phone('SEP00AA00000005', { supportsCsr: false })).endReason).toBe(7);
-    const device = await running.store.getDevice('SEP00AA00000005');
+    const device = await running.store.devices.get('SEP00AA00000005');
     expect(device).toMatchObject({ operation: 'install', status: 'failed' });
     expect(device?.statusReason).toMatch(/cannot produce a CSR.*capf-software or capf-kms/);
   });

@@ -14,21 +14,27 @@ import { MemoryLogger } from '../../../shared/logging.ts';
 import { createSoftwareSigner, generateCapfCa, pemToDer, type CapfCaMaterial } from '../../../shared/pki/index.ts';
 import { SignService } from '../../../shared/signing/sign-service.ts';
 import { InProcessSignClient } from '../../../shared/signing/sign-client.ts';
-import { DynamoCapfStore, ensureTable } from '../../../shared/store/dynamo-store.ts';
-import type { ServiceParameters } from '../../../shared/store/types.ts';
+import { createDynamoStores, ensureTable } from '../../../shared/store/dynamo-stores.ts';
+import type { ParameterStore, ServiceParameters, Stores } from '../../../shared/ports/index.ts';
 import { motoClients, uniqueName } from '../issuers/moto-aws.ts';
 
-/** The store, with a parameters read that waits for the test to let it go (or fails when told to). */
-class GatedParametersStore extends DynamoCapfStore {
+/** The stores, with a parameters read that waits for the test to let it go (or fails when told to). */
+class GatedParametersStore implements ParameterStore {
   failReads = false;
   private waiting: Array<() => void> = [];
   private entered: Array<() => void> = [];
 
-  override async getParameters(): Promise<ServiceParameters> {
+  constructor(private readonly inner: ParameterStore) {}
+
+  async get(): Promise<ServiceParameters> {
     for (const notify of this.entered.splice(0)) notify();
     await new Promise<void>((resolve) => this.waiting.push(resolve));
     if (this.failReads) throw new StoreError('parameters table unavailable (test)', 'STORE');
-    return super.getParameters();
+    return this.inner.get();
+  }
+
+  update(changes: Partial<ServiceParameters>): Promise<ServiceParameters> {
+    return this.inner.update(changes);
   }
 
   /** Resolves once a parameters read has started. */
@@ -44,7 +50,8 @@ class GatedParametersStore extends DynamoCapfStore {
 const dynamo = motoClients().dynamo;
 const tableName = uniqueName('capf-ipv6-wait');
 const summaries: SessionSummary[] = [];
-let store: GatedParametersStore;
+let store: Stores;
+let gate: GatedParametersStore;
 let tls: CapfCaMaterial;
 let logger: MemoryLogger;
 let listener: CapfListener;
@@ -52,7 +59,9 @@ let port: number;
 
 beforeAll(async () => {
   await ensureTable(dynamo, tableName);
-  store = new GatedParametersStore({ client: dynamo, tableName });
+  const stores = createDynamoStores({ client: dynamo, tableName });
+  gate = new GatedParametersStore(stores.parameters);
+  store = { ...stores, parameters: gate };
   tls = await generateCapfCa({ commonName: 'CAPF-ipv6-wait' });
   const issuer = new CapfCaIssuer({ certificateDer: tls.certificateDer, signer: createSoftwareSigner(createPrivateKey(tls.privateKeyPem)) });
   logger = new MemoryLogger();
@@ -64,8 +73,8 @@ beforeAll(async () => {
     messageTimeoutMs: 5_000,
     onSessionEnd: (summary) => summaries.push(summary),
     backend: new StoreSessionBackend({
-      store,
-      signClient: new InProcessSignClient(new SignService({ store, issuer })),
+      stores: store,
+      signClient: new InProcessSignClient(new SignService({ stores: store, issuer })),
       trustAnchors: async () => [pemToDer(tls.certificatePem)],
       issuer: { name: 'capf-software', keyDelivery: 'public-key' },
       parametersCacheMs: 0,
@@ -90,44 +99,44 @@ const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe('IPv6 phones while the IPv6 parameter is read', () => {
   it('a phone that closes during the read frees its slot and its session ends (summary sent)', async () => {
-    const started = store.readStarted();
+    const started = gate.readStarted();
     const { phone } = await connectTls();
     await started;
     phone.destroy();
     await closed(phone);
     await pause(200); // the server side sees the close while the read still waits
-    store.release();
+    gate.release();
     await expect.poll(() => summaries.length).toBe(1);
     expect(listener.stats).toMatchObject({ accepted: 1, active: 0 });
     expect(summaries[0]).toMatchObject({ failed: true, code: 'PEER_CLOSED' });
   });
 
   it('a phone that resets the connection during the read frees its slot too', async () => {
-    const started = store.readStarted();
+    const started = gate.readStarted();
     const { phone, tcp } = await connectTls();
     phone.on('error', () => undefined);
     await started;
     tcp.resetAndDestroy();
     await closed(phone);
     await pause(200);
-    store.release();
+    gate.release();
     await expect.poll(() => summaries.length).toBe(2);
     expect(listener.stats).toMatchObject({ accepted: 2, active: 0 });
   });
 
   it('a failed read refuses the phone (connection closed) and is logged once with its reason', async () => {
-    store.failReads = true;
+    gate.failReads = true;
     const before = logger.entries.length;
-    const started = store.readStarted();
+    const started = gate.readStarted();
     const { phone } = await connectTls();
     const gone = closed(phone);
     await started;
-    store.release();
+    gate.release();
     await gone;
     const lines = logger.entries.slice(before).filter((entry) => entry.message.includes('ipv6'));
     expect(lines).toHaveLength(1);
     expect(lines[0]).toMatchObject({ level: 'warn', attributes: { reason: 'parameters table unavailable (test)' } });
     expect(listener.stats).toMatchObject({ accepted: 2, active: 0 });
-    store.failReads = false;
+    gate.failReads = false;
   });
 });

@@ -38,6 +38,6 @@ describe('key-generation deadline on the wire', () => {
     expect(elapsed).toBeGreaterThanOrEqual(KEYGEN_TIMEOUT_MS - 100);
     expect(elapsed).toBeLessThan(KEYGEN_TIMEOUT_MS + 1_000);
     await expect.poll(() => t.logger.entries.find((e) => e.message === 'session-failed' && e.attributes.device === 'SEP00DE00000001')?.attributes.code).toBe('TIMEOUT');
-    expect(await t.stack.store.getDevice('SEP00DE00000001')).toMatchObject({ operation: 'install', status: 'failed' });
+    expect(await t.stack.store.devices.get('SEP00DE00000001')).toMatchObject({ operation: 'install', status: 'failed' });
   });
 });

@@ -7,7 +7,7 @@ import { createServer, type Server } from 'node:http';
 import { createServer as createTcpServer, type AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { runPhone } from '../../../cli/phone/simulator.ts';
-import { DynamoCapfStore, ensureTable } from '../../../shared/store/dynamo-store.ts';
+import { createDynamoStores, ensureTable } from '../../../shared/store/dynamo-stores.ts';
 import { motoClients, opensslVerify, uniqueName } from '../issuers/moto-aws.ts';
 
 const clients = motoClients();
@@ -85,13 +85,13 @@ describe('listener/main.ts with AWS adapters', () => {
     const tls = JSON.parse(secret.SecretString ?? '{}') as { certificatePem: string };
     expect(tls.certificatePem).toMatch(/BEGIN CERTIFICATE/);
 
-    const store = new DynamoCapfStore({ client: clients.dynamo, tableName });
-    await store.putDevice({ name: 'SEP00BB00000001', operation: 'install', authMode: 'null-string', keyOrder: 'rsa', rsaKeySize: 2048, curve: 'P-256' }, { newOperation: true });
+    const store = createDynamoStores({ client: clients.dynamo, tableName });
+    await store.devices.put({ name: 'SEP00BB00000001', operation: 'install', authMode: 'null-string', keyOrder: 'rsa', rsaKeySize: 2048, curve: 'P-256' }, { newOperation: true });
     const result = await runPhone({ host: '127.0.0.1', port, deviceName: 'SEP00BB00000001', caPem: tls.certificatePem, timeoutMs: 30_000 });
     expect(result.endReason).toBe(1);
     const ca = JSON.parse((await clients.secretsManager.send(new GetSecretValueCommand({ SecretId: caSecretId }))).SecretString ?? '{}') as { certificatePem: string };
     expect(await opensslVerify(ca.certificatePem, result.certificatePem as string)).toMatch(/: OK/);
-    expect(await store.getDevice('SEP00BB00000001')).toMatchObject({ operation: 'none', status: 'success' });
+    expect(await store.devices.get('SEP00BB00000001')).toMatchObject({ operation: 'none', status: 'success' });
 
     const exited = new Promise<number | null>((resolve) => listener.once('exit', resolve));
     listener.kill('SIGTERM');

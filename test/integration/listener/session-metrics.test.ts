@@ -16,7 +16,7 @@ beforeAll(async () => {
   const ca = await generateCapfCa({ commonName: 'CAPF-metrics' });
   const issuer = new CapfCaIssuer({ certificateDer: ca.certificateDer, signer: createSoftwareSigner(createPrivateKey(ca.privateKeyPem)) });
   listener = await startBackendListener({ dynamo: motoClients().dynamo, tableName: uniqueName('capf-metrics'), issuer, onSessionEnd: (s) => summaries.push(s) });
-  await listener.store.putDevice({ name: 'SEP00CC00000001', operation: 'install', authMode: 'null-string', keyOrder: 'ec', rsaKeySize: 2048, curve: 'P-256' }, { newOperation: true });
+  await listener.store.devices.put({ name: 'SEP00CC00000001', operation: 'install', authMode: 'null-string', keyOrder: 'ec', rsaKeySize: 2048, curve: 'P-256' }, { newOperation: true });
 });
 afterAll(() => listener.close());
 

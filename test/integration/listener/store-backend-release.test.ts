@@ -11,13 +11,14 @@ import { MemoryLogger } from '../../../shared/logging.ts';
 import { createSoftwareSigner, generateCapfCa, pemToDer, type CapfCaMaterial } from '../../../shared/pki/index.ts';
 import { SignService } from '../../../shared/signing/sign-service.ts';
 import { InProcessSignClient } from '../../../shared/signing/sign-client.ts';
-import { DynamoCapfStore, ensureTable } from '../../../shared/store/dynamo-store.ts';
+import { createDynamoStores, ensureTable } from '../../../shared/store/dynamo-stores.ts';
+import type { Stores } from '../../../shared/ports/index.ts';
 import { motoClients, uniqueName } from '../issuers/moto-aws.ts';
 
 const dynamo = motoClients().dynamo;
 const tableName = uniqueName('capf-release');
 const summaries: SessionSummary[] = [];
-let store: DynamoCapfStore;
+let store: Stores;
 let tls: CapfCaMaterial;
 let backend: StoreSessionBackend;
 let listener: CapfListener;
@@ -25,12 +26,12 @@ let port: number;
 
 beforeAll(async () => {
   await ensureTable(dynamo, tableName);
-  store = new DynamoCapfStore({ client: dynamo, tableName });
+  store = createDynamoStores({ client: dynamo, tableName });
   tls = await generateCapfCa({ commonName: 'CAPF-release' });
   const issuer = new CapfCaIssuer({ certificateDer: tls.certificateDer, signer: createSoftwareSigner(createPrivateKey(tls.privateKeyPem)) });
   backend = new StoreSessionBackend({
-    store,
-    signClient: new InProcessSignClient(new SignService({ store, issuer })),
+    stores: store,
+    signClient: new InProcessSignClient(new SignService({ stores: store, issuer })),
     trustAnchors: async () => [pemToDer(tls.certificatePem)],
     issuer: { name: 'capf-software', keyDelivery: 'public-key' },
   });
@@ -45,14 +46,14 @@ const device = { authMode: 'null-string', keyOrder: 'ec', rsaKeySize: 2048, curv
 
 describe('store backend: device copies of ended sessions', () => {
   it('a session with no pending operation (nothing recorded) leaves no device copy', async () => {
-    await store.putDevice({ name: 'SEP00DD00000001', operation: 'none', ...device });
+    await store.devices.put({ name: 'SEP00DD00000001', operation: 'none', ...device });
     expect((await phone('SEP00DD00000001')).endReason).toBe(0);
     await expect.poll(() => summaries.length).toBe(1);
     expect(backend.trackedSessions).toBe(0);
   });
 
   it('an install (recorded) leaves none either', async () => {
-    await store.putDevice({ name: 'SEP00DD00000002', operation: 'install', ...device }, { newOperation: true });
+    await store.devices.put({ name: 'SEP00DD00000002', operation: 'install', ...device }, { newOperation: true });
     expect((await phone('SEP00DD00000002')).endReason).toBe(1);
     await expect.poll(() => summaries.length).toBe(2);
     expect(backend.trackedSessions).toBe(0);

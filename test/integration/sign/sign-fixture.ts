@@ -1,15 +1,14 @@
-// A DynamoCapfStore on moto with its own table, a software CAPF CA issuer, and devices with an install operation.
+// A Stores on moto with its own table, a software CAPF CA issuer, and devices with an install operation.
 import { createPrivateKey } from 'node:crypto';
-import type { Issuer, IssueRequest, IssueResult } from '../../../shared/ports/index.ts';
+import type { DeviceSettings, Issuer, IssueRequest, IssueResult, Stores } from '../../../shared/ports/index.ts';
 import { CapfCaIssuer } from '../../../shared/issuers/capf-ca/index.ts';
 import type { Device } from '../../../shared/model.ts';
 import { createSoftwareSigner, generateCapfCa, type CapfCaMaterial } from '../../../shared/pki/index.ts';
-import { DynamoCapfStore, ensureTable } from '../../../shared/store/dynamo-store.ts';
-import type { DeviceSettings } from '../../../shared/store/types.ts';
+import { createDynamoStores, ensureTable } from '../../../shared/store/dynamo-stores.ts';
 import { motoClients, uniqueName } from '../issuers/moto-aws.ts';
 
 export interface SignFixture {
-  store: DynamoCapfStore;
+  store: Stores;
   tableName: string;
   ca: CapfCaMaterial;
   issuer: CountingIssuer;
@@ -37,7 +36,7 @@ export async function signFixture(): Promise<SignFixture> {
   const { dynamo } = motoClients();
   const tableName = uniqueName('capf-sign');
   await ensureTable(dynamo, tableName);
-  const store = new DynamoCapfStore({ client: dynamo, tableName });
+  const store = createDynamoStores({ client: dynamo, tableName });
   sharedCa ??= generateCapfCa({ commonName: 'CAPF-signtest' });
   const ca = await sharedCa;
   const issuer = new CountingIssuer(new CapfCaIssuer({ certificateDer: ca.certificateDer, signer: createSoftwareSigner(createPrivateKey(ca.privateKeyPem)) }));
@@ -47,10 +46,10 @@ export async function signFixture(): Promise<SignFixture> {
 let deviceCounter = 0;
 
 /** A fresh SEP device with a pending install operation (RSA 2048 unless overridden). */
-export async function installDevice(store: DynamoCapfStore, overrides: Partial<DeviceSettings> = {}): Promise<Device> {
+export async function installDevice(store: Stores, overrides: Partial<DeviceSettings> = {}): Promise<Device> {
   deviceCounter++;
   const name = `SEP${(Date.now() % 0xffffff).toString(16).toUpperCase().padStart(6, '0')}${deviceCounter.toString(16).toUpperCase().padStart(6, '0')}`;
-  return store.putDevice(
+  return store.devices.put(
     { name, operation: 'install', authMode: 'null-string', keyOrder: 'rsa', rsaKeySize: 2048, curve: 'P-256', ...overrides },
     { newOperation: true },
   );

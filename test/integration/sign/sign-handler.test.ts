@@ -53,7 +53,7 @@ async function installRequest(): Promise<SignRequestJson> {
 
 describe('createSignHandler', () => {
   it('issues, logs every line with the device name and session id, and counts the issuance and latency', async () => {
-    const { handler, metrics } = observedHandler(new SignService({ store: fixture.store, issuer: fixture.issuer }));
+    const { handler, metrics } = observedHandler(new SignService({ stores: fixture.store, issuer: fixture.issuer }));
     const event = await installRequest();
     const answer = await handler(event);
     metrics.publishStoredMetrics();
@@ -72,7 +72,7 @@ describe('createSignHandler', () => {
   });
 
   it('answers a malformed event with a refusal naming the problem, not a crash', async () => {
-    const { handler } = observedHandler(new SignService({ store: fixture.store, issuer: fixture.issuer }));
+    const { handler } = observedHandler(new SignService({ stores: fixture.store, issuer: fixture.issuer }));
     const valid = await installRequest();
     const cases: Array<[unknown, RegExp]> = [
       [undefined, /not valid/],
@@ -91,7 +91,7 @@ describe('createSignHandler', () => {
   });
 
   it('counts refusals by code', async () => {
-    const { handler } = observedHandler(new SignService({ store: fixture.store, issuer: fixture.issuer }));
+    const { handler } = observedHandler(new SignService({ stores: fixture.store, issuer: fixture.issuer }));
     const event = { ...(await installRequest()), operationId: 'stale-operation' };
     expect(await handler(event)).toMatchObject({ status: 'refused', code: 'OPERATION_CHANGED' });
     const refusal = jsonLines().find((line) => 'Refusals' in line);
@@ -100,7 +100,7 @@ describe('createSignHandler', () => {
 
   it('fails the invocation when the issuer fails, logging the code and no secrets', async () => {
     const pca = new AcmPcaIssuer({ client: motoClients().acmPca, certificateAuthorityArn: 'arn:aws:acm-pca:us-east-1:123456789012:certificate-authority/missing' });
-    const { handler } = observedHandler(new SignService({ store: fixture.store, issuer: pca }));
+    const { handler } = observedHandler(new SignService({ stores: fixture.store, issuer: pca }));
     const event = await installRequest();
     const phone = await phoneCsr(event.deviceName);
     const withCsr = { ...event, publicKeyDer: Buffer.from(phone.spkiDer).toString('base64'), csrDer: Buffer.from(phone.csrDer).toString('base64') };
@@ -115,7 +115,7 @@ describe('createSignHandler', () => {
       signService: async () => {
         builds++;
         if (builds === 1) throw new IssuerError('CA secret unavailable', 'CA_SECRET_UNAVAILABLE');
-        return new SignService({ store: fixture.store, issuer: fixture.issuer });
+        return new SignService({ stores: fixture.store, issuer: fixture.issuer });
       },
     });
     await expect(handler(await installRequest())).rejects.toMatchObject({ code: 'CA_SECRET_UNAVAILABLE' });
@@ -127,7 +127,7 @@ describe('createSignHandler', () => {
 
 describe('InProcessSignClient', () => {
   it('signs through a SignService or a handler, and reports a failing signer as IssuerError', async () => {
-    const service = new SignService({ store: fixture.store, issuer: fixture.issuer });
+    const service = new SignService({ stores: fixture.store, issuer: fixture.issuer });
     expect((await new InProcessSignClient(service).sign(await installRequest())).status).toBe('issued');
     expect((await new InProcessSignClient(createSignHandler({ signService: service })).sign(await installRequest())).status).toBe('issued');
     expect(await new InProcessSignClient(service).sign({ requestId: 'r' } as SignRequestJson)).toMatchObject({ status: 'refused', code: 'INVALID_REQUEST' });

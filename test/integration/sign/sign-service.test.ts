@@ -1,4 +1,4 @@
-// SignService over DynamoCapfStore on moto_server with the software CAPF CA: one issuance, refusals, idempotent
+// SignService over Stores on moto_server with the software CAPF CA: one issuance, refusals, idempotent
 // retries, a storm of 20 identical concurrent requests (one certificate), and lease takeover (F15).
 import { createHash, generateKeyPairSync } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -25,7 +25,7 @@ function spkiSha256(spkiDer: Uint8Array): string {
 
 /** Another signer's claim on (device, operation, key), as if it were signing right now. */
 async function reserve(device: { name: string; operationId: string }, spkiDer: Uint8Array, requestId: string, leaseMs: number) {
-  const claim = await fixture.store.claimIssuance(
+  const claim = await fixture.store.issuances.claim(
     { deviceName: device.name, operationId: device.operationId, spkiSha256: spkiSha256(spkiDer) },
     { requestId, issuer: 'capf-software', leaseMs },
   );
@@ -40,7 +40,7 @@ function issued(response: SignResponse): Extract<SignResponse, { status: 'issued
 
 describe('SignService', () => {
   it('issues one LSC, records it, and answers a retry with the same certificate', async () => {
-    const service = new SignService({ store: fixture.store, issuer: fixture.issuer });
+    const service = new SignService({ stores: fixture.store, issuer: fixture.issuer });
     const device = await installDevice(fixture.store);
     const key = phoneKey('rsa');
     const calls = fixture.issuer.calls;
@@ -50,7 +50,7 @@ describe('SignService', () => {
     expect(first.chainPem).toEqual([fixture.ca.certificatePem]);
     expect(first.serialHex).toBe(toStoredCertificate(new Uint8Array(Buffer.from(first.certificatePem.replace(/-----[A-Z ]+-----|\s/g, ''), 'base64'))).serialHex);
 
-    const records = await fixture.store.listIssuances(device.name);
+    const records = await fixture.store.issuances.listForDevice(device.name);
     expect(records).toHaveLength(1);
     expect(records[0]).toMatchObject({ state: 'issued', spkiSha256: spkiSha256(key.spkiDer), issuer: 'capf-software' });
     expect(records[0]?.certificate?.serialHex).toBe(first.serialHex);
@@ -63,22 +63,22 @@ describe('SignService', () => {
 
   it('uses the LSC validity service parameter', async () => {
     const { store } = fixture;
-    await store.putParameters({ lscValidityDays: 10 });
+    await store.parameters.update({ lscValidityDays: 10 });
     try {
       const device = await installDevice(store);
-      const response = issued(await new SignService({ store, issuer: fixture.issuer }).sign(request(device.name, device.operationId, phoneKey('rsa').spkiDer)));
-      const record = (await store.listIssuances(device.name))[0];
+      const response = issued(await new SignService({ stores: store, issuer: fixture.issuer }).sign(request(device.name, device.operationId, phoneKey('rsa').spkiDer)));
+      const record = (await store.issuances.listForDevice(device.name))[0];
       const days = (Date.parse(record?.certificate?.notAfter ?? '') - Date.parse(record?.certificate?.notBefore ?? '')) / 86_400_000;
       expect(days).toBe(10);
       expect(response.status).toBe('issued');
     } finally {
-      await store.putParameters({ lscValidityDays: 365 });
+      await store.parameters.update({ lscValidityDays: 365 });
     }
   });
 
   it('refuses requests that must not get a certificate, with a specific code', async () => {
     const { store } = fixture;
-    const service = new SignService({ store, issuer: fixture.issuer });
+    const service = new SignService({ stores: store, issuer: fixture.issuer });
     const rsa = phoneKey('rsa').spkiDer;
     const device = await installDevice(store);
     const expectRefused = async (req: SignRequest, code: string, reason?: RegExp) => {
@@ -104,16 +104,16 @@ describe('SignService', () => {
 
     // F17: FIPS mode refuses RSA 1024 even when the device asks for it.
     const small = await installDevice(store, { rsaKeySize: 1024 });
-    const fips = new SignService({ store, issuer: fixture.issuer, fipsMode: true });
+    const fips = new SignService({ stores: store, issuer: fixture.issuer, fipsMode: true });
     expect(await fips.sign(request(small.name, small.operationId, rsa1024))).toMatchObject({ status: 'refused', code: 'FIPS_KEY' });
     expect(await service.sign(request(small.name, small.operationId, rsa1024))).toMatchObject({ status: 'issued' });
 
     // None of the refusals left an issuance record behind.
-    expect(await store.listIssuances(device.name)).toEqual([]);
+    expect(await store.issuances.listForDevice(device.name)).toEqual([]);
   });
 
   it('accepts the RSA backup key for an ec-rsa device and the configured curve for ec', async () => {
-    const service = new SignService({ store: fixture.store, issuer: fixture.issuer });
+    const service = new SignService({ stores: fixture.store, issuer: fixture.issuer });
     const ecRsa = await installDevice(fixture.store, { keyOrder: 'ec-rsa' });
     expect((await service.sign(request(ecRsa.name, ecRsa.operationId, phoneKey('rsa').spkiDer))).status).toBe('issued');
     const ec = await installDevice(fixture.store, { keyOrder: 'ec', curve: 'P-256' });
@@ -127,17 +127,17 @@ describe('SignService', () => {
   ])('a storm of 20 identical concurrent requests through %s yields exactly one certificate', async (_via, keyType, shared) => {
     const device = await installDevice(fixture.store, { keyOrder: keyType });
     const key = phoneKey(keyType).spkiDer;
-    const service = new SignService({ store: fixture.store, issuer: fixture.issuer });
+    const service = new SignService({ stores: fixture.store, issuer: fixture.issuer });
     const same = request(device.name, device.operationId, key);
     const send = shared
       ? () => service.sign(same)
-      : () => new SignService({ store: fixture.store, issuer: fixture.issuer }).sign(request(device.name, device.operationId, key));
+      : () => new SignService({ stores: fixture.store, issuer: fixture.issuer }).sign(request(device.name, device.operationId, key));
     const calls = fixture.issuer.calls;
     const answers = await Promise.all(Array.from({ length: 20 }, send));
     const serials = new Set(answers.map((answer) => issued(answer).serialHex));
     expect(serials.size).toBe(1);
     expect(fixture.issuer.calls - calls).toBe(1);
-    const records = await fixture.store.listIssuances(device.name);
+    const records = await fixture.store.issuances.listForDevice(device.name);
     expect(records).toHaveLength(1);
     expect(records[0]?.certificate?.serialHex).toBe([...serials][0]);
   });
@@ -149,8 +149,8 @@ describe('SignService', () => {
     await reserve(device, key.spkiDer, 'dead-signer', 1);
     await new Promise((resolve) => setTimeout(resolve, 20));
 
-    const answer = issued(await new SignService({ store, issuer: fixture.issuer }).sign(request(device.name, device.operationId, key.spkiDer)));
-    const record = await store.getIssuance(device.name, device.operationId, spkiSha256(key.spkiDer));
+    const answer = issued(await new SignService({ stores: store, issuer: fixture.issuer }).sign(request(device.name, device.operationId, key.spkiDer)));
+    const record = await store.issuances.get({ deviceName: device.name, operationId: device.operationId, spkiSha256: spkiSha256(key.spkiDer) });
     expect(record).toMatchObject({ state: 'issued' });
     expect(record?.requestId).not.toBe('dead-signer');
     expect(record?.certificate?.serialHex).toBe(answer.serialHex);
@@ -163,29 +163,29 @@ describe('SignService', () => {
     const other = await reserve(device, key.spkiDer, 'other-signer', 60_000);
 
     const calls = fixture.issuer.calls;
-    const waiting = new SignService({ store, issuer: fixture.issuer, maxWaitMs: 10_000 }).sign(request(device.name, device.operationId, key.spkiDer));
+    const waiting = new SignService({ stores: store, issuer: fixture.issuer, maxWaitMs: 10_000 }).sign(request(device.name, device.operationId, key.spkiDer));
     // The other signer finishes while we wait.
     const result = await fixture.issuer.issue({ requestId: 'other-signer', deviceName: device.name, publicKeyDer: key.spkiDer, validityDays: 30 });
     if (result.kind !== 'issued') throw new Error('setup: issue failed');
-    await store.completeIssuance({ ...other, state: 'issued', certificate: toStoredCertificate(result.certificateDer), chainPem: [derToPem(fixture.ca.certificateDer)] });
+    await store.issuances.complete({ ...other, state: 'issued', certificate: toStoredCertificate(result.certificateDer), chainPem: [derToPem(fixture.ca.certificateDer)] });
     const answer = issued(await waiting);
     expect(answer.serialHex).toBe(toStoredCertificate(result.certificateDer).serialHex);
     expect(fixture.issuer.calls - calls).toBe(1); // only the other signer's
 
     const stuck = await installDevice(store);
     await reserve(stuck, key.spkiDer, 'slow-signer', 60_000);
-    const impatient = new SignService({ store, issuer: fixture.issuer, maxWaitMs: 150 });
+    const impatient = new SignService({ stores: store, issuer: fixture.issuer, maxWaitMs: 150 });
     expect(await impatient.sign(request(stuck.name, stuck.operationId, key.spkiDer))).toMatchObject({ status: 'pending' });
   });
 
   it('closes the record when the issuer refuses, so duplicates get a refusal instead of waiting', async () => {
     const { store } = fixture;
     const pca = new AcmPcaIssuer({ client: motoClients().acmPca, certificateAuthorityArn: 'arn:aws:acm-pca:us-east-1:123456789012:certificate-authority/abc' });
-    const service = new SignService({ store, issuer: pca });
+    const service = new SignService({ stores: store, issuer: pca });
     const device = await installDevice(store);
     const key = phoneKey('rsa').spkiDer;
     expect(await service.sign(request(device.name, device.operationId, key))).toMatchObject({ status: 'refused', code: 'CSR_REQUIRED' });
-    expect(await store.getIssuance(device.name, device.operationId, spkiSha256(key))).toMatchObject({ state: 'abandoned' });
+    expect(await store.issuances.get({ deviceName: device.name, operationId: device.operationId, spkiSha256: spkiSha256(key) })).toMatchObject({ state: 'abandoned' });
     expect(await service.sign(request(device.name, device.operationId, key))).toMatchObject({ status: 'refused', code: 'ISSUANCE_ABANDONED' });
   });
 
@@ -201,36 +201,36 @@ describe('SignService', () => {
       name: 'capf-software',
       issue: async (issue) => {
         await new Promise((resolve) => setTimeout(resolve, 10));
-        const claim = await store.claimIssuance(issuanceKey, { requestId: 'signer-b', issuer: 'capf-software', leaseMs: 60_000 });
+        const claim = await store.issuances.claim(issuanceKey, { requestId: 'signer-b', issuer: 'capf-software', leaseMs: 60_000 });
         if (!claim.claimed) throw new Error('setup: takeover failed');
         const result = await fixture.issuer.issue({ ...issue, requestId: 'signer-b' });
         if (result.kind !== 'issued') throw new Error('setup: issue failed');
-        serialOfB = (await store.completeIssuance({ ...claim.record, state: 'issued', certificate: toStoredCertificate(result.certificateDer) })).certificate?.serialHex ?? '';
+        serialOfB = (await store.issuances.complete({ ...claim.record, state: 'issued', certificate: toStoredCertificate(result.certificateDer) })).certificate?.serialHex ?? '';
         return { kind: 'refused', code: 'POLICY', reason: 'refused by the CA policy' };
       },
       describe: () => fixture.issuer.describe(),
     };
 
-    const answer = await new SignService({ store, issuer: slowRefusal, leaseMs: 1 }).sign(request(device.name, device.operationId, key));
-    expect(await store.getIssuance(device.name, device.operationId, spkiSha256(key))).toMatchObject({ state: 'issued', requestId: 'signer-b' });
+    const answer = await new SignService({ stores: store, issuer: slowRefusal, leaseMs: 1 }).sign(request(device.name, device.operationId, key));
+    expect(await store.issuances.get({ deviceName: device.name, operationId: device.operationId, spkiSha256: spkiSha256(key) })).toMatchObject({ state: 'issued', requestId: 'signer-b' });
     expect(issued(answer).serialHex).toBe(serialOfB);
   });
 
   it('asks a CA that queued the request again on the next request, and stores the certificate once approved', async () => {
     const { store } = fixture;
     const approvals = new ApprovalCa(fixture.issuer);
-    const service = new SignService({ store, issuer: approvals });
+    const service = new SignService({ stores: store, issuer: approvals });
     const device = await installDevice(store);
     const key = phoneKey('rsa').spkiDer;
     const calls = fixture.issuer.calls;
 
     expect(await service.sign(request(device.name, device.operationId, key))).toMatchObject({ status: 'pending', message: 'waiting for a CA manager' });
-    expect(await store.getIssuance(device.name, device.operationId, spkiSha256(key))).toMatchObject({ state: 'pending', pendingHandle: 'approval:1' });
+    expect(await store.issuances.get({ deviceName: device.name, operationId: device.operationId, spkiSha256: spkiSha256(key) })).toMatchObject({ state: 'pending', pendingHandle: 'approval:1' });
     expect(await service.sign(request(device.name, device.operationId, key))).toMatchObject({ status: 'pending' });
 
     approvals.approved = true;
     const answer = issued(await service.sign(request(device.name, device.operationId, key)));
-    expect(await store.getIssuance(device.name, device.operationId, spkiSha256(key))).toMatchObject({ state: 'issued', certificate: { serialHex: answer.serialHex } });
+    expect(await store.issuances.get({ deviceName: device.name, operationId: device.operationId, spkiSha256: spkiSha256(key) })).toMatchObject({ state: 'issued', certificate: { serialHex: answer.serialHex } });
     expect(issued(await service.sign(request(device.name, device.operationId, key))).serialHex).toBe(answer.serialHex);
     expect(fixture.issuer.calls - calls).toBe(1);
     expect(approvals.submissions).toBe(1);

@@ -2,13 +2,12 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConflictError, NotFoundError, ValidationError } from '../../../shared/errors.ts';
-import type { DynamoCapfStore } from '../../../shared/store/dynamo-store.ts';
-import type { IssuanceRecord } from '../../../shared/store/types.ts';
+import type { IssuanceRecord, Stores } from '../../../shared/ports/index.ts';
 import { BACKENDS, issuedRecord, randomDeviceName, randomSpkiHash, sampleCertificate } from './store-backends.ts';
 
 describe.each(BACKENDS)('issuance records on $name', (backend) => {
   let connection: Awaited<ReturnType<typeof backend.connect>>;
-  let store: DynamoCapfStore;
+  let store: Stores;
   let clock = new Date('2026-03-01T10:00:00.000Z');
 
   beforeAll(async () => {
@@ -24,14 +23,14 @@ describe.each(BACKENDS)('issuance records on $name', (backend) => {
     const operationId = randomUUID();
     const spki = randomSpkiHash();
     const attempts = Array.from({ length: 20 }, (_, i) => issuedRecord(deviceName, operationId, spki, `req-${i}-${randomUUID()}`));
-    const results = await Promise.all(attempts.map((record) => store.putIssuanceOnce(record)));
+    const results = await Promise.all(attempts.map((record) => store.issuances.putOnce(record)));
 
     const created = results.filter((r) => r.created);
     expect(created).toHaveLength(1);
     const winner = created[0]!.record;
     for (const result of results) expect(result.record).toEqual(winner);
-    expect(await store.getIssuance(deviceName, operationId, spki)).toEqual(winner);
-    expect(await store.listIssuances(deviceName)).toEqual([winner]);
+    expect(await store.issuances.get({ deviceName, operationId, spkiSha256: spki })).toEqual(winner);
+    expect(await store.issuances.listForDevice(deviceName)).toEqual([winner]);
   });
 
   it('lists the records of one device only, and tracks their state', async () => {
@@ -39,23 +38,23 @@ describe.each(BACKENDS)('issuance records on $name', (backend) => {
     const other = randomDeviceName();
     const first = issuedRecord(deviceName, randomUUID(), randomSpkiHash(), randomUUID());
     const second = { ...issuedRecord(deviceName, randomUUID(), randomSpkiHash(), randomUUID()), createdAt: new Date(Date.parse(first.createdAt) + 1000).toISOString() };
-    await store.putIssuanceOnce(second);
-    await store.putIssuanceOnce(first);
-    await store.putIssuanceOnce(issuedRecord(other, randomUUID(), randomSpkiHash(), randomUUID()));
+    await store.issuances.putOnce(second);
+    await store.issuances.putOnce(first);
+    await store.issuances.putOnce(issuedRecord(other, randomUUID(), randomSpkiHash(), randomUUID()));
 
-    expect(await store.listIssuances(deviceName)).toEqual([first, second]);
-    await store.setIssuanceState(deviceName, first.operationId, first.spkiSha256, 'installed');
-    await store.setIssuanceState(deviceName, second.operationId, second.spkiSha256, 'abandoned');
-    const states = (await store.listIssuances(deviceName)).map((r) => r.state);
+    expect(await store.issuances.listForDevice(deviceName)).toEqual([first, second]);
+    await store.issuances.setState({ deviceName, operationId: first.operationId, spkiSha256: first.spkiSha256 }, 'installed');
+    await store.issuances.setState({ deviceName, operationId: second.operationId, spkiSha256: second.spkiSha256 }, 'abandoned');
+    const states = (await store.issuances.listForDevice(deviceName)).map((r) => r.state);
     expect(states).toEqual(['installed', 'abandoned']);
-    await expect(store.setIssuanceState(deviceName, randomUUID(), first.spkiSha256, 'installed')).rejects.toBeInstanceOf(NotFoundError);
-    expect(await store.getIssuance(deviceName, randomUUID(), first.spkiSha256)).toBeUndefined();
+    await expect(store.issuances.setState({ deviceName, operationId: randomUUID(), spkiSha256: first.spkiSha256 }, 'installed')).rejects.toBeInstanceOf(NotFoundError);
+    expect(await store.issuances.get({ deviceName, operationId: randomUUID(), spkiSha256: first.spkiSha256 })).toBeUndefined();
   });
 
   it('gives the signing right to exactly one of 10 racing claims', async () => {
     const key = { deviceName: randomDeviceName(), operationId: randomUUID(), spkiSha256: randomSpkiHash() };
     const requests = Array.from({ length: 10 }, () => randomUUID());
-    const results = await Promise.all(requests.map((requestId) => store.claimIssuance(key, { requestId, issuer: 'capf-software', leaseMs: 60_000 })));
+    const results = await Promise.all(requests.map((requestId) => store.issuances.claim(key, { requestId, issuer: 'capf-software', leaseMs: 60_000 })));
     const winners = results.filter((r) => r.claimed);
     expect(winners).toHaveLength(1);
     const holder = winners[0]!.record;
@@ -65,81 +64,81 @@ describe.each(BACKENDS)('issuance records on $name', (backend) => {
 
   it('renews a claim for the same request, and hands an expired lease to another request', async () => {
     const key = { deviceName: randomDeviceName(), operationId: randomUUID(), spkiSha256: randomSpkiHash() };
-    const first = await store.claimIssuance(key, { requestId: 'request-a', issuer: 'capf-software', leaseMs: 30_000 });
+    const first = await store.issuances.claim(key, { requestId: 'request-a', issuer: 'capf-software', leaseMs: 30_000 });
     expect(first.claimed).toBe(true);
-    const renewed = await store.claimIssuance(key, { requestId: 'request-a', issuer: 'capf-software', leaseMs: 30_000 });
+    const renewed = await store.issuances.claim(key, { requestId: 'request-a', issuer: 'capf-software', leaseMs: 30_000 });
     expect(renewed.claimed).toBe(true);
 
-    const refused = await store.claimIssuance(key, { requestId: 'request-b', issuer: 'capf-software', leaseMs: 30_000 });
+    const refused = await store.issuances.claim(key, { requestId: 'request-b', issuer: 'capf-software', leaseMs: 30_000 });
     expect(refused).toEqual({ claimed: false, record: first.record });
 
     clock = new Date(clock.getTime() + 31_000);
-    const takenOver = await store.claimIssuance(key, { requestId: 'request-b', issuer: 'capf-software', leaseMs: 30_000 });
+    const takenOver = await store.issuances.claim(key, { requestId: 'request-b', issuer: 'capf-software', leaseMs: 30_000 });
     expect(takenOver.claimed).toBe(true);
     expect(takenOver.record.requestId).toBe('request-b');
 
     // The first signer woke up late: its result must not replace the new holder's.
     const late: IssuanceRecord = { ...first.record, state: 'issued', certificate: sampleCertificate('aa') };
-    await expect(store.completeIssuance(late)).rejects.toBeInstanceOf(ConflictError);
-    expect((await store.getIssuance(key.deviceName, key.operationId, key.spkiSha256))?.requestId).toBe('request-b');
+    await expect(store.issuances.complete(late)).rejects.toBeInstanceOf(ConflictError);
+    expect((await store.issuances.get(key))?.requestId).toBe('request-b');
   });
 
   it('completes a claim once, returns the same record on a repeat, and never re-reserves a finished record', async () => {
     const key = { deviceName: randomDeviceName(), operationId: randomUUID(), spkiSha256: randomSpkiHash() };
-    const { record } = await store.claimIssuance(key, { requestId: 'request-c', issuer: 'capf-software', leaseMs: 1000 });
+    const { record } = await store.issuances.claim(key, { requestId: 'request-c', issuer: 'capf-software', leaseMs: 1000 });
     const issued: IssuanceRecord = { ...record, state: 'issued', certificate: sampleCertificate('c0ffee'), chainPem: ['-----BEGIN CERTIFICATE-----\nCA\n-----END CERTIFICATE-----\n'] };
-    const stored = await store.completeIssuance(issued);
+    const stored = await store.issuances.complete(issued);
     expect(stored.leaseUntil).toBeUndefined();
     expect(stored).toMatchObject({ state: 'issued', certificate: sampleCertificate('c0ffee'), requestId: 'request-c' });
-    expect(await store.completeIssuance(issued)).toEqual(stored);
+    expect(await store.issuances.complete(issued)).toEqual(stored);
 
     clock = new Date(clock.getTime() + 10_000);
-    const again = await store.claimIssuance(key, { requestId: 'request-d', issuer: 'capf-software', leaseMs: 1000 });
+    const again = await store.issuances.claim(key, { requestId: 'request-d', issuer: 'capf-software', leaseMs: 1000 });
     expect(again).toEqual({ claimed: false, record: stored });
-    await expect(store.completeIssuance({ ...issued, requestId: 'request-d' })).rejects.toBeInstanceOf(ConflictError);
+    await expect(store.issuances.complete({ ...issued, requestId: 'request-d' })).rejects.toBeInstanceOf(ConflictError);
   });
 
   it('lets a signer abandon only its own unsettled claim, never the record of the signer that took it over', async () => {
     const key = { deviceName: randomDeviceName(), operationId: randomUUID(), spkiSha256: randomSpkiHash() };
-    await store.claimIssuance(key, { requestId: 'signer-a', issuer: 'capf-software', leaseMs: 1000 });
+    await store.issuances.claim(key, { requestId: 'signer-a', issuer: 'capf-software', leaseMs: 1000 });
     clock = new Date(clock.getTime() + 2000);
-    const b = await store.claimIssuance(key, { requestId: 'signer-b', issuer: 'capf-software', leaseMs: 1000 });
+    const b = await store.issuances.claim(key, { requestId: 'signer-b', issuer: 'capf-software', leaseMs: 1000 });
     expect(b.claimed).toBe(true);
-    const issued = await store.completeIssuance({ ...b.record, state: 'issued', certificate: sampleCertificate('b0b0') });
+    const issued = await store.issuances.complete({ ...b.record, state: 'issued', certificate: sampleCertificate('b0b0') });
 
-    await expect(store.abandonIssuance(key, 'signer-a')).rejects.toBeInstanceOf(ConflictError);
-    expect(await store.getIssuance(key.deviceName, key.operationId, key.spkiSha256)).toEqual(issued);
-    await expect(store.abandonIssuance(key, 'signer-b')).rejects.toBeInstanceOf(ConflictError);
+    await expect(store.issuances.abandon(key, 'signer-a')).rejects.toBeInstanceOf(ConflictError);
+    expect(await store.issuances.get(key)).toEqual(issued);
+    await expect(store.issuances.abandon(key, 'signer-b')).rejects.toBeInstanceOf(ConflictError);
 
     const own = { ...key, spkiSha256: randomSpkiHash() };
-    const { record } = await store.claimIssuance(own, { requestId: 'signer-c', issuer: 'offline', leaseMs: 1000 });
-    await store.completeIssuance({ ...record, state: 'pending', pendingHandle: 'csr/c.csr' });
-    await store.abandonIssuance(own, 'signer-c');
-    await store.abandonIssuance(own, 'signer-c');
-    expect(await store.getIssuance(own.deviceName, own.operationId, own.spkiSha256)).toMatchObject({ state: 'abandoned', requestId: 'signer-c' });
-    await expect(store.abandonIssuance({ ...key, operationId: randomUUID() }, 'signer-a')).rejects.toBeInstanceOf(NotFoundError);
+    const { record } = await store.issuances.claim(own, { requestId: 'signer-c', issuer: 'offline', leaseMs: 1000 });
+    await store.issuances.complete({ ...record, state: 'pending', pendingHandle: 'csr/c.csr' });
+    await store.issuances.abandon(own, 'signer-c');
+    await store.issuances.abandon(own, 'signer-c');
+    expect(await store.issuances.get(own)).toMatchObject({ state: 'abandoned', requestId: 'signer-c' });
+    await expect(store.issuances.abandon({ ...key, operationId: randomUUID() }, 'signer-a')).rejects.toBeInstanceOf(NotFoundError);
   });
 
   it('records a pending request and later its certificate under the same request id', async () => {
     const key = { deviceName: randomDeviceName(), operationId: randomUUID(), spkiSha256: randomSpkiHash() };
-    const { record } = await store.claimIssuance(key, { requestId: 'request-p', issuer: 'offline', leaseMs: 1000 });
-    const pending = await store.completeIssuance({ ...record, state: 'pending', pendingHandle: 'csr/SEP.csr' });
+    const { record } = await store.issuances.claim(key, { requestId: 'request-p', issuer: 'offline', leaseMs: 1000 });
+    const pending = await store.issuances.complete({ ...record, state: 'pending', pendingHandle: 'csr/SEP.csr' });
     expect(pending).toMatchObject({ state: 'pending', pendingHandle: 'csr/SEP.csr' });
-    const issued = await store.completeIssuance({ ...pending, state: 'issued', certificate: sampleCertificate('99') });
+    const issued = await store.issuances.complete({ ...pending, state: 'issued', certificate: sampleCertificate('99') });
     expect(issued).toMatchObject({ state: 'issued', pendingHandle: 'csr/SEP.csr' });
-    await expect(store.completeIssuance({ ...record, requestId: 'never-claimed', deviceName: randomDeviceName(), state: 'issued', certificate: sampleCertificate() })).rejects.toBeInstanceOf(NotFoundError);
+    await expect(store.issuances.complete({ ...record, requestId: 'never-claimed', deviceName: randomDeviceName(), state: 'issued', certificate: sampleCertificate() })).rejects.toBeInstanceOf(NotFoundError);
   });
 
   it('refuses malformed keys and records with ValidationError', async () => {
     const deviceName = randomDeviceName();
-    await expect(store.getIssuance(deviceName, randomUUID(), 'ABCDEF')).rejects.toBeInstanceOf(ValidationError);
-    await expect(store.putIssuanceOnce({ ...issuedRecord(deviceName, randomUUID(), randomSpkiHash(), 'r'), certificate: undefined })).rejects.toThrow(/needs its certificate/);
+    await expect(store.issuances.get({ deviceName, operationId: randomUUID(), spkiSha256: 'ABCDEF' })).rejects.toBeInstanceOf(ValidationError);
+    await expect(store.issuances.putOnce({ ...issuedRecord(deviceName, randomUUID(), randomSpkiHash(), 'r'), certificate: undefined })).rejects.toThrow(/needs its certificate/);
     const key = { deviceName, operationId: randomUUID(), spkiSha256: randomSpkiHash() };
-    await expect(store.claimIssuance(key, { requestId: 'r', issuer: 'capf-software', leaseMs: 0 })).rejects.toBeInstanceOf(ValidationError);
-    const { record } = await store.claimIssuance(key, { requestId: 'r', issuer: 'capf-software', leaseMs: 500 });
-    await expect(store.completeIssuance({ ...record, state: 'installed', certificate: sampleCertificate() })).rejects.toThrow(/issued or pending/);
-    await expect(store.completeIssuance({ ...record, state: 'pending' })).rejects.toThrow(/handle/);
-    await expect(store.setIssuanceState(deviceName, key.operationId, key.spkiSha256, 'installed')).rejects.toBeInstanceOf(ConflictError);
-    await expect(store.listIssuances('bad name')).rejects.toBeInstanceOf(ValidationError);
+    await expect(store.issuances.claim(key, { requestId: 'r', issuer: 'capf-software', leaseMs: 0 })).rejects.toBeInstanceOf(ValidationError);
+    const { record } = await store.issuances.claim(key, { requestId: 'r', issuer: 'capf-software', leaseMs: 500 });
+    await expect(store.issuances.complete({ ...record, state: 'installed', certificate: sampleCertificate() })).rejects.toThrow(/issued or pending/);
+    await expect(store.issuances.complete({ ...record, state: 'pending' })).rejects.toThrow(/handle/);
+    await expect(store.issuances.setState({ deviceName, operationId: key.operationId, spkiSha256: key.spkiSha256 }, 'installed')).rejects.toBeInstanceOf(ConflictError);
+    await expect(store.issuances.listForDevice('bad name')).rejects.toBeInstanceOf(ValidationError);
   });
 });

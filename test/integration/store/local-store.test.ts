@@ -49,25 +49,25 @@ describe('openLocalStore', () => {
     expect((await stat(join(dataDir, ADVERTISEMENT_FILE))).mode & 0o077).toBe(0);
 
     const name = randomDeviceName();
-    const device = await owner.store.putDevice(installSettings(name));
-    await owner.store.putParameters({ lscValidityDays: 400 });
+    const device = await owner.store.devices.put(installSettings(name));
+    await owner.store.parameters.update({ lscValidityDays: 400 });
 
     const admin = await open(dataDir);
     expect(admin.owned).toBe(false);
     expect(admin.endpoint).toBe(owner.endpoint);
-    expect(await admin.store.getDevice(name)).toEqual(device);
-    const edited = await admin.store.putDevice(installSettings(name, { rsaKeySize: 3072 }));
-    expect(await owner.store.getDevice(name)).toEqual(edited);
+    expect(await admin.store.devices.get(name)).toEqual(device);
+    const edited = await admin.store.devices.put(installSettings(name, { rsaKeySize: 3072 }));
+    expect(await owner.store.devices.get(name)).toEqual(edited);
     await admin.close();
-    expect(await owner.store.getDevice(name)).toEqual(edited); // the owner's dynalite outlives the admin client
+    expect(await owner.store.devices.get(name)).toEqual(edited); // the owner's dynalite outlives the admin client
 
     await owner.close();
     expect(await exists(join(dataDir, ADVERTISEMENT_FILE))).toBe(false);
 
     const reopened = await open(dataDir);
     expect(reopened.owned).toBe(true);
-    expect(await reopened.store.getDevice(name)).toEqual(edited);
-    expect((await reopened.store.getParameters()).lscValidityDays).toBe(400);
+    expect(await reopened.store.devices.get(name)).toEqual(edited);
+    expect((await reopened.store.parameters.get()).lscValidityDays).toBe(400);
     expect(await exists(join(dataDir, ADVERTISEMENT_FILE))).toBe(false); // not asked to advertise
   });
 
@@ -75,7 +75,7 @@ describe('openLocalStore', () => {
     const dataDir = await newDataDir();
     const first = await open(dataDir);
     const name = randomDeviceName();
-    await first.store.putDevice(installSettings(name));
+    await first.store.devices.put(installSettings(name));
     await first.close();
 
     const exited = spawnSync(process.execPath, ['-e', '0']);
@@ -88,7 +88,7 @@ describe('openLocalStore', () => {
       const local = await open(dataDir);
       expect(local.owned).toBe(true);
       expect(local.endpoint).not.toBe(advertisement.endpoint);
-      expect((await local.store.getDevice(name))?.name).toBe(name);
+      expect((await local.store.devices.get(name))?.name).toBe(name);
       await local.close();
     }
   });
@@ -115,14 +115,14 @@ describe('openLocalStore', () => {
     expect(error).toBeInstanceOf(StoreError);
     expect((error as StoreError).code).toBe('LOCKED');
     expect((error as Error).message).toMatch(/in use by another process/);
-    expect(await holder.store.listDevices()).toEqual([]);
+    expect(await holder.store.devices.list()).toEqual([]);
   });
 
   it('refuses a second advertiser (a second `capf serve`) while the first one serves the folder', async () => {
     const dataDir = await newDataDir();
     const owner = await open(dataDir, { advertise: true });
     const name = randomDeviceName();
-    await owner.store.putDevice(installSettings(name));
+    await owner.store.devices.put(installSettings(name));
 
     const error = await openLocalStore(dataDir, { advertise: true }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ConfigError);
@@ -134,7 +134,7 @@ describe('openLocalStore', () => {
 
     const advertised = JSON.parse(await readFile(join(dataDir, ADVERTISEMENT_FILE), 'utf8')) as { endpoint: string };
     expect(advertised.endpoint).toBe(owner.endpoint);
-    expect((await owner.store.getDevice(name))?.name).toBe(name);
+    expect((await owner.store.devices.get(name))?.name).toBe(name);
     const admin = await open(dataDir); // a client without advertise still shares it
     expect(admin.owned).toBe(false);
   });

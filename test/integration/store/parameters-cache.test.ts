@@ -2,22 +2,21 @@
 // read, a change shows once the lifetime ends, and a failed read is not remembered.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { StoreError } from '../../../shared/errors.ts';
-import { ParametersCache } from '../../../shared/store/parameters-cache.ts';
-import type { DynamoCapfStore } from '../../../shared/store/dynamo-store.ts';
-import type { ServiceParameters } from '../../../shared/store/types.ts';
+import { ParametersCache } from '../../../shared/domain/parameters-cache.ts';
+import type { ServiceParameters, Stores } from '../../../shared/ports/index.ts';
 import { BACKENDS } from './store-backends.ts';
 
 const dynalite = BACKENDS.find((backend) => backend.name === 'dynalite');
 if (!dynalite) throw new Error('the store suite lost its dynalite backend');
 
-/** The real store, with its getParameters calls counted (and made to fail while `failing` is set). */
-function counted(store: DynamoCapfStore) {
+/** The real parameter store, with its reads counted (and made to fail while `failing` is set). */
+function counted(store: Stores) {
   const counter = { reads: 0, failing: false };
   const source = {
-    getParameters: async (): Promise<ServiceParameters> => {
+    get: async (): Promise<ServiceParameters> => {
       counter.reads++;
       if (counter.failing) throw new StoreError('the table is unavailable', 'STORE_UNAVAILABLE');
-      return store.getParameters();
+      return store.parameters.get();
     },
   };
   return { counter, source };
@@ -34,13 +33,13 @@ describe('ParametersCache', () => {
 
   it('reuses a read for its lifetime, then reads again and sees the change', async () => {
     const store = await connection.newStore();
-    await store.putParameters({ lscValidityDays: 30 });
+    await store.parameters.update({ lscValidityDays: 30 });
     const { counter, source } = counted(store);
     let now = 1_000_000;
     const cache = new ParametersCache(source, 5_000, () => now);
 
     expect((await cache.get()).lscValidityDays).toBe(30);
-    await store.putParameters({ lscValidityDays: 60 });
+    await store.parameters.update({ lscValidityDays: 60 });
     now += 4_999;
     expect((await cache.get()).lscValidityDays).toBe(30);
     expect(counter.reads).toBe(1);
@@ -60,7 +59,7 @@ describe('ParametersCache', () => {
 
   it('does not remember a failed read: every caller of that read gets the error, the next caller reads again', async () => {
     const store = await connection.newStore();
-    await store.putParameters({ lscValidityDays: 90 });
+    await store.parameters.update({ lscValidityDays: 90 });
     const { counter, source } = counted(store);
     const cache = new ParametersCache(source, 5_000);
     counter.failing = true;

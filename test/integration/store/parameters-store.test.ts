@@ -1,7 +1,8 @@
 // Service parameters: defaults until set, partial updates merge, bad values never reach the table.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ValidationError } from '../../../shared/errors.ts';
-import { DEFAULT_PARAMETERS, type ServiceParameters } from '../../../shared/store/types.ts';
+import { type ServiceParameters } from '../../../shared/ports/index.ts';
+import { DEFAULT_PARAMETERS } from '../../../shared/domain/parameters.ts';
 import { BACKENDS } from './store-backends.ts';
 
 describe.each(BACKENDS)('service parameters on $name', (backend) => {
@@ -17,24 +18,24 @@ describe.each(BACKENDS)('service parameters on $name', (backend) => {
 
   it('returns the defaults on a new table', async () => {
     const store = await connection.newStore();
-    expect(await store.getParameters()).toEqual(DEFAULT_PARAMETERS);
+    expect(await store.parameters.get()).toEqual(DEFAULT_PARAMETERS);
   });
 
   it('merges partial updates with what is stored and the defaults', async () => {
     const store = await connection.newStore(() => clock);
-    const first = await store.putParameters({ lscValidityDays: 730 });
+    const first = await store.parameters.update({ lscValidityDays: 730 });
     expect(first).toEqual({ ...DEFAULT_PARAMETERS, lscValidityDays: 730, updatedAt: clock.toISOString() });
-    await store.putParameters({ ipv6Enabled: false });
-    expect(await store.getParameters()).toEqual({
+    await store.parameters.update({ ipv6Enabled: false });
+    expect(await store.parameters.get()).toEqual({
       lscValidityDays: 730,
       ipv6Enabled: false,
       requireCertificateNameMatch: true,
       updatedAt: clock.toISOString(),
     });
-    await store.putParameters({ lscValidityDays: 1825, requireCertificateNameMatch: false });
-    expect(await store.getParameters()).toMatchObject({ lscValidityDays: 1825, ipv6Enabled: false, requireCertificateNameMatch: false });
-    await store.putParameters({ lscValidityDays: 1 });
-    expect((await store.getParameters()).lscValidityDays).toBe(1);
+    await store.parameters.update({ lscValidityDays: 1825, requireCertificateNameMatch: false });
+    expect(await store.parameters.get()).toMatchObject({ lscValidityDays: 1825, ipv6Enabled: false, requireCertificateNameMatch: false });
+    await store.parameters.update({ lscValidityDays: 1 });
+    expect((await store.parameters.get()).lscValidityDays).toBe(1);
   });
 
   const invalid: Array<[string, Record<string, unknown>, string]> = [
@@ -48,11 +49,11 @@ describe.each(BACKENDS)('service parameters on $name', (backend) => {
 
   it.each(invalid)('refuses %s and keeps the stored values', async (_label, update, code) => {
     const store = await connection.newStore();
-    await store.putParameters({ lscValidityDays: 90 });
-    const before = await store.getParameters();
-    const error = await store.putParameters(update as Partial<ServiceParameters>).catch((e: unknown) => e);
+    await store.parameters.update({ lscValidityDays: 90 });
+    const before = await store.parameters.get();
+    const error = await store.parameters.update(update as Partial<ServiceParameters>).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ValidationError);
     expect((error as ValidationError).code).toBe(code);
-    expect(await store.getParameters()).toEqual(before);
+    expect(await store.parameters.get()).toEqual(before);
   });
 });

@@ -5,21 +5,21 @@ import { inject } from 'vitest';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { startDynalite, type RunningDynalite } from '../../../cli/local/dynalite.ts';
 import { createDynamoClient } from '../../../cli/local/local-store.ts';
-import { DynamoCapfStore, ensureTable } from '../../../shared/store/dynamo-store.ts';
+import { createDynamoStores, ensureTable } from '../../../shared/store/dynamo-stores.ts';
 import type { StoredCertificate } from '../../../shared/model.ts';
-import type { DeviceSettings, IssuanceRecord } from '../../../shared/store/types.ts';
+import type { DeviceSettings, IssuanceRecord, Stores } from '../../../shared/ports/index.ts';
 
 export interface Backend {
   name: 'dynalite' | 'moto';
   /** Connects (once per file) and returns a factory of stores, each on a new table. */
-  connect(): Promise<{ newStore(now?: () => Date): Promise<DynamoCapfStore>; client: DynamoDBClient; close(): Promise<void> }>;
+  connect(): Promise<{ newStore(now?: () => Date): Promise<Stores>; client: DynamoDBClient; close(): Promise<void> }>;
 }
 
 async function storesOn(client: DynamoDBClient, prefix: string) {
   return async (now?: () => Date) => {
     const tableName = `${prefix}-${randomBytes(6).toString('hex')}`;
     await ensureTable(client, tableName);
-    return new DynamoCapfStore({ client, tableName, ...(now ? { now } : {}) });
+    return createDynamoStores({ client, tableName, ...(now ? { now } : {}) });
   };
 }
 

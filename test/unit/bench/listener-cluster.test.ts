@@ -75,7 +75,7 @@ describe('a cluster of two listener workers', () => {
     });
 
   const enrol = async (name: string) => {
-    await cluster.store.putDevice({ name, operation: 'install', authMode: 'null-string', keyOrder: 'ec', rsaKeySize: 2048, curve: 'P-256' }, { newOperation: true });
+    await cluster.store.devices.put({ name, operation: 'install', authMode: 'null-string', keyOrder: 'ec', rsaKeySize: 2048, curve: 'P-256' }, { newOperation: true });
     return runPhone({ host: '127.0.0.1', port, deviceName: name, caPem: cluster.ca.certificatePem, timeoutMs: 10_000 });
   };
 
@@ -90,7 +90,7 @@ describe('a cluster of two listener workers', () => {
     const ids = results.map((r) => r.sessionId);
     expect(new Set(ids).size).toBe(4);
     expect(new Set(ids.map((id) => id % 2))).toEqual(new Set([0, 1])); // odd ids from worker 0, even from worker 1
-    expect(await cluster.store.getDevice('SEP00000000C0D4')).toMatchObject({ status: 'success', operation: 'none' });
+    expect(await cluster.store.devices.get('SEP00000000C0D4')).toMatchObject({ status: 'success', operation: 'none' });
 
     const reports = await cluster.report();
     expect(reports.map((r) => r.index).sort()).toEqual([0, 1]);
@@ -143,7 +143,7 @@ describe('a cluster of two listener workers', () => {
     expect(cluster.ca.certificatePem).toBe(next.certificatePem);
     for (let i = 7; i <= 8; i++) {
       const name = `SEP00000000C0D${i}`;
-      await cluster.store.putDevice({ name, operation: 'install', authMode: 'null-string', keyOrder: 'ec', rsaKeySize: 2048, curve: 'P-256' }, { newOperation: true });
+      await cluster.store.devices.put({ name, operation: 'install', authMode: 'null-string', keyOrder: 'ec', rsaKeySize: 2048, curve: 'P-256' }, { newOperation: true });
       const result = await runPhone({ host: '127.0.0.1', port, deviceName: name, caPem: next.certificatePem, timeoutMs: 10_000 });
       expect(result.endReason, result.error).toBe(1);
       expect(new X509Certificate(result.certificatePem as string).verify(new X509Certificate(next.certificatePem).publicKey)).toBe(true);

@@ -1,26 +1,12 @@
-// Issuance records (pk DEVICE#<name>, sk ISSUE#<operationId>#<spkiSha256>): one per device, operation and public key,
-// so a retried or duplicated signing request finds the first one instead of signing again. Every write is a single
-// conditional PutItem/UpdateItem; after a lost condition a consistent GetItem tells the caller what is stored
-// (dynalite returns no item with ReturnValuesOnConditionCheckFailure, so we never rely on it).
-import { GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+// IssuanceStore on the DynamoDB table: one item per device, operation and public key (pk DEVICE#<name>, sk
+// ISSUE#<operationId>#<spkiSha256>), so a retried or duplicated signing request finds the first one instead of signing
+// again. Every write is a single conditional PutItem/UpdateItem; after a lost condition a consistent GetItem tells the
+// caller what is stored (dynalite returns no item with ReturnValuesOnConditionCheckFailure, so we never rely on it).
+import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { checkDeviceName, checkIssuanceRecord, checkIssuanceState, checkOperationId, checkSpkiSha256 } from '../domain/validation.ts';
 import { ConflictError, NotFoundError, StoreError, ValidationError } from '../errors.ts';
-import { collectPages, devicePk, isConditionFailure, issuanceKey, ISSUE_PREFIX, storeCall, storeFailure } from './dynamo-table.ts';
-import {
-  checkDeviceName,
-  checkIssuanceRecord,
-  checkIssuanceState,
-  checkOperationId,
-  checkSpkiSha256,
-} from './store-validation.ts';
-import type { IssuanceRecord } from './types.ts';
-
-export interface IssuanceKey {
-  deviceName: string;
-  operationId: string;
-  spkiSha256: string;
-}
-
-export type ClaimResult = { claimed: true; record: IssuanceRecord } | { claimed: false; record: IssuanceRecord };
+import type { ClaimResult, IssuanceKey, IssuanceRecord, IssuanceState, IssuanceStore } from '../ports/index.ts';
+import { collectPages, devicePk, isConditionFailure, issuanceKey, ISSUE_PREFIX, storeCall, storeFailure, type DynamoTable } from './dynamo-table.ts';
 
 const MAX_LEASE_MS = 60 * 60 * 1000;
 const QUERY_PAGE_SIZE = 100;
@@ -29,12 +15,16 @@ const MAX_LISTED_ISSUANCES = 10_000;
 /** Rounds of "condition lost, but the record vanished before we could read it" before giving up. */
 const MAX_RACE_ROUNDS = 3;
 
-export class DynamoIssuances {
-  constructor(
-    private readonly doc: DynamoDBDocumentClient,
-    private readonly tableName: string,
-    private readonly now: () => Date,
-  ) {}
+export class DynamoIssuanceStore implements IssuanceStore {
+  private readonly doc: DynamoTable['doc'];
+  private readonly tableName: string;
+  private readonly now: () => Date;
+
+  constructor(table: DynamoTable) {
+    this.doc = table.doc;
+    this.tableName = table.tableName;
+    this.now = table.now;
+  }
 
   async get(key: IssuanceKey): Promise<IssuanceRecord | undefined> {
     checkKey(key);
@@ -120,7 +110,7 @@ export class DynamoIssuances {
   async complete(record: IssuanceRecord): Promise<IssuanceRecord> {
     checkIssuanceRecord(record);
     if (record.state !== 'issued' && record.state !== 'pending') {
-      throw new ValidationError(`completeIssuance stores state issued or pending, not ${record.state}`, 'INVALID_ISSUANCE_STATE');
+      throw new ValidationError(`complete stores state issued or pending, not ${record.state}`, 'INVALID_ISSUANCE_STATE');
     }
     const { leaseUntil: _lease, ...finished } = record;
     const item = toItem(finished);
@@ -149,7 +139,7 @@ export class DynamoIssuances {
    * pending under `requestId`, so a signer whose lease was taken over never closes the new holder's record. A repeat
    * is a no-op; another holder or a settled record is a ConflictError.
    */
-  async abandonClaim(key: IssuanceKey, requestId: string): Promise<void> {
+  async abandon(key: IssuanceKey, requestId: string): Promise<void> {
     checkKey(key);
     checkOperationId(requestId);
     try {
@@ -173,7 +163,7 @@ export class DynamoIssuances {
     throw new ConflictError(`issuance for ${describeKey(key)} is ${stored.state} under request ${stored.requestId}`);
   }
 
-  async setState(key: IssuanceKey, state: IssuanceRecord['state']): Promise<void> {
+  async setState(key: IssuanceKey, state: IssuanceState): Promise<void> {
     checkKey(key);
     checkIssuanceState(state);
     // An LSC can only be "installed" if we hold it.
@@ -198,7 +188,7 @@ export class DynamoIssuances {
     throw new ConflictError(`issuance for ${describeKey(key)} has no certificate and cannot be marked installed`);
   }
 
-  async list(deviceName: string): Promise<IssuanceRecord[]> {
+  async listForDevice(deviceName: string): Promise<IssuanceRecord[]> {
     checkDeviceName(deviceName);
     const items = await collectPages(
       'listing issuance records',

@@ -1,7 +1,7 @@
-// The service parameters (F-wide settings an administrator changes rarely) read through a short cache: every session
+// The service parameters (settings an administrator changes rarely) read through a short cache: every session
 // and every signature needs them, and a change may take a few seconds to apply. Callers that arrive while a read is
 // in flight share it, so a cache expiry under load costs one store read, not one per waiting session.
-import type { CapfStore, ServiceParameters } from './types.ts';
+import type { ParameterStore, ServiceParameters } from '../ports/index.ts';
 
 /** How long a read of the parameters is reused unless the caller says otherwise. */
 export const DEFAULT_PARAMETERS_CACHE_MS = 5_000;
@@ -11,21 +11,21 @@ export class ParametersCache {
   private inFlight: Promise<ServiceParameters> | undefined;
 
   constructor(
-    private readonly store: Pick<CapfStore, 'getParameters'>,
+    private readonly parameters: Pick<ParameterStore, 'get'>,
     private readonly ttlMs = DEFAULT_PARAMETERS_CACHE_MS,
     private readonly now: () => number = Date.now,
   ) {}
 
   get(): Promise<ServiceParameters> {
     if (this.cached && this.cached.until > this.now()) return Promise.resolve(this.cached.value);
-    this.inFlight ??= this.read().finally(() => {
+    this.inFlight ??= this.load().finally(() => {
       this.inFlight = undefined;
     });
     return this.inFlight;
   }
 
-  private async read(): Promise<ServiceParameters> {
-    const value = await this.store.getParameters();
+  private async load(): Promise<ServiceParameters> {
+    const value = await this.parameters.get();
     // The lifetime starts when the answer arrives; a failed read is not cached, so the next caller tries again.
     if (this.ttlMs > 0) this.cached = { value, until: this.now() + this.ttlMs };
     return value;

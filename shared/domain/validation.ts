@@ -1,18 +1,18 @@
-// Checks on everything an administrator or a caller hands the store, before any write. Each failure is a
-// ValidationError whose message names the field and the rule; an authentication string is never echoed back.
+// The rules every device setting, outcome and issuance record must meet before it is written, whoever writes it (the
+// store adapters check them; the admin service and the CLI reuse them). Each failure is a ValidationError whose
+// message names the field and the rule; an authentication string is never echoed back.
 import { ValidationError } from '../errors.ts';
 import {
   AUTH_MODES,
   CERTIFICATE_OPERATIONS,
   EC_CURVES,
   KEY_ORDERS,
-  LSC_VALIDITY_DAYS,
   RSA_KEY_SIZES,
   isValidDeviceName,
   type Device,
   type StoredCertificate,
 } from '../model.ts';
-import type { DeviceSettings, IssuanceRecord, ServiceParameters } from './types.ts';
+import { ISSUANCE_STATES, type DeviceSettings, type IssuanceRecord, type IssuanceState } from '../ports/index.ts';
 
 export const AUTH_STRING_LENGTH = { min: 4, max: 64 } as const;
 /** Longest status reason kept; longer texts are cut so one bad session cannot bloat the item. */
@@ -22,12 +22,11 @@ const MAX_PEM_LENGTH = 64 * 1024;
 const PRINTABLE_ASCII = /^[\x20-\x7e]+$/;
 const ISO_DATE = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2}))?$/;
 const SHA256_HEX = /^[0-9a-f]{64}$/;
-const ISSUANCE_STATES: readonly IssuanceRecord['state'][] = ['reserved', 'issued', 'pending', 'installed', 'abandoned'];
 
 export function checkDeviceName(name: unknown): string {
   if (typeof name !== 'string' || !isValidDeviceName(name)) {
     throw new ValidationError(
-      `device name ${describe(name)} is not valid: expected SEP + 12 upper-case hex digits or a letter then up to 63 letters, digits, '_', '.', '-'`,
+      `device name ${describeValue(name)} is not valid: expected SEP + 12 upper-case hex digits or a letter then up to 63 letters, digits, '_', '.', '-'`,
       'INVALID_DEVICE_NAME',
     );
   }
@@ -67,7 +66,7 @@ function calendarFieldsExist(value: string): boolean {
 
 function oneOf<T>(field: string, value: unknown, allowed: readonly T[], code: string): T {
   if (!allowed.includes(value as T)) {
-    throw new ValidationError(`${field} ${describe(value)} is not one of ${allowed.join(', ')}`, code);
+    throw new ValidationError(`${field} ${describeValue(value)} is not one of ${allowed.join(', ')}`, code);
   }
   return value as T;
 }
@@ -85,7 +84,7 @@ export function checkDeviceSettings(settings: DeviceSettings): DeviceSettings {
   const keyOrder = oneOf('keyOrder', settings.keyOrder, KEY_ORDERS, 'INVALID_KEY_ORDER');
   const curve = oneOf('curve', settings.curve, EC_CURVES, 'INVALID_CURVE');
   if (!Number.isInteger(settings.rsaKeySize) || !RSA_KEY_SIZES.includes(settings.rsaKeySize)) {
-    throw new ValidationError(`rsaKeySize ${describe(settings.rsaKeySize)} is not one of ${RSA_KEY_SIZES.join(', ')}`, 'INVALID_RSA_KEY_SIZE');
+    throw new ValidationError(`rsaKeySize ${describeValue(settings.rsaKeySize)} is not one of ${RSA_KEY_SIZES.join(', ')}`, 'INVALID_RSA_KEY_SIZE');
   }
   const checked: DeviceSettings = { name, operation, authMode, keyOrder, rsaKeySize: settings.rsaKeySize, curve };
   if (settings.completesBy !== undefined) checked.completesBy = normaliseIsoDate('completesBy', settings.completesBy);
@@ -153,7 +152,7 @@ export function checkFetched(fetched: NonNullable<Device['fetched']>): NonNullab
   };
 }
 
-export function checkIssuanceState(state: unknown): IssuanceRecord['state'] {
+export function checkIssuanceState(state: unknown): IssuanceState {
   return oneOf('state', state, ISSUANCE_STATES, 'INVALID_ISSUANCE_STATE');
 }
 
@@ -182,35 +181,8 @@ export function checkIssuanceRecord(record: IssuanceRecord): IssuanceRecord {
   return record;
 }
 
-/** Validates a partial parameter update; unknown keys are refused so a typo does not silently do nothing. */
-export function checkParameterUpdate(params: Partial<ServiceParameters>): Partial<ServiceParameters> {
-  if (typeof params !== 'object' || params === null) throw new ValidationError('parameters must be an object');
-  const known = new Set(['lscValidityDays', 'ipv6Enabled', 'requireCertificateNameMatch', 'updatedAt']);
-  for (const key of Object.keys(params)) {
-    if (!known.has(key)) throw new ValidationError(`unknown service parameter ${describe(key)}`, 'UNKNOWN_PARAMETER');
-  }
-  const update: Partial<ServiceParameters> = {};
-  if (params.lscValidityDays !== undefined) {
-    const days = params.lscValidityDays;
-    if (!Number.isInteger(days) || days < LSC_VALIDITY_DAYS.min || days > LSC_VALIDITY_DAYS.max) {
-      throw new ValidationError(
-        `lscValidityDays must be an integer from ${LSC_VALIDITY_DAYS.min} to ${LSC_VALIDITY_DAYS.max} (got ${describe(days)})`,
-        'INVALID_LSC_VALIDITY',
-      );
-    }
-    update.lscValidityDays = days;
-  }
-  for (const key of ['ipv6Enabled', 'requireCertificateNameMatch'] as const) {
-    const value = params[key];
-    if (value === undefined) continue;
-    if (typeof value !== 'boolean') throw new ValidationError(`${key} must be true or false`, 'INVALID_PARAMETER');
-    update[key] = value;
-  }
-  return update; // updatedAt is the store's to set
-}
-
 /** A short, bounded rendering of a rejected value for messages. */
-function describe(value: unknown): string {
+export function describeValue(value: unknown): string {
   const text = typeof value === 'string' ? JSON.stringify(value) : String(value);
   return text.length > 70 ? `${text.slice(0, 67)}...` : text;
 }

@@ -1,10 +1,10 @@
-// How a device record changes: admin upserts, a session taking the operation, a session ending it. Pure functions on
-// Device values; the store reads, applies one of these and writes conditionally on the version it read.
+// How a device changes: admin upserts, a session taking the operation, a session ending it. Pure functions on Device
+// values; a store adapter reads, applies one of these and writes conditionally on the version it read.
 import { randomUUID } from 'node:crypto';
 import { ConflictError } from '../errors.ts';
 import type { Device } from '../model.ts';
-import { checkFetched, checkReason, checkStoredCertificate } from './store-validation.ts';
-import type { DeviceSettings, OperationOutcome } from './types.ts';
+import type { DeviceSettings, OperationOutcome } from '../ports/index.ts';
+import { checkFetched, checkReason, checkStoredCertificate } from './validation.ts';
 
 /** A brand-new device: its operation (even none) gets an id, status pending unless there is nothing to do. */
 export function createDevice(settings: DeviceSettings, now: string): Device {
@@ -91,28 +91,4 @@ function successReason(current: Device, outcome: Extract<OperationOutcome, { sta
   if (outcome.lsc === null) return 'LSC deleted';
   if (outcome.fetched) return `${outcome.fetched.certificateType.toUpperCase()} fetched`;
   return `${current.operation} completed`;
-}
-
-/** Rebuilds a Device from a table item, keeping the known fields only (no pk/sk or stray attributes). */
-export function deviceFromItem(item: Record<string, unknown>): Device {
-  const source = item as unknown as Device;
-  const device: Device = {
-    name: source.name,
-    operation: source.operation,
-    operationId: source.operationId,
-    authMode: source.authMode,
-    keyOrder: source.keyOrder,
-    rsaKeySize: source.rsaKeySize,
-    curve: source.curve,
-    status: source.status,
-    statusAt: source.statusAt,
-    createdAt: source.createdAt,
-    updatedAt: source.updatedAt,
-    version: source.version,
-  };
-  const optional = ['completesBy', 'authString', 'statusReason', 'statusSessionId', 'lsc', 'fetched'] as const;
-  for (const key of optional) {
-    if (source[key] !== undefined) (device as unknown as Record<string, unknown>)[key] = source[key];
-  }
-  return device;
 }

@@ -1,0 +1,151 @@
+// DeviceStore on the DynamoDB table (DEVICE#<name> / DEVICE). Every change is a single-item conditional write (no
+// transactions: dynalite has none): read, apply a transition of shared/domain/device-transitions.ts, write conditional
+// on the version read; a lost race re-reads and re-applies the change, which itself re-checks what matters (a session's
+// write requires its operationId to still be the device's pending operation).
+import { DeleteCommand, GetCommand, PutCommand, ScanCommand, type PutCommandInput } from '@aws-sdk/lib-dynamodb';
+import { createDevice, finishDevice, startOperation, updateDevice } from '../domain/device-transitions.ts';
+import { checkDeviceName, checkDeviceSettings, checkOperationId, checkSessionId } from '../domain/validation.ts';
+import { ConflictError, NotFoundError } from '../errors.ts';
+import type { Device } from '../model.ts';
+import type { DeviceSettings, DeviceStore, OperationOutcome } from '../ports/index.ts';
+import { backoff, collectPages, DEVICE_SK, deviceKey, isConditionFailure, storeCall, storeFailure, type DynamoTable } from './dynamo-table.ts';
+
+/** Read-modify-write rounds before a device write gives up with ConflictError. */
+const MAX_WRITE_ROUNDS = 5;
+/** Far above one CUCM cluster's phones; a scan past it is refused instead of exhausting memory. */
+export const MAX_LISTED_DEVICES = 100_000;
+
+export class DynamoDeviceStore implements DeviceStore {
+  constructor(private readonly table: DynamoTable) {}
+
+  async get(name: string): Promise<Device | undefined> {
+    checkDeviceName(name);
+    const { doc, tableName } = this.table;
+    const out = await storeCall(`reading device ${name}`, () => doc.send(new GetCommand({ TableName: tableName, Key: deviceKey(name), ConsistentRead: true })));
+    return out.Item ? deviceFromItem(out.Item) : undefined;
+  }
+
+  async list(): Promise<Device[]> {
+    const { doc, tableName } = this.table;
+    const items = await collectPages(
+      'listing devices',
+      (startKey) =>
+        doc.send(
+          new ScanCommand({
+            TableName: tableName,
+            FilterExpression: 'sk = :device',
+            ExpressionAttributeValues: { ':device': DEVICE_SK },
+            ConsistentRead: true,
+            // No Limit: it would cap the items read before the filter, and issuance items outnumber devices.
+            ExclusiveStartKey: startKey,
+          }),
+        ),
+      MAX_LISTED_DEVICES,
+    );
+    return items.map(deviceFromItem).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  }
+
+  async put(settings: DeviceSettings, options: { newOperation?: boolean } = {}): Promise<Device> {
+    const checked = checkDeviceSettings(settings);
+    for (let round = 0; round < MAX_WRITE_ROUNDS; round++) {
+      const current = await this.get(checked.name);
+      const now = this.isoNow();
+      const next = current ? updateDevice(current, checked, options.newOperation === true, now) : createDevice(checked, now);
+      if (await this.write(next, current?.version)) return next;
+      await backoff(round);
+    }
+    throw new ConflictError(`device ${checked.name} kept changing while it was being saved; try again`);
+  }
+
+  async delete(name: string): Promise<void> {
+    checkDeviceName(name);
+    const { doc, tableName } = this.table;
+    try {
+      await doc.send(new DeleteCommand({ TableName: tableName, Key: deviceKey(name), ConditionExpression: 'attribute_exists(pk)' }));
+    } catch (err) {
+      if (isConditionFailure(err)) throw new NotFoundError(`device ${name} does not exist`);
+      throw storeFailure(`deleting device ${name}`, err);
+    }
+  }
+
+  async markInProgress(name: string, operationId: string, sessionId: number, known?: Device): Promise<Device> {
+    checkOperationId(operationId);
+    checkSessionId(sessionId);
+    return this.change(name, operationId, (current, now) => startOperation(current, operationId, sessionId, now), known);
+  }
+
+  async finishOperation(name: string, operationId: string, outcome: OperationOutcome, known?: Device): Promise<Device> {
+    checkOperationId(operationId);
+    return this.change(name, operationId, (current, now) => finishDevice(current, operationId, outcome, now), known);
+  }
+
+  /**
+   * Read, apply `change` (which may refuse with ConflictError), write conditional on the version read; repeat on a
+   * lost race. A caller that holds the device as it last read or wrote it (`known`) saves the first read: if that copy
+   * is stale the condition fails and the next round reads afresh.
+   */
+  private async change(name: string, operationId: string, change: (current: Device, now: string) => Device, known?: Device): Promise<Device> {
+    checkDeviceName(name);
+    for (let round = 0; round < MAX_WRITE_ROUNDS; round++) {
+      const current = round === 0 && known?.name === name ? known : await this.get(name);
+      if (!current) throw new NotFoundError(`device ${name} does not exist`);
+      const next = change(current, this.isoNow());
+      if (await this.write(next, current.version, operationId)) return next;
+      await backoff(round);
+    }
+    throw new ConflictError(`device ${name} kept changing while the session tried to record its state`);
+  }
+
+  /**
+   * Puts the whole device item; false when the condition was lost: absent for a new device, else the version read
+   * and, for a session's write, also the operation id it runs under (stated explicitly, not only implied by version).
+   */
+  private async write(device: Device, expectedVersion: number | undefined, operationId?: string): Promise<boolean> {
+    let condition: Pick<PutCommandInput, 'ConditionExpression' | 'ExpressionAttributeNames' | 'ExpressionAttributeValues'>;
+    if (expectedVersion === undefined) condition = { ConditionExpression: 'attribute_not_exists(pk)' };
+    else if (operationId === undefined) {
+      condition = { ConditionExpression: '#version = :expected', ExpressionAttributeNames: { '#version': 'version' }, ExpressionAttributeValues: { ':expected': expectedVersion } };
+    } else {
+      condition = {
+        ConditionExpression: '#version = :expected AND #operationId = :operationId',
+        ExpressionAttributeNames: { '#version': 'version', '#operationId': 'operationId' },
+        ExpressionAttributeValues: { ':expected': expectedVersion, ':operationId': operationId },
+      };
+    }
+    try {
+      await this.table.doc.send(new PutCommand({ TableName: this.table.tableName, Item: { ...deviceKey(device.name), ...device }, ...condition }));
+      return true;
+    } catch (err) {
+      if (isConditionFailure(err)) return false;
+      throw storeFailure(`saving device ${device.name}`, err);
+    }
+  }
+
+  private isoNow(): string {
+    return this.table.now().toISOString();
+  }
+}
+
+/** Rebuilds a Device from a table item, keeping the known fields only (no pk/sk or stray attributes). */
+function deviceFromItem(item: Record<string, unknown>): Device {
+  const source = item as unknown as Device;
+  const device: Device = {
+    name: source.name,
+    operation: source.operation,
+    operationId: source.operationId,
+    authMode: source.authMode,
+    keyOrder: source.keyOrder,
+    rsaKeySize: source.rsaKeySize,
+    curve: source.curve,
+    status: source.status,
+    statusAt: source.statusAt,
+    createdAt: source.createdAt,
+    updatedAt: source.updatedAt,
+    version: source.version,
+  };
+  const optional = ['completesBy', 'authString', 'statusReason', 'statusSessionId', 'lsc', 'fetched'] as const;
+  for (const key of optional) {
+    if (source[key] !== undefined) (device as unknown as Record<string, unknown>)[key] = source[key];
+  }
+  return device;
+}

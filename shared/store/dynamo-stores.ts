@@ -1,0 +1,21 @@
+// The stores of one deployment on one DynamoDB table; runs unchanged on AWS, dynalite and moto_server. Each entity has
+// its adapter (dynamo-*-store.ts) over the shared table (dynamo-table.ts).
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { Stores } from '../ports/index.ts';
+import { DynamoDeviceStore } from './dynamo-device-store.ts';
+import { DynamoIssuanceStore } from './dynamo-issuance-store.ts';
+import { DynamoParameterStore } from './dynamo-parameter-store.ts';
+import { openDynamoTable } from './dynamo-table.ts';
+
+export { ensureTable } from './dynamo-table.ts';
+
+export interface DynamoStoresOptions {
+  client: DynamoDBClient;
+  tableName: string;
+  now?: () => Date;
+}
+
+export function createDynamoStores(options: DynamoStoresOptions): Stores {
+  const table = openDynamoTable(options.client, options.tableName, options.now);
+  return { devices: new DynamoDeviceStore(table), issuances: new DynamoIssuanceStore(table), parameters: new DynamoParameterStore(table) };
+}
