@@ -4,7 +4,7 @@
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { ConfigError } from '../shared/errors.ts';
 import { ensureSoftwareCaSecret, readSoftwareCaFromSecret, type CapfCaMaterialLoaded } from '../shared/issuers/capf-ca/index.ts';
-import { readTrustBundle } from '../shared/issuers/index.ts';
+import { readTrustBundle } from '../shared/issuers/trust-bundle.ts';
 import type { CapfLogger } from '../shared/logging.ts';
 import { derToPem, pemToDer } from '../shared/pki/index.ts';
 import type { TlsMaterial } from './server.ts';

@@ -4,7 +4,7 @@
 // that key, and keeps nothing but timings. It reuses the protocol codec and the simulator's AUTH_RESPONSE.
 import { connect, type TLSSocket } from 'node:tls';
 import { Opcode, Reason, element, encodeMessage, FrameReader, readFields, type CapfMessage } from '../../shared/protocol/index.ts';
-import { certificateHasKey } from '../../shared/issuers/capf-ca/certificate-key.ts';
+import { certificateHasKey } from '../../shared/pki/certificate-key.ts';
 import { authResponseElements } from '../phone/auth-response.ts';
 
 export interface BenchTarget {

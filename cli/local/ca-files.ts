@@ -4,7 +4,7 @@ import { createPrivateKey, createPublicKey, X509Certificate, type KeyObject } fr
 import { chmod, mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ConfigError } from '../../shared/errors.ts';
-import { certificateHasKey } from '../../shared/issuers/capf-ca/certificate-key.ts';
+import { certificateHasKey } from '../../shared/pki/certificate-key.ts';
 import { generateCapfCa, pemToDer, splitPemChain } from '../../shared/pki/index.ts';
 
 export interface LocalCa {

@@ -2,7 +2,7 @@
 import { createHash, createPrivateKey, createPublicKey, privateEncrypt, sign, X509Certificate, constants, type KeyObject } from 'node:crypto';
 import { HashAlgorithm, Reason, Tag, certificateAuthData, element, sudiSignedData, type Element } from '../../shared/protocol/index.ts';
 import { ConfigError } from '../../shared/errors.ts';
-import { certificateHasKey } from '../../shared/issuers/capf-ca/certificate-key.ts';
+import { certificateHasKey } from '../../shared/pki/certificate-key.ts';
 import { PhoneSimulatorError, type CertificateAndKey, type PhoneAuth, type PhoneMisbehaviour } from './types.ts';
 
 /** The SUDI block kinds the reference client writes: certificate, SHA-1 signature, SHA-512 signature. */

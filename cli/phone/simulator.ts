@@ -2,7 +2,7 @@
 // authenticates, then answers whatever it is asked until END_SESSION or until the connection ends.
 import { X509Certificate } from 'node:crypto';
 import { ConfigError } from '../../shared/errors.ts';
-import { certificateHasKey } from '../../shared/issuers/capf-ca/certificate-key.ts';
+import { certificateHasKey } from '../../shared/pki/certificate-key.ts';
 import {
   CertificateTypeCode,
   Opcode, Reason, element, encodeMessage, opcodeName, readFields, type CapfMessage, type Element, type MessageFields } from '../../shared/protocol/index.ts';

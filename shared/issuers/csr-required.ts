@@ -1,8 +1,7 @@
 // What every CSR-only issuer (ACM PCA, AD CS) checks before it contacts its CA: a CSR is there, it is the device's
 // and it carries the request's key; and the refusals it gives otherwise.
 import { ValidationError } from '../errors.ts';
-import { parseCsr } from '../pki/index.ts';
-import { samePublicKey } from './capf-ca/certificate-key.ts';
+import { parseCsr, samePublicKey } from '../pki/index.ts';
 import type { IssueRequest, IssueResult } from '../ports/index.ts';
 
 export type Refusal = Extract<IssueResult, { kind: 'refused' }>;

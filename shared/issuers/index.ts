@@ -9,11 +9,13 @@ import * as z from 'zod';
 import type { SignConfig } from '../config/index.ts';
 import { requestLimits } from '../aws-limits.ts';
 import { ConfigError } from '../errors.ts';
-import { derToPem, splitPemChain } from '../pki/index.ts';
-import { MAX_CA_SECRET_CHARS, readCaSecret } from './capf-ca/ca-secret.ts';
+import { readCaSecret } from './ca-secret.ts';
+import { readTrustBundle } from './trust-bundle.ts';
 import { CapfCaIssuer } from './capf-ca/capf-ca-issuer.ts';
 import { ensureSoftwareCaSecret } from './capf-ca/software-ca.ts';
 import { acmPcaSdk, kmsSdk, secretsManagerSdk } from './aws-sdk.ts';
+
+export { readTrustBundle } from './trust-bundle.ts';
 import type { Issuer } from '../ports/index.ts';
 
 export type { Issuer, IssueRequest, IssueResult, IssuerDescription, CaSigner } from '../ports/index.ts';
@@ -65,15 +67,6 @@ async function createMicrosoftCaIssuer(client: SecretsManagerClient, secretId: s
   }
   const { MicrosoftCaIssuer } = await import('./microsoft-ca/index.ts');
   return new MicrosoftCaIssuer({ ...settings, trustedCaPem });
-}
-
-/** The CAPF-trust bundle (PEM text; `{}` or empty while none was uploaded) as PEM certificates. */
-export async function readTrustBundle(client: SecretsManagerClient, secretId: string): Promise<string[]> {
-  const { GetSecretValueCommand } = await secretsManagerSdk();
-  const answer = await client.send(new GetSecretValueCommand({ SecretId: secretId }));
-  const text = (answer.SecretString ?? '').trim();
-  if (text.length > MAX_CA_SECRET_CHARS) throw new ConfigError(`CAPF-trust secret ${secretId} is over ${MAX_CA_SECRET_CHARS} characters`, 'TRUST_STORE');
-  return text === '' || text === '{}' ? [] : splitPemChain(text).map((der) => derToPem(der));
 }
 
 /** F17: FIPS-approved CA keys only (RSA ≥ 2048 bits, or EC). */

@@ -6,9 +6,8 @@ import { randomBytes } from 'node:crypto';
 import { CapfError, ConflictError, IssuerError } from '../errors.ts';
 import { canPollPending, type IssuanceRecord, type Issuer, type IssueResult, type Stores } from '../ports/index.ts';
 import { isValidDeviceName, type Device } from '../model.ts';
-import { derToPem, describePublicKey, toStoredCertificate, type PublicKeyDescription } from '../pki/index.ts';
+import { certificateHasKey, derToPem, describePublicKey, toStoredCertificate, type PublicKeyDescription } from '../pki/index.ts';
 import { ParametersCache } from '../domain/parameters-cache.ts';
-import { certificateHasKey } from '../issuers/capf-ca/certificate-key.ts';
 import type { SignRequest, SignResponse } from './sign-messages.ts';
 
 export interface SignServiceOptions {

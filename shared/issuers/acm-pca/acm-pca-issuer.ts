@@ -6,7 +6,7 @@ import { ConfigError, errorName, IssuerError } from '../../errors.ts';
 import { checkLscValidity } from '../../domain/parameters.ts';
 import { derToPem, pemToDer, splitPemChain } from '../../pki/index.ts';
 import { DEFAULT_PCA_TEMPLATE_ARN } from '../../config/index.ts';
-import { cachedLoader } from '../capf-ca/ca-secret.ts';
+import { cachedLoader } from '../../util/cached-loader.ts';
 import type { IssueRequest, IssueResult, Issuer, IssuerDescription } from '../../ports/index.ts';
 import { checkRequestCsr, csrRequired, refusalFor } from '../csr-required.ts';
 import { acmPcaSdk } from '../aws-sdk.ts';

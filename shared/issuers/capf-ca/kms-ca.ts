@@ -5,9 +5,9 @@ import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import * as z from 'zod';
 import { ConfigError } from '../../errors.ts';
 import type { KmsMessageType } from '../../config/index.ts';
-import { createCapfCaCertificate, derToPem, pemToDer, type CapfCaProfile } from '../../pki/index.ts';
-import { cachedLoader, readCaSecret, writeFirstCaSecret } from './ca-secret.ts';
-import { certificateHasKey } from './certificate-key.ts';
+import { certificateHasKey, createCapfCaCertificate, derToPem, pemToDer, type CapfCaProfile } from '../../pki/index.ts';
+import { cachedLoader } from '../../util/cached-loader.ts';
+import { readCaSecret, writeFirstCaSecret } from '../ca-secret.ts';
 import { createKmsSigner, type KmsCaSigner } from './kms-signer.ts';
 
 export interface KmsCaLocation {

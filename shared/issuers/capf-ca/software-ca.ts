@@ -4,10 +4,10 @@ import { createPrivateKey, createPublicKey, type KeyObject } from 'node:crypto';
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import * as z from 'zod';
 import { ConfigError } from '../../errors.ts';
-import { createSoftwareSigner, generateCapfCa, pemToDer, type CapfCaOptions } from '../../pki/index.ts';
+import { certificateHasKey, createSoftwareSigner, generateCapfCa, pemToDer, type CapfCaOptions } from '../../pki/index.ts';
 import type { CaSigner } from '../../ports/index.ts';
-import { cachedLoader, readCaSecret, writeFirstCaSecret } from './ca-secret.ts';
-import { certificateHasKey } from './certificate-key.ts';
+import { cachedLoader } from '../../util/cached-loader.ts';
+import { readCaSecret, writeFirstCaSecret } from '../ca-secret.ts';
 
 export interface CapfCaMaterialLoaded {
   certificateDer: Uint8Array;

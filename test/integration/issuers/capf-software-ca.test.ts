@@ -4,7 +4,7 @@ import { CreateSecretCommand, GetSecretValueCommand, PutSecretValueCommand } fro
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../../../shared/errors.ts';
 import { CapfCaIssuer, ensureSoftwareCaSecret, loadSoftwareCaFromSecret } from '../../../shared/issuers/capf-ca/index.ts';
-import { writeFirstCaSecret } from '../../../shared/issuers/capf-ca/ca-secret.ts';
+import { writeFirstCaSecret } from '../../../shared/issuers/ca-secret.ts';
 import { derToPem, generateCapfCa } from '../../../shared/pki/index.ts';
 import { canPollPending } from '../../../shared/ports/index.ts';
 import { motoClients, opensslText, opensslVerify, phoneKey, rejection, uniqueName } from './moto-aws.ts';

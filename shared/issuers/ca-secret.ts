@@ -2,8 +2,8 @@
 // messages or logs: only the secret's id and what is wrong with it.
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type * as z from 'zod';
-import { ConfigError, errorName, IssuerError } from '../../errors.ts';
-import { secretsManagerSdk } from '../aws-sdk.ts';
+import { ConfigError, errorName, IssuerError } from '../errors.ts';
+import { secretsManagerSdk } from './aws-sdk.ts';
 
 /** A CA secret holds a certificate and maybe a key: a few KiB. Anything larger is refused before parsing. */
 export const MAX_CA_SECRET_CHARS = 65_536;
@@ -13,7 +13,6 @@ export const MAX_CA_SECRET_CHARS = 65_536;
  * token, so Secrets Manager keeps the first writer's value and refuses the others (ResourceExistsException).
  */
 const FIRST_START_TOKEN = 'capf-first-start-generated-ca-version-1';
-
 
 /**
  * The secret's JSON validated by `schema`, or undefined when the secret (or its current value) does not exist yet or
@@ -78,18 +77,4 @@ export async function writeFirstCaSecret(client: SecretsManagerClient, secretId:
     if (name === 'ResourceNotFoundException') throw new ConfigError(`CA secret ${secretId} does not exist and cannot be created from an ARN`, 'CA_SECRET');
     throw new IssuerError(`storing CA secret ${secretId} failed (${name})`, 'CA_SECRET_UNAVAILABLE', { cause: error });
   }
-}
-
-/** Caches one promise per key for the life of the container; a failed load is forgotten so the next call retries. */
-export function cachedLoader<T>(): (key: string, load: () => Promise<T>) => Promise<T> {
-  const cache = new Map<string, Promise<T>>();
-  return (key, load) => {
-    let entry = cache.get(key);
-    if (!entry) {
-      entry = load();
-      cache.set(key, entry);
-      entry.catch(() => cache.delete(key));
-    }
-    return entry;
-  };
 }

@@ -1,7 +1,7 @@
 // Does a certificate carry a given public key? Compared after a parse + re-export, so two encodings of one key (an
 // issuer may re-encode the SPKI it was given) still match.
 import { createPublicKey, X509Certificate } from 'node:crypto';
-import { readCertificateParts } from '../../pki/certificate-parts.ts';
+import { readCertificateParts } from './certificate-parts.ts';
 
 function canonicalSpki(spkiDer: Uint8Array): Buffer | undefined {
   try {
