@@ -1,9 +1,10 @@
 // What a session needs from the rest of the system, as one interface: the listener drives sessions against it, and
 // each deployment wires it to its adapters (DynamoDB + Lambda in AWS, dynalite + in-process signing locally).
-import type { Device } from '../shared/model.ts';
+import type { Device, StoredCertificate } from '../shared/model.ts';
 import type { DeviceContext, SessionAction } from '../shared/protocol/session.ts';
 
-export type SignOutcome = { kind: 'issued'; certificateDer: Uint8Array } | { kind: 'refused'; code: string; reason: string };
+/** What signing gave the session: the certificate in its stored form and, for the wire, its DER. */
+export type SignOutcome = { kind: 'issued'; certificate: StoredCertificate; certificateDer: Uint8Array } | { kind: 'refused'; code: string; reason: string };
 
 export type RecordAction = Extract<SessionAction, { type: 'record' }>;
 

@@ -104,7 +104,7 @@ export class StoreSessionBackend implements SessionBackend {
     }
     switch (response.status) {
       case 'issued':
-        return { kind: 'issued', certificateDer: pemToDer(response.certificatePem) };
+        return { kind: 'issued', certificate: response.certificate, certificateDer: pemToDer(response.certificate.pem) };
       case 'pending':
         return { kind: 'refused', code: 'PENDING', reason: `the CA has not issued the certificate yet (${response.message}); the phone's next session will receive it` };
       case 'refused':

@@ -2,7 +2,7 @@
 // driver's asynchronous work (device lookup, store writes, signing); outputs are bytes to send and work to do.
 // No sockets, clocks or stores here: the listener drives it, tests drive it directly.
 import { CapfError } from '../errors.ts';
-import type { Device } from '../model.ts';
+import type { Device, StoredCertificate } from '../model.ts';
 import { describePublicKey, type PublicKeyDescription } from '../pki/spki.ts';
 import { toStoredCertificate } from '../pki/certificate.ts';
 import { parseCsr } from '../pki/csr.ts';
@@ -27,7 +27,8 @@ export type SessionInput =
   | { type: 'device'; device: Device | undefined; context: DeviceContext }
   | { type: 'operation-begun' }
   | { type: 'begin-failed'; reason: string }
-  | { type: 'signed'; certificateDer: Uint8Array }
+  /** The certificate as the store keeps it (recorded as the LSC once installed) and its DER (sent to the phone). */
+  | { type: 'signed'; certificate: StoredCertificate; certificateDer: Uint8Array }
   | { type: 'sign-failed'; code: string; reason: string }
   | { type: 'recorded' }
   | { type: 'store-failed'; reason: string }
@@ -73,7 +74,7 @@ export class CapfSession {
   /** When the current key request was sent (ms since the epoch, by `now`). */
   private keyRequestedAt = 0;
   private publicKey: PublicKeyDescription | undefined;
-  private certificateDer: Uint8Array | undefined;
+  private certificate: StoredCertificate | undefined;
   private endReasonAfterRecord: number = Reason.InvalidElement;
   private peerGone = false;
   private authFields: MessageFields | undefined;
@@ -111,7 +112,7 @@ export class CapfSession {
       case 'begin-failed':
         return this.state === 'begin' ? this.onBeginFailed(input.reason) : this.ignored(input.type);
       case 'signed':
-        return this.state === 'signing' ? this.onSigned(input.certificateDer) : this.ignored(input.type);
+        return this.state === 'signing' ? this.onSigned(input.certificate, input.certificateDer) : this.ignored(input.type);
       case 'sign-failed':
         return this.state === 'signing' ? this.fail(`the issuer did not sign: ${input.reason}`, input.code) : this.ignored(input.type);
       case 'recorded':
@@ -278,8 +279,8 @@ export class CapfSession {
     ];
   }
 
-  private onSigned(certificateDer: Uint8Array): SessionAction[] {
-    this.certificateDer = certificateDer;
+  private onSigned(certificate: StoredCertificate, certificateDer: Uint8Array): SessionAction[] {
+    this.certificate = certificate;
     this.state = 'store';
     return [this.send(Opcode.StoreCertificateRequest, [element.certificateType(1), element.certificate(certificateDer, 1)]), { type: 'await-reply', timeout: 'message' }];
   }
@@ -294,8 +295,7 @@ export class CapfSession {
         ...this.recordThenEnd({ status: 'failed', reason, keepOperation: true }, Reason.InvalidElement, { spkiSha256, state: 'abandoned' }),
       ];
     }
-    const lsc = toStoredCertificate(this.certificateDer as Uint8Array);
-    return this.recordThenEnd({ status: 'success', lsc }, Reason.UpdateCertificate, { spkiSha256, state: 'installed' });
+    return this.recordThenEnd({ status: 'success', lsc: this.certificate }, Reason.UpdateCertificate, { spkiSha256, state: 'installed' });
   }
 
   private onFetchResponse(fields: MessageFields): SessionAction[] {
@@ -367,7 +367,7 @@ export class CapfSession {
 
   private recordFailure(reason: string): SessionAction[] {
     const spkiSha256 = this.publicKey?.sha256Hex;
-    const issuance = spkiSha256 && this.certificateDer ? { spkiSha256, state: 'abandoned' as const } : undefined;
+    const issuance = spkiSha256 && this.certificate ? { spkiSha256, state: 'abandoned' as const } : undefined;
     return this.recordThenEnd({ status: 'failed', reason, keepOperation: true }, Reason.InvalidElement, issuance);
   }
 

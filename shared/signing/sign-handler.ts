@@ -51,7 +51,7 @@ export function createSignHandler(deps: SignHandlerDeps): SignHandler {
     try {
       const response = await (await resolveService()).sign(request);
       if (response.status === 'issued') {
-        logger?.info('certificate issued', { serialHex: response.serialHex });
+        logger?.info('certificate issued', { serialHex: response.certificate.serialHex });
         metrics?.addMetric('Issuances', MetricUnit.Count, 1);
       } else if (response.status === 'pending') {
         logger?.info('certificate pending', { message: response.message });

@@ -1,6 +1,10 @@
 // The sign call's request and answer: one JSON shape for the Lambda event, the in-process call and the tests.
-// Binary fields travel as base64; every field is bounded before it is decoded.
+// Binary fields of the request travel as base64; every field is bounded before it is decoded. The issued certificate
+// travels in the one form it has from the sign service to the device record, a StoredCertificate (PEM and the facts
+// people and queries need): the sign service makes it from the issuer's DER once, the listener turns its PEM into DER
+// once for the phone.
 import * as z from 'zod';
+import type { StoredCertificate } from '../model.ts';
 import { MAX_SPKI_BYTES } from '../pki/index.ts';
 import { MAX_CSR_BYTES } from '../pki/csr.ts';
 
@@ -38,16 +42,27 @@ export type SignRequest = z.output<typeof signRequestSchema>;
 export type SignRequestJson = z.input<typeof signRequestSchema>;
 
 export type SignResponse =
-  | { status: 'issued'; certificatePem: string; chainPem: string[]; serialHex: string }
+  | { status: 'issued'; certificate: StoredCertificate; chainPem: string[] }
   | { status: 'pending'; message: string }
   | { status: 'refused'; code: string; reason: string };
 
 const MAX_PEM = 32_768;
 const text = (max: number) => z.string().min(1).max(max);
+const isoTime = text(40).refine((value) => !Number.isNaN(Date.parse(value)), { error: 'not an ISO 8601 time' });
+
+const storedCertificateSchema = z.object({
+  pem: text(MAX_PEM).refine((pem) => pem.includes('-----BEGIN CERTIFICATE-----'), { error: 'not a PEM certificate' }),
+  serialHex: z.string().regex(/^[0-9a-f]{1,64}$/),
+  subject: text(2048),
+  issuer: text(2048),
+  notBefore: isoTime,
+  notAfter: isoTime,
+  sha256Fingerprint: z.string().regex(/^[0-9a-f]{64}$/),
+});
 
 /** Validates an answer read back from the Lambda (or any untrusted hop). */
 export const signResponseSchema = z.discriminatedUnion('status', [
-  z.object({ status: z.literal('issued'), certificatePem: text(MAX_PEM), chainPem: z.array(text(MAX_PEM)).max(16), serialHex: z.string().regex(/^[0-9a-f]{1,64}$/) }),
+  z.object({ status: z.literal('issued'), certificate: storedCertificateSchema, chainPem: z.array(text(MAX_PEM)).max(16) }),
   z.object({ status: z.literal('pending'), message: text(2048) }),
   z.object({ status: z.literal('refused'), code: text(64), reason: text(4096) }),
 ]);

@@ -209,7 +209,7 @@ export class SignService {
       case 'issued':
       case 'installed':
         if (!record.certificate) throw new IssuerError(`issuance record of ${record.deviceName} is ${record.state} but holds no certificate`, 'ISSUANCE_CORRUPT');
-        return { status: 'issued', certificatePem: record.certificate.pem, chainPem: record.chainPem, serialHex: record.certificate.serialHex };
+        return { status: 'issued', certificate: record.certificate, chainPem: record.chainPem };
       case 'pending':
         return { status: 'pending', message: `the CA has not issued the certificate yet (request ${record.pendingHandle ?? 'unknown'})` };
       case 'abandoned':

@@ -69,7 +69,7 @@ describe('functions/sign/handler.ts', () => {
     const answer = await handler(await installEvent(), lambdaContext());
     if (answer.status !== 'issued') throw new Error(`expected issued, got ${JSON.stringify(answer)}`);
     const [caPem] = answer.chainPem;
-    expect(await opensslVerify(caPem ?? '', answer.certificatePem)).toMatch(/: OK/);
+    expect(await opensslVerify(caPem ?? '', answer.certificate.pem)).toMatch(/: OK/);
     // The same CA signs the next request (built once per container).
     const next = await handler(await installEvent(2), lambdaContext());
     expect(next.status === 'issued' && next.chainPem[0]).toBe(caPem);

@@ -46,18 +46,18 @@ describe('SignService', () => {
     const calls = fixture.issuer.calls;
 
     const first = issued(await service.sign(request(device.name, device.operationId, key.spkiDer, { sessionId: 7 })));
-    expect(await opensslVerify(fixture.ca.certificatePem, first.certificatePem)).toMatch(/: OK/);
+    expect(await opensslVerify(fixture.ca.certificatePem, first.certificate.pem)).toMatch(/: OK/);
     expect(first.chainPem).toEqual([fixture.ca.certificatePem]);
-    expect(first.serialHex).toBe(toStoredCertificate(new Uint8Array(Buffer.from(first.certificatePem.replace(/-----[A-Z ]+-----|\s/g, ''), 'base64'))).serialHex);
+    expect(first.certificate.serialHex).toBe(toStoredCertificate(new Uint8Array(Buffer.from(first.certificate.pem.replace(/-----[A-Z ]+-----|\s/g, ''), 'base64'))).serialHex);
 
     const records = await fixture.store.issuances.listForDevice(device.name);
     expect(records).toHaveLength(1);
     expect(records[0]).toMatchObject({ state: 'issued', spkiSha256: spkiSha256(key.spkiDer), issuer: 'capf-software' });
-    expect(records[0]?.certificate?.serialHex).toBe(first.serialHex);
+    expect(records[0]?.certificate?.serialHex).toBe(first.certificate.serialHex);
 
     // The phone retries (a new session, so a new request id): same certificate, no new signature.
     const retry = issued(await service.sign(request(device.name, device.operationId, key.spkiDer)));
-    expect(retry.serialHex).toBe(first.serialHex);
+    expect(retry.certificate.serialHex).toBe(first.certificate.serialHex);
     expect(fixture.issuer.calls - calls).toBe(1);
   });
 
@@ -134,7 +134,7 @@ describe('SignService', () => {
       : () => new SignService({ stores: fixture.store, issuer: fixture.issuer }).sign(request(device.name, device.operationId, key));
     const calls = fixture.issuer.calls;
     const answers = await Promise.all(Array.from({ length: 20 }, send));
-    const serials = new Set(answers.map((answer) => issued(answer).serialHex));
+    const serials = new Set(answers.map((answer) => issued(answer).certificate.serialHex));
     expect(serials.size).toBe(1);
     expect(fixture.issuer.calls - calls).toBe(1);
     const records = await fixture.store.issuances.listForDevice(device.name);
@@ -153,7 +153,7 @@ describe('SignService', () => {
     const record = await store.issuances.get({ deviceName: device.name, operationId: device.operationId, spkiSha256: spkiSha256(key.spkiDer) });
     expect(record).toMatchObject({ state: 'issued' });
     expect(record?.requestId).not.toBe('dead-signer');
-    expect(record?.certificate?.serialHex).toBe(answer.serialHex);
+    expect(record?.certificate?.serialHex).toBe(answer.certificate.serialHex);
   });
 
   it('waits for a live signer and answers with its certificate; answers pending if it takes too long', async () => {
@@ -169,7 +169,7 @@ describe('SignService', () => {
     if (result.kind !== 'issued') throw new Error('setup: issue failed');
     await store.issuances.complete({ ...other, state: 'issued', certificate: toStoredCertificate(result.certificateDer), chainPem: [derToPem(fixture.ca.certificateDer)] });
     const answer = issued(await waiting);
-    expect(answer.serialHex).toBe(toStoredCertificate(result.certificateDer).serialHex);
+    expect(answer.certificate.serialHex).toBe(toStoredCertificate(result.certificateDer).serialHex);
     expect(fixture.issuer.calls - calls).toBe(1); // only the other signer's
 
     const stuck = await installDevice(store);
@@ -213,7 +213,7 @@ describe('SignService', () => {
 
     const answer = await new SignService({ stores: store, issuer: slowRefusal, leaseMs: 1 }).sign(request(device.name, device.operationId, key));
     expect(await store.issuances.get({ deviceName: device.name, operationId: device.operationId, spkiSha256: spkiSha256(key) })).toMatchObject({ state: 'issued', requestId: 'signer-b' });
-    expect(issued(answer).serialHex).toBe(serialOfB);
+    expect(issued(answer).certificate.serialHex).toBe(serialOfB);
   });
 
   it('asks a CA that queued the request again on the next request, and stores the certificate once approved', async () => {
@@ -230,8 +230,8 @@ describe('SignService', () => {
 
     approvals.approved = true;
     const answer = issued(await service.sign(request(device.name, device.operationId, key)));
-    expect(await store.issuances.get({ deviceName: device.name, operationId: device.operationId, spkiSha256: spkiSha256(key) })).toMatchObject({ state: 'issued', certificate: { serialHex: answer.serialHex } });
-    expect(issued(await service.sign(request(device.name, device.operationId, key))).serialHex).toBe(answer.serialHex);
+    expect(await store.issuances.get({ deviceName: device.name, operationId: device.operationId, spkiSha256: spkiSha256(key) })).toMatchObject({ state: 'issued', certificate: { serialHex: answer.certificate.serialHex } });
+    expect(issued(await service.sign(request(device.name, device.operationId, key))).certificate.serialHex).toBe(answer.certificate.serialHex);
     expect(fixture.issuer.calls - calls).toBe(1);
     expect(approvals.submissions).toBe(1);
   });

@@ -21,6 +21,8 @@ import { makeDevice } from '../../support/devices.ts';
 const MAX_BODY = 1024;
 const RUNS = 10_000;
 const spki = generateKeyPairSync('ec', { namedCurve: 'P-256' }).publicKey.export({ type: 'spki', format: 'der' });
+/** A signing result that arrives when the session no longer waits for one: its content is never looked at. */
+const LATE_CERTIFICATE = { pem: '', serialHex: '1', subject: 'CN=late', issuer: 'CN=late', notBefore: '', notAfter: '', sha256Fingerprint: '' };
 
 /** Valid phone messages of every kind the server expects, as seeds for mutation. */
 function seeds(sessionId: number): Buffer[] {
@@ -139,7 +141,7 @@ describe('reader, decoder and session under random input', () => {
           }
           // Results arriving late or out of order are ignored, not fatal.
           if (asyncResult === 'device') run({ type: 'device', device: undefined, context });
-          else if (asyncResult === 'signed') run({ type: 'signed', certificateDer: spki });
+          else if (asyncResult === 'signed') run({ type: 'signed', certificate: LATE_CERTIFICATE, certificateDer: spki });
           else run({ type: asyncResult } as SessionInput);
         },
       ),
