@@ -1,15 +1,16 @@
 // The deployment's settings, read from CDK context (cdk.json's "capf" object, then `-c key=value` overrides) and
 // checked before anything is built, so a wrong value fails synth with a message instead of a broken stack.
 
-/** Which signer issues LSCs. Values map one to one onto the sign function's CAPF_ISSUER. */
-export type CaBackend = 'software' | 'kms' | 'acm-pca' | 'microsoft-ca';
-export const CA_BACKENDS: readonly CaBackend[] = ['software', 'kms', 'acm-pca', 'microsoft-ca'];
+/**
+ * Which issuer signs LSCs: the kinds of the runtime's issuer registry (shared/issuers/registry.ts), passed on as
+ * CAPF_ISSUER. infra imports no runtime code, so test/unit/infra/config.test.ts keeps this list equal to the registry's.
+ */
+export const ISSUER_KINDS = ['capf-software', 'capf-kms', 'acm-pca', 'microsoft-ca'] as const;
+export type IssuerKind = (typeof ISSUER_KINDS)[number];
 
-export const ISSUER_BY_BACKEND: Record<CaBackend, string> = {
-  software: 'capf-software',
-  kms: 'capf-kms',
-  'acm-pca': 'acm-pca',
-  'microsoft-ca': 'microsoft-ca',
+/** Settings that were renamed, with what to write instead. */
+const RENAMED_SETTINGS: Readonly<Record<string, string>> = {
+  caBackend: `caBackend is now "issuer" (one of ${ISSUER_KINDS.join(', ')}, the names CAPF_ISSUER and \`capf serve --issuer\` use)`,
 };
 
 export interface CapfConfig {
@@ -18,7 +19,7 @@ export interface CapfConfig {
   /** Target account and region; both unset means an environment-agnostic stack (synth needs no credentials). */
   account?: string;
   region?: string;
-  caBackend: CaBackend;
+  issuer: IssuerKind;
   /** acm-pca only: use this existing private CA instead of creating one. */
   pcaArn?: string;
   /** microsoft-ca only: the AD CS web-enrollment host (must equal the CN/SAN of its HTTPS certificate). */
@@ -45,7 +46,7 @@ export class InfraConfigError extends Error {
 
 export const DEFAULT_CONFIG: CapfConfig = {
   environment: 'dev',
-  caBackend: 'software',
+  issuer: 'capf-software',
   emailRecipients: [],
   desiredListenerCount: 2,
   maxListenerCount: 6,
@@ -90,6 +91,8 @@ export function loadConfig(get: (key: string) => unknown): CapfConfig {
 
 /** Checks raw settings (strings from the CLI, or JSON values from cdk.json) and fills in the defaults. */
 export function parseConfig(raw: Record<string, unknown>): CapfConfig {
+  const renamed = Object.keys(raw).find((key) => RENAMED_SETTINGS[key] !== undefined);
+  if (renamed !== undefined) throw new InfraConfigError(RENAMED_SETTINGS[renamed] as string);
   const unknown = Object.keys(raw).filter((key) => !SETTING_KEYS.includes(key));
   if (unknown.length > 0) throw new InfraConfigError(`unknown setting(s): ${unknown.join(', ')}`);
 
@@ -97,7 +100,7 @@ export function parseConfig(raw: Record<string, unknown>): CapfConfig {
     environment: text(raw, 'environment') ?? DEFAULT_CONFIG.environment,
     account: text(raw, 'account'),
     region: text(raw, 'region'),
-    caBackend: (text(raw, 'caBackend') ?? DEFAULT_CONFIG.caBackend) as CaBackend,
+    issuer: (text(raw, 'issuer') ?? DEFAULT_CONFIG.issuer) as IssuerKind,
     pcaArn: text(raw, 'pcaArn'),
     onlineCaHost: text(raw, 'onlineCaHost'),
     emailRecipients: list(raw, 'emailRecipients') ?? DEFAULT_CONFIG.emailRecipients,
@@ -119,17 +122,17 @@ function check(c: CapfConfig): void {
   }
   if (c.account !== undefined && !/^\d{12}$/.test(c.account)) throw new InfraConfigError(`account "${c.account}" must be 12 digits`);
   if (c.region !== undefined && !/^[a-z]{2}(-[a-z]+)+-\d$/.test(c.region)) throw new InfraConfigError(`region "${c.region}" is not an AWS region name`);
-  if (!CA_BACKENDS.includes(c.caBackend)) {
-    throw new InfraConfigError(`caBackend "${c.caBackend}" must be one of ${CA_BACKENDS.join(', ')}`);
+  if (!(ISSUER_KINDS as readonly string[]).includes(c.issuer)) {
+    throw new InfraConfigError(`issuer "${c.issuer}" must be one of ${ISSUER_KINDS.join(', ')}`);
   }
-  if (c.pcaArn !== undefined && (c.caBackend !== 'acm-pca' || !PCA_ARN.test(c.pcaArn))) {
-    throw new InfraConfigError('pcaArn must be an ACM PCA certificate-authority ARN and needs caBackend=acm-pca');
+  if (c.pcaArn !== undefined && (c.issuer !== 'acm-pca' || !PCA_ARN.test(c.pcaArn))) {
+    throw new InfraConfigError('pcaArn must be an ACM PCA certificate-authority ARN and needs issuer=acm-pca');
   }
-  if (c.caBackend === 'microsoft-ca' && c.onlineCaHost === undefined) {
-    throw new InfraConfigError('caBackend=microsoft-ca needs onlineCaHost (the /certsrv host name)');
+  if (c.issuer === 'microsoft-ca' && c.onlineCaHost === undefined) {
+    throw new InfraConfigError('issuer=microsoft-ca needs onlineCaHost (the /certsrv host name)');
   }
-  if (c.onlineCaHost !== undefined && (c.caBackend !== 'microsoft-ca' || !HOST_NAME.test(c.onlineCaHost))) {
-    throw new InfraConfigError('onlineCaHost must be a DNS host name and needs caBackend=microsoft-ca');
+  if (c.onlineCaHost !== undefined && (c.issuer !== 'microsoft-ca' || !HOST_NAME.test(c.onlineCaHost))) {
+    throw new InfraConfigError('onlineCaHost must be a DNS host name and needs issuer=microsoft-ca');
   }
   for (const email of [...c.emailRecipients, ...(c.senderEmail ? [c.senderEmail] : [])]) {
     if (!EMAIL.test(email)) throw new InfraConfigError(`"${email}" is not an email address`);

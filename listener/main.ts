@@ -6,7 +6,8 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { createServer } from 'node:http';
-import { issuerKeyDelivery, loadListenerConfig } from '../shared/config/index.ts';
+import { loadListenerConfig } from '../shared/config/index.ts';
+import { issuerDescriptor } from '../shared/issuers/registry.ts';
 import { createLogger } from '../shared/logging.ts';
 import { LambdaSignClient } from '../shared/signing/sign-client.ts';
 import { createDynamoStores } from '../shared/store/dynamo-stores.ts';
@@ -33,7 +34,7 @@ async function main(): Promise<void> {
     stores,
     signClient: new LambdaSignClient(new LambdaClient({ maxAttempts: 1, requestHandler: SIGN_REQUEST_LIMITS }), config.signFunction),
     trustAnchors: async () => secrets.trust,
-    issuer: { name: config.issuer, keyDelivery: issuerKeyDelivery(config.issuer) },
+    issuer: { name: config.issuer, keyDelivery: issuerDescriptor(config.issuer).keyDelivery },
   });
   const metrics = new SessionMetrics();
   const listener = new CapfListener({

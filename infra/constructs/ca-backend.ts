@@ -8,7 +8,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
-import { ISSUER_BY_BACKEND, type CapfConfig } from '../config.ts';
+import type { CapfConfig, IssuerKind } from '../config.ts';
 import { grantSecretAccess } from './secret-access.ts';
 
 export interface CaBackendProps {
@@ -20,8 +20,8 @@ export interface CaBackendProps {
 }
 
 export class CaBackend extends Construct {
-  /** CAPF_ISSUER: the sign function picks its signer by it, the listener whether to ask phones for a CSR. */
-  readonly issuer: string;
+  /** CAPF_ISSUER: the sign function picks its issuer by it, the listener whether to ask phones for a CSR. */
+  readonly issuer: IssuerKind;
   /** Environment variables that tell an issuing function which signer to use (CAPF_ISSUER included). */
   readonly environment: Record<string, string>;
   readonly kmsKey?: kms.Key;
@@ -35,15 +35,15 @@ export class CaBackend extends Construct {
   constructor(scope: Construct, id: string, props: CaBackendProps) {
     super(scope, id);
     const { config } = props;
-    this.issuer = ISSUER_BY_BACKEND[config.caBackend];
+    this.issuer = config.issuer;
     this.environment = { CAPF_ISSUER: this.issuer };
 
-    if (config.caBackend === 'software') {
+    if (config.issuer === 'capf-software') {
       this.caSecret = props.caSecret;
       this.environment.CAPF_CA_SECRET_ARN = props.caSecret.secretArn;
     }
 
-    if (config.caBackend === 'kms') {
+    if (config.issuer === 'capf-kms') {
       this.kmsKey = new kms.Key(this, 'CaKey', {
         description: `capf-cloud ${config.environment}: CAPF CA signing key (the private key never leaves KMS)`,
         // RSA 2048, the key type of CUCM's own CAPF CA, which every phone model already accepts as an LSC issuer.
@@ -58,12 +58,12 @@ export class CaBackend extends Construct {
       this.environment.CAPF_CA_CERT_SECRET_ARN = props.caSecret.secretArn;
     }
 
-    if (config.caBackend === 'acm-pca') {
+    if (config.issuer === 'acm-pca') {
       this.pcaArn = config.pcaArn ?? this.createPrivateCa(config.environment);
       this.environment.CAPF_PCA_ARN = this.pcaArn;
     }
 
-    if (config.caBackend === 'microsoft-ca') {
+    if (config.issuer === 'microsoft-ca') {
       // Seeded with the non-secret settings only; the administrator adds template, username, password and the
       // CA chain that signs the site's HTTPS certificate. Until then the sign function refuses with a clear reason.
       this.onlineCaSecret = new secretsmanager.Secret(this, 'OnlineCaSettings', {

@@ -1,2 +1,2 @@
 export * from './runtime-config.ts';
-export type { Env } from './env-parse.ts';
+export type { Env } from '../util/env-parse.ts';

@@ -1,29 +1,18 @@
 // The environment of the sign function and of the listener, parsed once at start. Every failure is a ConfigError whose
-// message names the variable, so a wrong deployment says what to fix instead of failing at the first phone.
+// message names the variable, so a wrong deployment says what to fix instead of failing at the first phone. Which
+// variables an issuer needs is its descriptor's business (shared/issuers/*/descriptor.ts).
 import * as z from 'zod';
-import { booleanVar, optionalVar, parseEnv, portVar, requiredVar, urlVar, type Env } from './env-parse.ts';
-
-export const ISSUER_KINDS = ['capf-software', 'capf-kms', 'acm-pca', 'microsoft-ca'] as const;
-export type IssuerKind = (typeof ISSUER_KINDS)[number];
-
-/** How the KMS signer hands KMS the data: DIGEST (our SHA-256, the default) or RAW (KMS hashes; ≤ 4096 bytes). */
-export type KmsMessageType = 'DIGEST' | 'RAW';
-
-export const DEFAULT_PCA_TEMPLATE_ARN = 'arn:aws:acm-pca:::template/EndEntityClientAuthCertificate/V1';
-
-/** Which issuer signs, with what it needs to find its CA (F1, F2). */
-export type IssuerConfig =
-  | { kind: 'capf-software'; caSecretId: string }
-  | { kind: 'capf-kms'; kmsKeyId: string; caCertSecretId: string; kmsMessageType: KmsMessageType }
-  | { kind: 'acm-pca'; pcaArn: string; templateArn: string }
-  /** trustSecretId: CAPF-trust (CAPF_TRUST_SECRET_ARN), which the site's HTTPS certificate may chain to as well. */
-  | { kind: 'microsoft-ca'; onlineCaSecretId: string; trustSecretId?: string };
+import { DEFAULT_ISSUER_KIND, ISSUER_KINDS, isIssuerKind, issuerDescriptor, type IssuerChoice, type IssuerKind } from '../issuers/registry.ts';
+import { booleanVar, envError, optionalVar, parseEnv, portVar, requiredVar, urlVar, type Env } from '../util/env-parse.ts';
 
 export interface SignConfig {
   tableName: string;
-  issuer: IssuerConfig;
+  /** CAPF_ISSUER and where its settings are (F1, F2). */
+  issuer: IssuerChoice;
   /** F17: only FIPS-approved algorithms; no online CA and no CSR flow. */
   fipsMode: boolean;
+  /** CAPF-trust (CAPF_TRUST_SECRET_ARN): the online CA's site certificate may chain to it. */
+  trustSecretId?: string;
 }
 
 export interface ListenerConfig {
@@ -33,7 +22,7 @@ export interface ListenerConfig {
   host: string;
   port: number;
   fipsMode: boolean;
-  /** CAPF_ISSUER, so the listener asks phones for a bare key or a CSR (see issuerKeyDelivery). */
+  /** CAPF_ISSUER, so the listener asks phones for a bare key or a CSR (the issuer descriptor's keyDelivery). */
   issuer: IssuerKind;
   /** Secret holding the CAPF TLS certificate and key `{ certificatePem, privateKeyPem }`. */
   tlsSecretId: string;
@@ -46,11 +35,6 @@ export interface ListenerConfig {
   drainMs: number;
 }
 
-/** Which issuers sign a phone-made CSR (CSR flow) rather than a bare public key. */
-export function issuerKeyDelivery(kind: IssuerKind): 'public-key' | 'csr' {
-  return kind === 'acm-pca' || kind === 'microsoft-ca' ? 'csr' : 'public-key';
-}
-
 export const CAPF_PORT = 3804;
 
 const issuerKindVar = z
@@ -58,80 +42,22 @@ const issuerKindVar = z
   .trim()
   .optional()
   .transform((value, ctx) => {
-    if (value === undefined || value === '') return 'capf-software' as IssuerKind; // F1: the default issuer
-    if ((ISSUER_KINDS as readonly string[]).includes(value)) return value as IssuerKind;
+    if (value === undefined || value === '') return DEFAULT_ISSUER_KIND;
+    if (isIssuerKind(value)) return value;
     ctx.addIssue({ code: 'custom', message: `CAPF_ISSUER must be one of ${ISSUER_KINDS.join(', ')}; got "${value.slice(0, 32)}"` });
-    return z.NEVER;
-  });
-
-const kmsMessageTypeVar = z
-  .string()
-  .trim()
-  .toUpperCase()
-  .optional()
-  .transform((value, ctx) => {
-    if (value === undefined || value === '') return 'DIGEST' as KmsMessageType;
-    if (value === 'DIGEST' || value === 'RAW') return value as KmsMessageType;
-    ctx.addIssue({ code: 'custom', message: `CAPF_KMS_MESSAGE_TYPE must be DIGEST or RAW; got "${value.slice(0, 32)}"` });
     return z.NEVER;
   });
 
 /** The SDK reads AWS_ENDPOINT_URL itself: only checked, so a malformed value is a ConfigError naming it. */
 const endpointVar = urlVar('AWS_ENDPOINT_URL');
 
-const signEnvSchema = z
-  .object({
-    CAPF_TABLE: requiredVar('CAPF_TABLE'),
-    CAPF_ISSUER: issuerKindVar,
-    CAPF_CA_SECRET_ARN: optionalVar('CAPF_CA_SECRET_ARN'),
-    CAPF_KMS_KEY_ID: optionalVar('CAPF_KMS_KEY_ID'),
-    CAPF_CA_CERT_SECRET_ARN: optionalVar('CAPF_CA_CERT_SECRET_ARN'),
-    CAPF_KMS_MESSAGE_TYPE: kmsMessageTypeVar,
-    CAPF_PCA_ARN: optionalVar('CAPF_PCA_ARN'),
-    CAPF_PCA_TEMPLATE_ARN: optionalVar('CAPF_PCA_TEMPLATE_ARN'),
-    CAPF_ONLINE_CA_SECRET_ARN: optionalVar('CAPF_ONLINE_CA_SECRET_ARN'),
-    CAPF_TRUST_SECRET_ARN: optionalVar('CAPF_TRUST_SECRET_ARN'),
-    CAPF_FIPS_MODE: booleanVar('CAPF_FIPS_MODE', false),
-    AWS_ENDPOINT_URL: endpointVar,
-  })
-  .transform((raw, ctx): SignConfig => {
-    const need = (variable: string, value: string | undefined, why: string): string => {
-      if (value === undefined) {
-        ctx.addIssue({ code: 'custom', path: [variable], message: `${variable} is not set; CAPF_ISSUER=${raw.CAPF_ISSUER} needs it (${why})` });
-        return '';
-      }
-      return value;
-    };
-    let issuer: IssuerConfig;
-    switch (raw.CAPF_ISSUER) {
-      case 'capf-software':
-        issuer = { kind: 'capf-software', caSecretId: need('CAPF_CA_SECRET_ARN', raw.CAPF_CA_SECRET_ARN, 'the secret holding the CA certificate and key') };
-        break;
-      case 'capf-kms':
-        issuer = {
-          kind: 'capf-kms',
-          kmsKeyId: need('CAPF_KMS_KEY_ID', raw.CAPF_KMS_KEY_ID, 'the KMS asymmetric signing key'),
-          caCertSecretId: need('CAPF_CA_CERT_SECRET_ARN', raw.CAPF_CA_CERT_SECRET_ARN, 'the secret holding the CA certificate of that key'),
-          kmsMessageType: raw.CAPF_KMS_MESSAGE_TYPE,
-        };
-        break;
-      case 'acm-pca':
-        issuer = {
-          kind: 'acm-pca',
-          pcaArn: need('CAPF_PCA_ARN', raw.CAPF_PCA_ARN, 'the AWS Private CA that signs'),
-          templateArn: raw.CAPF_PCA_TEMPLATE_ARN ?? DEFAULT_PCA_TEMPLATE_ARN,
-        };
-        break;
-      case 'microsoft-ca':
-        issuer = {
-          kind: 'microsoft-ca',
-          onlineCaSecretId: need('CAPF_ONLINE_CA_SECRET_ARN', raw.CAPF_ONLINE_CA_SECRET_ARN, 'the online CA settings and credentials'),
-          ...(raw.CAPF_TRUST_SECRET_ARN ? { trustSecretId: raw.CAPF_TRUST_SECRET_ARN } : {}),
-        };
-        break;
-    }
-    return { tableName: raw.CAPF_TABLE, issuer, fipsMode: raw.CAPF_FIPS_MODE };
-  });
+const signEnvSchema = z.object({
+  CAPF_TABLE: requiredVar('CAPF_TABLE'),
+  CAPF_ISSUER: issuerKindVar,
+  CAPF_TRUST_SECRET_ARN: optionalVar('CAPF_TRUST_SECRET_ARN'),
+  CAPF_FIPS_MODE: booleanVar('CAPF_FIPS_MODE', false),
+  AWS_ENDPOINT_URL: endpointVar,
+});
 
 const minTlsVar = optionalVar('CAPF_MIN_TLS').refine((value) => value === undefined || ['TLSv1', 'TLSv1.1', 'TLSv1.2'].includes(value), {
   error: 'CAPF_MIN_TLS must be TLSv1, TLSv1.1 or TLSv1.2',
@@ -178,9 +104,24 @@ const listenerEnvSchema = z
     }),
   );
 
-/** Reads the sign function's environment (CAPF_TABLE, CAPF_ISSUER and what that issuer needs, CAPF_FIPS_MODE). */
+/**
+ * Reads the sign function's environment: CAPF_TABLE, CAPF_ISSUER and the variables that issuer needs, CAPF_TRUST_SECRET_ARN,
+ * CAPF_FIPS_MODE. Every problem, of the common variables and of the issuer's, is named in one ConfigError.
+ */
 export function loadSignConfig(env: Env = process.env): SignConfig {
-  return parseEnv(signEnvSchema, env, 'sign function');
+  const common = signEnvSchema.safeParse(env);
+  const kind = common.success ? common.data.CAPF_ISSUER : issuerKindVar.safeParse(env.CAPF_ISSUER).data;
+  const source = kind === undefined ? undefined : issuerDescriptor(kind).envSchema.safeParse(env);
+  if (!common.success || !source?.success) {
+    throw envError([...(common.error?.issues ?? []), ...(source?.error?.issues ?? [])], 'sign function');
+  }
+  const { CAPF_TABLE, CAPF_ISSUER, CAPF_TRUST_SECRET_ARN, CAPF_FIPS_MODE } = common.data;
+  return {
+    tableName: CAPF_TABLE,
+    issuer: { kind: CAPF_ISSUER, source: source.data },
+    fipsMode: CAPF_FIPS_MODE,
+    ...(CAPF_TRUST_SECRET_ARN ? { trustSecretId: CAPF_TRUST_SECRET_ARN } : {}),
+  };
 }
 
 /**

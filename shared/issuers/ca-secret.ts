@@ -1,5 +1,5 @@
-// Reading and first-start writing of the JSON secrets that hold CA material. Secret values are never put into error
-// messages or logs: only the secret's id and what is wrong with it.
+// Reading and first-start writing of the JSON secrets that hold CA material or an issuer's settings. Secret values are
+// never put into error messages or logs: only the secret's id and what is wrong with it.
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type * as z from 'zod';
 import { ConfigError, errorName, IssuerError } from '../errors.ts';
@@ -15,34 +15,35 @@ export const MAX_CA_SECRET_CHARS = 65_536;
 const FIRST_START_TOKEN = 'capf-first-start-generated-ca-version-1';
 
 /**
- * The secret's JSON validated by `schema`, or undefined when the secret (or its current value) does not exist yet or
- * holds an empty object `{}` (a placeholder created by the deployment for the first start to fill).
+ * The secret's JSON, or undefined when the secret (or its current value) does not exist yet or holds an empty object
+ * `{}` (a placeholder created by the deployment for the first start to fill). `what` names the secret in errors.
  */
-export async function readCaSecret<T extends z.ZodType>(
-  client: SecretsManagerClient,
-  secretId: string,
-  schema: T,
-): Promise<z.output<T> | undefined> {
+export async function readJsonSecret(client: SecretsManagerClient, secretId: string, what = 'CA secret'): Promise<unknown> {
   let text: string | undefined;
   const { GetSecretValueCommand } = await secretsManagerSdk();
   try {
     const answer = await client.send(new GetSecretValueCommand({ SecretId: secretId }));
-    if (answer.SecretString === undefined) throw new ConfigError(`CA secret ${secretId} holds binary data; it must hold JSON text`, 'CA_SECRET');
+    if (answer.SecretString === undefined) throw new ConfigError(`${what} ${secretId} holds binary data; it must hold JSON text`, 'CA_SECRET');
     text = answer.SecretString;
   } catch (error) {
     if (error instanceof ConfigError) throw error;
     if (errorName(error) === 'ResourceNotFoundException') return undefined;
-    throw new IssuerError(`reading CA secret ${secretId} failed (${errorName(error)})`, 'CA_SECRET_UNAVAILABLE', { cause: error });
+    throw new IssuerError(`reading ${what} ${secretId} failed (${errorName(error)})`, 'CA_SECRET_UNAVAILABLE', { cause: error });
   }
-  if (text.length > MAX_CA_SECRET_CHARS) throw new ConfigError(`CA secret ${secretId} is over ${MAX_CA_SECRET_CHARS} characters`, 'CA_SECRET');
+  if (text.length > MAX_CA_SECRET_CHARS) throw new ConfigError(`${what} ${secretId} is over ${MAX_CA_SECRET_CHARS} characters`, 'CA_SECRET');
   const trimmed = text.trim();
   if (trimmed === '' || trimmed === '{}') return undefined;
-  let json: unknown;
   try {
-    json = JSON.parse(trimmed);
+    return JSON.parse(trimmed);
   } catch {
-    throw new ConfigError(`CA secret ${secretId} is not JSON`, 'CA_SECRET');
+    throw new ConfigError(`${what} ${secretId} is not JSON`, 'CA_SECRET');
   }
+}
+
+/** The CA secret's JSON validated by `schema`, or undefined as readJsonSecret. */
+export async function readCaSecret<T extends z.ZodType>(client: SecretsManagerClient, secretId: string, schema: T): Promise<z.output<T> | undefined> {
+  const json = await readJsonSecret(client, secretId);
+  if (json === undefined) return undefined;
   const parsed = schema.safeParse(json);
   if (!parsed.success) {
     // Only the field names, never the values.

@@ -1,7 +1,7 @@
 // A CAPF listener on 127.0.0.1 wired to any issuer: DynamoDB store (moto or dynalite), the sign service in-process,
 // and a CAPF TLS certificate of its own. Integration tests enrol simulated phones through it, one backend at a time.
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { issuerKeyDelivery, type IssuerKind } from '../../shared/config/index.ts';
+import { issuerDescriptor } from '../../shared/issuers/registry.ts';
 import { MemoryLogger } from '../../shared/logging.ts';
 import { generateCapfCa, pemToDer, type CapfCaMaterial } from '../../shared/pki/index.ts';
 import type { Issuer, Stores } from '../../shared/ports/index.ts';
@@ -42,7 +42,7 @@ export async function startBackendListener(options: { dynamo: DynamoDBClient; ta
       stores: store,
       signClient: new InProcessSignClient(new SignService({ stores: store, issuer: options.issuer })),
       trustAnchors: async () => [pemToDer(tls.certificatePem)],
-      issuer: { name: description.name, keyDelivery: issuerKeyDelivery(description.name as IssuerKind) },
+      issuer: { name: description.name, keyDelivery: issuerDescriptor(description.name).keyDelivery },
     }),
   });
   const [address] = await listener.start();

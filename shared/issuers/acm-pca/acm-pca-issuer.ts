@@ -5,11 +5,11 @@ import type { ACMPCAClient } from '@aws-sdk/client-acm-pca';
 import { ConfigError, errorName, IssuerError } from '../../errors.ts';
 import { checkLscValidity } from '../../domain/parameters.ts';
 import { derToPem, pemToDer, splitPemChain } from '../../pki/index.ts';
-import { DEFAULT_PCA_TEMPLATE_ARN } from '../../config/index.ts';
 import { cachedLoader } from '../../util/cached-loader.ts';
 import type { IssueRequest, IssueResult, Issuer, IssuerDescription } from '../../ports/index.ts';
 import { checkRequestCsr, csrRequired, refusalFor } from '../csr-required.ts';
 import { acmPcaSdk } from '../aws-sdk.ts';
+import { DEFAULT_PCA_TEMPLATE_ARN, PCA_ARN } from './settings.ts';
 
 export interface AcmPcaIssuerOptions {
   client: ACMPCAClient;
@@ -19,7 +19,6 @@ export interface AcmPcaIssuerOptions {
   /** Longest wait for PCA to issue, in seconds (default 20; the sign function's timeout must be longer). */
   maxWaitSeconds?: number;
 }
-
 
 /** PCA treats the same token within its window as the same request (≤ 36 characters). */
 export function pcaIdempotencyToken(requestId: string): string {
@@ -35,7 +34,7 @@ export class AcmPcaIssuer implements Issuer {
   private readonly caCertificates = cachedLoader<Uint8Array[]>();
 
   constructor(options: AcmPcaIssuerOptions) {
-    if (!/^arn:[\w-]+:acm-pca:/.test(options.certificateAuthorityArn)) {
+    if (!PCA_ARN.test(options.certificateAuthorityArn)) {
       throw new ConfigError(`CAPF_PCA_ARN must be an ACM PCA certificate authority ARN, not ${JSON.stringify(options.certificateAuthorityArn.slice(0, 100))}`);
     }
     this.client = options.client;

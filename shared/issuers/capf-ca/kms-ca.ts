@@ -4,11 +4,10 @@ import type { KMSClient } from '@aws-sdk/client-kms';
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import * as z from 'zod';
 import { ConfigError } from '../../errors.ts';
-import type { KmsMessageType } from '../../config/index.ts';
 import { certificateHasKey, createCapfCaCertificate, derToPem, pemToDer, type CapfCaProfile } from '../../pki/index.ts';
 import { cachedLoader } from '../../util/cached-loader.ts';
 import { readCaSecret, writeFirstCaSecret } from '../ca-secret.ts';
-import { createKmsSigner, type KmsCaSigner } from './kms-signer.ts';
+import { createKmsSigner, type KmsCaSigner, type KmsMessageType } from './kms-signer.ts';
 
 export interface KmsCaLocation {
   keyId: string;

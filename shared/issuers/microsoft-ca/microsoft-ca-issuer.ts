@@ -6,7 +6,6 @@
 // 'refused' with a MicrosoftCaCode for anything an administrator must change. Transient failures (codes in
 // RETRYABLE_MICROSOFT_CA_CODES: timeouts, resets, refused connections, DNS, CA service down) are THROWN as
 // MicrosoftCaError (an IssuerError), so the sign service keeps no final state and the phone's retry tries again.
-import * as z from 'zod';
 import { ConfigError, ValidationError } from '../../errors.ts';
 import { describePublicKey, derToPem } from '../../pki/index.ts';
 import { splitPemChain } from '../../pki/certificate.ts';
@@ -16,6 +15,7 @@ import { MicrosoftCaError, RETRYABLE_MICROSOFT_CA_CODES } from './errors.ts';
 import { explainHresult } from './hresults.ts';
 import { certificateFromBody, certificatesFromPkcs7, chainFor, checkIssuedCertificate } from './issued-certificate.ts';
 import { readCertsrvPage, type CertsrvPageFacts } from './page-reader.ts';
+import { microsoftCaSettingsSchema } from './settings.ts';
 import { checkRequestCsr, csrRequired } from '../csr-required.ts';
 
 export interface MicrosoftCaIssuerOptions {
@@ -39,20 +39,8 @@ export interface MicrosoftCaIssuerOptions {
   maxResponseBytes?: number;
 }
 
-const NO_CONTROL = /^[^\r\n\0]+$/;
-const optionsSchema = z.object({
-  host: z.string().min(1).max(253).regex(/^[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?$/, 'must be a DNS host name'),
-  port: z.number().int().min(1).max(65_535).default(443),
-  template: z.string().min(1).max(128).regex(NO_CONTROL, 'must not contain line breaks'),
-  username: z.string().min(1).max(256).regex(NO_CONTROL, 'must not contain line breaks'),
-  password: z.string().min(1).max(256),
-  auth: z.enum(['ntlm', 'basic']),
-  trustedCaPem: z.array(z.string().max(65_536)).min(1).max(256),
-  connectAddress: z.string().min(1).max(253).optional(),
-  timeoutMs: z.number().int().min(100).max(600_000).default(8_000),
-  deadlineMs: z.number().int().min(100).max(25_000).default(20_000),
-  maxResponseBytes: z.number().int().min(16_384).max(16 * 1024 * 1024).default(1024 * 1024),
-});
+/** The settings, with at least one CA to check the site's certificate against (CAPF-trust is merged in by then). */
+const optionsSchema = microsoftCaSettingsSchema.extend({ trustedCaPem: microsoftCaSettingsSchema.shape.trustedCaPem.unwrap().min(1) });
 
 const HANDLE = /^msca:v1:(\d{1,9}):([0-9a-f]{64})$/;
 /** MS-WCCE dispositions (online-ca.md §2.5). */

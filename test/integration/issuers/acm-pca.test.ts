@@ -4,7 +4,7 @@
 import * as x509 from '@peculiar/x509';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError } from '../../../shared/errors.ts';
-import { issuerKeyDelivery } from '../../../shared/config/index.ts';
+import { issuerDescriptor } from '../../../shared/issuers/registry.ts';
 import { AcmPcaIssuer, pcaIdempotencyToken } from '../../../shared/issuers/acm-pca/index.ts';
 import { derToPem } from '../../../shared/pki/index.ts';
 import { activeRootCa } from '../../support/pca-root.ts';
@@ -24,7 +24,7 @@ describe('AcmPcaIssuer on moto', () => {
   it('describes itself as needing a CSR and returns the CA root', async () => {
     const description = await issuer.describe();
     expect(description.name).toBe('acm-pca');
-    expect(issuerKeyDelivery(description.name as 'acm-pca')).toBe('csr');
+    expect(issuerDescriptor(description.name).keyDelivery).toBe('csr');
     expect(derToPem(description.caCertificatesDer[0] ?? new Uint8Array())).toBe(ca.rootPem.trim() + '\n');
   });
 

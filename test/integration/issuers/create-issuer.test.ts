@@ -4,12 +4,12 @@ import { createServer, type Socket } from 'node:net';
 import { CreateKeyCommand } from '@aws-sdk/client-kms';
 import { CreateSecretCommand } from '@aws-sdk/client-secrets-manager';
 import { describe, expect, it } from 'vitest';
-import { issuerKeyDelivery, loadSignConfig } from '../../../shared/config/index.ts';
+import { loadSignConfig } from '../../../shared/config/index.ts';
 import { ConfigError, IssuerError } from '../../../shared/errors.ts';
 import { AcmPcaIssuer } from '../../../shared/issuers/acm-pca/index.ts';
 import { CapfCaIssuer } from '../../../shared/issuers/capf-ca/index.ts';
 import { MicrosoftCaIssuer } from '../../../shared/issuers/microsoft-ca/index.ts';
-import { createIssuer } from '../../../shared/issuers/index.ts';
+import { createIssuer, issuerDescriptor } from '../../../shared/issuers/index.ts';
 import { generateCapfCa } from '../../../shared/pki/index.ts';
 import { motoClients, rejection, uniqueName } from './moto-aws.ts';
 
@@ -34,7 +34,7 @@ describe('createIssuer', () => {
     });
     const issuer = await createIssuer(config, clients);
     expect(issuer.name).toBe('capf-kms');
-    expect(issuerKeyDelivery(issuer.name as 'capf-kms')).toBe('public-key');
+    expect(issuerDescriptor(issuer.name).keyDelivery).toBe('public-key');
   });
 
   it('builds the ACM PCA issuer', async () => {

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as x509 from '@peculiar/x509';
-import { issuerKeyDelivery } from '../../../shared/config/index.ts';
+import { issuerDescriptor } from '../../../shared/issuers/registry.ts';
 import { DEFAULT_ACCOUNT, startCertsrvEmulator, type CertsrvEmulator } from '../../support/certsrv-emulator/index.ts';
 import { DEVICE, expectIssuedByEmulator, expectRefused, issueRequest, issuerFor, phoneCsr, type PhoneCsr } from './helpers.ts';
 
@@ -78,7 +78,7 @@ describe('MicrosoftCaIssuer against the certsrv emulator: success paths', () => 
   it('describe() says it needs a CSR and returns the CA chain published by certsrv', async () => {
     const description = await issuerFor(emulator).describe();
     expect(description.name).toBe('microsoft-ca');
-    expect(issuerKeyDelivery(description.name as 'microsoft-ca')).toBe('csr');
+    expect(issuerDescriptor(description.name).keyDelivery).toBe('csr');
     expect(description.caCertificatesDer).toHaveLength(1);
     expect(new x509.X509Certificate(description.caCertificatesDer[0]!).toString('pem')).toBe(emulator.caCertificatePem);
   });

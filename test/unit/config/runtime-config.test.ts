@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../../../shared/errors.ts';
-import { DEFAULT_PCA_TEMPLATE_ARN, issuerKeyDelivery, loadListenerConfig, loadSignConfig } from '../../../shared/config/index.ts';
+import { loadListenerConfig, loadSignConfig } from '../../../shared/config/index.ts';
+import { issuerDescriptor } from '../../../shared/issuers/registry.ts';
 
 function configError(run: () => unknown): ConfigError {
   try {
@@ -15,24 +16,22 @@ function configError(run: () => unknown): ConfigError {
 describe('loadSignConfig', () => {
   it('defaults to the software CAPF CA (F1) and FIPS off', () => {
     const config = loadSignConfig({ CAPF_TABLE: 'capf', CAPF_CA_SECRET_ARN: 'capf/ca' });
-    expect(config).toEqual({ tableName: 'capf', issuer: { kind: 'capf-software', caSecretId: 'capf/ca' }, fipsMode: false });
+    expect(config).toEqual({ tableName: 'capf', issuer: { kind: 'capf-software', source: { settings: { caSecretId: 'capf/ca' } } }, fipsMode: false });
   });
 
   it('reads each issuer with what it needs', () => {
     expect(loadSignConfig({ CAPF_TABLE: 't', CAPF_ISSUER: 'capf-kms', CAPF_KMS_KEY_ID: 'k', CAPF_CA_CERT_SECRET_ARN: 's' }).issuer).toEqual({
       kind: 'capf-kms',
-      kmsKeyId: 'k',
-      caCertSecretId: 's',
-      kmsMessageType: 'DIGEST',
+      source: { settings: { kmsKeyId: 'k', caCertSecretId: 's', kmsMessageType: 'DIGEST' } },
     });
     expect(loadSignConfig({ CAPF_TABLE: 't', CAPF_ISSUER: 'acm-pca', CAPF_PCA_ARN: 'arn:pca' }).issuer).toEqual({
       kind: 'acm-pca',
-      pcaArn: 'arn:pca',
-      templateArn: DEFAULT_PCA_TEMPLATE_ARN,
+      source: { settings: { pcaArn: 'arn:pca' } },
     });
-    expect(loadSignConfig({ CAPF_TABLE: 't', CAPF_ISSUER: 'microsoft-ca', CAPF_ONLINE_CA_SECRET_ARN: 'o' }).issuer).toEqual({
-      kind: 'microsoft-ca',
-      onlineCaSecretId: 'o',
+    // The online CA's settings are in a secret the variable names; CAPF-trust is the deployment's, not the issuer's.
+    expect(loadSignConfig({ CAPF_TABLE: 't', CAPF_ISSUER: 'microsoft-ca', CAPF_ONLINE_CA_SECRET_ARN: 'o', CAPF_TRUST_SECRET_ARN: 'trust' })).toMatchObject({
+      issuer: { kind: 'microsoft-ca', source: { secretId: 'o', variable: 'CAPF_ONLINE_CA_SECRET_ARN' } },
+      trustSecretId: 'trust',
     });
   });
 
@@ -47,7 +46,7 @@ describe('loadSignConfig', () => {
       AWS_ENDPOINT_URL: 'http://127.0.0.1:4566',
     });
     expect(config.fipsMode).toBe(true);
-    expect(config.issuer).toMatchObject({ kmsMessageType: 'RAW' });
+    expect(config.issuer.source).toMatchObject({ settings: { kmsMessageType: 'RAW' } });
   });
 
   it('names the missing or wrong variable', () => {
@@ -97,8 +96,8 @@ describe('loadListenerConfig', () => {
   it('reads the optional settings', () => {
     const config = loadListenerConfig({ ...base, CAPF_ISSUER: 'acm-pca', CAPF_TRUST_SECRET_ARN: 'capf/trust', CAPF_MIN_TLS: 'TLSv1', CAPF_HEALTH_PORT: '9000', CAPF_DRAIN_MS: '5000' });
     expect(config).toMatchObject({ issuer: 'acm-pca', trustSecretId: 'capf/trust', minTlsVersion: 'TLSv1', healthPort: 9000, drainMs: 5000 });
-    expect(issuerKeyDelivery(config.issuer)).toBe('csr');
-    expect(issuerKeyDelivery('capf-kms')).toBe('public-key');
+    expect(issuerDescriptor(config.issuer).keyDelivery).toBe('csr');
+    expect(issuerDescriptor('capf-kms').keyDelivery).toBe('public-key');
   });
 
   it('names a bad value or a missing variable', () => {

@@ -11,10 +11,10 @@ const cleanups: (() => void)[] = [];
 
 beforeAll(() => {
   const variants: Record<string, Record<string, unknown>> = {
-    kms: { caBackend: 'kms' },
-    'acm-pca': { caBackend: 'acm-pca' },
-    'acm-pca existing': { caBackend: 'acm-pca', pcaArn: EXISTING_PCA },
-    'microsoft-ca': { caBackend: 'microsoft-ca', onlineCaHost: 'ca.corp.example.com' },
+    kms: { issuer: 'capf-kms' },
+    'acm-pca': { issuer: 'acm-pca' },
+    'acm-pca existing': { issuer: 'acm-pca', pcaArn: EXISTING_PCA },
+    'microsoft-ca': { issuer: 'microsoft-ca', onlineCaHost: 'ca.corp.example.com' },
   };
   for (const [name, context] of Object.entries(variants)) {
     const built = buildCapf({ context });

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_CONFIG, InfraConfigError, loadConfig, parseConfig } from '../../../infra/config.ts';
+import { DEFAULT_CONFIG, InfraConfigError, ISSUER_KINDS, loadConfig, parseConfig } from '../../../infra/config.ts';
+import { DEFAULT_ISSUER_KIND, ISSUER_KINDS as REGISTRY_KINDS } from '../../../shared/issuers/registry.ts';
 import { cdkJsonContext } from './support.ts';
 
 /** A context getter over plain objects, as the CDK node would present them. */
@@ -10,7 +11,7 @@ function contextOf(values: Record<string, unknown>) {
 describe('infra configuration', () => {
   it('cdk.json carries a complete, valid default configuration', () => {
     const config = loadConfig(contextOf(cdkJsonContext()));
-    expect(config).toMatchObject({ environment: 'dev', caBackend: 'software', desiredListenerCount: 2, maxListenerCount: 6 });
+    expect(config).toMatchObject({ environment: 'dev', issuer: 'capf-software', desiredListenerCount: 2, maxListenerCount: 6 });
     expect(config.account).toBeUndefined();
   });
 
@@ -22,7 +23,7 @@ describe('infra configuration', () => {
         desiredListenerCount: '3',
         allowedPhoneCidrs: '192.0.2.0/24, 2001:db8::/32',
         emailRecipients: 'a@example.com,b@example.com',
-        caBackend: 'acm-pca',
+        issuer: 'acm-pca',
         pcaArn: 'arn:aws:acm-pca:eu-west-1:111111111111:certificate-authority/0f9e4a51-6a3e-4b7b-9d8c-2c1b3a4d5e6f',
       }),
     );
@@ -35,10 +36,11 @@ describe('infra configuration', () => {
   });
 
   it.each([
-    [{ caBackend: 'vault' }, /caBackend "vault" must be one of/],
-    [{ caBackend: 'microsoft-ca' }, /needs onlineCaHost/],
-    [{ onlineCaHost: 'ca.example.com' }, /needs caBackend=microsoft-ca/],
-    [{ pcaArn: 'arn:aws:acm-pca:eu-west-1:111111111111:certificate-authority/0f9e4a51-6a3e-4b7b-9d8c-2c1b3a4d5e6f' }, /needs caBackend=acm-pca/],
+    [{ issuer: 'vault' }, /issuer "vault" must be one of capf-software, capf-kms, acm-pca, microsoft-ca/],
+    [{ caBackend: 'kms' }, /caBackend is now "issuer"/],
+    [{ issuer: 'microsoft-ca' }, /needs onlineCaHost/],
+    [{ onlineCaHost: 'ca.example.com' }, /needs issuer=microsoft-ca/],
+    [{ pcaArn: 'arn:aws:acm-pca:eu-west-1:111111111111:certificate-authority/0f9e4a51-6a3e-4b7b-9d8c-2c1b3a4d5e6f' }, /needs issuer=acm-pca/],
     [{ allowedPhoneCidrs: ['10.0.0.300/8'] }, /not an IPv4 or IPv6 CIDR/],
     [{ allowedPhoneCidrs: '0.0.0.0' }, /not an IPv4 or IPv6 CIDR/],
     [{ emailRecipients: ['not-an-address'] }, /is not an email address/],
@@ -63,5 +65,11 @@ describe('infra configuration', () => {
 
   it('refuses a "capf" context value that is not an object', () => {
     expect(() => loadConfig(contextOf({ capf: 'prod' }))).toThrow(/must be an object/);
+  });
+
+  it('offers exactly the issuers of the runtime registry, with the same default (one vocabulary: CAPF_ISSUER)', () => {
+    // infra imports no runtime code, so it keeps its own list; this keeps the two equal.
+    expect([...ISSUER_KINDS]).toEqual([...REGISTRY_KINDS]);
+    expect(DEFAULT_CONFIG.issuer).toBe(DEFAULT_ISSUER_KIND);
   });
 });

@@ -8,10 +8,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildCapf, WITH_FUTURE_FUNCTIONS } from './support.ts';
 
 const VARIANTS: Record<string, Record<string, unknown>> = {
-  software: { caBackend: 'software' },
-  kms: { caBackend: 'kms' },
-  'acm-pca': { caBackend: 'acm-pca' },
-  'microsoft-ca': { caBackend: 'microsoft-ca', onlineCaHost: 'ca.corp.example.com' },
+  software: { issuer: 'capf-software' },
+  kms: { issuer: 'capf-kms' },
+  'acm-pca': { issuer: 'acm-pca' },
+  'microsoft-ca': { issuer: 'microsoft-ca', onlineCaHost: 'ca.corp.example.com' },
 };
 
 const built: Record<string, { app: App; stack: Stack }> = {};

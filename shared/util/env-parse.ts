@@ -1,4 +1,5 @@
-// Small helpers that turn a zod failure on an environment object into a ConfigError naming the variable.
+// Small helpers that turn a zod failure on an environment object into a ConfigError naming the variable. Used by the
+// runtime configuration (shared/config) and by each issuer's environment reading (shared/issuers/*/descriptor.ts).
 import * as z from 'zod';
 import { ConfigError } from '../errors.ts';
 
@@ -14,6 +15,17 @@ export function requiredVar(name: string) {
     .trim()
     .min(1, { error: `${name} is empty` })
     .max(MAX_ENV_VALUE_LENGTH, { error: `${name} is longer than ${MAX_ENV_VALUE_LENGTH} characters` });
+}
+
+/** A variable one choice needs (`CAPF_ISSUER=capf-kms` needs CAPF_KMS_KEY_ID): the message says which and why. */
+export function neededVar(name: string, neededBy: string, why: string) {
+  return z.preprocess(
+    (value) => (typeof value === 'string' && value.trim() === '' ? undefined : value),
+    z
+      .string({ error: () => `${name} is not set; ${neededBy} needs it (${why})` })
+      .trim()
+      .max(MAX_ENV_VALUE_LENGTH, { error: `${name} is longer than ${MAX_ENV_VALUE_LENGTH} characters` }),
+  );
 }
 
 /** An optional string variable: unset and empty both mean "not given". */
@@ -73,14 +85,15 @@ export function portVar(name: string, fallback: number) {
 export function parseEnv<T extends z.ZodType>(schema: T, env: Env, what: string): z.output<T> {
   const result = schema.safeParse(env);
   if (result.success) return result.data;
-  const lines = result.error.issues.map((issue) => {
+  throw envError(result.error.issues, what);
+}
+
+/** One ConfigError for the problems of one or more environment schemas, each naming its variable. */
+export function envError(issues: z.ZodError['issues'], what: string): ConfigError {
+  const lines = issues.map((issue) => {
     const variable = issue.path.length > 0 ? String(issue.path[0]) : undefined;
     // Messages built above already start with the variable; zod's own (e.g. enum) get it prefixed.
     return variable && !issue.message.startsWith(variable) ? `${variable}: ${issue.message}` : issue.message;
   });
-  return fail(`invalid ${what} configuration: ${lines.join('; ')}`);
-}
-
-function fail(message: string): never {
-  throw new ConfigError(message);
+  return new ConfigError(`invalid ${what} configuration: ${lines.join('; ')}`);
 }
