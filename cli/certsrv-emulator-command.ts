@@ -1,5 +1,6 @@
-// `capf certsrv-emulator [options]`: the faithful AD CS web-enrollment emulator (test/support/certsrv-emulator) in the
-// foreground, for demos of the online CA issuer. Its own option parser reads the flags; Ctrl-C stops it.
+// `capf certsrv-emulator [options]`: the faithful AD CS web-enrollment emulator (cli/certsrv-emulator) in the
+// foreground, for demos of the online CA issuer and as a peer for `capf serve --issuer microsoft-ca`. Its own option
+// parser reads the flags; Ctrl-C stops it.
 import type { Command } from 'commander';
 
 export function registerCertsrvEmulatorCommand(program: Command): void {
@@ -10,8 +11,8 @@ export function registerCertsrvEmulatorCommand(program: Command): void {
     .allowUnknownOption(true)
     .allowExcessArguments(true)
     .action(async (_options: unknown, command: Command) => {
-      // Loaded on demand: the emulator is demo and test tooling, not part of the service.
-      const { runCertsrvEmulatorCli } = await import('../test/support/certsrv-emulator/cli.ts');
+      // Loaded on demand: the emulator is a demo and test peer, not part of the service.
+      const { runCertsrvEmulatorCli } = await import('./certsrv-emulator/cli.ts');
       const emulator = await runCertsrvEmulatorCli(command.args);
       await new Promise<void>((resolve) => {
         process.once('SIGINT', resolve);

@@ -1,5 +1,5 @@
 // `capf serve`: the local embedded stack in the foreground, until SIGINT/SIGTERM (then a graceful drain).
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import { networkInterfaces } from 'node:os';
 import type { SecureVersion } from 'node:tls';
 import { MAX_CLUSTER_WORKERS } from './local/cluster-limits.ts';
@@ -9,8 +9,20 @@ function hasIpv6Loopback(): boolean {
   return Object.values(networkInterfaces()).some((list) => list?.some((i) => i.family === 'IPv6' && i.address === '::1'));
 }
 
+interface ServeOptions {
+  data?: string;
+  port: number;
+  host?: string[];
+  minTls: SecureVersion;
+  caKeyType: 'rsa' | 'ec';
+  issuer: string;
+  issuerConfig?: string;
+  workers: number;
+}
+
 export function registerServeCommand(program: Command): void {
-  program
+  const issuerOption = new Option('--issuer <kind>', 'which issuer signs LSCs (listed below)').default('capf-software');
+  const serve = program
     .command('serve')
     .description('run the local stack: store (dynalite on disk), CAPF CA and the TLS listener')
     .option('--data <dir>', 'data folder (default $CAPF_DATA_DIR or ./.capf)')
@@ -18,20 +30,23 @@ export function registerServeCommand(program: Command): void {
     .option('--host <address...>', 'addresses to bind (default 127.0.0.1 and ::1)')
     .option('--min-tls <version>', 'lowest TLS version (TLSv1 only for 7900-series phones)', oneOf(['TLSv1', 'TLSv1.1', 'TLSv1.2', 'TLSv1.3']), 'TLSv1.2')
     .option('--ca-key-type <type>', 'key type of a newly generated CAPF CA', oneOf(['rsa', 'ec']), 'rsa')
+    .addOption(issuerOption)
+    .option('--issuer-config <file>', "JSON settings of that issuer: the fields of its AWS settings (see the README's issuer table)")
     .option('--workers <n>', 'listener processes sharing the port (cli/local/cluster.ts); 1 = all in this process', integer(1, MAX_CLUSTER_WORKERS), 1)
-    .action(async (opts: { data?: string; port: number; host?: string[]; minTls: SecureVersion; caKeyType: 'rsa' | 'ec'; workers: number }) => {
+    .action(async (opts: ServeOptions) => {
       const dataDir = opts.data ?? defaultDataDir();
-      const { createLogger } = await import('../shared/logging.ts');
+      const [{ createLogger }, { issuerDescriptor }] = await Promise.all([import('../shared/logging.ts'), import('../shared/issuers/registry.ts')]);
+      const issuer = { kind: issuerDescriptor(opts.issuer).kind, ...(opts.issuerConfig ? { configFile: opts.issuerConfig } : {}) };
       const logger = createLogger('capf-local');
       const hosts = opts.host ?? (hasIpv6Loopback() ? ['127.0.0.1', '::1'] : ['127.0.0.1']);
-      const options = { dataDir, hosts, port: opts.port, logger, minTlsVersion: opts.minTls, caKeyType: opts.caKeyType };
+      const options = { dataDir, hosts, port: opts.port, logger, minTlsVersion: opts.minTls, caKeyType: opts.caKeyType, issuer };
       const stack =
         opts.workers > 1
           ? await (await import('./local/cluster.ts')).startListenerCluster({ ...options, workers: opts.workers })
           : await (await import('./local/local-stack.ts')).startLocalStack(options);
       const where = stack.addresses.map((a) => (a.family === 'IPv6' ? `[${a.address}]:${a.port}` : `${a.address}:${a.port}`)).join(', ');
       process.stdout.write(
-        `capf-cloud local stack\n  listener:    ${where} (TLS ${opts.minTls}+)\n  CAPF CA:     ${stack.ca.certificatePath}\n  data folder: ${dataDir}\n` +
+        `capf-cloud local stack\n  listener:    ${where} (TLS ${opts.minTls}+)\n  CAPF CA:     ${stack.ca.certificatePath}\n  issuer:      ${issuer.kind}\n  data folder: ${dataDir}\n` +
           `Enrol a simulated phone:\n  npx capf device set SEP001122334455 --operation install --data ${dataDir}\n` +
           `  npx capf phone install SEP001122334455 --host 127.0.0.1 --port ${stack.addresses[0]?.port} --data ${dataDir} --out lsc.pem\n`,
       );
@@ -48,4 +63,13 @@ export function registerServeCommand(program: Command): void {
       process.on('SIGINT', () => stop('SIGINT'));
       process.on('SIGTERM', () => stop('SIGTERM'));
     });
+
+  // The issuers come from the registry, which loads zod: only when `serve` runs (or shows its help), never for
+  // `capf --help` or the phone simulator.
+  program.hook('preSubcommand', async (_program, command) => {
+    if (command !== serve) return;
+    const { ISSUERS } = await import('../shared/issuers/registry.ts');
+    issuerOption.choices(ISSUERS.map((descriptor) => descriptor.kind));
+    serve.addHelpText('after', `\nIssuers (--issuer):\n${ISSUERS.map((descriptor) => `  ${descriptor.kind.padEnd(14)} ${descriptor.summary}`).join('\n')}\n`);
+  });
 }

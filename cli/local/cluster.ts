@@ -1,7 +1,7 @@
 // A cluster of listener processes for the local stack (`capf serve --workers N`, `capf bench`): every core runs a
 // CapfListener. The primary owns the store (dynalite on <data>/db, advertised like `capf serve`) and the CAPF CA files;
 // each worker process opens the CA files itself, talks to the primary's dynalite over its loopback HTTP endpoint and
-// signs in-process. node:cluster shares the listening port: the primary accepts and hands each connection to the
+// signs in-process with the issuer the registry builds from `--issuer` (its settings file is read by each worker). node:cluster shares the listening port: the primary accepts and hands each connection to the
 // workers in turn (round-robin), so no SO_REUSEPORT is needed.
 //
 // Session ids stay unique across workers by striding: worker i of N (0-based) hands out i+1, i+1+N, i+1+2N, ... (mod
@@ -17,12 +17,15 @@ import { MAX_CLUSTER_WORKERS } from './cluster-limits.ts';
 import type { LocalStackOptions } from './local-stack.ts';
 import { cachedLocalTrust, localSignClient, watchLocalCa } from './local-ca-runtime.ts';
 import { createDynamoClient, LOCAL_TABLE_NAME, openLocalStore } from './local-store.ts';
+import { createLocalIssuer, DEFAULT_LOCAL_ISSUER, readIssuerSettings } from './local-issuer.ts';
 import { ConfigError } from '../../shared/errors.ts';
+import { issuerDescriptor } from '../../shared/issuers/registry.ts';
 import { createLogger, type LogLevel } from '../../shared/logging.ts';
 import { createDynamoStores } from '../../shared/store/dynamo-stores.ts';
 import type { Stores } from '../../shared/ports/index.ts';
 import { CapfListener, type ListenerStats } from '../../listener/server.ts';
 import { SessionCounter } from '../../listener/session-counter.ts';
+import { errorText } from '../../listener/session-driver.ts';
 import { StoreSessionBackend } from '../../listener/store-backend.ts';
 
 const WORKER_ENV = 'CAPF_CLUSTER_WORKER';
@@ -73,7 +76,7 @@ export interface ListenerCluster {
 }
 
 /** Listener settings passed through to every worker unchanged. */
-const PASSED_TO_WORKERS = ['logLevel', 'minTlsVersion', 'messageTimeoutMs', 'keygenTimeoutMs', 'handshakeTimeoutMs', 'maxSessions'] as const;
+const PASSED_TO_WORKERS = ['logLevel', 'issuer', 'minTlsVersion', 'messageTimeoutMs', 'keygenTimeoutMs', 'handshakeTimeoutMs', 'maxSessions'] as const;
 
 type WorkerConfig = Partial<Pick<ListenerClusterOptions, (typeof PASSED_TO_WORKERS)[number]>> &
   Pick<ListenerClusterOptions, 'dataDir' | 'hosts' | 'port'> & { index: number; count: number; storeEndpoint: string; timeStoreCalls: boolean };
@@ -122,6 +125,7 @@ export async function startListenerCluster(options: ListenerClusterOptions): Pro
   if (!Number.isInteger(options.workers) || options.workers < 1 || options.workers > MAX_CLUSTER_WORKERS) {
     throw new ConfigError(`workers must be 1..${MAX_CLUSTER_WORKERS}, not ${options.workers}`, 'CLUSTER');
   }
+  await readIssuerSettings(options.issuer ?? DEFAULT_LOCAL_ISSUER); // a bad settings file stops the start here, not in N workers
   const first = await loadOrCreateLocalCa(options.dataDir, { keyType: options.caKeyType ?? 'rsa' });
   if (first.created) options.logger.info('generated the CAPF CA', { certificate: first.certificatePath });
   let ca: LocalCa = first;
@@ -286,10 +290,12 @@ function timedStores(stores: Stores, timings: Map<string, StoreCallTiming>): Sto
 async function runWorker(config: WorkerConfig): Promise<void> {
   const logger = createLogger('capf-listener', config.logLevel);
   let ca: LocalCa = await loadLocalCa(config.dataDir);
+  const choice = config.issuer ?? DEFAULT_LOCAL_ISSUER;
+  const settings = await readIssuerSettings(choice);
   const timings = new Map<string, StoreCallTiming>();
   const dynamo = createDynamoStores({ client: createDynamoClient(config.storeEndpoint), tableName: LOCAL_TABLE_NAME });
   const store = config.timeStoreCalls ? timedStores(dynamo, timings) : dynamo;
-  let signClient = localSignClient(store, ca);
+  let signClient = localSignClient(store, await createLocalIssuer(choice.kind, settings, config.dataDir, ca));
   const listener = new CapfListener({
     hosts: config.hosts,
     port: config.port,
@@ -298,7 +304,7 @@ async function runWorker(config: WorkerConfig): Promise<void> {
       stores: store,
       signClient: { sign: (request) => signClient.sign(request) },
       trustAnchors: cachedLocalTrust(config.dataDir, () => ca),
-      issuer: { name: 'capf-software', keyDelivery: 'public-key' },
+      issuer: { name: choice.kind, keyDelivery: issuerDescriptor(choice.kind).keyDelivery },
     }),
     logger,
     counter: new StridedSessionCounter(config.index, config.count),
@@ -327,15 +333,17 @@ async function runWorker(config: WorkerConfig): Promise<void> {
         return;
       }
       case 'reload-ca':
-        loadLocalCa(config.dataDir).then(
-          (next) => {
-            ca = next;
-            signClient = localSignClient(store, next);
-            listener.reloadTls(next);
-            logger.info('CAPF certificate reloaded', { certificate: next.certificatePath });
-          },
-          (error: Error) => logger.warn('CAPF certificate not reloaded', { reason: error.message }),
-        );
+        loadLocalCa(config.dataDir)
+          .then(async (next) => ({ next, issuer: await createLocalIssuer(choice.kind, settings, config.dataDir, next) }))
+          .then(
+            ({ next, issuer }) => {
+              ca = next;
+              signClient = localSignClient(store, issuer);
+              listener.reloadTls(next);
+              logger.info('CAPF certificate reloaded', { certificate: next.certificatePath });
+            },
+            (error: unknown) => logger.warn('CAPF certificate not reloaded', { reason: errorText(error) }),
+          );
         return;
       case 'drain':
         drain(message.graceMs);

@@ -1,21 +1,19 @@
-// What every local listener process does with the CAPF CA files: signs in-process through the sign service, reads
-// CAPF-trust (cached briefly: it is read on every device lookup), and follows a replaced certificate (F4, F22).
+// What every local listener process does with the CAPF CA files and its issuer: signs in-process through the sign
+// service, reads CAPF-trust (cached briefly: it is read on every device lookup), and follows a replaced certificate
+// (F4, F22).
 import { watch, type FSWatcher } from 'node:fs';
-import { CapfCaIssuer } from '../../shared/issuers/capf-ca/capf-ca-issuer.ts';
 import type { CapfLogger } from '../../shared/logging.ts';
-import { createSoftwareSigner } from '../../shared/pki/index.ts';
+import type { Issuer, Stores } from '../../shared/ports/index.ts';
 import { InProcessSignClient, type SignClient } from '../../shared/signing/sign-client.ts';
 import { SignService } from '../../shared/signing/sign-service.ts';
-import type { Stores } from '../../shared/ports/index.ts';
 import { CA_CERTIFICATE_FILE, CA_KEY_FILE, loadLocalCa, readLocalTrust, type LocalCa } from './ca-files.ts';
 
 /** CAPF-trust is re-read at most this often; a PEM dropped into `<data>/capf-trust/` applies within it. */
 const TRUST_CACHE_MS = 5_000;
 
-/** The sign handler in this process, over the software CA of the current files. */
-export function localSignClient(store: Stores, ca: LocalCa): SignClient {
-  const issuer = new CapfCaIssuer({ name: 'capf-software', certificateDer: ca.certificateDer, signer: createSoftwareSigner(ca.privateKey) });
-  return new InProcessSignClient(new SignService({ stores: store, issuer }));
+/** The sign handler in this process, over the stack's issuer. */
+export function localSignClient(stores: Stores, issuer: Issuer): SignClient {
+  return new InProcessSignClient(new SignService({ stores, issuer }));
 }
 
 /** CAPF-trust of the local stack, read from the data folder through a short cache. */

@@ -1,13 +1,17 @@
 // The local embedded stack (`capf serve` / `npm start`): dynalite store on disk, CAPF CA key file, in-process signing
-// through the same sign handler the Lambda runs, and the TLS listener: one machine, the same domain code as AWS.
+// through the same sign handler the Lambda runs, and the TLS listener: one machine, the same domain code as AWS. The
+// issuer is picked through the registry (`--issuer`, default capf-software over the CA key file).
 import type { SecureVersion } from 'node:tls';
 import type { AddressInfo } from 'node:net';
 import type { CapfLogger } from '../../shared/logging.ts';
+import { issuerDescriptor, type IssuerKind } from '../../shared/issuers/registry.ts';
 import type { Stores } from '../../shared/ports/index.ts';
 import { CapfListener } from '../../listener/server.ts';
 import { StoreSessionBackend } from '../../listener/store-backend.ts';
+import { errorText } from '../../listener/session-driver.ts';
 import { loadOrCreateLocalCa, type LocalCa } from './ca-files.ts';
 import { cachedLocalTrust, localSignClient, watchLocalCa } from './local-ca-runtime.ts';
+import { createLocalIssuer, DEFAULT_LOCAL_ISSUER, readIssuerSettings, type LocalIssuerChoice } from './local-issuer.ts';
 import { openLocalStore } from './local-store.ts';
 
 export interface LocalStackOptions {
@@ -16,6 +20,8 @@ export interface LocalStackOptions {
   port: number;
   logger: CapfLogger;
   caKeyType?: 'rsa' | 'ec';
+  /** Which issuer signs, and its settings file (default: capf-software over the CA key file). */
+  issuer?: LocalIssuerChoice;
   minTlsVersion?: SecureVersion;
   messageTimeoutMs?: number;
   keygenTimeoutMs?: number;
@@ -28,21 +34,25 @@ export interface LocalStack {
   listener: CapfListener;
   addresses: AddressInfo[];
   ca: LocalCa;
+  issuer: IssuerKind;
   storeEndpoint: string;
   close(graceMs?: number): Promise<void>;
 }
 
 export async function startLocalStack(options: LocalStackOptions): Promise<LocalStack> {
+  const choice = options.issuer ?? DEFAULT_LOCAL_ISSUER;
+  const settings = await readIssuerSettings(choice); // a bad settings file stops the start before anything is opened
   const first = await loadOrCreateLocalCa(options.dataDir, { keyType: options.caKeyType ?? 'rsa' });
   let ca: LocalCa = first;
   if (first.created) options.logger.info('generated the CAPF CA', { certificate: ca.certificatePath });
+  const issuer = await createLocalIssuer(choice.kind, settings, options.dataDir, ca);
   const local = await openLocalStore(options.dataDir, { advertise: true });
-  let signClient = localSignClient(local.store, ca);
+  let signClient = localSignClient(local.store, issuer);
   const backend = new StoreSessionBackend({
     stores: local.store,
     signClient: { sign: (request) => signClient.sign(request) },
     trustAnchors: cachedLocalTrust(options.dataDir, () => ca),
-    issuer: { name: 'capf-software', keyDelivery: 'public-key' },
+    issuer: { name: choice.kind, keyDelivery: issuerDescriptor(choice.kind).keyDelivery },
   });
   const listener = new CapfListener({
     hosts: options.hosts,
@@ -66,10 +76,15 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
 
   // F22/F4: a replaced capf-ca.pem/capf-ca.key applies without a restart (new connections, new LSCs).
   const stopWatching = watchLocalCa(options.dataDir, options.logger, () => ca, (next) => {
-    ca = next;
-    signClient = localSignClient(local.store, next);
-    listener.reloadTls(next);
-    options.logger.info('CAPF certificate reloaded', { certificate: next.certificatePath });
+    createLocalIssuer(choice.kind, settings, options.dataDir, next).then(
+      (reloaded) => {
+        ca = next;
+        signClient = localSignClient(local.store, reloaded);
+        listener.reloadTls(next);
+        options.logger.info('CAPF certificate reloaded', { certificate: next.certificatePath });
+      },
+      (error: unknown) => options.logger.warn('CAPF certificate not reloaded', { reason: errorText(error) }),
+    );
   });
 
   return {
@@ -79,6 +94,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     get ca() {
       return ca;
     },
+    issuer: choice.kind,
     storeEndpoint: local.endpoint,
     async close(graceMs = 5_000) {
       stopWatching();

@@ -6,7 +6,7 @@ import type { Issuer } from '../ports/index.ts';
 import { acmPcaIssuer } from './acm-pca/descriptor.ts';
 import { capfKmsIssuer, capfSoftwareIssuer } from './capf-ca/descriptor.ts';
 import { readJsonSecret } from './ca-secret.ts';
-import { secretsManagerOf, type IssuerClients, type IssuerContext, type IssuerDescriptor, type SettingsSource } from './descriptor.ts';
+import { checkSettings, secretsManagerOf, type IssuerClients, type IssuerContext, type IssuerDescriptor, type SettingsSource } from './descriptor.ts';
 import { microsoftCaIssuer } from './microsoft-ca/descriptor.ts';
 import { readTrustBundle } from './trust-bundle.ts';
 
@@ -32,6 +32,11 @@ export function issuerDescriptor(kind: string): IssuerDescriptor<IssuerKind> {
 export interface IssuerChoice {
   kind: IssuerKind;
   source: SettingsSource;
+}
+
+/** Checks `settings` for `kind` without building the issuer: a ConfigError names `where` and each bad field. */
+export function checkIssuerSettings(kind: IssuerKind, settings: unknown, where: string): void {
+  checkSettings(issuerDescriptor(kind).settingsSchema, settings, where);
 }
 
 /** Builds `kind` from `settings` (JSON: a settings file's or secret's content), refusing what FIPS mode disables. */

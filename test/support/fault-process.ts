@@ -17,9 +17,10 @@ export interface ServeProcess {
   waitFor(pattern: RegExp, timeoutMs?: number): Promise<void>;
 }
 
-export async function startServe(dataDir: string): Promise<ServeProcess> {
-  const child: ChildProcess = spawn(process.execPath, [CAPF, 'serve', '--data', dataDir, '--port', '0', '--host', '127.0.0.1'], {
-    env: { ...process.env, CAPF_LOG_LEVEL: 'info' },
+/** `extra`: further arguments (`--issuer ...`) and environment variables (AWS_ENDPOINT_URL...). */
+export async function startServe(dataDir: string, extra: { args?: string[]; env?: Record<string, string> } = {}): Promise<ServeProcess> {
+  const child: ChildProcess = spawn(process.execPath, [CAPF, 'serve', '--data', dataDir, '--port', '0', '--host', '127.0.0.1', ...(extra.args ?? [])], {
+    env: { ...process.env, CAPF_LOG_LEVEL: 'info', ...extra.env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';

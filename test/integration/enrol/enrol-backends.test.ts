@@ -11,7 +11,7 @@ import { startBackendListener, type BackendListener } from '../../support/backen
 import { activeRootCa } from '../../support/pca-root.ts';
 import { motoClients, opensslText, opensslVerify, uniqueName } from '../issuers/moto-aws.ts';
 import { issuerFor } from '../microsoft-ca/helpers.ts';
-import { startCertsrvEmulator } from '../../support/certsrv-emulator/index.ts';
+import { startCertsrvEmulator } from '../../../cli/certsrv-emulator/index.ts';
 
 const clients = motoClients();
 let running: BackendListener | undefined;

@@ -6,7 +6,7 @@ import { loadSignConfig } from '../../../shared/config/index.ts';
 import { ConfigError } from '../../../shared/errors.ts';
 import { generateCapfCa } from '../../../shared/pki/index.ts';
 import { createIssuer } from '../../../shared/issuers/index.ts';
-import { DEFAULT_ACCOUNT, DEFAULT_TEMPLATE, startCertsrvEmulator, type CertsrvEmulator } from '../../support/certsrv-emulator/index.ts';
+import { DEFAULT_ACCOUNT, DEFAULT_TEMPLATE, startCertsrvEmulator, type CertsrvEmulator } from '../../../cli/certsrv-emulator/index.ts';
 import { motoClients, uniqueName } from '../issuers/moto-aws.ts';
 import { expectIssuedByEmulator, expectRefused, issueRequest, phoneCsr } from './helpers.ts';
 

@@ -8,7 +8,7 @@ import { createHash, X509Certificate } from 'node:crypto';
 import * as x509 from '@peculiar/x509';
 import { encodeNegotiate } from '../../../shared/issuers/ntlm/messages.ts';
 import { CLIENT_NEGOTIATE_FLAGS, createAuthenticateMessage } from '../../../shared/issuers/ntlm/ntlmv2.ts';
-import { DEFAULT_ACCOUNT, runCertsrvEmulatorCli, startCertsrvEmulator, type CertsrvEmulator } from '../../support/certsrv-emulator/index.ts';
+import { DEFAULT_ACCOUNT, runCertsrvEmulatorCli, startCertsrvEmulator, type CertsrvEmulator } from '../../../cli/certsrv-emulator/index.ts';
 import { phoneCsr, type PhoneCsr } from './helpers.ts';
 
 interface Answer {

@@ -5,7 +5,7 @@ import { expect } from 'vitest';
 import * as x509 from '@peculiar/x509';
 import { MicrosoftCaIssuer, type MicrosoftCaIssuerOptions } from '../../../shared/issuers/microsoft-ca/index.ts';
 import type { IssueRequest, IssueResult } from '../../../shared/ports/index.ts';
-import { DEFAULT_ACCOUNT, DEFAULT_TEMPLATE, type CertsrvEmulator } from '../../support/certsrv-emulator/index.ts';
+import { DEFAULT_ACCOUNT, DEFAULT_TEMPLATE, type CertsrvEmulator } from '../../../cli/certsrv-emulator/index.ts';
 
 export const DEVICE = 'SEP0011223344AA';
 

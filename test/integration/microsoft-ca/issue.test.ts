@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as x509 from '@peculiar/x509';
 import { issuerDescriptor } from '../../../shared/issuers/registry.ts';
-import { DEFAULT_ACCOUNT, startCertsrvEmulator, type CertsrvEmulator } from '../../support/certsrv-emulator/index.ts';
+import { DEFAULT_ACCOUNT, startCertsrvEmulator, type CertsrvEmulator } from '../../../cli/certsrv-emulator/index.ts';
 import { DEVICE, expectIssuedByEmulator, expectRefused, issueRequest, issuerFor, phoneCsr, type PhoneCsr } from './helpers.ts';
 
 let emulator: CertsrvEmulator;

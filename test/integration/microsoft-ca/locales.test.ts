@@ -2,7 +2,7 @@
 // language-neutral markers, so every outcome must classify the same on a German or Korean CA.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { request } from 'node:https';
-import { DEFAULT_ACCOUNT, startCertsrvEmulator, type CertsrvEmulator, type CertsrvLocale } from '../../support/certsrv-emulator/index.ts';
+import { DEFAULT_ACCOUNT, startCertsrvEmulator, type CertsrvEmulator, type CertsrvLocale } from '../../../cli/certsrv-emulator/index.ts';
 import { expectIssuedByEmulator, expectRefused, issueRequest, issuerFor, phoneCsr, type PhoneCsr } from './helpers.ts';
 
 let csr: PhoneCsr;

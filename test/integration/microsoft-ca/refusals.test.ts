@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { X509Certificate } from 'node:crypto';
-import { startCertsrvEmulator, type CertsrvEmulator } from '../../support/certsrv-emulator/index.ts';
+import { startCertsrvEmulator, type CertsrvEmulator } from '../../../cli/certsrv-emulator/index.ts';
 import { expectRefused, issueRequest, issuerFor, phoneCsr, type PhoneCsr } from './helpers.ts';
 
 let emulator: CertsrvEmulator;

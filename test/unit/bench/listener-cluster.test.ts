@@ -95,7 +95,7 @@ describe('a cluster of two listener workers', () => {
     const reports = await cluster.report();
     expect(reports.map((r) => r.index).sort()).toEqual([0, 1]);
     expect(reports.reduce((sum, r) => sum + r.listener.accepted, 0)).toBe(4);
-    expect(reports.reduce((sum, r) => sum + (r.storeCalls.markInProgress?.count ?? 0), 0)).toBe(4);
+    expect(reports.reduce((sum, r) => sum + (r.storeCalls['devices.markInProgress']?.count ?? 0), 0)).toBe(4);
     for (const report of reports) expect(report.rssBytes).toBeGreaterThan(0);
   });
 

@@ -12,8 +12,8 @@ import {
   encodeAvPairs,
   encodeChallenge,
   withZeroMic,
-} from '../../../shared/issuers/ntlm/messages.ts';
-import { channelBindingsHash, fileTime, fileTimeToMs, hmacMd5, ntowfv2 } from '../../../shared/issuers/ntlm/ntlmv2.ts';
+} from '../../shared/issuers/ntlm/messages.ts';
+import { channelBindingsHash, fileTime, fileTimeToMs, hmacMd5, ntowfv2 } from '../../shared/issuers/ntlm/ntlmv2.ts';
 
 export interface EmulatorAccount {
   /** sAMAccountName, e.g. `capf-enroll`. */

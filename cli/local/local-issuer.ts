@@ -1,0 +1,69 @@
+// The local stack's issuer, picked through the issuer registry like every other composition root: `capf serve
+// --issuer KIND [--issuer-config FILE]`. The file holds the same JSON as the AWS settings secret or variables of that
+// issuer. What differs locally is custody, not code: capf-software signs with the CA key file of the data folder
+// (unless the file names a Secrets Manager secret), AWS issuers use the default AWS credential chain (AWS_PROFILE,
+// AWS_ENDPOINT_URL...), and CAPF-trust is the data folder's.
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { ConfigError } from '../../shared/errors.ts';
+import { checkIssuerSettings, createIssuerFromSettings, DEFAULT_ISSUER_KIND, type IssuerKind } from '../../shared/issuers/registry.ts';
+import { derToPem } from '../../shared/pki/index.ts';
+import type { Issuer } from '../../shared/ports/index.ts';
+import { readLocalTrust, TRUST_FOLDER, type LocalCa } from './ca-files.ts';
+
+export interface LocalIssuerChoice {
+  kind: IssuerKind;
+  /** JSON settings of that issuer; capf-software needs none. */
+  configFile?: string;
+}
+
+export const DEFAULT_LOCAL_ISSUER: LocalIssuerChoice = { kind: DEFAULT_ISSUER_KIND };
+
+/** A settings file is a few hundred bytes (a CA chain or two at most); anything larger is refused unread. */
+const MAX_SETTINGS_BYTES = 256 * 1024;
+
+/** The issuer's settings, read from its file and checked against its schema; ConfigError naming file and field. */
+export async function readIssuerSettings(choice: LocalIssuerChoice): Promise<{ settings: unknown; where: string }> {
+  if (choice.configFile === undefined) {
+    const where = `settings of --issuer ${choice.kind} (give them with --issuer-config FILE)`;
+    checkIssuerSettings(choice.kind, {}, where);
+    return { settings: {}, where };
+  }
+  const where = `issuer config ${choice.configFile}`;
+  let text: string;
+  try {
+    const bytes = await readFile(choice.configFile);
+    if (bytes.length > MAX_SETTINGS_BYTES) throw new ConfigError(`${where} is over ${MAX_SETTINGS_BYTES} bytes`, 'ISSUER_CONFIG');
+    text = bytes.toString('utf8');
+  } catch (error) {
+    if (error instanceof ConfigError) throw error;
+    throw new ConfigError(`${where} cannot be read (${(error as NodeJS.ErrnoException).code ?? 'error'})`, 'ISSUER_CONFIG');
+  }
+  let settings: unknown;
+  try {
+    settings = JSON.parse(text);
+  } catch (error) {
+    // The parser's own message quotes the text around the problem, which may be the password: only its position.
+    const position = /position (\d+)/.exec((error as Error).message)?.[1];
+    throw new ConfigError(`${where} is not valid JSON${position ? ` (at character ${position})` : ''}`, 'ISSUER_CONFIG');
+  }
+  checkIssuerSettings(choice.kind, settings, where);
+  return { settings, where };
+}
+
+/** Builds the issuer for the local stack over its current CA files. */
+export function createLocalIssuer(kind: IssuerKind, settings: { settings: unknown; where: string }, dataDir: string, ca: LocalCa): Promise<Issuer> {
+  return createIssuerFromSettings(
+    kind,
+    settings.settings,
+    {
+      fipsMode: false,
+      localCa: { certificateDer: ca.certificateDer, privateKey: ca.privateKey },
+      capfTrust: {
+        readPem: async () => (await readLocalTrust(dataDir, ca)).map((der) => derToPem(der)),
+        where: `CAPF-trust (${join(dataDir, TRUST_FOLDER)}/)`,
+      },
+    },
+    settings.where,
+  );
+}
