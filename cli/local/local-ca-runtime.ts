@@ -4,8 +4,9 @@
 import { watch, type FSWatcher } from 'node:fs';
 import type { CapfLogger } from '../../shared/logging.ts';
 import type { Issuer, Stores } from '../../shared/ports/index.ts';
-import { InProcessSignClient, type SignClient } from '../../shared/signing/sign-client.ts';
+import type { SignClient } from '../../shared/signing/sign-client.ts';
 import { SignService } from '../../shared/signing/sign-service.ts';
+import { InProcessSignClient } from '../../functions/sign/in-process-client.ts';
 import { CA_CERTIFICATE_FILE, CA_KEY_FILE, loadLocalCa, readLocalTrust, type LocalCa } from './ca-files.ts';
 
 /** CAPF-trust is re-read at most this often; a PEM dropped into `<data>/capf-trust/` applies within it. */

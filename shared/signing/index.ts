@@ -1,4 +1,3 @@
 export * from './sign-messages.ts';
 export * from './sign-service.ts';
-export * from './sign-handler.ts';
 export * from './sign-client.ts';

@@ -1,10 +1,9 @@
-// How the listener asks for a certificate: through the sign Lambda (AWS) or by calling the same handler in-process
-// (local stack, tests). Both answer a SignResponse, or throw IssuerError when the signer itself failed.
+// How the listener asks for a certificate: through the sign Lambda (AWS, here) or by calling the same function
+// in-process (local stack, tests: functions/sign/in-process-client.ts). Both answer a SignResponse, or throw
+// IssuerError when the signer itself failed.
 import { InvokeCommand, type LambdaClient } from '@aws-sdk/client-lambda';
-import { CapfError, errorName, IssuerError } from '../errors.ts';
-import { createSignHandler, type SignHandler } from './sign-handler.ts';
+import { errorName, IssuerError } from '../errors.ts';
 import { signResponseSchema, type SignRequestJson, type SignResponse } from './sign-messages.ts';
-import { SignService } from './sign-service.ts';
 
 export interface SignClient {
   sign(request: SignRequestJson): Promise<SignResponse>;
@@ -56,27 +55,5 @@ export class LambdaSignClient implements SignClient {
     const parsed = signResponseSchema.safeParse(json);
     if (!parsed.success) throw new IssuerError(`sign function ${this.functionName} answered with an unexpected shape`, 'SIGN_FUNCTION_BAD_ANSWER');
     return parsed.data;
-  }
-}
-
-/** Calls the sign handler in this process: the same validation, logging and metrics as the Lambda. */
-export class InProcessSignClient implements SignClient {
-  private readonly handler: SignHandler;
-
-  /** Give the handler (from createSignHandler) or a SignService, which is wrapped in a handler without logger/metrics. */
-  constructor(target: SignHandler | SignService) {
-    this.handler = target instanceof SignService ? createSignHandler({ signService: target }) : target;
-  }
-
-  async sign(request: SignRequestJson): Promise<SignResponse> {
-    try {
-      return await this.handler(request);
-    } catch (error) {
-      // Same contract as the Lambda client: the signer failing is an IssuerError (the original code is kept).
-      if (error instanceof IssuerError) throw error;
-      const code = error instanceof CapfError ? error.code : 'SIGN_FUNCTION_ERROR';
-      const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-      throw new IssuerError(`sign handler failed: ${message}`, code, { cause: error });
-    }
   }
 }

@@ -79,11 +79,3 @@ export function toSignRequestJson(request: SignRequest): SignRequestJson {
   if (request.sessionId !== undefined) json.sessionId = request.sessionId;
   return json;
 }
-
-/** A short, single-line summary of what is wrong with a request (no values echoed). */
-export function describeRequestProblems(error: z.ZodError): string {
-  return error.issues
-    .slice(0, 5)
-    .map((issue) => (issue.path.length > 0 ? `${issue.path.join('.')}: ${issue.message}` : issue.message))
-    .join('; ');
-}

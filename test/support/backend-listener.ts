@@ -6,7 +6,7 @@ import { MemoryLogger } from '../../shared/logging.ts';
 import { generateCapfCa, pemToDer, type CapfCaMaterial } from '../../shared/pki/index.ts';
 import type { Issuer, Stores } from '../../shared/ports/index.ts';
 import { SignService } from '../../shared/signing/sign-service.ts';
-import { InProcessSignClient } from '../../shared/signing/sign-client.ts';
+import { InProcessSignClient } from '../../functions/sign/in-process-client.ts';
 import { createDynamoStores, ensureTable } from '../../shared/store/dynamo-stores.ts';
 import { CapfListener } from '../../listener/server.ts';
 import type { SessionSummary } from '../../listener/session-driver.ts';

@@ -7,7 +7,7 @@ import { MemoryLogger } from '../../shared/logging.ts';
 import { createSoftwareSigner, generateCapfCa, type CapfCaMaterial } from '../../shared/pki/index.ts';
 import { CapfCaIssuer } from '../../shared/issuers/capf-ca/capf-ca-issuer.ts';
 import { SignService } from '../../shared/signing/sign-service.ts';
-import { InProcessSignClient } from '../../shared/signing/sign-client.ts';
+import { InProcessSignClient } from '../../functions/sign/in-process-client.ts';
 import { createDynamoStores, ensureTable } from '../../shared/store/dynamo-stores.ts';
 import type { Stores, DeviceSettings } from '../../shared/ports/index.ts';
 import type { Device } from '../../shared/model.ts';

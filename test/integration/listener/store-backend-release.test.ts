@@ -10,7 +10,7 @@ import { CapfCaIssuer } from '../../../shared/issuers/capf-ca/index.ts';
 import { MemoryLogger } from '../../../shared/logging.ts';
 import { createSoftwareSigner, generateCapfCa, pemToDer, type CapfCaMaterial } from '../../../shared/pki/index.ts';
 import { SignService } from '../../../shared/signing/sign-service.ts';
-import { InProcessSignClient } from '../../../shared/signing/sign-client.ts';
+import { InProcessSignClient } from '../../../functions/sign/in-process-client.ts';
 import { createDynamoStores, ensureTable } from '../../../shared/store/dynamo-stores.ts';
 import type { Stores } from '../../../shared/ports/index.ts';
 import { motoClients, uniqueName } from '../issuers/moto-aws.ts';

@@ -1,11 +1,12 @@
-// The sign handler body with real Powertools Logger and Metrics (their JSON lines read back from stdout), and the
-// in-process sign client the local stack uses.
+// The sign function (functions/sign/sign-function.ts through functions/bootstrap.ts) with real Powertools Logger and
+// Metrics (their JSON lines read back from stdout), and the in-process sign client the local stack uses.
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { IssuerError } from '../../../shared/errors.ts';
 import { AcmPcaIssuer } from '../../../shared/issuers/acm-pca/index.ts';
-import { createSignHandler, InProcessSignClient, SignService, toSignRequestJson, type SignRequestJson } from '../../../shared/signing/index.ts';
+import { InProcessSignClient, inProcessSignHandler } from '../../../functions/sign/in-process-client.ts';
+import { SignService, toSignRequestJson, type SignRequestJson } from '../../../shared/signing/index.ts';
 import { motoClients, phoneCsr, phoneKey, uniqueName } from '../issuers/moto-aws.ts';
 import { installDevice, signFixture, type SignFixture } from './sign-fixture.ts';
 
@@ -43,7 +44,7 @@ function jsonLines(): Array<Record<string, unknown>> {
 function observedHandler(signService: SignService) {
   const logger = new Logger({ serviceName: 'capf-sign-test', logLevel: 'DEBUG' });
   const metrics = new Metrics({ namespace: 'capf-test', serviceName: 'capf-sign-test' });
-  return { handler: createSignHandler({ signService, logger, metrics }), metrics };
+  return { handler: inProcessSignHandler(signService, { logger, metrics }), metrics };
 }
 
 async function installRequest(): Promise<SignRequestJson> {
@@ -51,7 +52,7 @@ async function installRequest(): Promise<SignRequestJson> {
   return toSignRequestJson({ requestId: uniqueName('req'), deviceName: device.name, operationId: device.operationId, publicKeyDer: phoneKey('rsa').spkiDer, sessionId: 4242 });
 }
 
-describe('createSignHandler', () => {
+describe('the sign function', () => {
   it('issues, logs every line with the device name and session id, and counts the issuance and latency', async () => {
     const { handler, metrics } = observedHandler(new SignService({ stores: fixture.store, issuer: fixture.issuer }));
     const event = await installRequest();
@@ -111,12 +112,10 @@ describe('createSignHandler', () => {
 
   it('builds a lazy service once and retries its construction after a failure', async () => {
     let builds = 0;
-    const handler = createSignHandler({
-      signService: async () => {
-        builds++;
-        if (builds === 1) throw new IssuerError('CA secret unavailable', 'CA_SECRET_UNAVAILABLE');
-        return new SignService({ stores: fixture.store, issuer: fixture.issuer });
-      },
+    const handler = inProcessSignHandler(async () => {
+      builds++;
+      if (builds === 1) throw new IssuerError('CA secret unavailable', 'CA_SECRET_UNAVAILABLE');
+      return new SignService({ stores: fixture.store, issuer: fixture.issuer });
     });
     await expect(handler(await installRequest())).rejects.toMatchObject({ code: 'CA_SECRET_UNAVAILABLE' });
     expect((await handler(await installRequest())).status).toBe('issued');
@@ -129,7 +128,7 @@ describe('InProcessSignClient', () => {
   it('signs through a SignService or a handler, and reports a failing signer as IssuerError', async () => {
     const service = new SignService({ stores: fixture.store, issuer: fixture.issuer });
     expect((await new InProcessSignClient(service).sign(await installRequest())).status).toBe('issued');
-    expect((await new InProcessSignClient(createSignHandler({ signService: service })).sign(await installRequest())).status).toBe('issued');
+    expect((await new InProcessSignClient(inProcessSignHandler(service)).sign(await installRequest())).status).toBe('issued');
     expect(await new InProcessSignClient(service).sign({ requestId: 'r' } as SignRequestJson)).toMatchObject({ status: 'refused', code: 'INVALID_REQUEST' });
 
     const broken = new InProcessSignClient(async () => {
