@@ -1,10 +1,11 @@
 // One hierarchy for every error the project raises on purpose. Each carries a stable `code` that logs, statuses and
-// tests can match on; the message is for people and never contains key material or authentication strings.
+// tests can match on; the message is for people and never contains key material or authentication strings. Every
+// constructor takes (message, code, options), like Error's (message, options), the code defaulting per class.
 
 export class CapfError extends Error {
   readonly code: string;
 
-  constructor(code: string, message: string, options?: { cause?: unknown }) {
+  constructor(message: string, code = 'CAPF', options?: { cause?: unknown }) {
     super(message, options);
     this.name = new.target.name;
     this.code = code;
@@ -19,7 +20,7 @@ export function errorName(error: unknown): string {
 /** Bytes from a peer that break the wire format (bad header, bad element, length over a bound). */
 export class ProtocolError extends CapfError {
   constructor(message: string, code = 'PROTOCOL', options?: { cause?: unknown }) {
-    super(code, message, options);
+    super(message, code, options);
   }
 }
 
@@ -36,28 +37,28 @@ export class FrameTooLargeError extends ProtocolError {
 /** The phone did not prove who it is (wrong string, bad signature, untrusted certificate...). */
 export class AuthenticationError extends CapfError {
   constructor(message: string, code = 'AUTH_FAILED') {
-    super(code, message);
+    super(message, code);
   }
 }
 
 /** Input from an administrator or a caller that does not satisfy the rules (device name, validity days...). */
 export class ValidationError extends CapfError {
   constructor(message: string, code = 'INVALID_INPUT') {
-    super(code, message);
+    super(message, code);
   }
 }
 
 /** Configuration that cannot work (missing parameter, out-of-range value, unreadable key file). */
 export class ConfigError extends CapfError {
   constructor(message: string, code = 'CONFIG') {
-    super(code, message);
+    super(message, code);
   }
 }
 
 /** A store operation failed (not a lost race: see ConflictError). */
 export class StoreError extends CapfError {
   constructor(message: string, code = 'STORE', options?: { cause?: unknown }) {
-    super(code, message, options);
+    super(message, code, options);
   }
 }
 
@@ -78,6 +79,6 @@ export class NotFoundError extends StoreError {
 /** An issuer could not sign: the reason says what an administrator can do about it. */
 export class IssuerError extends CapfError {
   constructor(message: string, code = 'ISSUER', options?: { cause?: unknown }) {
-    super(code, message, options);
+    super(message, code, options);
   }
 }

@@ -19,7 +19,7 @@ const BANNER = "import { createRequire as capfCreateRequire } from 'node:module'
 
 export async function benchBundles(): Promise<BundleFigures[]> {
   const { build } = await import('esbuild').catch((error: Error) => {
-    throw new CapfError('BENCH_BUNDLES', `bundling needs the dev dependency esbuild (npm ci): ${error.message}`);
+    throw new CapfError(`bundling needs the dev dependency esbuild (npm ci): ${error.message}`, 'BENCH_BUNDLES');
   }); // loaded only when bundles are measured
   const functionsDir = join(REPO_ROOT, 'functions');
   const outRoot = join(REPO_ROOT, 'node_modules', '.cache', 'capf-bench-bundles');

@@ -45,7 +45,7 @@ export class LoadProcess {
       this.waiting.delete(reply.id);
     });
     child.on('exit', (code, signal) => {
-      for (const { reject } of this.waiting.values()) reject(new CapfError('BENCH_LOAD', `the load process stopped (code ${code}, signal ${signal})`));
+      for (const { reject } of this.waiting.values()) reject(new CapfError(`the load process stopped (code ${code}, signal ${signal})`, 'BENCH_LOAD'));
       this.waiting.clear();
     });
   }
@@ -65,7 +65,7 @@ export class LoadProcess {
     const reply = await new Promise<LoadReply>((resolve, reject) => {
       const timer = setTimeout(() => {
         this.waiting.delete(id);
-        reject(new CapfError('BENCH_LOAD', `the load process did not finish ${command.type} within ${timeoutMs} ms`));
+        reject(new CapfError(`the load process did not finish ${command.type} within ${timeoutMs} ms`, 'BENCH_LOAD'));
       }, timeoutMs);
       this.waiting.set(id, {
         resolve: (value) => {
@@ -79,7 +79,7 @@ export class LoadProcess {
       });
       this.child.send({ ...command, id } satisfies LoadRequest);
     });
-    if (!reply.ok) throw new CapfError('BENCH_LOAD', `${command.type} failed in the load process: ${reply.error}`);
+    if (!reply.ok) throw new CapfError(`${command.type} failed in the load process: ${reply.error}`, 'BENCH_LOAD');
     return { outcome: reply.outcome as LoadOutcomes[T], usage: reply.usage };
   }
 

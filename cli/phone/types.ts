@@ -121,6 +121,6 @@ export interface PhoneResult {
 /** A failure inside the simulated phone: a message it cannot handle, a timeout, a certificate for another key. */
 export class PhoneSimulatorError extends CapfError {
   constructor(message: string, code = 'PHONE_SIMULATOR', options?: { cause?: unknown }) {
-    super(code, message, options);
+    super(message, code, options);
   }
 }

@@ -83,7 +83,7 @@ export class CertsrvConnection {
 
   /** Ends the connection; any later exchange fails with `reason` at once (so nothing is submitted after a deadline). */
   close(reason?: MicrosoftCaError): void {
-    this.closedBy ??= reason ?? new MicrosoftCaError('CONNECTION_RESET', `the connection to ${this.site()} was closed`);
+    this.closedBy ??= reason ?? new MicrosoftCaError(`the connection to ${this.site()} was closed`, 'CONNECTION_RESET');
     this.agent.destroy();
   }
 
@@ -131,8 +131,8 @@ export class CertsrvConnection {
     const final = await this.exchange(method, path, body, `${this.ntlmScheme} ${authenticate.toString('base64')}`);
     if (final.socket !== first.socket) {
       throw new MicrosoftCaError(
-        'AUTH_CONNECTION_LOST',
         `${this.site()} closed the connection in the middle of the NTLM handshake; NTLM needs HTTP keep-alive end to end: check proxies or load balancers in front of IIS`,
+        'AUTH_CONNECTION_LOST',
       );
     }
     if (final.status === 401) throw this.authFailure(final, 'NTLM');
@@ -150,11 +150,11 @@ export class CertsrvConnection {
     const wanted = used === 'Basic' ? ['basic'] : ['ntlm', 'negotiate'];
     if (!offered.some((s) => wanted.includes(s.toLowerCase()))) {
       const fix = used === 'Basic' ? 'install and enable Basic authentication on the CertSrv site (Web-Basic-Auth), or set authentication to NTLM' : 'enable Windows Authentication (NTLM) on the CertSrv site, or set authentication to Basic';
-      return new MicrosoftCaError('AUTH_SCHEME_UNSUPPORTED', `${this.site()}/certsrv does not offer ${used} authentication (it offers: ${list}); ${fix}`);
+      return new MicrosoftCaError(`${this.site()}/certsrv does not offer ${used} authentication (it offers: ${list}); ${fix}`, 'AUTH_SCHEME_UNSUPPORTED');
     }
     return new MicrosoftCaError(
-      'AUTH_FAILED',
       `${this.site()}/certsrv rejected the ${used} credentials of ${this.settings.username} (HTTP 401; offered: ${list}); check the password and the user name form (DOMAIN\\user, user@domain.tld or user)${used === 'NTLM' ? ', and that Extended Protection is not set to Required without channel binding support' : ''}`,
+      'AUTH_FAILED',
     );
   }
 
@@ -187,14 +187,14 @@ export class CertsrvConnection {
         },
       });
       const deadline = setTimeout(() => {
-        req.destroy(new MicrosoftCaError('TIMEOUT', `${this.site()}${path.split('?')[0]} did not answer within ${timeoutMs} ms; if this was the submission, the CA may still create the request: check its pending and issued requests before retrying`));
+        req.destroy(new MicrosoftCaError(`${this.site()}${path.split('?')[0]} did not answer within ${timeoutMs} ms; if this was the submission, the CA may still create the request: check its pending and issued requests before retrying`, 'TIMEOUT'));
       }, timeoutMs);
       let socket: Socket | undefined;
       req.on('socket', (s) => (socket = s));
       req.on('error', fail);
       req.on('response', (res) => {
         const tooLarge = (): MicrosoftCaError =>
-          new MicrosoftCaError('RESPONSE_TOO_LARGE', `${this.site()}${path.split('?')[0]} sent more than ${maxResponseBytes} bytes; refused unread`);
+          new MicrosoftCaError(`${this.site()}${path.split('?')[0]} sent more than ${maxResponseBytes} bytes; refused unread`, 'RESPONSE_TOO_LARGE');
         const declared = Number(res.headers['content-length'] ?? 0);
         if (declared > maxResponseBytes) return void req.destroy(tooLarge());
         const chunks: Buffer[] = [];

@@ -49,7 +49,7 @@ export const RETRYABLE_MICROSOFT_CA_CODES: ReadonlySet<string> = new Set<Microso
 export class MicrosoftCaError extends IssuerError {
   declare readonly code: MicrosoftCaCode;
 
-  constructor(code: MicrosoftCaCode, message: string, options?: { cause?: unknown }) {
+  constructor(message: string, code: MicrosoftCaCode, options?: { cause?: unknown }) {
     super(message, code, options);
   }
 }
@@ -75,39 +75,39 @@ export function classifyTransportError(err: unknown, host: string, port: number)
   const site = `https://${host}:${port}`;
   if (code === 'ERR_TLS_CERT_ALTNAME_INVALID') {
     return new MicrosoftCaError(
-      'HOSTNAME_MISMATCH',
       `the HTTPS certificate of ${site} does not name ${host} (${e.reason ?? e.message}); the Online CA hostname must equal the CN/SAN of the IIS certificate: fix the hostname or re-issue the IIS certificate`,
+      'HOSTNAME_MISMATCH',
       { cause: err },
     );
   }
   if (UNTRUSTED_CODES.has(code)) {
     return new MicrosoftCaError(
-      'UNTRUSTED_CA',
       `the HTTPS certificate of ${site} does not chain to a CAPF-trust certificate (${code}); upload the CA that issued the IIS certificate (and any intermediate) to CAPF-trust, or replace a self-signed IIS certificate`,
+      'UNTRUSTED_CA',
       { cause: err },
     );
   }
   if (code === 'CERT_HAS_EXPIRED' || code === 'CERT_NOT_YET_VALID' || code === 'CRL_HAS_EXPIRED') {
-    return new MicrosoftCaError('TLS_CERT_DATES', `the HTTPS certificate of ${site} is outside its validity (${code}); renew it and check the server clock`, { cause: err });
+    return new MicrosoftCaError(`the HTTPS certificate of ${site} is outside its validity (${code}); renew it and check the server clock`, 'TLS_CERT_DATES', { cause: err });
   }
   if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') {
-    return new MicrosoftCaError('DNS_FAILURE', `cannot resolve ${host} (${code}); check DNS for the Online CA hostname`, { cause: err });
+    return new MicrosoftCaError(`cannot resolve ${host} (${code}); check DNS for the Online CA hostname`, 'DNS_FAILURE', { cause: err });
   }
   if (code === 'ECONNREFUSED') {
-    return new MicrosoftCaError('CONNECTION_REFUSED', `${site} refused the connection; check that IIS listens on port ${port}`, { cause: err });
+    return new MicrosoftCaError(`${site} refused the connection; check that IIS listens on port ${port}`, 'CONNECTION_REFUSED', { cause: err });
   }
   if (code === 'ECONNRESET' || code === 'EPIPE' || /socket hang up/i.test(e.message ?? '')) {
     return new MicrosoftCaError(
-      'CONNECTION_RESET',
       `${site} closed the connection before answering; if this was the submission, the CA may have recorded the request: check its Issued/Pending/Failed requests before retrying`,
+      'CONNECTION_RESET',
       { cause: err },
     );
   }
   if (code === 'ETIMEDOUT') {
-    return new MicrosoftCaError('TIMEOUT', `connecting to ${site} timed out (${code})`, { cause: err });
+    return new MicrosoftCaError(`connecting to ${site} timed out (${code})`, 'TIMEOUT', { cause: err });
   }
   if (code.startsWith('ERR_SSL') || code.startsWith('ERR_TLS') || code === 'EPROTO') {
-    return new MicrosoftCaError('TLS_FAILED', `TLS with ${site} failed (${code}): ${e.message}`, { cause: err });
+    return new MicrosoftCaError(`TLS with ${site} failed (${code}): ${e.message}`, 'TLS_FAILED', { cause: err });
   }
-  return new MicrosoftCaError('BAD_RESPONSE', `talking to ${site} failed: ${code ? `${code} ` : ''}${e.message ?? String(err)}`, { cause: err });
+  return new MicrosoftCaError(`talking to ${site} failed: ${code ? `${code} ` : ''}${e.message ?? String(err)}`, 'BAD_RESPONSE', { cause: err });
 }

@@ -22,18 +22,18 @@ function parts(der: Uint8Array, what: string): CertificateParts {
   try {
     return readCertificateParts(der);
   } catch (err) {
-    throw new MicrosoftCaError('BAD_RESPONSE', `${what} is not a parseable X.509 certificate: ${(err as Error).message}`);
+    throw new MicrosoftCaError(`${what} is not a parseable X.509 certificate: ${(err as Error).message}`, 'BAD_RESPONSE');
   }
 }
 
 /** The certificate of a `certnew.cer` answer: PEM for Enc=b64, DER otherwise; bounded before decoding. */
 export function certificateFromBody(body: Buffer, what: string): Uint8Array {
-  if (body.length > 2 * MAX_CERTIFICATE_BYTES) throw new MicrosoftCaError('BAD_RESPONSE', `${what} is ${body.length} bytes, far above any certificate`);
+  if (body.length > 2 * MAX_CERTIFICATE_BYTES) throw new MicrosoftCaError(`${what} is ${body.length} bytes, far above any certificate`, 'BAD_RESPONSE');
   let der: Uint8Array;
   try {
     der = PEM_ARMOUR.test(body.toString('latin1', 0, 64)) ? pemToDer(body.toString('latin1')) : new Uint8Array(body);
   } catch (err) {
-    throw new MicrosoftCaError('BAD_RESPONSE', `${what} is not a PEM certificate: ${(err as Error).message}`);
+    throw new MicrosoftCaError(`${what} is not a PEM certificate: ${(err as Error).message}`, 'BAD_RESPONSE');
   }
   parts(der, what);
   return der;
@@ -48,10 +48,10 @@ export function certificatesFromPkcs7(body: Buffer, what: string): Uint8Array[] 
       : body;
     certificates = new X509Certificates(der);
   } catch (err) {
-    throw new MicrosoftCaError('BAD_RESPONSE', `${what} is not a PKCS#7 certificate bundle: ${(err as Error).message}`);
+    throw new MicrosoftCaError(`${what} is not a PKCS#7 certificate bundle: ${(err as Error).message}`, 'BAD_RESPONSE');
   }
   if (certificates.length === 0 || certificates.length > MAX_CHAIN_CERTIFICATES) {
-    throw new MicrosoftCaError('BAD_RESPONSE', `${what} holds ${certificates.length} certificates (expected 1 to ${MAX_CHAIN_CERTIFICATES})`);
+    throw new MicrosoftCaError(`${what} holds ${certificates.length} certificates (expected 1 to ${MAX_CHAIN_CERTIFICATES})`, 'BAD_RESPONSE');
   }
   return certificates.map((c) => {
     const der = new Uint8Array(c.rawData);
@@ -72,8 +72,8 @@ export function checkIssuedCertificate(der: Uint8Array, context: IssuedCertifica
   const certificate = parts(der, `the certificate of request ${context.reqId}`);
   if (sha256Hex(certificate.spki) !== context.expectedSpkiSha256) {
     throw new MicrosoftCaError(
-      'PUBLIC_KEY_MISMATCH',
       `request ${context.reqId} on ${context.host} returned a certificate for a different public key than the phone's CSR; the CA may be rewriting requests or the request id was reused: check request ${context.reqId} in the CA console`,
+      'PUBLIC_KEY_MISMATCH',
     );
   }
   const extension = certificate.extensions.get(OID.keyUsage);
@@ -82,7 +82,7 @@ export function checkIssuedCertificate(der: Uint8Array, context: IssuedCertifica
     try {
       usages = AsnConvert.parse(extension.value, KeyUsage).toNumber();
     } catch (err) {
-      throw new MicrosoftCaError('BAD_RESPONSE', `the key usage extension of request ${context.reqId} does not parse: ${(err as Error).message}`);
+      throw new MicrosoftCaError(`the key usage extension of request ${context.reqId} does not parse: ${(err as Error).message}`, 'BAD_RESPONSE');
     }
   }
   const missing = [
@@ -91,8 +91,8 @@ export function checkIssuedCertificate(der: Uint8Array, context: IssuedCertifica
   ].filter(Boolean);
   if (missing.length) {
     throw new MicrosoftCaError(
-      'KEY_USAGE_MISSING',
       `template ${context.template} on ${context.host} issued a certificate (request ${context.reqId}) without ${missing.join(' and ')} key usage; phones reject an LSC that lacks digitalSignature + keyEncipherment, so it was not delivered: edit the template (Extensions > Key Usage: Digital signature, and "Allow key exchange only with key encryption (key encipherment)") and repeat the operation`,
+      'KEY_USAGE_MISSING',
     );
   }
 }
@@ -109,6 +109,6 @@ export function chainFor(leafDer: Uint8Array, caCertificatesDer: Uint8Array[], r
     return verifyIssuedBy(leafDer, anchors, { intermediatesDer: intermediates }).path.slice(1);
   } catch (err) {
     const code = (err as { code?: string }).code === 'CERTIFICATE_NOT_VALID' ? 'CERTIFICATE_NOT_VALID' : 'CHAIN_INVALID';
-    throw new MicrosoftCaError(code, `the certificate of request ${reqId} does not verify against the CA chain the site publishes: ${(err as Error).message}`);
+    throw new MicrosoftCaError(`the certificate of request ${reqId} does not verify against the CA chain the site publishes: ${(err as Error).message}`, code);
   }
 }

@@ -133,8 +133,8 @@ export class MicrosoftCaIssuer implements Issuer, PendingPoller {
     const deadline = new Promise<never>((_, reject) => {
       timer = setTimeout(() => {
         const error = new MicrosoftCaError(
-          'TIMEOUT',
           `${this.site} did not finish within ${this.deadlineMs} ms; if a submission was under way, the CA may still create the request: check its pending and issued requests before retrying`,
+          'TIMEOUT',
         );
         connection.close(error);
         reject(error);
@@ -163,13 +163,13 @@ export class MicrosoftCaIssuer implements Issuer, PendingPoller {
   private async expectOk(response: CertsrvResponse, path: string): Promise<void> {
     if (response.status !== 200) {
       const excerpt = response.contentType === 'text/html' ? `: ${readCertsrvPage(response.body.toString('utf8')).excerpt}` : '';
-      throw new MicrosoftCaError('HTTP_ERROR', `${this.site.replace(/\/certsrv$/, '')}${path} answered HTTP ${response.status}${excerpt}`);
+      throw new MicrosoftCaError(`${this.site.replace(/\/certsrv$/, '')}${path} answered HTTP ${response.status}${excerpt}`, 'HTTP_ERROR');
     }
   }
 
   private html(response: CertsrvResponse, what: string): CertsrvPageFacts {
     if (response.contentType !== 'text/html') {
-      throw new MicrosoftCaError('BAD_RESPONSE', `${what} came back as ${response.contentType || 'no content type'} instead of an HTML page`);
+      throw new MicrosoftCaError(`${what} came back as ${response.contentType || 'no content type'} instead of an HTML page`, 'BAD_RESPONSE');
     }
     const setCookie = response.headers['set-cookie'] ?? [];
     return readCertsrvPage(response.body.toString('utf8'), setCookie);
@@ -181,9 +181,9 @@ export class MicrosoftCaIssuer implements Issuer, PendingPoller {
     const message = facts.dispositionMessage ? `; the CA says: "${facts.dispositionMessage}"` : '';
     if (facts.failureHresult !== undefined) {
       const meaning = explainHresult(facts.failureHresult, denied ? 'denied' : 'error');
-      return new MicrosoftCaError(meaning.code, `${this.site} refused ${request} for template "${this.template}" (${meaning.symbol}): ${meaning.advice}${message}`);
+      return new MicrosoftCaError(`${this.site} refused ${request} for template "${this.template}" (${meaning.symbol}): ${meaning.advice}${message}`, meaning.code);
     }
-    if (denied) return new MicrosoftCaError('DENIED_BY_POLICY', `${this.site} denied ${request} for template "${this.template}"${message || `: ${facts.excerpt}`}`);
+    if (denied) return new MicrosoftCaError(`${this.site} denied ${request} for template "${this.template}"${message || `: ${facts.excerpt}`}`, 'DENIED_BY_POLICY');
     return undefined;
   }
 
@@ -196,8 +196,8 @@ export class MicrosoftCaIssuer implements Issuer, PendingPoller {
     // No link and no error: the CA kept the request. Its state, in numbers, is on the certnew.cer page.
     if (facts.savedReqId !== undefined) return this.retrieve(connection, facts.savedReqId, spkiSha256);
     throw new MicrosoftCaError(
-      'BAD_RESPONSE',
       `${this.site}/certfnsh.asp answered with a page that carries no request id, certificate link or error code (an IIS or proxy page, or an unknown certsrv version): "${facts.excerpt}"`,
+      'BAD_RESPONSE',
     );
   }
 
@@ -220,13 +220,13 @@ export class MicrosoftCaIssuer implements Issuer, PendingPoller {
       };
     }
     if (facts.disposition === DISPOSITION.revoked) {
-      throw new MicrosoftCaError('REVOKED', `request ${reqId} on ${this.site} was issued and then revoked; start a new certificate operation`);
+      throw new MicrosoftCaError(`request ${reqId} on ${this.site} was issued and then revoked; start a new certificate operation`, 'REVOKED');
     }
     const failure = this.pageFailure(facts, reqId, facts.disposition === DISPOSITION.denied || facts.denied);
     if (failure) throw failure;
     throw new MicrosoftCaError(
-      'BAD_RESPONSE',
       `${this.site}/certnew.cer gave no certificate for request ${reqId} and no disposition code${facts.disposition !== undefined ? ` it knows (${facts.disposition})` : ''}: "${facts.excerpt}"`,
+      'BAD_RESPONSE',
     );
   }
 
@@ -255,7 +255,7 @@ export class MicrosoftCaIssuer implements Issuer, PendingPoller {
     await this.expectOk(chain, path);
     if (chain.contentType !== 'application/x-pkcs7-certificates') {
       const failure = chain.contentType === 'text/html' ? this.pageFailure(this.html(chain, 'the CA chain'), undefined, false) : undefined;
-      throw failure ?? new MicrosoftCaError('BAD_RESPONSE', `${this.site}/certnew.p7b answered ${chain.contentType || 'no content type'}, not a PKCS#7 chain`);
+      throw failure ?? new MicrosoftCaError(`${this.site}/certnew.p7b answered ${chain.contentType || 'no content type'}, not a PKCS#7 chain`, 'BAD_RESPONSE');
     }
     this.caCertificates = certificatesFromPkcs7(chain.body, 'the CA chain (certnew.p7b)');
     return this.caCertificates;

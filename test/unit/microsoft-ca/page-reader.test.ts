@@ -96,7 +96,7 @@ describe('HRESULT and transport classification', () => {
     expect(classifyTransportError(err('ENOTFOUND'), 'ca.example', 443).code).toBe('DNS_FAILURE');
     expect(classifyTransportError(err('ECONNRESET', 'socket hang up'), 'ca.example', 443).code).toBe('CONNECTION_RESET');
     expect(classifyTransportError(err('EPROTO'), 'ca.example', 443).code).toBe('TLS_FAILED');
-    const already = new MicrosoftCaError('TIMEOUT', 'late');
+    const already = new MicrosoftCaError('late', 'TIMEOUT');
     expect(classifyTransportError(already, 'ca.example', 443)).toBe(already);
   });
 });
