@@ -1,6 +1,59 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
+// Who may import whom (docs/architecture.md): each rule below is one line of that table, enforced on static imports
+// and re-exports (no-restricted-imports) and on dynamic import() (no-restricted-syntax), so breaking one fails
+// `npm run lint`. Paths in this repository are relative, so a rule names the folders an import may not reach.
+
+/** A relative import that reaches one of `folders` (a path segment `folder/`). */
+const reaching = (...folders) => `(^|/)(${folders.join('|')})/`;
+/** Packages and built-ins that do I/O or talk to AWS: pure code imports none of them. */
+const IO = '^(@aws-sdk/|(node:)?(net|tls|fs|fs/promises|http|https|http2|dgram|dns|child_process|cluster)$)';
+
+const rule = (regex, message) => ({ regex, message });
+
+// shared/ is below everything that runs it.
+const SHARED = [rule(reaching('listener', 'functions', 'cli', 'infra', 'test'), 'shared/ never imports listener/, functions/, cli/, infra/ or test/')];
+const PURE = [rule(IO, 'pure code: no AWS SDK, sockets or files'), rule(reaching('issuers', 'store', 'signing', 'config', 'admin', 'util'), 'pure code imports the model, the ports, the domain rules and errors only')];
+
+const LAYERS = [
+  { name: 'the model', files: ['shared/model.ts'], rules: [rule('^\\.', 'the model imports nothing of this repository')] },
+  {
+    name: 'ports',
+    files: ['shared/ports/**/*.ts'],
+    rules: [rule('^\\.\\./(?!model\\.ts$)', 'ports depend on the model and nothing else'), rule('^(?!node:|\\.)', 'ports import no package')],
+  },
+  { name: 'util', files: ['shared/util/**/*.ts'], rules: [...SHARED, rule('^\\.\\./(?!errors\\.ts$)', 'shared/util imports only errors.ts of this repository')] },
+  { name: 'domain rules', files: ['shared/domain/**/*.ts'], rules: [...SHARED, ...PURE, rule(reaching('pki', 'protocol'), 'domain rules sit below pki and protocol')] },
+  { name: 'pki', files: ['shared/pki/**/*.ts'], rules: [...SHARED, ...PURE, rule(reaching('protocol'), 'pki sits below protocol')] },
+  { name: 'protocol', files: ['shared/protocol/**/*.ts'], rules: [...SHARED, ...PURE] },
+  {
+    name: 'signing',
+    files: ['shared/signing/**/*.ts'],
+    rules: [...SHARED, rule(reaching('issuers', 'store', 'config', 'admin'), 'the sign service works on the ports; adapters are handed to it')],
+  },
+  {
+    name: 'admin',
+    files: ['shared/admin/**/*.ts'],
+    rules: [...SHARED, rule(IO, 'the admin service works on the ports, not on AWS'), rule(reaching('issuers', 'store', 'config'), 'the admin service works on the ports; adapters are handed to it')],
+  },
+  { name: 'issuers', files: ['shared/issuers/**/*.ts'], rules: [...SHARED, rule(reaching('store', 'signing', 'admin', 'config'), 'issuers are adapters: they import the domain, not other adapters or services')] },
+  { name: 'store', files: ['shared/store/**/*.ts'], rules: [...SHARED, rule(reaching('issuers', 'signing', 'admin', 'config'), 'stores are adapters: they import the domain, not other adapters or services')] },
+  { name: 'the rest of shared', files: ['shared/*.ts', 'shared/config/**/*.ts'], ignores: ['shared/model.ts'], rules: SHARED },
+  { name: 'listener', files: ['listener/**/*.ts'], rules: [rule(reaching('cli', 'test', 'functions', 'infra'), 'the listener image holds shared/ and listener/ only: no cli/, test/, functions/ or infra/')] },
+  { name: 'functions', files: ['functions/**/*.ts'], rules: [rule(reaching('cli', 'test', 'listener', 'infra'), 'functions import shared/ and their own folder only')] },
+  { name: 'infra', files: ['infra/**/*.ts'], rules: [rule(reaching('shared', 'listener', 'functions', 'cli', 'test'), 'infra is CDK only: it knows function entries by path and imports no runtime code')] },
+  { name: 'cli', files: ['cli/**/*.ts'], rules: [rule(reaching('test'), 'the shipped CLI imports no test code')] },
+];
+
+/** The same patterns for import() expressions, which no-restricted-imports does not see. */
+function dynamicImports(rules) {
+  return rules.map(({ regex, message }) => ({
+    selector: `ImportExpression > Literal.source[value=/${regex.replaceAll('/', '\\/')}/]`,
+    message: `${message} (dynamic import)`,
+  }));
+}
+
 export default tseslint.config(
   { ignores: ['node_modules/**', 'cdk.out/**', 'dist/**', 'coverage/**'] },
   js.configs.recommended,
@@ -9,14 +62,15 @@ export default tseslint.config(
     languageOptions: { globals: { process: 'readonly', console: 'readonly', Buffer: 'readonly', setTimeout: 'readonly', clearTimeout: 'readonly', setInterval: 'readonly', clearInterval: 'readonly', URL: 'readonly' } },
     rules: {
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
-      'no-restricted-imports': 'off',
     },
   },
-  {
-    // Pure domain code: no AWS SDK, no sockets, no files (design.md, "who may import whom").
-    files: ['shared/protocol/**/*.ts', 'shared/pki/**/*.ts'],
+  ...LAYERS.map((layer) => ({
+    name: `capf/imports: ${layer.name}`,
+    files: layer.files,
+    ...(layer.ignores ? { ignores: layer.ignores } : {}),
     rules: {
-      'no-restricted-imports': ['error', { patterns: ['@aws-sdk/*', 'node:net', 'node:tls', 'node:fs', 'node:fs/promises', 'net', 'tls', 'fs'] }],
+      'no-restricted-imports': ['error', { patterns: layer.rules }],
+      'no-restricted-syntax': ['error', ...dynamicImports(layer.rules)],
     },
-  },
+  })),
 );
