@@ -25,7 +25,7 @@ export interface ListenerOptions {
   minTlsVersion?: SecureVersion;
   handshakeTimeoutMs?: number;
   messageTimeoutMs?: number;
-  /** Longer: old phones take a while to generate RSA keys (§6). */
+  /** Longer: old phones take a while to generate RSA keys (docs/protocol.md §6). */
   keygenTimeoutMs?: number;
   maxSessions?: number;
   maxBodyLength?: number;
@@ -110,7 +110,7 @@ export class CapfListener {
       cert: material.certificatePem,
       key: material.privateKeyPem,
       minVersion,
-      // OpenSSL 3 refuses TLS 1.0/1.1 at the default security level (7900-series phones need it, §1).
+      // OpenSSL 3 refuses TLS 1.0/1.1 at the default security level (7900-series phones need it, docs/protocol.md §1).
       ...(legacy ? { ciphers: 'DEFAULT:@SECLEVEL=0' } : {}),
       secureOptions: cryptoConstants.SSL_OP_NO_RENEGOTIATION,
     };

@@ -1,4 +1,4 @@
-// The process-wide session id (capf-protocol.md §1): starts at 1, one per connection that completes the TLS handshake,
+// The process-wide session id (docs/protocol.md §1): starts at 1, one per connection that completes the TLS handshake,
 // including connections then refused by the concurrency limit. Atomics make it safe to share with worker threads.
 
 export class SessionCounter {

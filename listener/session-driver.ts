@@ -109,7 +109,7 @@ export class SessionDriver {
   private execute(action: SessionAction): void {
     switch (action.type) {
       case 'send':
-        if (!this.socket.destroyed) this.socket.write(action.bytes); // one write per message (§1)
+        if (!this.socket.destroyed) this.socket.write(action.bytes); // one write per message (docs/protocol.md §1)
         return;
       case 'await-reply':
         if (action.timeout === 'message') return this.armTimer(this.timeouts.messageTimeoutMs);

@@ -1,4 +1,4 @@
-// A faithful local stand-in for AD CS Web Enrollment (/certsrv over HTTPS), per online-ca.md §4. Tests import
+// A faithful local stand-in for AD CS Web Enrollment (/certsrv over HTTPS), per docs/online-ca.md §4. Tests import
 // `startCertsrvEmulator`; the `capf certsrv-emulator` demo command calls `runCertsrvEmulatorCli(argv)`.
 export {
   DEFAULT_ACCOUNT,

@@ -1,4 +1,4 @@
-// The certsrv endpoints of online-ca.md §4.3, after IIS has authenticated the request.
+// The certsrv endpoints of docs/online-ca.md §4.3, after IIS has authenticated the request.
 import type * as x509 from '@peculiar/x509';
 import { parseSubmittedCsr, rsaKeyBits, type EmulatorCa } from './ca.ts';
 import { CaDatabase, dispositionCode, dispositionMessage, lastStatus, successStatus, type CaRequestRecord } from './database.ts';

@@ -1,4 +1,4 @@
-// AUTH_RESPONSE as a phone builds it (capf-protocol.md §4.2–§4.4, element order of §9), with its proofs of possession.
+// AUTH_RESPONSE as a phone builds it (docs/protocol.md §4.2–§4.4, element order of §9), with its proofs of possession.
 import { createHash, createPrivateKey, createPublicKey, privateEncrypt, sign, X509Certificate, constants, type KeyObject } from 'node:crypto';
 import { HashAlgorithm, Reason, Tag, certificateAuthData, element, sudiSignedData, type Element } from '../../shared/protocol/index.ts';
 import { ConfigError } from '../../shared/errors.ts';

@@ -3,7 +3,7 @@ import { connect, type ConnectionOptions, type TLSSocket } from 'node:tls';
 import { FrameReader, HEADER_LENGTH, type CapfMessage } from '../../shared/protocol/index.ts';
 import { PhoneSimulatorError } from './types.ts';
 
-/** How one message goes on the wire: one write (the rule of §1), header split 4 + 4, or one byte per write. */
+/** How one message goes on the wire: one write (the rule of docs/protocol.md §1), header split 4 + 4, or one byte per write. */
 export type WriteStyle = 'whole' | 'split-header' | 'trickle';
 
 export interface ConnectOptions {

@@ -12,7 +12,7 @@ const generateKeyPairAsync = promisify(generateKeyPair);
 
 export type KeySpec = { keyType: 'rsa'; bits: number } | { keyType: 'ec'; curve: EcCurve };
 
-/** What a phone can make: `capfctl` offers RSA 512–4096 (§7). */
+/** What a phone can make: `capfctl` offers RSA 512–4096 (docs/protocol.md §7). */
 const RSA_BITS = { min: 512, max: 4096 } as const;
 
 const CURVE_BY_CODE = new Map<number, EcCurve>(Object.entries(CurveCode).map(([name, code]) => [code, name as EcCurve]));

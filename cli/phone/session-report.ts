@@ -12,7 +12,7 @@ const END_REASON_MEANINGS: Record<number, string> = {
   [Reason.UnknownDevice]: 'unknown device',
 };
 
-/** The END_SESSION reason each verb must end with when it worked (capfd's usage, §6). */
+/** The END_SESSION reason each verb must end with when it worked (capfd's usage, docs/protocol.md §6). */
 const EXPECTED_END: Record<PhoneVerb, number> = { install: Reason.UpdateCertificate, fetch: Reason.NoAction, delete: Reason.UpdateCertificate };
 
 function describeEndReason(reason: number): string {

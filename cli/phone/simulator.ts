@@ -1,4 +1,4 @@
-// A simulated Cisco phone: one CAPF session from the PHONE side (capf-protocol.md §4). The server drives; the phone
+// A simulated Cisco phone: one CAPF session from the PHONE side (docs/protocol.md §4). The server drives; the phone
 // authenticates, then answers whatever it is asked until END_SESSION or until the connection ends.
 import { X509Certificate } from 'node:crypto';
 import { ConfigError } from '../../shared/errors.ts';

@@ -1,4 +1,4 @@
-// What `runPhone` takes and gives back. The simulated phone plays the PHONE side of capf-protocol.md §4.
+// What `runPhone` takes and gives back. The simulated phone plays the PHONE side of docs/protocol.md §4.
 import type { SecureVersion } from 'node:tls';
 import { CapfError } from '../../shared/errors.ts';
 

@@ -111,7 +111,7 @@ export class CapfFunction extends Construct {
         });
     Validations.of(this.function).acknowledge({
       id: 'AwsSolutions-L1',
-      reason: 'nodejs22.x is the runtime the project targets (toolchain.md); 24.x is adopted with the local Node version.',
+      reason: 'nodejs22.x is the runtime the project targets (production runs Node 22); 24.x is adopted with the local Node version.',
     });
 
     this.addAlarms(props.alarmTopic);

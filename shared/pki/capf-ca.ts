@@ -1,5 +1,5 @@
 // F4: the CAPF certificate. Like CUCM's, ONE certificate is both the listener's TLS server certificate and the issuer
-// of LSCs, so it carries the CA profile CUCM 14SU2+ phones insist on (capf-protocol.md §1).
+// of LSCs, so it carries the CA profile CUCM 14SU2+ phones insist on (docs/protocol.md §1).
 import { createPublicKey, generateKeyPair, randomBytes, type KeyObject } from 'node:crypto';
 import { promisify } from 'node:util';
 import { ValidationError } from '../errors.ts';

@@ -1,4 +1,4 @@
-// The LSC (capf-protocol.md §5 with our corrections: issuer = the issuing certificate's SUBJECT, plus SKI/AKI).
+// The LSC (docs/protocol.md §5 with our corrections: issuer = the issuing certificate's SUBJECT, plus SKI/AKI).
 // Issuance is the hot path, so everything that does not depend on the phone is encoded once in the constructor and
 // build() only writes the serial, subject, validity, SPKI, SAN, SKI and the signature.
 import { createPublicKey } from 'node:crypto';

@@ -1,4 +1,4 @@
-// Authentication of AUTH_RESPONSE against the device's policy (capf-protocol.md §4.2–§4.4, features F8).
+// Authentication of AUTH_RESPONSE against the device's policy (docs/protocol.md §4.2–§4.4, features F8).
 // Pure: certificates and keys come in as bytes; nothing is read from disk or network.
 import { X509Certificate, createHash, constants, publicDecrypt, timingSafeEqual, verify, type KeyObject } from 'node:crypto';
 import { AuthenticationError, CapfError } from '../errors.ts';

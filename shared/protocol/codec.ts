@@ -1,4 +1,4 @@
-// Message and element (TLV) codec: capf-protocol.md §1 (framing) and §3 (elements).
+// Message and element (TLV) codec: docs/protocol.md §1 (framing) and §3 (elements).
 // Encoding keeps the element order the caller gives (the reference senders use a fixed order, §9).
 import { ProtocolError } from '../errors.ts';
 import { HEADER_LENGTH, MAX_WIRE_BODY_LENGTH, PROTOCOL_ID, opcodeName } from './constants.ts';

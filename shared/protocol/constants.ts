@@ -1,4 +1,4 @@
-// Numbers of the CAPF wire protocol (capf-protocol.md §1–§3). Names follow the spec's tables.
+// Numbers of the CAPF wire protocol (docs/protocol.md §1–§3). Names follow the spec's tables.
 
 /** Byte 0 of every message in both directions. */
 export const PROTOCOL_ID = 0x55;

@@ -1,4 +1,4 @@
-// Typed element builders and the typed view of a received message (capf-protocol.md §3, §4.3, §4.4).
+// Typed element builders and the typed view of a received message (docs/protocol.md §3, §4.3, §4.4).
 import { ProtocolError } from '../errors.ts';
 import { Tag, tagName } from './constants.ts';
 import type { Element } from './codec.ts';

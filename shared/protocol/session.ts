@@ -1,4 +1,4 @@
-// The CAPF session as a pure state machine (capf-protocol.md §4): inputs are decoded messages and the results of the
+// The CAPF session as a pure state machine (docs/protocol.md §4): inputs are decoded messages and the results of the
 // driver's asynchronous work (device lookup, store writes, signing); outputs are bytes to send and work to do.
 // No sockets, clocks or stores here: the listener drives it, tests drive it directly.
 import { CapfError } from '../errors.ts';

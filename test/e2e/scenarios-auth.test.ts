@@ -1,4 +1,4 @@
-// capf-protocol.md §10 over real TLS on loopback: installs, keys and every authentication mode (rows 1–10, 14, 17–20, 25).
+// docs/protocol.md §10 over real TLS on loopback: installs, keys and every authentication mode (rows 1–10, 14, 17–20, 25).
 import { X509Certificate } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ValidationError } from '../../shared/errors.ts';

@@ -1,4 +1,4 @@
-// capf-protocol.md §10 over real TLS on loopback: fetch, delete, none, framing and transport rows (11–13, 15, 16,
+// docs/protocol.md §10 over real TLS on loopback: fetch, delete, none, framing and transport rows (11–13, 15, 16,
 // 21–24), the operation deadline, and a consistent store after a phone that goes silent or drops mid-session.
 import { X509Certificate } from 'node:crypto';
 import { connect as connectTcp } from 'node:net';

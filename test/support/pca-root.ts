@@ -1,4 +1,5 @@
-// An ACTIVE root CA in ACM PCA on moto_server: create, self-issue from its CSR, import (toolchain.md §4.1).
+// An ACTIVE root CA in ACM PCA on moto_server: create it, issue its own certificate from its CSR with the root template,
+// then import that certificate, which activates it (moto needs all three steps, like AWS).
 import {
   CreateCertificateAuthorityCommand,
   GetCertificateAuthorityCsrCommand,

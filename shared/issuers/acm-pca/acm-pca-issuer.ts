@@ -1,4 +1,4 @@
-// F1 (Beyond): AWS Private CA signs the phone's CSR (online-ca.md §6). PCA cannot sign a bare public key, so this
+// F1 (Beyond): AWS Private CA signs the phone's CSR (docs/online-ca.md §6). PCA cannot sign a bare public key, so this
 // issuer needs the CSR flow; the phone's CSR arrives with the request as csrDer.
 import { createHash } from 'node:crypto';
 import type { ACMPCAClient } from '@aws-sdk/client-acm-pca';
@@ -65,7 +65,7 @@ export class AcmPcaIssuer implements Issuer {
         new IssueCertificateCommand({
           CertificateAuthorityArn: this.caArn,
           Csr: new TextEncoder().encode(derToPem(csrDer, 'CERTIFICATE REQUEST')),
-          SigningAlgorithm: 'SHA256WITHRSA', // an RSA CA, as the Online CA rules want (online-ca.md §6)
+          SigningAlgorithm: 'SHA256WITHRSA', // an RSA CA, as the Online CA rules want (docs/online-ca.md §6)
           TemplateArn: this.templateArn,
           Validity: { Type: 'DAYS', Value: request.validityDays },
           IdempotencyToken: pcaIdempotencyToken(request.requestId),

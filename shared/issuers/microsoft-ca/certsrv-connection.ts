@@ -35,7 +35,7 @@ interface RawExchange extends CertsrvResponse {
   socket: Socket;
 }
 
-// certsrv serves different markup to non-browsers (online-ca.md §2.2): present a browser-like agent.
+// certsrv serves different markup to non-browsers (docs/online-ca.md §2.2): present a browser-like agent.
 const USER_AGENT = 'Mozilla/5.0 (Windows NT 10.0; Win64; x64; capf-cloud)';
 
 /** RFC 5929 tls-server-end-point: the server certificate hashed with its signature hash (SHA-256 for MD5/SHA-1). */

@@ -1,4 +1,4 @@
-// Failure classification for the online Microsoft CA (online-ca.md §3). Internally every failure is a
+// Failure classification for the online Microsoft CA (docs/online-ca.md §3). Internally every failure is a
 // MicrosoftCaError with a stable code; MicrosoftCaIssuer turns it into an IssueResult 'refused' whose reason tells an
 // administrator what to change. Codes in RETRYABLE_MICROSOFT_CA_CODES are transient: the same request may succeed
 // later, so a caller may retry them (bounded) instead of failing the device's operation for good.

@@ -1,4 +1,4 @@
-// HRESULTs that certsrv pages show (online-ca.md §2.3), mapped to a refusal code and advice. The hex value is the one
+// HRESULTs that certsrv pages show (docs/online-ca.md §2.3), mapped to a refusal code and advice. The hex value is the one
 // marker that survives every page language, so classification hangs on it, never on the sentences around it.
 import type { MicrosoftCaCode } from './errors.ts';
 

@@ -1,5 +1,5 @@
 // F2 Online CA: the phone's CSR goes to an AD CS web enrollment site (/certsrv) over HTTPS, the way CUCM's
-// Certificate Enrollment Service does it (online-ca.md §2): GET /certsrv/ (authentication), POST certfnsh.asp,
+// Certificate Enrollment Service does it (docs/online-ca.md §2): GET /certsrv/ (authentication), POST certfnsh.asp,
 // certnew.cer?ReqID=N&Enc=b64, then certcarc.asp + certnew.p7b for the chain. Pages are read language-neutrally.
 //
 // Outcomes: 'issued'; 'pending' (a CA manager must approve; fetchPending polls certnew.cer with the handle);
@@ -43,7 +43,7 @@ export interface MicrosoftCaIssuerOptions {
 const optionsSchema = microsoftCaSettingsSchema.extend({ trustedCaPem: microsoftCaSettingsSchema.shape.trustedCaPem.unwrap().min(1) });
 
 const HANDLE = /^msca:v1:(\d{1,9}):([0-9a-f]{64})$/;
-/** MS-WCCE dispositions (online-ca.md §2.5). */
+/** MS-WCCE dispositions (docs/online-ca.md §2.5). */
 const DISPOSITION = { denied: 2, issued: 3, underSubmission: 5, revoked: 6 } as const;
 
 type Outcome = IssueResult;

@@ -1,4 +1,4 @@
-// Reads certsrv HTML without depending on its language (online-ca.md §2.9): the certnew.cer?ReqID=N link, the
+// Reads certsrv HTML without depending on its language (docs/online-ca.md §2.9): the certnew.cer?ReqID=N link, the
 // "Requests" cookie certsrv sets for a pending request, the locDenied / locDispLabel / locDispMsgLabel element ids,
 // hex HRESULTs and the nRenewals script variable. Localized sentences are only ever quoted back, never matched.
 

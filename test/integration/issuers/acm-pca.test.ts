@@ -1,4 +1,4 @@
-// AcmPcaIssuer against ACM PCA on moto_server: a root CA created and activated as in toolchain.md §4.1, a phone CSR
+// AcmPcaIssuer against ACM PCA on moto_server: a root CA created and activated (test/support/pca-root.ts), a phone CSR
 // made with @peculiar/x509, the issued LSC verified against the CA with openssl. moto ignores SigningAlgorithm,
 // Validity and IdempotencyToken and gives only the SAN for EndEntityClientAuthCertificate/V1, so those are not asserted.
 import * as x509 from '@peculiar/x509';

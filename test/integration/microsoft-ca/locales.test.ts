@@ -1,4 +1,4 @@
-// CUCM needs an English CA because it matches English sentences (online-ca.md §2.9). The client reads only
+// CUCM needs an English CA because it matches English sentences (docs/online-ca.md §2.9). The client reads only
 // language-neutral markers, so every outcome must classify the same on a German or Korean CA.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { request } from 'node:https';

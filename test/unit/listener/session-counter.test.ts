@@ -1,4 +1,4 @@
-// The session id (capf-protocol.md §1): starts at 1, one per connection, shared by everything holding the buffer,
+// The session id (docs/protocol.md §1): starts at 1, one per connection, shared by everything holding the buffer,
 // 32 bits wide, never 0.
 import { Worker } from 'node:worker_threads';
 import { describe, expect, it } from 'vitest';

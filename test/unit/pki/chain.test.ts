@@ -107,7 +107,7 @@ describe('verifyIssuedBy: validity', () => {
     const expired = rejection(() => verifyIssuedBy(old, [capf.certificateDer], { now: new Date() }));
     expect(expired.code).toBe('CERTIFICATE_NOT_VALID');
     expect(expired.message).toMatch(/^certificate expired at \d{4}-/);
-    // An expired MIC may still be accepted when the caller chooses to (capf-protocol.md §4.2).
+    // An expired MIC may still be accepted when the caller chooses to (docs/protocol.md §4.2).
     expect(verifyIssuedBy(old, [capf.certificateDer], { checkValidity: false }).path).toHaveLength(2);
     const early = rejection(() => verifyIssuedBy(lsc, [capf.certificateDer], { now: new Date(Date.now() - 2 * DAY) }));
     expect(early.message).toMatch(/^certificate is not valid before /);

@@ -1,4 +1,4 @@
-// Every complete hex vector of capf-protocol.md §9, encoded and decoded byte-exact.
+// Every complete hex vector of docs/protocol.md §9, encoded and decoded byte-exact.
 import { generateKeyPairSync } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import {

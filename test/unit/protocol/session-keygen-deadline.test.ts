@@ -1,4 +1,4 @@
-// The key-generation wait is one deadline counted from the key request (capf-protocol.md §6 asks for a generous
+// The key-generation wait is one deadline counted from the key request (docs/protocol.md §6 asks for a generous
 // timeout, not a fresh one per REQUEST_IN_PROGRESS): each IN_PROGRESS re-arms only what is left of it.
 import { describe, expect, it } from 'vitest';
 import { CapfSession, Opcode, element, encodeMessage, decodeMessage, type SessionAction, type SessionInput } from '../../../shared/protocol/index.ts';
