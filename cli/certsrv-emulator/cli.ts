@@ -1,6 +1,10 @@
 // `capf certsrv-emulator`: runs the emulator in the foreground for demos and manual tests. It prints what an
-// administrator types into the Online CA settings; the caller keeps the process alive and calls close() on exit.
+// administrator types into the Online CA settings (never the password) and, with --settings-out, writes them as the
+// JSON file `capf serve --issuer microsoft-ca --issuer-config` reads (mode 0600: it holds the password). The caller
+// keeps the process alive and calls close() on exit.
+import { writeFile } from 'node:fs/promises';
 import { Command, InvalidArgumentError, Option } from 'commander';
+import { emulatorIssuerSettings } from './issuer-settings.ts';
 import { CERTSRV_LOCALES, type CertsrvLocale } from './locales.ts';
 import { DEFAULT_ACCOUNT, DEFAULT_TEMPLATE, startCertsrvEmulator, type AuthScheme, type CertsrvEmulator } from './server.ts';
 
@@ -14,6 +18,7 @@ interface CliOptions {
   pending: boolean;
   keyEncipherment: boolean;
   basic: boolean;
+  settingsOut?: string;
 }
 
 function port(value: string): number {
@@ -38,6 +43,7 @@ export async function runCertsrvEmulatorCli(
     .option('--pending', 'the template needs CA manager approval', false)
     .option('--no-key-encipherment', 'issue certificates without keyEncipherment (misconfigured template)')
     .option('--basic', 'offer Basic authentication besides Negotiate/NTLM', false)
+    .option('--settings-out <file>', 'write the settings for capf serve --issuer microsoft-ca --issuer-config FILE')
     .exitOverride()
     .configureOutput({ writeOut: (text) => out.write(text), writeErr: (text) => out.write(text) });
   program.parse(argv, { from: 'user' });
@@ -51,6 +57,10 @@ export async function runCertsrvEmulatorCli(
     authSchemes: schemes,
     templates: [{ name: options.template, outcome: options.pending ? 'pending' : 'issue', keyEncipherment: options.keyEncipherment }],
   });
+  if (options.settingsOut !== undefined) {
+    const settings = emulatorIssuerSettings(emulator, { account: { user: options.user, password: options.password }, template: options.template });
+    await writeFile(options.settingsOut, `${JSON.stringify(settings, null, 2)}\n`, { mode: 0o600 });
+  }
   out.write(
     [
       `certsrv emulator listening on https://127.0.0.1:${emulator.port}/certsrv/ (certificate for ${emulator.hostname})`,
@@ -58,6 +68,7 @@ export async function runCertsrvEmulatorCli(
       `  template ${options.template}, user CORP\\${options.user}, authentication ${schemes.join('/')}`,
       'Trust this CA (CAPF-trust) for the HTTPS certificate and the issued LSCs:',
       emulator.caCertificatePem.trim(),
+      ...(options.settingsOut !== undefined ? [`Settings for capf serve --issuer microsoft-ca --issuer-config ${options.settingsOut} written there`] : []),
       '',
     ].join('\n'),
   );

@@ -16,3 +16,4 @@ export type { TlsCertificateKind } from './ca.ts';
 export type { CaRequestRecord, RequestStatus } from './database.ts';
 export { CERTSRV_LOCALES, type CertsrvLocale } from './locales.ts';
 export { runCertsrvEmulatorCli } from './cli.ts';
+export { emulatorIssuerSettings, type EmulatorIssuerSettings } from './issuer-settings.ts';

@@ -11,7 +11,7 @@ import { promisify } from 'node:util';
 import { CreateKeyCommand, type KeySpec } from '@aws-sdk/client-kms';
 import { GetSecretValueCommand } from '@aws-sdk/client-secrets-manager';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { DEFAULT_ACCOUNT, DEFAULT_TEMPLATE, startCertsrvEmulator, type CertsrvEmulator } from '../../cli/certsrv-emulator/index.ts';
+import { emulatorIssuerSettings, startCertsrvEmulator, type CertsrvEmulator } from '../../cli/certsrv-emulator/index.ts';
 import { runPhone } from '../../cli/phone/simulator.ts';
 import { Reason } from '../../shared/protocol/index.ts';
 import { motoClients, opensslVerify, uniqueName } from '../integration/issuers/moto-aws.ts';
@@ -67,16 +67,7 @@ describe('capf serve --issuer microsoft-ca, against the certsrv emulator', () =>
   afterAll(() => emulator.close());
 
   it('asks the phone for a CSR, has the AD CS site sign it and installs the certificate', async () => {
-    const settings = {
-      host: emulator.hostname,
-      port: emulator.port,
-      connectAddress: '127.0.0.1',
-      template: DEFAULT_TEMPLATE,
-      username: `CORP\\${DEFAULT_ACCOUNT.user}`,
-      password: DEFAULT_ACCOUNT.password,
-      auth: 'ntlm',
-      trustedCaPem: [emulator.caCertificatePem],
-    };
+    const settings = emulatorIssuerSettings(emulator);
     const submissions = emulator.caRequests.length;
     const { serve, certificatePem, issuerOfRecord } = await enrolThrough('adcs', { kind: 'microsoft-ca', settings }, { name: 'SEP0A0B0C0D0E01', keyOrder: 'rsa' });
     try {

@@ -5,9 +5,13 @@ import { Agent, request } from 'node:https';
 import type { IncomingHttpHeaders } from 'node:http';
 import type { TLSSocket } from 'node:tls';
 import { createHash, X509Certificate } from 'node:crypto';
+import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import * as x509 from '@peculiar/x509';
 import { encodeNegotiate } from '../../../shared/issuers/ntlm/messages.ts';
 import { CLIENT_NEGOTIATE_FLAGS, createAuthenticateMessage } from '../../../shared/issuers/ntlm/ntlmv2.ts';
+import { checkIssuerSettings } from '../../../shared/issuers/registry.ts';
 import { DEFAULT_ACCOUNT, runCertsrvEmulatorCli, startCertsrvEmulator, type CertsrvEmulator } from '../../../cli/certsrv-emulator/index.ts';
 import { phoneCsr, type PhoneCsr } from './helpers.ts';
 
@@ -202,5 +206,23 @@ describe('runCertsrvEmulatorCli', () => {
       await cli.close();
     }
     await expect(runCertsrvEmulatorCli(['--locale', 'fr'], { write: () => undefined })).rejects.toThrow(/fr/);
+  });
+
+  it('writes the settings a microsoft-ca issuer needs (--settings-out, mode 0600), which the registry accepts', async () => {
+    const folder = await mkdtemp(join(tmpdir(), 'capf-emulator-settings-'));
+    const file = join(folder, 'adcs.json');
+    let output = '';
+    const cli = await runCertsrvEmulatorCli(['--template', 'DemoLSC', '--password', 'Demo-Secret-42', '--settings-out', file], { write: (t: string) => (output += t) });
+    try {
+      expect(output).toContain(file);
+      expect(output).not.toContain('Demo-Secret-42');
+      expect((await stat(file)).mode & 0o777).toBe(0o600);
+      const settings = JSON.parse(await readFile(file, 'utf8')) as Record<string, unknown>;
+      expect(settings).toMatchObject({ host: cli.hostname, port: cli.port, connectAddress: '127.0.0.1', template: 'DemoLSC', password: 'Demo-Secret-42', trustedCaPem: [cli.caCertificatePem] });
+      expect(() => checkIssuerSettings('microsoft-ca', settings, file)).not.toThrow();
+    } finally {
+      await cli.close();
+      await rm(folder, { recursive: true, force: true });
+    }
   });
 });

@@ -5,7 +5,7 @@ import { expect } from 'vitest';
 import * as x509 from '@peculiar/x509';
 import { MicrosoftCaIssuer, type MicrosoftCaIssuerOptions } from '../../../shared/issuers/microsoft-ca/index.ts';
 import type { IssueRequest, IssueResult } from '../../../shared/ports/index.ts';
-import { DEFAULT_ACCOUNT, DEFAULT_TEMPLATE, type CertsrvEmulator } from '../../../cli/certsrv-emulator/index.ts';
+import { emulatorIssuerSettings, type CertsrvEmulator } from '../../../cli/certsrv-emulator/index.ts';
 
 export const DEVICE = 'SEP0011223344AA';
 
@@ -29,18 +29,7 @@ export function issueRequest(csr: PhoneCsr, deviceName = DEVICE): IssueRequest {
 }
 
 export function issuerFor(emulator: CertsrvEmulator, overrides: Partial<MicrosoftCaIssuerOptions> = {}): MicrosoftCaIssuer {
-  return new MicrosoftCaIssuer({
-    host: emulator.hostname,
-    port: emulator.port,
-    connectAddress: '127.0.0.1',
-    template: DEFAULT_TEMPLATE,
-    username: `CORP\\${DEFAULT_ACCOUNT.user}`,
-    password: DEFAULT_ACCOUNT.password,
-    auth: 'ntlm',
-    trustedCaPem: [emulator.caCertificatePem],
-    timeoutMs: 15_000,
-    ...overrides,
-  });
+  return new MicrosoftCaIssuer({ ...emulatorIssuerSettings(emulator), timeoutMs: 15_000, ...overrides });
 }
 
 /** Asserts an issued result whose certificate carries the CSR's key and verifies against the emulator CA. */
