@@ -26,3 +26,4 @@ export {
 } from './certificate.ts';
 export { certificateNamesDevice, MAX_ANCHORS, MAX_PATH_CERTIFICATES, verifyIssuedBy, type VerifiedPath, type VerifyOptions } from './chain.ts';
 export { MAX_CSR_BYTES, parseCsr, type ParsedCsr } from './csr.ts';
+export { CRL_REASONS, CrlBuilder, MAX_CRL_ENTRIES, type CrlContent, type CrlReason, type RevokedEntry } from './crl.ts';
