@@ -14,7 +14,7 @@ export default tseslint.config(
   },
   {
     // Pure domain code: no AWS SDK, no sockets, no files (design.md, "who may import whom").
-    files: ['shared/protocol/**/*.ts', 'shared/pki/**/*.ts'],
+    files: ['shared/protocol/**/*.ts', 'shared/pki/**/*.ts', 'shared/monitor/**/*.ts'],
     rules: {
       'no-restricted-imports': ['error', { patterns: ['@aws-sdk/*', 'node:net', 'node:tls', 'node:fs', 'node:fs/promises', 'net', 'tls', 'fs'] }],
     },
