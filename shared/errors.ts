@@ -81,3 +81,10 @@ export class IssuerError extends CapfError {
     super(code, message, options);
   }
 }
+
+/** A notification (email, topic message) could not be sent; the message says what an administrator can do. */
+export class NotificationError extends CapfError {
+  constructor(message: string, code = 'NOTIFY', options?: { cause?: unknown }) {
+    super(code, message, options);
+  }
+}
