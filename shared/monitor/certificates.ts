@@ -78,6 +78,11 @@ export function daysLeft(checked: CheckedCertificate, nowMs: number): number {
   return (checked.notAfterMs - nowMs) / DAY_MS;
 }
 
+/** Code-unit order, the same on every machine (localeCompare depends on the locale the process runs with). */
+export function compareText(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
 export function checkNow(now: Date): number {
   const ms = now instanceof Date ? now.getTime() : Number.NaN;
   if (Number.isNaN(ms)) throw new ValidationError('the monitor run time is not a valid date', 'INVALID_MONITOR_OPTIONS');

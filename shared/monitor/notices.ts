@@ -1,7 +1,7 @@
 // Which certificates are due for an expiry notice, at which level, and the key that keeps a recipient from being told
 // twice about the same certificate at the same level (docs/expiry-monitoring.md, "Notice levels").
 import { ValidationError } from '../errors.ts';
-import { checkCertificate, checkNow, daysLeft, inService, type CheckedCertificate, type MonitoredCertificate } from './certificates.ts';
+import { checkCertificate, checkNow, compareText, daysLeft, inService, type CheckedCertificate, type MonitoredCertificate } from './certificates.ts';
 
 /** The lead time: how many days before expiry the first notice goes out (service parameter). */
 export const LEAD_TIME_DAYS = { min: 1, max: 365, default: 30 } as const;
@@ -60,9 +60,9 @@ export interface NoticeOptions {
 function byUrgency(a: Notice & { checked: CheckedCertificate }, b: Notice & { checked: CheckedCertificate }): number {
   return (
     a.checked.notAfterMs - b.checked.notAfterMs ||
-    a.certificate.kind.localeCompare(b.certificate.kind) ||
-    a.certificate.device.localeCompare(b.certificate.device) ||
-    a.checked.serial.localeCompare(b.checked.serial)
+    compareText(a.certificate.kind, b.certificate.kind) ||
+    compareText(a.certificate.device, b.certificate.device) ||
+    compareText(a.checked.serial, b.checked.serial)
   );
 }
 

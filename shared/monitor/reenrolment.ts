@@ -1,7 +1,7 @@
 // Automatic re-enrolment: which devices should get install/upgrade armed (with LSC authentication) because their LSC
 // has used up a chosen fraction of its lifetime, so the phone renews while its LSC can still prove who it is.
 import { ValidationError } from '../errors.ts';
-import { checkCertificate, checkNow, type CheckedCertificate, type MonitoredCertificate } from './certificates.ts';
+import { checkCertificate, checkNow, compareText, type CheckedCertificate, type MonitoredCertificate } from './certificates.ts';
 
 /** The share of an LSC's lifetime after which its device is re-enrolled (service parameter; default two thirds). */
 export const REENROLMENT_FRACTION = { min: 0.05, max: 0.95, default: 2 / 3 } as const;
@@ -46,5 +46,5 @@ export function reenrolmentDue(certificates: readonly MonitoredCertificate[], op
       due.push({ device, serialHex: checked.serial, notAfter: checked.certificate.notAfter, elapsed });
     }
   }
-  return due.sort((a, b) => (a.device < b.device ? -1 : a.device > b.device ? 1 : 0));
+  return due.sort((a, b) => compareText(a.device, b.device));
 }

@@ -1,7 +1,7 @@
 // Which LSCs the monitor revokes, with which CRL reason, and which revoked LSCs the next CRL lists and when it is due.
 import { ValidationError } from '../errors.ts';
 import { MAX_CRL_ENTRIES, type CrlReason, type RevokedEntry } from '../pki/crl.ts';
-import { checkCertificate, checkNow, DAY_MS, type MonitoredCertificate } from './certificates.ts';
+import { checkCertificate, checkNow, compareText, DAY_MS, type MonitoredCertificate } from './certificates.ts';
 
 /** Why an LSC is revoked: the state it was in, or `expired` for one that was still in use or waiting to be installed. */
 export type RevocationCause = 'expired' | 'superseded' | 'abandoned' | 'deleted';
@@ -36,7 +36,7 @@ export function revocationsDue(certificates: readonly MonitoredCertificate[], no
     const cause: RevocationCause | undefined = state === 'superseded' || state === 'abandoned' || state === 'deleted' ? state : checked.notAfterMs <= nowMs ? 'expired' : undefined;
     if (cause) due.push({ device: certificate.device, serialHex: checked.serial, cause, reason: REVOCATION_REASONS[cause] });
   }
-  return due.sort((a, b) => (a.device === b.device ? a.serialHex.localeCompare(b.serialHex) : a.device < b.device ? -1 : 1));
+  return due.sort((a, b) => compareText(a.device, b.device) || compareText(a.serialHex, b.serialHex));
 }
 
 /** How long each CRL is valid (nextUpdate − thisUpdate), and how long an entry stays listed after its certificate
