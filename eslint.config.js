@@ -14,7 +14,10 @@ const rule = (regex, message) => ({ regex, message });
 
 // shared/ is below everything that runs it.
 const SHARED = [rule(reaching('listener', 'functions', 'cli', 'infra', 'test'), 'shared/ never imports listener/, functions/, cli/, infra/ or test/')];
-const PURE = [rule(IO, 'pure code: no AWS SDK, sockets or files'), rule(reaching('issuers', 'store', 'signing', 'config', 'admin', 'util'), 'pure code imports the model, the ports, the domain rules and errors only')];
+const PURE = [
+  rule(IO, 'pure code: no AWS SDK, sockets or files'),
+  rule(reaching('issuers', 'store', 'notify', 'signing', 'config', 'admin', 'util'), 'pure code imports the model, the ports, the domain rules and errors only'),
+];
 
 const LAYERS = [
   { name: 'the model', files: ['shared/model.ts'], rules: [rule('^\\.', 'the model imports nothing of this repository')] },
@@ -27,18 +30,20 @@ const LAYERS = [
   { name: 'domain rules', files: ['shared/domain/**/*.ts'], rules: [...SHARED, ...PURE, rule(reaching('pki', 'protocol'), 'domain rules sit below pki and protocol')] },
   { name: 'pki', files: ['shared/pki/**/*.ts'], rules: [...SHARED, ...PURE, rule(reaching('protocol'), 'pki sits below protocol')] },
   { name: 'protocol', files: ['shared/protocol/**/*.ts'], rules: [...SHARED, ...PURE] },
+  { name: 'monitor rules', files: ['shared/monitor/**/*.ts'], rules: [...SHARED, ...PURE, rule(reaching('protocol'), 'the monitor rules need certificates, not the wire protocol')] },
   {
     name: 'signing',
     files: ['shared/signing/**/*.ts'],
-    rules: [...SHARED, rule(reaching('issuers', 'store', 'config', 'admin'), 'the sign service works on the ports; adapters are handed to it')],
+    rules: [...SHARED, rule(reaching('issuers', 'store', 'notify', 'config', 'admin'), 'the sign service works on the ports; adapters are handed to it')],
   },
   {
     name: 'admin',
     files: ['shared/admin/**/*.ts'],
-    rules: [...SHARED, rule(IO, 'the admin service works on the ports, not on AWS'), rule(reaching('issuers', 'store', 'config'), 'the admin service works on the ports; adapters are handed to it')],
+    rules: [...SHARED, rule(IO, 'the admin service works on the ports, not on AWS'), rule(reaching('issuers', 'store', 'notify', 'config'), 'the admin service works on the ports; adapters are handed to it')],
   },
-  { name: 'issuers', files: ['shared/issuers/**/*.ts'], rules: [...SHARED, rule(reaching('store', 'signing', 'admin', 'config'), 'issuers are adapters: they import the domain, not other adapters or services')] },
-  { name: 'store', files: ['shared/store/**/*.ts'], rules: [...SHARED, rule(reaching('issuers', 'signing', 'admin', 'config'), 'stores are adapters: they import the domain, not other adapters or services')] },
+  { name: 'issuers', files: ['shared/issuers/**/*.ts'], rules: [...SHARED, rule(reaching('store', 'notify', 'signing', 'admin', 'config'), 'issuers are adapters: they import the domain, not other adapters or services')] },
+  { name: 'store', files: ['shared/store/**/*.ts'], rules: [...SHARED, rule(reaching('issuers', 'notify', 'signing', 'admin', 'config'), 'stores are adapters: they import the domain, not other adapters or services')] },
+  { name: 'notify', files: ['shared/notify/**/*.ts'], rules: [...SHARED, rule(reaching('issuers', 'store', 'signing', 'admin', 'config'), 'notifiers are adapters: they import the domain, not other adapters or services')] },
   { name: 'the rest of shared', files: ['shared/*.ts', 'shared/config/**/*.ts'], ignores: ['shared/model.ts'], rules: SHARED },
   { name: 'listener', files: ['listener/**/*.ts'], rules: [rule(reaching('cli', 'test', 'functions', 'infra'), 'the listener image holds shared/ and listener/ only: no cli/, test/, functions/ or infra/')] },
   { name: 'functions', files: ['functions/**/*.ts'], rules: [rule(reaching('cli', 'test', 'listener', 'infra'), 'functions import shared/ and their own folder only')] },

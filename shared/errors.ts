@@ -82,3 +82,10 @@ export class IssuerError extends CapfError {
     super(message, code, options);
   }
 }
+
+/** A notification (email, topic message) could not be sent; the message says what an administrator can do. */
+export class NotificationError extends CapfError {
+  constructor(message: string, code = 'NOTIFY', options?: { cause?: unknown }) {
+    super(message, code, options);
+  }
+}

@@ -27,3 +27,4 @@ export {
 export { certificateNamesDevice, MAX_ANCHORS, MAX_PATH_CERTIFICATES, verifyIssuedBy, type VerifiedPath, type VerifyOptions } from './chain.ts';
 export { MAX_CSR_BYTES, parseCsr, type ParsedCsr } from './csr.ts';
 export { certificateHasKey, certificatePublicKeyDer, samePublicKey } from './certificate-key.ts';
+export { CRL_REASONS, CrlBuilder, MAX_CRL_ENTRIES, type CrlContent, type CrlReason, type RevokedEntry } from './crl.ts';

@@ -1,14 +1,14 @@
 // The LSC (docs/protocol.md §5 with our corrections: issuer = the issuing certificate's SUBJECT, plus SKI/AKI).
 // Issuance is the hot path, so everything that does not depend on the phone is encoded once in the constructor and
 // build() only writes the serial, subject, validity, SPKI, SAN, SKI and the signature.
-import { createPublicKey } from 'node:crypto';
-import { ConfigError, ValidationError } from '../errors.ts';
-import type { CaSigner } from '../ports/index.ts';
 import { checkLscValidity } from '../domain/parameters.ts';
+import { ValidationError } from '../errors.ts';
 import { isValidDeviceName } from '../model.ts';
-import { readBasicConstraints, readCertificateParts, readNameAttributes, readSubjectKeyIdentifier, type CertificateParts } from './certificate-parts.ts';
+import type { CaSigner } from '../ports/index.ts';
+import { readNameAttributes } from './certificate-parts.ts';
 import { objectIdentifier, sequence, tlv, TAG, utf8String } from './der.ts';
-import { inspectPublicKey, subjectKeyIdentifier } from './spki.ts';
+import { issuerKeyIdentifier, readSigningIssuer } from './issuer-certificate.ts';
+import { inspectPublicKey } from './spki.ts';
 import {
   authorityKeyIdentifierExtension,
   basicConstraintsExtension,
@@ -39,28 +39,6 @@ export interface LscRequest {
 /** Issuer subject attributes the LSC subject repeats after CN, in the issuer's order (like the reference). */
 const COPIED_SUBJECT_ATTRIBUTES: ReadonlySet<string> = new Set([OID.organization, OID.organizationalUnit, OID.locality, OID.stateOrProvince, OID.country]);
 
-function issuerProblem(message: string): ConfigError {
-  return new ConfigError(`LSC issuer certificate ${message}`, 'LSC_ISSUER');
-}
-
-function readIssuer(issuerCertificateDer: Uint8Array, signer: CaSigner): CertificateParts {
-  let parts: CertificateParts;
-  try {
-    parts = readCertificateParts(issuerCertificateDer);
-  } catch (err) {
-    throw issuerProblem(`is not usable: ${(err as Error).message}`);
-  }
-  if (!readBasicConstraints(parts)?.ca) throw issuerProblem('is not a CA certificate (BasicConstraints CA:TRUE is missing)');
-  let keyType: string | undefined;
-  try {
-    keyType = createPublicKey({ key: Buffer.from(parts.spki), format: 'der', type: 'spki' }).asymmetricKeyType;
-  } catch (err) {
-    throw issuerProblem(`public key does not parse: ${(err as Error).message}`);
-  }
-  if (keyType !== signer.keyType) throw issuerProblem(`holds a ${keyType ?? 'unknown'} key but the signer signs with ${signer.keyType}`);
-  return parts;
-}
-
 export class LscBuilder {
   private readonly signer: CaSigner;
   /** The signature AlgorithmIdentifier (TBS signature field). */
@@ -75,7 +53,7 @@ export class LscBuilder {
   private readonly trailingExtensions: Uint8Array;
 
   constructor(issuerCertificateDer: Uint8Array, signer: CaSigner) {
-    const issuer = readIssuer(issuerCertificateDer, signer);
+    const issuer = readSigningIssuer(issuerCertificateDer, signer, 'LSC');
     this.signer = signer;
     this.algorithm = signatureAlgorithm(signer.keyType);
     this.issuerName = Uint8Array.from(issuer.subject);
@@ -90,7 +68,7 @@ export class LscBuilder {
       keyUsageExtension([KEY_USAGE.digitalSignature, KEY_USAGE.keyEncipherment]),
       extendedKeyUsageExtension(CAPF_EXTENDED_KEY_USAGES),
     ]);
-    this.trailingExtensions = authorityKeyIdentifierExtension(Uint8Array.from(readSubjectKeyIdentifier(issuer) ?? subjectKeyIdentifier(issuer.spki)));
+    this.trailingExtensions = authorityKeyIdentifierExtension(issuerKeyIdentifier(issuer));
   }
 
   /** Builds and signs one LSC; returns its DER. Throws ValidationError for a bad name, validity or public key. */

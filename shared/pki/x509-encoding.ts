@@ -1,4 +1,4 @@
-// The X.509 pieces both certificates we make (the CAPF CA and the LSC) are built from, in DER.
+// The X.509 pieces the certificates we make (the CAPF CA and the LSC) and our CRL are built from, in DER.
 import { randomBytes } from 'node:crypto';
 import type { CaSigner } from '../ports/index.ts';
 import {
@@ -28,6 +28,8 @@ export const OID = {
   keyUsage: '2.5.29.15',
   subjectAltName: '2.5.29.17',
   basicConstraints: '2.5.29.19',
+  cRLNumber: '2.5.29.20',
+  cRLReason: '2.5.29.21',
   authorityKeyIdentifier: '2.5.29.35',
   extKeyUsage: '2.5.29.37',
   serverAuth: '1.3.6.1.5.5.7.3.1',
@@ -110,7 +112,7 @@ export function validity(notBefore: Date, notAfter: Date): Uint8Array {
   return sequence(x509Time(notBefore), x509Time(notAfter));
 }
 
-/** Signs a TBSCertificate and returns the Certificate DER. */
+/** Signs a TBSCertificate and returns the Certificate DER (a TBSCertList and its CertificateList have the same shape). */
 export async function signCertificate(tbsDer: Uint8Array, signer: CaSigner): Promise<Uint8Array> {
   const signature = await signer.sign(tbsDer);
   return sequence(tbsDer, signatureAlgorithm(signer.keyType), bitString(signature));

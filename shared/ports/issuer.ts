@@ -49,8 +49,17 @@ export function canPollPending<T extends Issuer>(issuer: T): issuer is T & Pendi
   return typeof (issuer as Partial<PendingPoller>).fetchPending === 'function';
 }
 
-/** RFC 5280 CRLReason values an administrator picks from. */
-export type RevocationReason = 'unspecified' | 'keyCompromise' | 'affiliationChanged' | 'superseded' | 'cessationOfOperation';
+/** RFC 5280 CRLReason names (shared/pki/crl.ts writes their codes; removeFromCRL belongs to delta CRLs, which we do not publish). */
+export type RevocationReason =
+  | 'unspecified'
+  | 'keyCompromise'
+  | 'cACompromise'
+  | 'affiliationChanged'
+  | 'superseded'
+  | 'cessationOfOperation'
+  | 'certificateHold'
+  | 'privilegeWithdrawn'
+  | 'aACompromise';
 
 /** An issuer that can revoke what it signed. */
 export interface Revoker {

@@ -1,18 +1,32 @@
-// The notifier port: tells people something (a digest of certificates about to expire, an operation that failed). In
-// AWS an adapter sends it through SES and SNS; the local stack writes it as a file in the data folder.
+// The notifier port: how the expiry monitor (and later failure notices) hands a message to email (SES, or .eml files
+// locally) and to a topic (SNS, or .json files locally). Adapters: shared/notify (ses.ts, sns.ts, outbox.ts).
 
-export interface Notification {
-  /** One line, as an email subject. */
+export type NotificationChannel = 'email' | 'topic';
+
+export interface NotificationMessage {
+  /** One line; a topic adapter keeps it within SNS's 100 ASCII characters. */
   subject: string;
-  /** The message for people: plain text. */
+  /** Plain-text body (lines end in \n; the MIME encoder writes CRLF). */
   text: string;
-  /** The same facts as structured JSON (for SNS subscribers, tests and the console); no key material, no secrets. */
-  data: Record<string, unknown>;
-  /** Email addresses; empty means the deployment's configured recipients. */
-  recipients: string[];
+  /** HTML body, the alternative to `text` in the email. */
+  html: string;
+  /** The document a topic publishes (JSON.stringify'd). */
+  json: object;
+  /** Email addresses, 1–50; a topic adapter ignores them: the topic's subscribers get the message. */
+  recipients: readonly string[];
+}
+
+export interface NotificationReceipt {
+  channel: NotificationChannel;
+  /** SES MessageId, SNS MessageId, or the outbox file name. */
+  id: string;
 }
 
 export interface Notifier {
-  /** Sends the notification; throws a CapfError when it could not be handed over. */
-  send(notification: Notification): Promise<void>;
+  readonly channel: NotificationChannel;
+  /** The destination, stable across runs: `ses`, the topic ARN, `outbox`. A topic's dedupe recipient is
+   *  `topic:<destination>`. */
+  readonly destination: string;
+  /** Sends one message. NotificationError with a code that says whether retrying can help (see each adapter). */
+  send(message: NotificationMessage): Promise<NotificationReceipt>;
 }

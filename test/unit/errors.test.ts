@@ -1,11 +1,11 @@
 // One hierarchy, one argument order: every error class takes (message, code, options), like Error's (message, options).
 import { describe, expect, it } from 'vitest';
 import { PhoneSimulatorError } from '../../cli/phone/types.ts';
-import { AuthenticationError, CapfError, ConfigError, IssuerError, ProtocolError, StoreError, ValidationError } from '../../shared/errors.ts';
+import { AuthenticationError, CapfError, ConfigError, IssuerError, NotificationError, ProtocolError, StoreError, ValidationError } from '../../shared/errors.ts';
 import { MicrosoftCaError } from '../../shared/issuers/microsoft-ca/errors.ts';
 
 describe('the error hierarchy', () => {
-  it.each([CapfError, ProtocolError, AuthenticationError, ValidationError, ConfigError, StoreError, IssuerError, PhoneSimulatorError])(
+  it.each([CapfError, ProtocolError, AuthenticationError, ValidationError, ConfigError, StoreError, IssuerError, NotificationError, PhoneSimulatorError])(
     '%o takes (message, code)',
     (ErrorClass) => {
       const error = new ErrorClass('what happened', 'SOME_CODE');

@@ -22,6 +22,8 @@ describe('import rules (eslint.config.js)', () => {
     ['pki does not import issuers', 'shared/pki/example.ts', use('../issuers/registry.ts'), /pure code imports the model/],
     ['protocol does not import the store', 'shared/protocol/example.ts', use('../store/dynamo-device-store.ts'), /pure code imports the model/],
     ['pure code touches no files', 'shared/pki/example.ts', use('node:fs'), /no AWS SDK, sockets or files/],
+    ['the monitor rules send nothing themselves', 'shared/monitor/example.ts', use('../notify/ses.ts'), /pure code imports the model/],
+    ['notifiers do not reach the stores', 'shared/notify/example.ts', use('../store/dynamo-stores.ts'), /notifiers are adapters/],
     ['pure code calls no AWS', 'shared/protocol/example.ts', use('@aws-sdk/client-kms'), /no AWS SDK/],
     ['pki sits below protocol', 'shared/pki/example.ts', use('../protocol/codec.ts'), /pki sits below protocol/],
     ['domain rules sit below pki', 'shared/domain/example.ts', use('../pki/index.ts'), /below pki and protocol/],
