@@ -44,6 +44,8 @@ export interface ListenerConfig {
   healthPort: number;
   /** How long a SIGTERM drain waits for sessions to finish. */
   drainMs: number;
+  /** Sessions held at once; more are refused until one ends (the task's memory is sized for this many). */
+  maxSessions: number;
 }
 
 /** Which issuers sign a phone-made CSR (CSR flow) rather than a bare public key. */
@@ -147,36 +149,52 @@ const drainMsVar = optionalVar('CAPF_DRAIN_MS').transform((value, ctx) => {
   return ms;
 });
 
-const listenerEnvSchema = z
-  .object({
-    CAPF_TABLE: requiredVar('CAPF_TABLE'),
-    CAPF_SIGN_FUNCTION: requiredVar('CAPF_SIGN_FUNCTION'),
-    CAPF_ISSUER: issuerKindVar,
-    CAPF_TLS_SECRET_ARN: requiredVar('CAPF_TLS_SECRET_ARN'),
-    CAPF_TRUST_SECRET_ARN: optionalVar('CAPF_TRUST_SECRET_ARN'),
-    CAPF_HOST: optionalVar('CAPF_HOST'),
-    CAPF_PORT: portVar('CAPF_PORT', CAPF_PORT),
-    CAPF_MIN_TLS: minTlsVar,
-    CAPF_HEALTH_PORT: portVar('CAPF_HEALTH_PORT', 8080),
-    CAPF_DRAIN_MS: drainMsVar,
-    CAPF_FIPS_MODE: booleanVar('CAPF_FIPS_MODE', false),
-    AWS_ENDPOINT_URL: endpointVar,
-  })
-  .transform(
-    (raw): ListenerConfig => ({
-      tableName: raw.CAPF_TABLE,
-      signFunction: raw.CAPF_SIGN_FUNCTION,
-      host: raw.CAPF_HOST ?? '::', // dual stack (F16); IPv6 peers are filtered by the ipv6Enabled parameter
-      port: raw.CAPF_PORT,
-      fipsMode: raw.CAPF_FIPS_MODE,
-      issuer: raw.CAPF_ISSUER,
-      tlsSecretId: raw.CAPF_TLS_SECRET_ARN,
-      trustSecretId: raw.CAPF_TRUST_SECRET_ARN,
-      minTlsVersion: raw.CAPF_MIN_TLS as ListenerConfig['minTlsVersion'],
-      healthPort: raw.CAPF_HEALTH_PORT,
-      drainMs: raw.CAPF_DRAIN_MS,
-    }),
-  );
+/** The default of CAPF_MAX_SESSIONS, as the listener's own default. */
+export const DEFAULT_MAX_SESSIONS = 2_000;
+
+const maxSessionsVar = optionalVar('CAPF_MAX_SESSIONS').transform((value, ctx) => {
+  if (value === undefined) return DEFAULT_MAX_SESSIONS;
+  const sessions = /^\d{1,6}$/.test(value) ? Number(value) : NaN;
+  if (!(sessions >= 1 && sessions <= 100_000)) {
+    ctx.addIssue({ code: 'custom', message: 'CAPF_MAX_SESSIONS must be a whole number from 1 to 100000' });
+    return z.NEVER;
+  }
+  return sessions;
+});
+
+/** Every variable the listener reads, with its parser (exported so the infra tests can check the task's names). */
+export const LISTENER_ENV_VARIABLES = z.object({
+  CAPF_TABLE: requiredVar('CAPF_TABLE'),
+  CAPF_SIGN_FUNCTION: requiredVar('CAPF_SIGN_FUNCTION'),
+  CAPF_ISSUER: issuerKindVar,
+  CAPF_TLS_SECRET_ARN: requiredVar('CAPF_TLS_SECRET_ARN'),
+  CAPF_TRUST_SECRET_ARN: optionalVar('CAPF_TRUST_SECRET_ARN'),
+  CAPF_HOST: optionalVar('CAPF_HOST'),
+  CAPF_PORT: portVar('CAPF_PORT', CAPF_PORT),
+  CAPF_MIN_TLS: minTlsVar,
+  CAPF_HEALTH_PORT: portVar('CAPF_HEALTH_PORT', 8080),
+  CAPF_DRAIN_MS: drainMsVar,
+  CAPF_MAX_SESSIONS: maxSessionsVar,
+  CAPF_FIPS_MODE: booleanVar('CAPF_FIPS_MODE', false),
+  AWS_ENDPOINT_URL: endpointVar,
+});
+
+const listenerEnvSchema = LISTENER_ENV_VARIABLES.transform(
+  (raw): ListenerConfig => ({
+    tableName: raw.CAPF_TABLE,
+    signFunction: raw.CAPF_SIGN_FUNCTION,
+    host: raw.CAPF_HOST ?? '::', // dual stack (F16); IPv6 peers are filtered by the ipv6Enabled parameter
+    port: raw.CAPF_PORT,
+    fipsMode: raw.CAPF_FIPS_MODE,
+    issuer: raw.CAPF_ISSUER,
+    tlsSecretId: raw.CAPF_TLS_SECRET_ARN,
+    trustSecretId: raw.CAPF_TRUST_SECRET_ARN,
+    minTlsVersion: raw.CAPF_MIN_TLS as ListenerConfig['minTlsVersion'],
+    healthPort: raw.CAPF_HEALTH_PORT,
+    drainMs: raw.CAPF_DRAIN_MS,
+    maxSessions: raw.CAPF_MAX_SESSIONS,
+  }),
+);
 
 /** Reads the sign function's environment (CAPF_TABLE, CAPF_ISSUER and what that issuer needs, CAPF_FIPS_MODE). */
 export function loadSignConfig(env: Env = process.env): SignConfig {
@@ -186,7 +204,7 @@ export function loadSignConfig(env: Env = process.env): SignConfig {
 /**
  * Reads the listener's environment: CAPF_TABLE, CAPF_SIGN_FUNCTION, CAPF_TLS_SECRET_ARN (required); CAPF_ISSUER,
  * CAPF_TRUST_SECRET_ARN, CAPF_HOST (::), CAPF_PORT (3804), CAPF_MIN_TLS, CAPF_HEALTH_PORT (8080), CAPF_DRAIN_MS
- * (60000), CAPF_FIPS_MODE.
+ * (60000), CAPF_MAX_SESSIONS (2000), CAPF_FIPS_MODE.
  */
 export function loadListenerConfig(env: Env = process.env): ListenerConfig {
   return parseEnv(listenerEnvSchema, env, 'listener');
