@@ -7,7 +7,7 @@
 // function's cold import here. Bundled as ESM, only the parts the code uses are there, in a few files, at the versions
 // the tests ran. Functions are split into chunks so code that only some invocations need (the other CA backends'
 // clients, credential providers other than the environment's) is not even parsed at a cold start.
-import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { buildSync, type BuildOptions, type Metafile } from 'esbuild';
 
@@ -61,6 +61,13 @@ export function bundle(repoRoot: string, entry: string, outdir: string, kind: Bu
   if (result.errors.length > 0) throw new Error(`esbuild failed on ${entry}: ${result.errors.map((error) => error.text).join('; ')}`);
   if (kind === 'listener') copyFileSync(join(repoRoot, LISTENER_DOCKERFILE), join(outdir, 'Dockerfile'));
   return result.metafile as Metafile;
+}
+
+/** The CMD of a Dockerfile, in exec form (e.g. `["node", "index.mjs"]`): what the image runs. */
+export function dockerfileCommand(dockerfile: string): string[] {
+  const cmd = /^CMD\s+(\[.*\])\s*$/m.exec(readFileSync(dockerfile, 'utf8'))?.[1];
+  if (!cmd) throw new Error(`${dockerfile} has no CMD in exec form`);
+  return JSON.parse(cmd) as string[];
 }
 
 /** Output files (relative to `outdir`) that importing the entry loads at once: it and what it imports statically. */

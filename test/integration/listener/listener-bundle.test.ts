@@ -5,7 +5,7 @@
 // TLS secret; a phone enrols; SIGTERM drains and exits 0. A missing setting stops the start with one line.
 import { CreateSecretCommand, GetSecretValueCommand } from '@aws-sdk/client-secrets-manager';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { createServer as createTcpServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { REPO_ROOT } from '../../../infra/app.ts';
-import { bundle, LISTENER_DOCKERFILE, LISTENER_ENTRY } from '../../../infra/bundling.ts';
+import { bundle, dockerfileCommand, LISTENER_ENTRY } from '../../../infra/bundling.ts';
 import { FUNCTIONS } from '../../../infra/functions.ts';
 import { runPhone } from '../../../cli/phone/simulator.ts';
 import { DynamoCapfStore, ensureTable } from '../../../shared/store/dynamo-store.ts';
@@ -40,11 +40,9 @@ async function freePort(): Promise<number> {
   return free;
 }
 
-/** The image's CMD, from the Dockerfile itself, with this machine's node. */
+/** The image's CMD, from the Dockerfile in the image's context, with this machine's node. */
 function imageCommand(): [string, string[]] {
-  const cmd = /^CMD\s+(\[.*\])\s*$/m.exec(readFileSync(join(REPO_ROOT, LISTENER_DOCKERFILE), 'utf8'))?.[1];
-  if (!cmd) throw new Error(`${LISTENER_DOCKERFILE} has no CMD in exec form`);
-  const [program, ...args] = JSON.parse(cmd) as string[];
+  const [program, ...args] = dockerfileCommand(join(imageDir, 'Dockerfile'));
   expect(program).toBe('node');
   return [process.execPath, args];
 }
