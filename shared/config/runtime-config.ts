@@ -162,39 +162,41 @@ const maxSessionsVar = optionalVar('CAPF_MAX_SESSIONS').transform((value, ctx) =
   return sessions;
 });
 
-/** Every variable the listener reads, with its parser (exported so the infra tests can check the task's names). */
-export const LISTENER_ENV_VARIABLES = z.object({
-  CAPF_TABLE: requiredVar('CAPF_TABLE'),
-  CAPF_SIGN_FUNCTION: requiredVar('CAPF_SIGN_FUNCTION'),
-  CAPF_ISSUER: issuerKindVar,
-  CAPF_TLS_SECRET_ARN: requiredVar('CAPF_TLS_SECRET_ARN'),
-  CAPF_TRUST_SECRET_ARN: optionalVar('CAPF_TRUST_SECRET_ARN'),
-  CAPF_HOST: optionalVar('CAPF_HOST'),
-  CAPF_PORT: portVar('CAPF_PORT', CAPF_PORT),
-  CAPF_MIN_TLS: minTlsVar,
-  CAPF_HEALTH_PORT: portVar('CAPF_HEALTH_PORT', 8080),
-  CAPF_DRAIN_MS: drainMsVar,
-  CAPF_MAX_SESSIONS: maxSessionsVar,
-  CAPF_FIPS_MODE: booleanVar('CAPF_FIPS_MODE', false),
-  AWS_ENDPOINT_URL: endpointVar,
-});
+const listenerEnvSchema = z
+  .object({
+    CAPF_TABLE: requiredVar('CAPF_TABLE'),
+    CAPF_SIGN_FUNCTION: requiredVar('CAPF_SIGN_FUNCTION'),
+    CAPF_ISSUER: issuerKindVar,
+    CAPF_TLS_SECRET_ARN: requiredVar('CAPF_TLS_SECRET_ARN'),
+    CAPF_TRUST_SECRET_ARN: optionalVar('CAPF_TRUST_SECRET_ARN'),
+    CAPF_HOST: optionalVar('CAPF_HOST'),
+    CAPF_PORT: portVar('CAPF_PORT', CAPF_PORT),
+    CAPF_MIN_TLS: minTlsVar,
+    CAPF_HEALTH_PORT: portVar('CAPF_HEALTH_PORT', 8080),
+    CAPF_DRAIN_MS: drainMsVar,
+    CAPF_MAX_SESSIONS: maxSessionsVar,
+    CAPF_FIPS_MODE: booleanVar('CAPF_FIPS_MODE', false),
+    AWS_ENDPOINT_URL: endpointVar,
+  })
+  .transform(
+    (raw): ListenerConfig => ({
+      tableName: raw.CAPF_TABLE,
+      signFunction: raw.CAPF_SIGN_FUNCTION,
+      host: raw.CAPF_HOST ?? '::', // dual stack (F16); IPv6 peers are filtered by the ipv6Enabled parameter
+      port: raw.CAPF_PORT,
+      fipsMode: raw.CAPF_FIPS_MODE,
+      issuer: raw.CAPF_ISSUER,
+      tlsSecretId: raw.CAPF_TLS_SECRET_ARN,
+      trustSecretId: raw.CAPF_TRUST_SECRET_ARN,
+      minTlsVersion: raw.CAPF_MIN_TLS as ListenerConfig['minTlsVersion'],
+      healthPort: raw.CAPF_HEALTH_PORT,
+      drainMs: raw.CAPF_DRAIN_MS,
+      maxSessions: raw.CAPF_MAX_SESSIONS,
+    }),
+  );
 
-const listenerEnvSchema = LISTENER_ENV_VARIABLES.transform(
-  (raw): ListenerConfig => ({
-    tableName: raw.CAPF_TABLE,
-    signFunction: raw.CAPF_SIGN_FUNCTION,
-    host: raw.CAPF_HOST ?? '::', // dual stack (F16); IPv6 peers are filtered by the ipv6Enabled parameter
-    port: raw.CAPF_PORT,
-    fipsMode: raw.CAPF_FIPS_MODE,
-    issuer: raw.CAPF_ISSUER,
-    tlsSecretId: raw.CAPF_TLS_SECRET_ARN,
-    trustSecretId: raw.CAPF_TRUST_SECRET_ARN,
-    minTlsVersion: raw.CAPF_MIN_TLS as ListenerConfig['minTlsVersion'],
-    healthPort: raw.CAPF_HEALTH_PORT,
-    drainMs: raw.CAPF_DRAIN_MS,
-    maxSessions: raw.CAPF_MAX_SESSIONS,
-  }),
-);
+/** Every variable the listener reads, with its parser (the infra tests check the task's environment against it). */
+export const LISTENER_ENV_VARIABLES = listenerEnvSchema.in;
 
 /** Reads the sign function's environment (CAPF_TABLE, CAPF_ISSUER and what that issuer needs, CAPF_FIPS_MODE). */
 export function loadSignConfig(env: Env = process.env): SignConfig {
