@@ -51,12 +51,16 @@ const LAYERS = [
   { name: 'cli', files: ['cli/**/*.ts'], rules: [rule(reaching('test'), 'the shipped CLI imports no test code')] },
 ];
 
-/** The same patterns for import() expressions, which no-restricted-imports does not see. */
+/** The same patterns for import() expressions, which no-restricted-imports does not see: a literal path, or each
+ *  fixed part of a template path (`./${kind}/factory.ts`). */
 function dynamicImports(rules) {
-  return rules.map(({ regex, message }) => ({
-    selector: `ImportExpression > Literal.source[value=/${regex.replaceAll('/', '\\/')}/]`,
-    message: `${message} (dynamic import)`,
-  }));
+  return rules.flatMap(({ regex, message }) => {
+    const pattern = regex.replaceAll('/', '\\/');
+    return [
+      { selector: `ImportExpression > Literal.source[value=/${pattern}/]`, message: `${message} (dynamic import)` },
+      { selector: `ImportExpression > TemplateLiteral.source > TemplateElement[value.raw=/${pattern}/]`, message: `${message} (dynamic import)` },
+    ];
+  });
 }
 
 export default tseslint.config(

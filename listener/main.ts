@@ -43,6 +43,7 @@ async function main(): Promise<void> {
     tls: secrets.tls,
     backend,
     logger,
+    maxSessions: config.maxSessions,
     onSessionEnd: (summary) => metrics.record(summary),
     ...(config.minTlsVersion ? { minTlsVersion: config.minTlsVersion } : {}),
   });

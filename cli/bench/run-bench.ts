@@ -42,7 +42,7 @@ export async function runBench(options: BenchOptions, progress: (line: string) =
         if (section === 'ec') results.ec = await benchIssuance({ ...common, keyType: 'ec' });
         if (section === 'idle') results.idle = await benchIdle({ ...common, connections: options.idleConnections });
         if (section === 'store') results.store = await benchStore({ load });
-        if (section === 'bundles') results.bundles = await benchBundles();
+        if (section === 'bundles') results.bundles = await benchBundles(progress);
         progress(`capf bench: ${section} done in ${((performance.now() - started) / 1000).toFixed(1)} s`);
       } catch (error) {
         // One section failing (a file descriptor limit, a missing dev dependency) still leaves the others' figures.

@@ -6,7 +6,8 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ConfigError } from '../../shared/errors.ts';
-import { checkIssuerSettings, createIssuerFromSettings, DEFAULT_ISSUER_KIND, type IssuerKind } from '../../shared/issuers/registry.ts';
+import { createIssuerFromSettings } from '../../shared/issuers/create.ts';
+import { checkIssuerSettings, DEFAULT_ISSUER_KIND, type IssuerKind } from '../../shared/issuers/registry.ts';
 import { derToPem } from '../../shared/pki/index.ts';
 import type { Issuer } from '../../shared/ports/index.ts';
 import { readLocalTrust, TRUST_FOLDER, type LocalCa } from './ca-files.ts';

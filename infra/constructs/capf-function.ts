@@ -1,34 +1,21 @@
-// One Lambda function from the registry: bundled by the local esbuild (never Docker) or taken prebuilt, with its own
-// role (log writes only until the fleet grants its access), its own log group, a failure queue when nothing waits
-// for its answer, and alarms on errors and throttles.
+// One Lambda function from the registry: bundled by the local esbuild (never Docker, see infra/bundling.ts) or taken
+// prebuilt, with its own role (log writes only until the fleet grants its access), its own log group, a failure queue
+// when nothing waits for its answer, and alarms on errors and throttles.
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { AssetHashType, DockerImage, Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as destinations from 'aws-cdk-lib/aws-lambda-destinations';
-import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { EsbuildLocalBundling } from '../bundling.ts';
 import { isAsynchronous, type FunctionSpec } from '../functions.ts';
 import { METRIC_NAMESPACE } from '../metrics.ts';
-
-/** esbuild settings: one ESM file per function; the runtime's SDK is used, everything else is in the bundle. */
-export const BUNDLING: nodejs.BundlingOptions = {
-  format: nodejs.OutputFormat.ESM,
-  target: 'node22',
-  minify: true,
-  sourceMap: true,
-  mainFields: ['module', 'main'],
-  // CommonJS dependencies bundled into ESM still call require(); give them one.
-  banner: "import { createRequire as capfCreateRequire } from 'node:module'; const require = capfCreateRequire(import.meta.url);",
-  // reflect-metadata is deliberately NOT external: @peculiar/x509 needs it loaded first, and the runtime lacks it.
-  externalModules: ['@aws-sdk/*'],
-};
 
 export interface CapfFunctionProps {
   spec: FunctionSpec;
@@ -95,20 +82,18 @@ export class CapfFunction extends Construct {
         maxEventAge: Duration.hours(6),
       }),
     };
-    this.function = props.prebuiltDir
-      ? new lambda.Function(this, 'Function', {
-          ...settings,
-          handler: 'index.handler',
-          code: lambda.Code.fromAsset(existingPath(join(props.prebuiltDir, spec.id), spec, 'prebuilt bundle directory')),
-        })
-      : new nodejs.NodejsFunction(this, 'Function', {
-          ...settings,
-          entry: existingPath(join(props.repoRoot, spec.entry), spec, 'handler file'),
-          handler: 'handler',
-          projectRoot: props.repoRoot,
-          depsLockFilePath: join(props.repoRoot, 'package-lock.json'),
-          bundling: BUNDLING,
+    const code = props.prebuiltDir
+      ? lambda.Code.fromAsset(existingPath(join(props.prebuiltDir, spec.id), spec, 'prebuilt bundle directory'))
+      : lambda.Code.fromAsset(props.repoRoot, {
+          // The asset is what esbuild wrote (its hash is the output's), not the repository it read.
+          assetHashType: AssetHashType.OUTPUT,
+          bundling: {
+            local: new EsbuildLocalBundling(props.repoRoot, relativeEntry(props.repoRoot, spec), 'function'),
+            // Never used: local bundling always answers (or throws), so CDK never falls back to Docker.
+            image: DockerImage.fromRegistry('capf-bundles-locally'),
+          },
         });
+    this.function = new lambda.Function(this, 'Function', { ...settings, handler: 'index.handler', code });
     Validations.of(this.function).acknowledge({
       id: 'AwsSolutions-L1',
       reason: 'nodejs22.x is the runtime the project targets (production runs Node 22); 24.x is adopted with the local Node version.',
@@ -140,6 +125,12 @@ export class CapfFunction extends Construct {
       this.alarms.push(alarm);
     }
   }
+}
+
+/** The handler file, checked to exist, relative to the repository root. */
+function relativeEntry(repoRoot: string, spec: FunctionSpec): string {
+  existingPath(join(repoRoot, spec.entry), spec, 'handler file');
+  return spec.entry;
 }
 
 function existingPath(path: string, spec: FunctionSpec, what: string): string {

@@ -1,10 +1,11 @@
-// The CAPF TCP listener (F13): Fargate tasks built from listener/Dockerfile behind a dual-stack Network Load
-// Balancer. TLS passes through to the container (the phone must see the CAPF certificate itself, so the NLB
-// cannot terminate it); only the configured phone ranges reach 3804; the task count follows open connections.
+// The CAPF TCP listener (F13): Fargate tasks behind a dual-stack Network Load Balancer, running an image of Node 22
+// and the listener bundled by esbuild at synth (listener/Dockerfile). TLS passes through to the container (the phone
+// must see the CAPF certificate itself, so the NLB cannot terminate it); only the configured phone ranges reach 3804;
+// the task count follows open connections.
 import { grantSecretAccess } from './secret-access.ts';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { Duration, IgnoreMode, RemovalPolicy, Size, Validations } from 'aws-cdk-lib';
+import { dirname, join } from 'node:path';
+import { AssetStaging, DockerImage, Duration, RemovalPolicy, Size, Validations } from 'aws-cdk-lib';
+import { Platform } from 'aws-cdk-lib/aws-ecr-assets';
 import * as appscaling from 'aws-cdk-lib/aws-applicationautoscaling';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
@@ -17,13 +18,21 @@ import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { isIpv6Cidr, type CapfConfig } from '../config.ts';
 import { tableActions, type TableAction } from '../functions.ts';
-import { METRIC_NAMESPACE } from '../metrics.ts';
+import { EsbuildLocalBundling, LISTENER_DOCKERFILE, LISTENER_ENTRY } from '../bundling.ts';
 import type { CapfFunction } from './capf-function.ts';
 
 export const CAPF_PORT = 3804;
 export const HEALTH_PORT = 8080;
 /** Open connections per task above which one more task starts (and below a quarter of it, one stops). */
 export const CONNECTIONS_PER_TASK = 400;
+/**
+ * Graviton for the tasks and so for the image (the sign functions are arm64 too): Fargate's ARM price is 20 % below
+ * x86_64 for the same vCPU and memory. The image can be built on any machine: the bundle is plain JavaScript and the
+ * Dockerfile runs no command inside the image, so an x86_64 builder needs no emulation to produce it.
+ */
+export const LISTENER_PLATFORM = { image: Platform.LINUX_ARM64, cpuArchitecture: ecs.CpuArchitecture.ARM64 } as const;
+/** Sessions one listener task holds at most (CAPF_MAX_SESSIONS); the task's memory is sized for them. */
+export const MAX_SESSIONS_PER_TASK = 2_000;
 /** Fargate's longest stop timeout; the listener's own drain after SIGTERM must end before it. */
 const STOP_TIMEOUT_SECONDS = 120;
 /**
@@ -67,9 +76,7 @@ export class Listener extends Construct {
     const taskDefinition = new ecs.FargateTaskDefinition(this, 'Task', {
       cpu: 256,
       memoryLimitMiB: 512,
-      runtimePlatform: { cpuArchitecture: ecs.CpuArchitecture.X86_64, operatingSystemFamily: ecs.OperatingSystemFamily.LINUX },
-      // The root filesystem is read-only; tsx keeps its transform cache in /tmp, so /tmp is task scratch space.
-      volumes: [{ name: 'tmp' }],
+      runtimePlatform: { cpuArchitecture: LISTENER_PLATFORM.cpuArchitecture, operatingSystemFamily: ecs.OperatingSystemFamily.LINUX },
     });
     this.logGroup = new logs.LogGroup(this, 'Logs', { retention: props.logRetention, removalPolicy: RemovalPolicy.RETAIN });
 
@@ -82,18 +89,12 @@ export class Listener extends Construct {
       CAPF_HEALTH_PORT: String(HEALTH_PORT),
       // Sessions still open after the load balancer's drain get this long once SIGTERM arrives.
       CAPF_DRAIN_MS: String((STOP_TIMEOUT_SECONDS - 10) * 1000),
-      POWERTOOLS_SERVICE_NAME: 'capf-listener',
-      POWERTOOLS_METRICS_NAMESPACE: METRIC_NAMESPACE,
+      CAPF_MAX_SESSIONS: String(MAX_SESSIONS_PER_TASK),
     };
     for (const fn of props.invokes) environment[`CAPF_${fn.spec.id.toUpperCase().replaceAll('-', '_')}_FUNCTION`] = fn.function.functionName;
 
-    const container = taskDefinition.addContainer('Listener', {
-      image: ecs.ContainerImage.fromAsset(props.repoRoot, {
-        file: 'listener/Dockerfile',
-        // The build context is the repository root; listener/.dockerignore keeps it to what the image needs.
-        exclude: readIgnoreFile(join(props.repoRoot, 'listener/.dockerignore')),
-        ignoreMode: IgnoreMode.DOCKER,
-      }),
+    taskDefinition.addContainer('Listener', {
+      image: ecs.ContainerImage.fromAsset(this.imageContext(props.repoRoot), { platform: LISTENER_PLATFORM.image }),
       user: '1000:1000',
       readonlyRootFilesystem: true,
       environment,
@@ -116,7 +117,6 @@ export class Listener extends Construct {
         maxBufferSize: Size.mebibytes(25),
       }),
     });
-    container.addMountPoints({ containerPath: '/tmp', sourceVolume: 'tmp', readOnly: false });
     Validations.of(taskDefinition).acknowledge({
       id: 'AwsSolutions-ECS2',
       reason: 'The environment holds resource names and ARNs only; the TLS key is read at run time from Secrets Manager.',
@@ -184,6 +184,23 @@ export class Listener extends Construct {
     this.scaleOnConnections(config);
   }
 
+  /**
+   * The image's build context, made at synth: the listener bundled by esbuild (one ESM file with the AWS SDK clients it
+   * uses) and the Dockerfile, nothing else. For a stack that `cdk deploy` is not deploying, CDK skips bundling and the
+   * context is the listener folder itself (it has the Dockerfile too, and nothing is built from it).
+   */
+  private imageContext(repoRoot: string): string {
+    const context = new AssetStaging(this, 'ImageContext', {
+      sourcePath: join(repoRoot, dirname(LISTENER_DOCKERFILE)),
+      bundling: {
+        local: new EsbuildLocalBundling(repoRoot, LISTENER_ENTRY, 'listener'),
+        // Never used: local bundling always answers (or throws), so CDK never falls back to Docker.
+        image: DockerImage.fromRegistry('capf-bundles-locally'),
+      },
+    });
+    return context.absoluteStagedPath;
+  }
+
   private createLoadBalancer(config: CapfConfig, vpc: ec2.IVpc): elbv2.NetworkLoadBalancer {
     const securityGroup = new ec2.SecurityGroup(this, 'LoadBalancerSecurityGroup', {
       vpc,
@@ -235,12 +252,4 @@ export class Listener extends Construct {
       cooldown: Duration.minutes(5),
     });
   }
-}
-
-/** Docker-style ignore patterns, one a line, comments and blank lines dropped. */
-export function readIgnoreFile(path: string): string[] {
-  return readFileSync(path, 'utf8')
-    .split('\n')
-    .map((line) => line.trim())
-    .filter((line) => line.length > 0 && !line.startsWith('#'));
 }

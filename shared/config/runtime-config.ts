@@ -33,6 +33,8 @@ export interface ListenerConfig {
   healthPort: number;
   /** How long a SIGTERM drain waits for sessions to finish. */
   drainMs: number;
+  /** Sessions held at once; more are refused until one ends (the task's memory is sized for this many). */
+  maxSessions: number;
 }
 
 export const CAPF_PORT = 3804;
@@ -73,6 +75,19 @@ const drainMsVar = optionalVar('CAPF_DRAIN_MS').transform((value, ctx) => {
   return ms;
 });
 
+/** The default of CAPF_MAX_SESSIONS, as the listener's own default. */
+export const DEFAULT_MAX_SESSIONS = 2_000;
+
+const maxSessionsVar = optionalVar('CAPF_MAX_SESSIONS').transform((value, ctx) => {
+  if (value === undefined) return DEFAULT_MAX_SESSIONS;
+  const sessions = /^\d{1,6}$/.test(value) ? Number(value) : NaN;
+  if (!(sessions >= 1 && sessions <= 100_000)) {
+    ctx.addIssue({ code: 'custom', message: 'CAPF_MAX_SESSIONS must be a whole number from 1 to 100000' });
+    return z.NEVER;
+  }
+  return sessions;
+});
+
 const listenerEnvSchema = z
   .object({
     CAPF_TABLE: requiredVar('CAPF_TABLE'),
@@ -85,6 +100,7 @@ const listenerEnvSchema = z
     CAPF_MIN_TLS: minTlsVar,
     CAPF_HEALTH_PORT: portVar('CAPF_HEALTH_PORT', 8080),
     CAPF_DRAIN_MS: drainMsVar,
+    CAPF_MAX_SESSIONS: maxSessionsVar,
     CAPF_FIPS_MODE: booleanVar('CAPF_FIPS_MODE', false),
     AWS_ENDPOINT_URL: endpointVar,
   })
@@ -101,8 +117,12 @@ const listenerEnvSchema = z
       minTlsVersion: raw.CAPF_MIN_TLS as ListenerConfig['minTlsVersion'],
       healthPort: raw.CAPF_HEALTH_PORT,
       drainMs: raw.CAPF_DRAIN_MS,
+      maxSessions: raw.CAPF_MAX_SESSIONS,
     }),
   );
+
+/** Every variable the listener reads, with its parser (the infra tests check the task's environment against it). */
+export const LISTENER_ENV_VARIABLES = listenerEnvSchema.in;
 
 /**
  * Reads the sign function's environment: CAPF_TABLE, CAPF_ISSUER and the variables that issuer needs, CAPF_TRUST_SECRET_ARN,
@@ -127,7 +147,7 @@ export function loadSignConfig(env: Env = process.env): SignConfig {
 /**
  * Reads the listener's environment: CAPF_TABLE, CAPF_SIGN_FUNCTION, CAPF_TLS_SECRET_ARN (required); CAPF_ISSUER,
  * CAPF_TRUST_SECRET_ARN, CAPF_HOST (::), CAPF_PORT (3804), CAPF_MIN_TLS, CAPF_HEALTH_PORT (8080), CAPF_DRAIN_MS
- * (60000), CAPF_FIPS_MODE.
+ * (60000), CAPF_MAX_SESSIONS (2000), CAPF_FIPS_MODE.
  */
 export function loadListenerConfig(env: Env = process.env): ListenerConfig {
   return parseEnv(listenerEnvSchema, env, 'listener');

@@ -1,16 +1,14 @@
-// What every issuer backend exports: one descriptor, listed in registry.ts. A descriptor says how the phone delivers
-// its key to this issuer (a bare public key or a CSR), what settings it takes (a zod schema: the JSON of the AWS
-// settings secret, or of `capf serve --issuer-config FILE`), where the sign function's environment keeps them, and
-// how to build the issuer from checked settings. Composition roots never pick a backend any other way.
+// What every issuer backend exports: a descriptor (listed in registry.ts) that says how the phone delivers its key to
+// this issuer (a bare public key or a CSR), what settings it takes (a zod schema: the JSON of the AWS settings secret,
+// or of `capf serve --issuer-config FILE`) and where the sign function's environment keeps them; and a factory that
+// builds the issuer from checked settings (create.ts loads it). Composition roots never pick a backend any other way.
 import type { KeyObject } from 'node:crypto';
 import type { ACMPCAClient } from '@aws-sdk/client-acm-pca';
 import type { KMSClient } from '@aws-sdk/client-kms';
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type * as z from 'zod';
-import { requestLimits } from '../aws-limits.ts';
 import { ConfigError } from '../errors.ts';
 import type { Issuer, KeyDelivery } from '../ports/index.ts';
-import { acmPcaSdk, kmsSdk, secretsManagerSdk } from './aws-sdk.ts';
 
 /** AWS clients an issuer may use; any left out is created with the SDK defaults (region, credentials, AWS_ENDPOINT_URL). */
 export interface IssuerClients {
@@ -36,49 +34,33 @@ export interface IssuerContext {
 /** Where the sign function's environment keeps an issuer's settings: in variables, or in a secret a variable names. */
 export type SettingsSource = { settings: Record<string, unknown> } | { secretId: string; variable: string };
 
-/** What a backend folder defines; defineIssuer turns it into the descriptor the registry lists. */
-export interface IssuerSpec<K extends string, S> {
-  kind: K;
-  /** One line for help texts and errors. */
-  summary: string;
-  keyDelivery: KeyDelivery;
-  /** Set when FIPS mode (F17) cannot allow this issuer: why, and what to use instead. */
-  fipsRefusal?: string;
-  settingsSchema: z.ZodType<S>;
-  /**
-   * The sign function's environment (CAPF_* variables) as a schema whose output is the settings source; its messages
-   * name the variable (env-parse helpers).
-   */
-  envSchema: z.ZodType<SettingsSource>;
-  /** Builds the issuer from checked settings; `where` names them in errors. */
-  create(settings: S, context: IssuerContext, where: string): Promise<Issuer>;
-}
-
-export interface IssuerDescriptor<K extends string = string> {
+/**
+ * What an issuer is, without the code that builds it: its folder's `descriptor.ts` exports one, and registry.ts lists
+ * them. The listener reads only these (how the phone delivers its key), so it never loads an issuer's code.
+ */
+export interface IssuerDescriptor<K extends string = string, S = unknown> {
+  /** Also the name of the issuer's folder, whose `factory.ts` builds it (create.ts). */
   readonly kind: K;
+  /** One line for help texts and errors. */
   readonly summary: string;
   readonly keyDelivery: KeyDelivery;
+  /** Set when FIPS mode (F17) cannot allow this issuer: why, and what to use instead. */
   readonly fipsRefusal?: string;
-  readonly settingsSchema: z.ZodType;
-  readonly envSchema: z.ZodType<SettingsSource>;
+  /** The settings: the JSON of `capf serve --issuer-config FILE`, of the AWS settings secret, or from the variables. */
+  readonly settingsSchema: z.ZodType<S>;
   /**
-   * Checks `settings` (ConfigError naming each bad field, never echoing a value) and builds the issuer. `where` names
-   * the settings in errors: "issuer config ./adcs.json", "settings secret capf/online-ca".
+   * The sign function's environment (CAPF_* variables) as a schema whose output is where the settings are; its messages
+   * name the variable (env-parse helpers).
    */
-  create(settings: unknown, context: IssuerContext, where?: string): Promise<Issuer>;
+  readonly envSchema: z.ZodType<SettingsSource>;
 }
 
-export function defineIssuer<K extends string, S>(spec: IssuerSpec<K, S>): IssuerDescriptor<K> {
-  return {
-    kind: spec.kind,
-    summary: spec.summary,
-    keyDelivery: spec.keyDelivery,
-    ...(spec.fipsRefusal ? { fipsRefusal: spec.fipsRefusal } : {}),
-    settingsSchema: spec.settingsSchema,
-    envSchema: spec.envSchema,
-    create: (settings, context, where = `${spec.kind} settings`) => spec.create(checkSettings(spec.settingsSchema, settings, where), context, where),
-  };
+export function defineIssuer<K extends string, S>(descriptor: IssuerDescriptor<K, S>): IssuerDescriptor<K, S> {
+  return descriptor;
 }
+
+/** What `<kind>/factory.ts` exports as `create`: builds the issuer from settings its descriptor's schema checked. */
+export type IssuerFactory<S> = (settings: S, context: IssuerContext, where: string) => Promise<Issuer>;
 
 /** Parses settings; a failure is one ConfigError line naming the fields and the rule, without their values. */
 export function checkSettings<S>(schema: z.ZodType<S>, settings: unknown, where: string): S {
@@ -86,23 +68,4 @@ export function checkSettings<S>(schema: z.ZodType<S>, settings: unknown, where:
   if (parsed.success) return parsed.data;
   const problems = parsed.error.issues.map((issue) => `${issue.path.join('.') || '(settings)'}: ${issue.message}`);
   throw new ConfigError(`${where}: ${problems.join('; ')}`, 'ISSUER_CONFIG');
-}
-
-/**
- * Limits of the AWS clients issuers make. Each call (secret read, KMS Sign, PCA poll) answers in well under a second;
- * without a limit a stalled one would hold the sign function's 30 s and the issuance lease (KMS allows 300 s, PCA none).
- */
-const AWS_CLIENT_LIMITS = { maxAttempts: 2, requestHandler: requestLimits(5_000) };
-
-// Each SDK is imported when an issuer first needs its client (see aws-sdk.ts).
-export async function secretsManagerOf(context: IssuerContext): Promise<SecretsManagerClient> {
-  return context.clients?.secretsManager ?? new (await secretsManagerSdk()).SecretsManagerClient(AWS_CLIENT_LIMITS);
-}
-
-export async function kmsOf(context: IssuerContext): Promise<KMSClient> {
-  return context.clients?.kms ?? new (await kmsSdk()).KMSClient(AWS_CLIENT_LIMITS);
-}
-
-export async function acmPcaOf(context: IssuerContext): Promise<ACMPCAClient> {
-  return context.clients?.acmPca ?? new (await acmPcaSdk()).ACMPCAClient(AWS_CLIENT_LIMITS);
 }

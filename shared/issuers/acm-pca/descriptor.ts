@@ -1,8 +1,8 @@
 // F1 (beyond): AWS Private CA signs the phone's CSR. PCA cannot sign a bare public key, so the phone is asked for a CSR.
-// The issuer and the Private CA SDK are loaded only when this issuer is built.
+// factory.ts builds it (and only then is the Private CA SDK loaded).
 import * as z from 'zod';
 import { neededVar, optionalVar } from '../../util/env-parse.ts';
-import { acmPcaOf, defineIssuer } from '../descriptor.ts';
+import { defineIssuer } from '../descriptor.ts';
 import { acmPcaSettingsSchema } from './settings.ts';
 
 export const acmPcaIssuer = defineIssuer({
@@ -17,8 +17,6 @@ export const acmPcaIssuer = defineIssuer({
       CAPF_PCA_TEMPLATE_ARN: optionalVar('CAPF_PCA_TEMPLATE_ARN'),
     })
     .transform((env) => ({ settings: { pcaArn: env.CAPF_PCA_ARN, ...(env.CAPF_PCA_TEMPLATE_ARN ? { templateArn: env.CAPF_PCA_TEMPLATE_ARN } : {}) } })),
-  async create(settings, context) {
-    const { AcmPcaIssuer } = await import('./acm-pca-issuer.ts');
-    return new AcmPcaIssuer({ client: await acmPcaOf(context), certificateAuthorityArn: settings.pcaArn, templateArn: settings.templateArn });
-  },
 });
+
+export type AcmPcaSettings = z.output<typeof acmPcaIssuer.settingsSchema>;

@@ -5,10 +5,9 @@ import type { KMSClient, SigningAlgorithmSpec } from '@aws-sdk/client-kms';
 import { ConfigError, errorName, IssuerError } from '../../errors.ts';
 import type { CaSigner } from '../../ports/index.ts';
 import { kmsSdk } from '../aws-sdk.ts';
+import type { KmsMessageType } from './kms-message-type.ts';
 
-/** How the KMS signer hands KMS the data: DIGEST (our SHA-256, the default) or RAW (KMS hashes; at most 4096 bytes). */
-export const KMS_MESSAGE_TYPES = ['DIGEST', 'RAW'] as const;
-export type KmsMessageType = (typeof KMS_MESSAGE_TYPES)[number];
+export type { KmsMessageType } from './kms-message-type.ts';
 
 /** KMS Sign accepts a RAW message of at most 4096 bytes. */
 export const KMS_MAX_RAW_MESSAGE_BYTES = 4096;

@@ -27,6 +27,8 @@ function sourceFiles(folder: string): string[] {
 
 const STATIC = /^\s*(import|export)\s+(type\s+)?(?:[^'";]*?\s+from\s+)?'([^']+)'/gm;
 const DYNAMIC = /\bimport\(\s*'([^']+)'\s*\)/g;
+/** `import(\`./${kind}/factory.ts\`)`: every file the pattern can name, as bundlers read it. */
+const DYNAMIC_TEMPLATE = /\bimport\(\s*`([^`]+)`\s*\)/g;
 
 export function importGraph(): { files: string[]; edges: ImportEdge[] } {
   const files = RUNTIME_FOLDERS.flatMap(sourceFiles);
@@ -39,6 +41,11 @@ export function importGraph(): { files: string[]; edges: ImportEdge[] } {
     };
     for (const match of text.matchAll(STATIC)) add(match[3] as string, match[2] !== undefined, false);
     for (const match of text.matchAll(DYNAMIC)) add(match[1] as string, false, true);
+    for (const match of text.matchAll(DYNAMIC_TEMPLATE)) {
+      const pattern = normalize(relative(ROOT, join(ROOT, dirname(from), (match[1] as string).replace(/\$\{[^}]*\}/g, '\u0000'))));
+      const matcher = new RegExp(`^${pattern.split('\u0000').map((part) => part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('[^/]+')}$`);
+      for (const to of files) if (matcher.test(to)) edges.push({ from, to, typeOnly: false, dynamic: true });
+    }
   }
   return { files, edges };
 }

@@ -35,6 +35,7 @@ describe('import rules (eslint.config.js)', () => {
     ['infra imports no runtime code', 'infra/constructs/example.ts', use('../../shared/issuers/registry.ts'), /imports no runtime code/],
     ['the CLI imports no test code', 'cli/example.ts', use('../test/support/devices.ts'), /imports no test code/],
     ['the CLI does not load test code later either', 'cli/local/example.ts', load('../../test/support/devices.ts'), /imports no test code \(dynamic import\)/],
+    ['nor by a template path', 'cli/bench/example.ts', 'export async function later(name: string) {\n  return import(`../../test/support/${name}.ts`);\n}\n', /imports no test code \(dynamic import\)/],
     ['the listener does not import the CLI', 'listener/example.ts', use('../cli/options.ts'), /listener image holds shared/],
     ['a function does not import test code', 'functions/sign/example.ts', load('../../test/support/devices.ts'), /functions import shared\//],
   ])('%s', async (_rule, filePath, code, message) => {
@@ -47,6 +48,7 @@ describe('import rules (eslint.config.js)', () => {
     ['ports import the model', 'shared/ports/example.ts', use('../model.ts')],
     ['pki imports the ports and domain rules', 'shared/pki/example.ts', `${use('../ports/index.ts')}import { LSC_VALIDITY_DAYS } from '../domain/parameters.ts';\nexport const days = LSC_VALIDITY_DAYS;\n`],
     ['an issuer loads its backend later', 'shared/issuers/acm-pca/example.ts', load('./acm-pca-issuer.ts')],
+    ['the issuer factories are found by kind', 'shared/issuers/example.ts', 'export async function factory(kind: string) {\n  return import(`./${kind}/factory.ts`);\n}\n'],
     ['the listener wires adapters', 'listener/example.ts', use('../shared/store/dynamo-stores.ts')],
     ['the CLI composes the local stack', 'cli/local/example.ts', `${use('../../listener/server.ts')}${load('../../functions/sign/in-process-client.ts')}`],
   ])('allows: %s', async (_rule, filePath, code) => {

@@ -32,7 +32,9 @@ describe('the import graph', () => {
   it('reads the imports of every runtime file', () => {
     expect(files.length).toBeGreaterThan(100);
     expect(edges.some((edge) => edge.from === 'functions/sign/handler.ts' && edge.to === 'functions/bootstrap.ts')).toBe(true);
-    expect(edges.some((edge) => edge.dynamic && edge.from === 'shared/issuers/acm-pca/descriptor.ts')).toBe(true);
+    // The issuer factories, loaded by a template import(`./${kind}/factory.ts`), count as imports of create.ts.
+    const factories = edges.filter((edge) => edge.dynamic && edge.from === 'shared/issuers/create.ts').map((edge) => edge.to);
+    expect(factories).toEqual(expect.arrayContaining(['shared/issuers/acm-pca/factory.ts', 'shared/issuers/capf-software/factory.ts']));
   });
 
   it('has no cycle, whether counting every import or only those that run', () => {
@@ -49,12 +51,14 @@ describe('the import graph', () => {
     expect(cycles(['a.ts', 'b.ts', 'c.ts', 'd.ts'], made)).toEqual([['a.ts', 'b.ts', 'c.ts']]);
   });
 
-  it('never imports from a lower layer into a higher one; infra imports no runtime code', () => {
+  it('never imports from a lower layer into a higher one; infra imports no runtime code and only the CLI imports infra', () => {
     const upward = edges
       .filter((edge) => {
         const from = layerOf(edge.from);
         const to = layerOf(edge.to);
-        if (from === 'infra' || to === 'infra') return from !== to;
+        // infra reaches nothing outside itself; only the CLI's tooling (the bundle bench) reaches infra's bundling set-up.
+        if (from === 'infra') return to !== 'infra';
+        if (to === 'infra') return from !== 10;
         return to > from;
       })
       .map((edge) => `${edge.from} -> ${edge.to}`);

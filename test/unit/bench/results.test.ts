@@ -65,7 +65,10 @@ function sample(): BenchResults {
       certificateWrites: { operations: 3_000, perSecond: 1_934, storeCpuMsPerOperation: 0.34, clientCpuMsPerOperation: 0.52 },
       enrolmentCalls: { operations: 500, perSecond: 229, storeCpuMsPerOperation: 3.27, clientCpuMsPerOperation: 4.14 },
     },
-    bundles: [{ function: 'sign', bytes: 817_899, importMs: { median: 245.9, min: 240.1, max: 267.3 }, runs: 5 }],
+    bundles: [
+      { function: 'sign', bytes: 817_899, totalBytes: 1_900_000, importMs: { median: 245.9, min: 240.1, max: 267.3 }, runs: 5 },
+      { function: 'listener', bytes: 1_456_000, totalBytes: 1_456_000, startMs: { first: 2_400, median: 610, min: 580, max: 700 }, idleRssMiB: 92.5, runs: 6 },
+    ],
   };
 }
 
@@ -103,8 +106,11 @@ describe('the table', () => {
     expect(row('EC P-256 issuance')?.[2]).toBe('met: ≥ 60 % of ceiling'); // 2,700 of 4,000
     expect(row('idle connections')?.[2]).toBe('met: 10,000 under 1 GiB');
     expect(row('  server RSS')?.[1]).toBe('652 MiB');
-    expect(row('bundle sign')?.[1]).toBe('818 kB, 246 ms');
+    expect(row('bundle sign')?.[1]).toBe('818 kB (of 1,900 kB), 246 ms');
     expect(row('bundle sign')?.[2]).toBe('NOT met: < 1 MB, < 150 ms');
+    expect(row('bundle listener')?.[1]).toBe('1,456 kB, 2,400 / 610 ms');
+    expect(row('bundle listener')?.[2]).toBe('NOT met: < 2 s'); // the first start took 2.4 s
+    expect(row('  its memory once healthy')?.[1]).toBe('92.5 MiB');
     expect(row("store: enrolments' store calls")?.[1]).toBe('229.0/s (CPU each: dynalite 3.27 ms, client 4.14 ms)');
     expect(row('  CPU per issuance')?.[1]).toBe('16.5 / 5.0 / 1.5 ms'); // 3.3, 1 and 0.3 s over 200 issuances
   });
@@ -120,6 +126,12 @@ describe('the table', () => {
     expect(benchResultsSchema.safeParse(results).success).toBe(true);
     expect(benchResultsSchema.safeParse({ ...sample(), failures: { speed: 'no' } }).success).toBe(false);
     expect(resultRows(results)).toContainEqual(['idle: not measured', 'EMFILE: too many open files', '']);
+  });
+
+  it('says when the listener start could not be measured, and why, keeping its size', () => {
+    const results = sample();
+    results.bundles = [{ function: 'listener', bytes: 1_456_000, totalBytes: 1_456_000, startNotMeasured: 'capf: no python3', runs: 0 }];
+    expect(resultRows(results)).toContainEqual(['bundle listener: size; start not measured', '1,456 kB; capf: no python3', '']);
   });
 
   it('lists failed sessions with their reasons', () => {

@@ -90,12 +90,13 @@ describe('loadListenerConfig', () => {
       minTlsVersion: undefined,
       healthPort: 8080,
       drainMs: 60_000,
+      maxSessions: 2_000,
     });
   });
 
   it('reads the optional settings', () => {
-    const config = loadListenerConfig({ ...base, CAPF_ISSUER: 'acm-pca', CAPF_TRUST_SECRET_ARN: 'capf/trust', CAPF_MIN_TLS: 'TLSv1', CAPF_HEALTH_PORT: '9000', CAPF_DRAIN_MS: '5000' });
-    expect(config).toMatchObject({ issuer: 'acm-pca', trustSecretId: 'capf/trust', minTlsVersion: 'TLSv1', healthPort: 9000, drainMs: 5000 });
+    const config = loadListenerConfig({ ...base, CAPF_ISSUER: 'acm-pca', CAPF_TRUST_SECRET_ARN: 'capf/trust', CAPF_MIN_TLS: 'TLSv1', CAPF_HEALTH_PORT: '9000', CAPF_DRAIN_MS: '5000', CAPF_MAX_SESSIONS: '500' });
+    expect(config).toMatchObject({ issuer: 'acm-pca', trustSecretId: 'capf/trust', minTlsVersion: 'TLSv1', healthPort: 9000, drainMs: 5000, maxSessions: 500 });
     expect(issuerDescriptor(config.issuer).keyDelivery).toBe('csr');
     expect(issuerDescriptor('capf-kms').keyDelivery).toBe('public-key');
   });
@@ -106,6 +107,8 @@ describe('loadListenerConfig', () => {
       [{ ...base, CAPF_HEALTH_PORT: 'http' }, /CAPF_HEALTH_PORT must be a TCP port/],
       [{ ...base, CAPF_MIN_TLS: 'SSLv3' }, /CAPF_MIN_TLS must be TLSv1, TLSv1.1 or TLSv1.2/],
       [{ ...base, CAPF_DRAIN_MS: '-1' }, /CAPF_DRAIN_MS must be a whole number/],
+      [{ ...base, CAPF_MAX_SESSIONS: '0' }, /CAPF_MAX_SESSIONS must be a whole number from 1 to 100000/],
+      [{ ...base, CAPF_MAX_SESSIONS: '2e3' }, /CAPF_MAX_SESSIONS must be a whole number/],
       [{ ...base, CAPF_ISSUER: 'offline' }, /CAPF_ISSUER must be one of/],
       [{ CAPF_TABLE: 't', CAPF_TLS_SECRET_ARN: 's' }, /CAPF_SIGN_FUNCTION is not set/],
       [{ CAPF_TABLE: 't', CAPF_SIGN_FUNCTION: 'f' }, /CAPF_TLS_SECRET_ARN is not set/],

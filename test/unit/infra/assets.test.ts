@@ -1,8 +1,10 @@
-// What synth produces besides the template: the function bundles (local esbuild, ESM with a require shim, the
-// Lambda runtime's AWS SDK, reflect-metadata inside) and the listener's Docker context; and how synth fails when a
-// registered handler or bundle is missing.
+// What synth produces besides the template: the function bundles (local esbuild, ESM with a require shim, the AWS
+// SDK and reflect-metadata inside, runnable with no node_modules at all) and the listener's image context; and how
+// synth fails when a registered handler or bundle is missing. The listener's image context: deploy-checks.test.ts.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { isBuiltin } from 'node:module';
+import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { CloudAssembly } from 'aws-cdk-lib/cx-api';
@@ -19,30 +21,26 @@ const PROBE: FunctionSpec = {
   access: {},
 };
 
-// Inside the repository (under node_modules, which git ignores) so the bundle resolves the SDK the way the Lambda
-// runtime provides it: from a node_modules directory above it.
-const cacheDir = join(REPO_ROOT, 'node_modules', '.cache');
 let outdir: string;
 let assembly: CloudAssembly;
 
 beforeAll(() => {
-  mkdirSync(cacheDir, { recursive: true });
-  outdir = mkdtempSync(join(cacheDir, 'capf-infra-assets-'));
+  outdir = mkdtempSync(join(tmpdir(), 'capf-infra-assets-'));
   const { app } = createCapfApp({ context: { ...cdkJsonContext(), ...TEST_ENV }, outdir, builtinValidation: false, nag: false, functions: [PROBE] });
   assembly = app.synth();
 });
 afterAll(() => rmSync(outdir, { recursive: true, force: true }));
 
-function assetDirectories(kind: 'files' | 'dockerImages'): string[] {
+function assetDirectories(): string[] {
   const manifest = JSON.parse(readFileSync(join(outdir, 'capf-dev.assets.json'), 'utf8'));
-  return Object.values(manifest[kind] as Record<string, { source: { path?: string; directory?: string } }>)
-    .map((asset) => join(outdir, asset.source.path ?? asset.source.directory ?? ''))
+  return Object.values(manifest.files as Record<string, { source: { path: string } }>)
+    .map((asset) => join(outdir, asset.source.path))
     .filter((dir) => existsSync(dir));
 }
 
 describe('function bundles', () => {
   const bundlePath = () => {
-    const dir = assetDirectories('files').find((candidate) => existsSync(join(candidate, 'index.mjs')));
+    const dir = assetDirectories().find((candidate) => existsSync(join(candidate, 'index.mjs')));
     if (!dir) throw new Error(`no function bundle among the assets of ${outdir}`);
     return join(dir, 'index.mjs');
   };
@@ -59,31 +57,23 @@ describe('function bundles', () => {
     expect(code.startsWith("import { createRequire as capfCreateRequire } from 'node:module';")).toBe(true);
   });
 
-  it('import the AWS SDK from the runtime and carry reflect-metadata inside', () => {
-    const code = readFileSync(bundlePath(), 'utf8');
-    const imports = [...code.matchAll(/from\s*"([^"]+)"/g)].map((match) => match[1]);
-    expect(imports).toEqual(['@aws-sdk/client-dynamodb']);
-    expect(code).toContain('getMetadata');
+  it('carry the AWS SDK and reflect-metadata inside: nothing is imported from a package', () => {
+    const files = readdirSync(dirname(bundlePath()), { recursive: true, encoding: 'utf8' }).filter((file) => file.endsWith('.mjs'));
+    const imported = files.flatMap((file) => [...readFileSync(join(dirname(bundlePath()), file), 'utf8').matchAll(/(?:from\s*|import\(\s*)"([^"]+)"/g)].map((match) => match[1]));
+    expect(imported.filter((name) => !isBuiltin(name ?? '') && !name?.startsWith('./'))).toEqual([]);
+    expect(readFileSync(bundlePath(), 'utf8')).toContain('getMetadata');
   });
 
-  it('load and run in plain Node', () => {
-    const url = pathToFileURL(bundlePath()).href;
+  it('load and run in plain Node, from a directory with no node_modules above it (as in the Lambda zip)', () => {
+    const alone = mkdtempSync(join(tmpdir(), 'capf-bundle-alone-'));
+    cpSync(dirname(bundlePath()), alone, { recursive: true });
+    const url = pathToFileURL(join(alone, 'index.mjs')).href;
     const output = execFileSync(process.execPath, ['--input-type=module', '-e', `const m = await import(${JSON.stringify(url)}); console.log(JSON.stringify(await m.handler()));`], {
       encoding: 'utf8',
       env: { ...process.env, AWS_REGION: 'eu-west-1' },
     });
-    expect(JSON.parse(output.trim().split('\n').at(-1) ?? '')).toEqual({ reflectReady: true, client: 'DynamoDBClient' });
-  });
-});
-
-describe('listener image context', () => {
-  it('holds what the Dockerfile copies and nothing else of the repository', () => {
-    const [context, ...others] = assetDirectories('dockerImages');
-    expect(others).toEqual([]);
-    const entries = readdirSync(context as string);
-    for (const needed of ['package.json', 'package-lock.json', '.npmrc', 'tsconfig.json', 'listener']) expect(entries).toContain(needed);
-    expect(existsSync(join(context as string, 'listener', 'Dockerfile'))).toBe(true);
-    for (const excluded of ['node_modules', 'infra', 'test', '.git', 'cdk.json', 'README.md']) expect(entries).not.toContain(excluded);
+    rmSync(alone, { recursive: true, force: true });
+    expect(JSON.parse(output.trim().split('\n').at(-1) ?? '')).toEqual({ reflectReady: true, region: 'eu-west-1' });
   });
 });
 

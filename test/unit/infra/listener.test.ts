@@ -95,11 +95,14 @@ describe('listener tasks', () => {
           ReadonlyRootFilesystem: true,
           PortMappings: [Match.objectLike({ ContainerPort: 3804, Protocol: 'tcp' }), Match.objectLike({ ContainerPort: 8080, Protocol: 'tcp' })],
           HealthCheck: Match.objectLike({ Command: Match.arrayWith([Match.stringLikeRegexp('127\\.0\\.0\\.1:8080/health')]) }),
-          MountPoints: [{ ContainerPath: '/tmp', SourceVolume: 'tmp', ReadOnly: false }],
           LogConfiguration: Match.objectLike({ LogDriver: 'awslogs' }),
         }),
       ],
     });
+    // Nothing writes to disk any more (no tsx cache), so there is no scratch volume either.
+    const [task] = Object.values(template.findResources('AWS::ECS::TaskDefinition'));
+    expect(task?.Properties.Volumes).toBeUndefined();
+    expect(task?.Properties.ContainerDefinitions[0].MountPoints).toBeUndefined();
   });
 
   it('get the table, the TLS secret, the issuer kind and the sign function through environment variables', () => {
@@ -107,8 +110,8 @@ describe('listener tasks', () => {
     const container = Object.values(env)[0]?.Properties.ContainerDefinitions[0];
     const names = (container.Environment as { Name: string }[]).map((variable) => variable.Name).sort();
     expect(names).toEqual([
-      'CAPF_DRAIN_MS', 'CAPF_HEALTH_PORT', 'CAPF_ISSUER', 'CAPF_PORT', 'CAPF_SIGN_FUNCTION', 'CAPF_TABLE', 'CAPF_TLS_SECRET_ARN', 'CAPF_TRUST_SECRET_ARN',
-      'POWERTOOLS_METRICS_NAMESPACE', 'POWERTOOLS_SERVICE_NAME',
+      'CAPF_DRAIN_MS', 'CAPF_HEALTH_PORT', 'CAPF_ISSUER', 'CAPF_MAX_SESSIONS', 'CAPF_PORT', 'CAPF_SIGN_FUNCTION', 'CAPF_TABLE', 'CAPF_TLS_SECRET_ARN',
+      'CAPF_TRUST_SECRET_ARN',
     ]);
     expect(container.Environment).toContainEqual({ Name: 'CAPF_PORT', Value: '3804' });
     expect(container.Environment).toContainEqual({ Name: 'CAPF_HEALTH_PORT', Value: '8080' });

@@ -1,6 +1,6 @@
 // Shared set-up of the infra tests: the App exactly as `cdk synth` builds it (cdk.json's context, the same factory),
-// made fast: no built-in CloudFormation validation (it costs seconds and hundreds of MB per synth) and prebuilt
-// function code instead of bundling in every test file.
+// made fast: no built-in CloudFormation validation (it costs seconds and hundreds of MB per synth), prebuilt function
+// code, and no bundling unless asked.
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -58,6 +58,8 @@ export interface BuildOptions {
   functions?: readonly FunctionSpec[];
   /** Register cdk-nag as `cdk synth` does (then synthesize with app.synth(), not through `template`). */
   nag?: boolean;
+  /** Bundle the listener image's context with esbuild, as `cdk synth` does. */
+  bundle?: boolean;
 }
 
 /** Builds the app once (call it in beforeAll); `template` synthesizes the stack when first read, `cleanup` removes
@@ -73,6 +75,9 @@ export function buildCapf(options: BuildOptions = {}) {
       allowedPhoneCidrs: PHONE_CIDRS,
       emailRecipients: ['pki-team@example.com'],
       prebuiltFunctionsDir: prebuiltDir,
+      // No esbuild run for the listener image either: its context is then the listener folder (deploy-checks.test.ts
+      // synthesises the real one).
+      'aws:cdk:bundling-stacks': options.bundle ? ['**'] : [],
       ...options.context,
     },
     outdir,
