@@ -13,6 +13,7 @@ import { encodeMessage, type CapfMessage, type Element } from './codec.ts';
 import { ACCEPTED_VERSIONS, AuthType, CurveCode, KeyType, Opcode, PROTOCOL_VERSION, Reason, opcodeName } from './constants.ts';
 import { element, readFields, type MessageFields } from './elements.ts';
 import { isValidDeviceName } from '../model.ts';
+import { peerList, peerText } from '../peer-text.ts';
 
 /** How the phone's key reaches the issuer: a bare public key (CAPF CA) or a phone-signed CSR (external CAs). */
 export type KeyDelivery = 'public-key' | 'csr';
@@ -149,7 +150,8 @@ export class CapfSession {
     }
     const actions: SessionAction[] = [];
     if (fields.unknownTags.length > 0) {
-      actions.push(this.log('warn', 'unknown-tags-skipped', { device: this.deviceName ?? fields.deviceName, opcode: opcodeName(message.opcode), tags: fields.unknownTags }));
+      const device = this.deviceName ?? (fields.deviceName === undefined ? undefined : peerText(fields.deviceName));
+      actions.push(this.log('warn', 'unknown-tags-skipped', { device, opcode: opcodeName(message.opcode), tags: peerList(fields.unknownTags) }));
     }
     if (message.opcode === Opcode.RequestInProgress && (this.state === 'keygen' || this.state === 'signing')) {
       this.inProgressCount += 1;
@@ -181,7 +183,7 @@ export class CapfSession {
       return this.fail(`unsupported protocol version ${fields.version ?? '(missing)'}`, 'BAD_VERSION');
     }
     if (fields.deviceName === undefined) return this.fail('AUTH_RESPONSE has no DEVICE_NAME', 'NO_DEVICE_NAME');
-    if (!isValidDeviceName(fields.deviceName)) return this.fail(`device name ${JSON.stringify(fields.deviceName)} is not valid`, 'BAD_DEVICE_NAME');
+    if (!isValidDeviceName(fields.deviceName)) return this.fail(`device name "${peerText(fields.deviceName)}" is not valid`, 'BAD_DEVICE_NAME');
     this.deviceName = fields.deviceName;
     this.authFields = fields;
     this.state = 'lookup';
