@@ -9,6 +9,7 @@ import type { CapfLogger } from '../shared/logging.ts';
 import { MAX_WIRE_BODY_LENGTH } from '../shared/protocol/constants.ts';
 import { receiveConnection, socketPeer, type IntakeRefusal, type PeerAddress } from './connection-intake.ts';
 import type { SessionBackend } from './session-backend.ts';
+import { legacyTlsWarning, tlsPolicy, type TlsPolicy } from './tls-policy.ts';
 import { SessionCounter } from './session-counter.ts';
 import { errorText, SessionDriver, type SessionSummary } from './session-driver.ts';
 
@@ -24,7 +25,7 @@ export interface ListenerOptions {
   tls: TlsMaterial;
   backend: SessionBackend;
   logger: CapfLogger;
-  /** 'TLSv1' only for 7900-series phones, and only when explicitly configured. */
+  /** 'TLSv1' only for 7900-series phones, and only when explicitly configured (tls-policy.ts: versions and suites). */
   minTlsVersion?: SecureVersion;
   /**
    * 'v2' behind a load balancer that sends PROXY protocol v2 (the NLB, CAPF_PROXY_PROTOCOL=v2): every connection must
@@ -80,17 +81,23 @@ export class CapfListener {
   /** Every TCP connection, including ones still in the TLS handshake, so a drain can end them all. */
   private readonly sockets = new Set<Socket>();
   private readonly counter: SessionCounter;
+  private readonly tls: TlsPolicy;
   private draining = false;
   readonly stats: ListenerStats = { active: 0, accepted: 0, refusedOverLimit: 0, refusedIpv6: 0, tlsFailures: 0, refusedProxyHeader: 0 };
 
   constructor(private readonly options: ListenerOptions) {
     if (MAX_WIRE_BODY_LENGTH < (options.maxBodyLength ?? 0)) throw new RangeError('maxBodyLength above the 16-bit wire limit');
     this.counter = options.counter ?? new SessionCounter();
+    this.tls = tlsPolicy(options.minTlsVersion);
     this.tlsServer = this.createTlsServer();
   }
 
   /** Binds every host; resolves with the bound addresses (port 0 picks a free port per host). */
   async start(): Promise<AddressInfo[]> {
+    if (this.tls.legacy) {
+      const warning = legacyTlsWarning(this.tls);
+      this.options.logger.warn(warning.message, warning.attributes);
+    }
     const addresses: AddressInfo[] = [];
     for (const host of this.options.hosts) {
       const server = createTcpServer((socket) => this.onConnection(socket));
@@ -126,14 +133,13 @@ export class CapfListener {
   }
 
   private secureContextOptions(material: TlsMaterial) {
-    const minVersion = this.options.minTlsVersion ?? 'TLSv1.2';
-    const legacy = minVersion === 'TLSv1' || minVersion === 'TLSv1.1';
     return {
       cert: material.certificatePem,
       key: material.privateKeyPem,
-      minVersion,
-      // OpenSSL 3 refuses TLS 1.0/1.1 at the default security level (7900-series phones need it, §1).
-      ...(legacy ? { ciphers: 'DEFAULT:@SECLEVEL=0' } : {}),
+      minVersion: this.tls.minVersion,
+      ciphers: this.tls.ciphers,
+      // Our order, not the phone's: ECDHE before AES128-SHA for a legacy phone that offers both.
+      honorCipherOrder: true,
       secureOptions: cryptoConstants.SSL_OP_NO_RENEGOTIATION,
     };
   }

@@ -89,6 +89,8 @@ export class Listener extends Construct {
       CAPF_HEALTH_PORT: String(HEALTH_PORT),
       // The target group below puts a PROXY v2 header before each connection: the phone's address, not the NLB's.
       CAPF_PROXY_PROTOCOL: 'v2',
+      // TLSv1 (deploy setting minTls) only for 7900-series phones; the listener logs a warning when it is.
+      CAPF_MIN_TLS: config.minTls,
       // Sessions still open after the load balancer's drain get this long once SIGTERM arrives.
       CAPF_DRAIN_MS: String((STOP_TIMEOUT_SECONDS - 10) * 1000),
       CAPF_MAX_SESSIONS: String(MAX_SESSIONS_PER_TASK),
