@@ -15,7 +15,7 @@ import { CertsrvConnection, type CertsrvResponse, type ConnectionSettings } from
 import { MicrosoftCaError, RETRYABLE_MICROSOFT_CA_CODES } from './errors.ts';
 import { explainHresult } from './hresults.ts';
 import { certificateFromBody, certificatesFromPkcs7, chainFor, checkIssuedCertificate } from './issued-certificate.ts';
-import { readCertsrvPage, type CertsrvPageFacts } from './page-reader.ts';
+import { readCertsrvPage, requestId, type CertsrvPageFacts } from './page-reader.ts';
 import { checkRequestCsr, csrRequired } from '../csr-required.ts';
 
 export interface MicrosoftCaIssuerOptions {
@@ -37,6 +37,10 @@ export interface MicrosoftCaIssuerOptions {
   deadlineMs?: number;
   /** Largest response body read (default 1 MiB). */
   maxResponseBytes?: number;
+  /** Tries of one exchange that IIS answers with 500/502/503/504 (default 3), within deadlineMs. */
+  serverErrorAttempts?: number;
+  /** Wait before the second try; doubled before each further one (default 500 ms). */
+  serverErrorBackoffMs?: number;
 }
 
 const NO_CONTROL = /^[^\r\n\0]+$/;
@@ -52,9 +56,11 @@ const optionsSchema = z.object({
   timeoutMs: z.number().int().min(100).max(600_000).default(8_000),
   deadlineMs: z.number().int().min(100).max(25_000).default(20_000),
   maxResponseBytes: z.number().int().min(16_384).max(16 * 1024 * 1024).default(1024 * 1024),
+  serverErrorAttempts: z.number().int().min(1).max(5).default(3),
+  serverErrorBackoffMs: z.number().int().min(0).max(5_000).default(500),
 });
 
-const HANDLE = /^msca:v1:(\d{1,9}):([0-9a-f]{64})$/;
+const HANDLE = /^msca:v1:(\d{1,10}):([0-9a-f]{64})$/;
 /** MS-WCCE dispositions (online-ca.md §2.5). */
 const DISPOSITION = { denied: 2, issued: 3, underSubmission: 5, revoked: 6 } as const;
 
@@ -129,10 +135,11 @@ export class MicrosoftCaIssuer implements Issuer {
 
   async fetchPending(handle: string): Promise<IssueResult> {
     const match = HANDLE.exec(handle);
-    if (!match) {
+    const reqId = requestId(match?.[1]);
+    if (!match || reqId === undefined) {
       return { kind: 'refused', code: 'BAD_HANDLE', reason: `${JSON.stringify(handle.slice(0, 80))} is not a microsoft-ca pending handle` };
     }
-    return this.withConnection((connection) => this.retrieve(connection, Number(match[1]), match[2]!));
+    return this.withConnection((connection) => this.retrieve(connection, reqId, match[2]!));
   }
 
   /**
@@ -140,7 +147,7 @@ export class MicrosoftCaIssuer implements Issuer {
    * (authentication legs, submission, certificate, chain) must still end before the sign function does.
    */
   private async withDeadline<T>(work: (connection: CertsrvConnection) => Promise<T>): Promise<T> {
-    const connection = new CertsrvConnection(this.settings);
+    const connection = new CertsrvConnection(this.settings, Date.now() + this.deadlineMs);
     let timer: NodeJS.Timeout | undefined;
     const deadline = new Promise<never>((_, reject) => {
       timer = setTimeout(() => {
@@ -173,10 +180,17 @@ export class MicrosoftCaIssuer implements Issuer {
   }
 
   private async expectOk(response: CertsrvResponse, path: string): Promise<void> {
-    if (response.status !== 200) {
-      const excerpt = response.contentType === 'text/html' ? `: ${readCertsrvPage(response.body.toString('utf8')).excerpt}` : '';
-      throw new MicrosoftCaError('HTTP_ERROR', `${this.site.replace(/\/certsrv$/, '')}${path} answered HTTP ${response.status}${excerpt}`);
+    if (response.status === 200) return;
+    const excerpt = response.contentType === 'text/html' ? `: ${readCertsrvPage(response.body.toString('utf8')).excerpt}` : '';
+    const where = `${this.site.replace(/\/certsrv$/, '')}${path.split('?')[0]}`;
+    if (response.status >= 500) {
+      // Retried already (CertsrvConnection.request); still failing, it needs someone to look at the server.
+      throw new MicrosoftCaError(
+        'SERVER_ERROR',
+        `${where} answered HTTP ${response.status} ${response.attempts} time(s) in a row${excerpt}; IIS or the CA failed, not the request: check the IIS log and the CertSrv application pool, then arm the device again`,
+      );
     }
+    throw new MicrosoftCaError('HTTP_ERROR', `${where} answered HTTP ${response.status}${excerpt}`);
   }
 
   private html(response: CertsrvResponse, what: string): CertsrvPageFacts {
@@ -207,6 +221,14 @@ export class MicrosoftCaIssuer implements Issuer {
     if (failure) throw failure;
     // No link and no error: the CA kept the request. Its state, in numbers, is on the certnew.cer page.
     if (facts.savedReqId !== undefined) return this.retrieve(connection, facts.savedReqId, spkiSha256);
+    if (facts.pendingPage) {
+      throw new MicrosoftCaError(
+        'REQUEST_ID_MISSING',
+        `${this.site}/certfnsh.asp kept the request for template "${this.template}" waiting for a CA manager but named no request id: no "Requests" cookie ` +
+          `(a reverse proxy or firewall in front of IIS that strips Set-Cookie?), no ReqID link, no id in the page; let Set-Cookie from /certsrv through, ` +
+          `or use a template that issues without approval; the request now waits in the CA's Pending Requests: deny it there`,
+      );
+    }
     throw new MicrosoftCaError(
       'BAD_RESPONSE',
       `${this.site}/certfnsh.asp answered with a page that carries no request id, certificate link or error code (an IIS or proxy page, or an unknown certsrv version): "${facts.excerpt}"`,
