@@ -6,6 +6,8 @@
 // 'refused' with a MicrosoftCaCode for anything an administrator must change. Transient failures (codes in
 // RETRYABLE_MICROSOFT_CA_CODES: timeouts, resets, refused connections, DNS, CA service down) are THROWN as
 // MicrosoftCaError (an IssuerError), so the sign service keeps no final state and the phone's retry tries again.
+// IIS server errors (5xx) are tried again inside one call, within the deadline, then refused as SERVER_ERROR
+// (docs/online-ca.md).
 import * as z from 'zod';
 import { ConfigError, ValidationError } from '../../errors.ts';
 import { describePublicKey, derToPem } from '../../pki/index.ts';
