@@ -1,17 +1,17 @@
-// What happens to a TCP connection before TLS: behind a load balancer that speaks PROXY protocol v2, the first bytes
-// are its header naming the phone's real address; without one, a connection that starts with a PROXY header is
-// refused (someone is trying to choose the address we log and limit by). The TLS server never sees the header: we
-// accept on a plain net.Server, read just enough, push the rest back (unshift) and hand the socket to the TLS server.
+// What happens to a TCP connection before TLS behind a load balancer that speaks PROXY protocol v2: the first bytes
+// are its header naming the phone's real address. The TLS server never sees the header: we accept on a plain
+// net.Server, read just enough, push the rest back (unshift) and hand the socket to the TLS (or HTTP) server.
+// Without a load balancer the listener does not come here at all (no read in JavaScript on the hot path): a PROXY
+// header then fails the TLS handshake like any other bytes that are not TLS.
 import type { Socket } from 'node:net';
 import { ProtocolError } from '../shared/errors.ts';
 import { proxySignature, readProxyV2Header } from '../shared/protocol/proxy-header.ts';
 
 /**
- * 'v2': every connection must start with a v2 header (CAPF_PROXY_PROTOCOL=v2, behind the NLB); 'off': a connection
- * that starts with a PROXY header (v1 or v2 signature) is refused; 'optional': a v2 header is read when present
- * (the health endpoint: the NLB's checks carry one, the container's own check does not).
+ * 'required': every connection must start with a v2 header (CAPF_PROXY_PROTOCOL=v2, behind the NLB); 'optional': a
+ * v2 header is read when present (the health endpoint: the NLB's checks carry one, the container's own check not).
  */
-export type ProxyProtocolMode = 'off' | 'v2' | 'optional';
+export type IntakeMode = 'required' | 'optional';
 
 /** The phone's address: from the PROXY header, else the socket's own (IPv4-mapped IPv6 reported as IPv4). */
 export interface PeerAddress {
@@ -20,7 +20,7 @@ export interface PeerAddress {
   family: 'IPv4' | 'IPv6';
 }
 
-/** Why a connection was dropped before TLS: a PROXY header problem, or the peer never started (or left). */
+/** Why a connection was dropped before TLS: a PROXY header problem, or the peer never sent one (or left). */
 export interface IntakeRefusal {
   kind: 'proxy' | 'handshake';
   code: string;
@@ -28,8 +28,8 @@ export interface IntakeRefusal {
 }
 
 export interface IntakeOptions {
-  mode: ProxyProtocolMode;
-  /** The header (or, without PROXY, the first byte of the ClientHello) must arrive within this. */
+  mode: IntakeMode;
+  /** The whole header must arrive within this. */
   timeoutMs: number;
   /** The socket is paused with the bytes after the header unshifted: hand it to the TLS (or HTTP) server. */
   onReady(socket: Socket, peer: PeerAddress): void;
@@ -77,15 +77,10 @@ export function receiveConnection(socket: Socket, options: IntakeOptions): void 
 
   /** Decides as soon as the bytes so far allow it; returns with nothing decided while more are needed. */
   const examine = (): void => {
-    const signature = proxySignature(buffered);
-    if (signature === 'partial') return;
-    if (options.mode === 'off' || (options.mode === 'optional' && signature === 'none')) {
+    if (options.mode === 'optional') {
+      const signature = proxySignature(buffered);
+      if (signature === 'partial') return;
       if (signature === 'none') return ready(own, buffered);
-      return refuse({
-        kind: 'proxy',
-        code: 'PROXY_UNEXPECTED',
-        reason: `the connection starts with a PROXY protocol ${signature} header, and this listener expects none (CAPF_PROXY_PROTOCOL is not v2)`,
-      });
     }
     try {
       const read = readProxyV2Header(buffered);
@@ -104,14 +99,11 @@ export function receiveConnection(socket: Socket, options: IntakeOptions): void 
     }
   }
   function onGone(): void {
-    refuse({ kind: 'handshake', code: 'PEER_CLOSED', reason: 'the peer closed the connection before the TLS handshake' });
+    refuse({ kind: 'handshake', code: 'PEER_CLOSED', reason: 'the peer closed the connection before sending a PROXY header' });
   }
   const timer = setTimeout(() => {
-    if (options.mode === 'off' || (options.mode === 'optional' && buffered.length === 0)) {
-      refuse({ kind: 'handshake', code: 'HANDSHAKE_TIMEOUT', reason: 'TLS handshake timeout' });
-    } else {
-      refuse({ kind: 'proxy', code: 'PROXY_TIMEOUT', reason: `no complete PROXY protocol v2 header within ${options.timeoutMs} ms` });
-    }
+    if (options.mode === 'optional' && buffered.length === 0) refuse({ kind: 'handshake', code: 'HANDSHAKE_TIMEOUT', reason: 'no request' });
+    else refuse({ kind: 'proxy', code: 'PROXY_TIMEOUT', reason: `no complete PROXY protocol v2 header within ${options.timeoutMs} ms` });
   }, options.timeoutMs);
 
   socket.on('readable', onReadable);

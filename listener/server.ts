@@ -1,7 +1,7 @@
 // The CAPF TLS listener (TCP 3804): one session per connection, with a handshake timeout, per-message timeouts, a
 // concurrency limit, TCP keepalive (F14), certificate reload without restart (F22) and a graceful drain. Connections
-// arrive on plain TCP servers; connection-intake.ts reads a PROXY v2 header (behind the NLB) or refuses one (without),
-// then the socket goes to one TLS server that never listens itself.
+// arrive on plain TCP servers and go to one TLS server that never listens itself; behind the NLB,
+// connection-intake.ts first reads the PROXY v2 header that names the phone.
 import { constants as cryptoConstants } from 'node:crypto';
 import { createServer as createTcpServer, type AddressInfo, type Server as TcpServer, type Socket } from 'node:net';
 import { createServer as createTlsServer, type SecureVersion, type Server as TlsServer, type TLSSocket } from 'node:tls';
@@ -29,7 +29,8 @@ export interface ListenerOptions {
   minTlsVersion?: SecureVersion;
   /**
    * 'v2' behind a load balancer that sends PROXY protocol v2 (the NLB, CAPF_PROXY_PROTOCOL=v2): every connection must
-   * start with the header, and its source is the peer. Default 'off': a connection starting with a header is refused.
+   * start with the header, and its source is the peer. Default 'off': the socket goes straight to TLS, so a header
+   * fails the handshake like any other bytes that are not TLS.
    */
   proxyProtocol?: 'off' | 'v2';
   handshakeTimeoutMs?: number;
@@ -60,7 +61,7 @@ export interface ListenerStats {
   refusedOverLimit: number;
   refusedIpv6: number;
   tlsFailures: number;
-  /** Dropped before TLS for their PROXY header: missing or malformed behind the NLB, present without it. */
+  /** Dropped before TLS behind the NLB for a missing or malformed PROXY header. */
   refusedProxyHeader: number;
 }
 
@@ -151,23 +152,30 @@ export class CapfListener {
   private createTlsServer(): TlsServer {
     const server = createTlsServer({ ...this.secureContextOptions(this.options.tls), handshakeTimeout: this.handshakeTimeoutMs(), requestCert: false });
     server.on('secureConnection', (socket: TLSSocket) => this.onSecureConnection(socket, this.takePeer(socket)));
-    server.on('tlsClientError', (error, socket) => {
+    server.on('tlsClientError', (error: NodeJS.ErrnoException, socket) => {
       this.stats.tlsFailures += 1;
       const peer = this.takePeer(socket);
-      this.options.logger.warn('tls handshake failed', { peer: peer.address, peerPort: peer.port, reason: error.message });
+      const notTls = error.code === 'ERR_SSL_WRONG_VERSION_NUMBER' && (this.options.proxyProtocol ?? 'off') === 'off';
+      // A PROXY header also ends here when the listener does not expect one: say so, for the operator who turned it on.
+      const hint = notTls ? ' (the connection did not start with TLS; a load balancer sending PROXY protocol headers needs CAPF_PROXY_PROTOCOL=v2)' : '';
+      this.options.logger.warn('tls handshake failed', { peer: peer.address, peerPort: peer.port, reason: `${error.message.trim()}${hint}` });
       socket.destroy();
     });
     return server;
   }
 
-  /** A new TCP connection: its PROXY header (or the refusal of one) first, then the TLS server. */
+  /** A new TCP connection: straight to TLS, or behind the NLB its PROXY header first. */
   private onConnection(socket: Socket): void {
     this.sockets.add(socket);
     socket.once('close', () => this.sockets.delete(socket));
     socket.setNoDelay(true);
     socket.setKeepAlive(true, this.options.keepAliveMs ?? LISTENER_DEFAULTS.keepAliveMs);
+    if (this.options.proxyProtocol !== 'v2') {
+      this.tlsServer.emit('connection', socket);
+      return;
+    }
     receiveConnection(socket, {
-      mode: this.options.proxyProtocol ?? 'off',
+      mode: 'required',
       timeoutMs: this.handshakeTimeoutMs(),
       onReady: (ready, peer) => {
         const key = connectionKey(ready);
@@ -190,8 +198,9 @@ export class CapfListener {
     this.options.logger.warn('proxy header refused', { ...where, code: refusal.code });
   }
 
-  /** The peer the intake found for this TLS socket's connection (its own address when none was recorded). */
+  /** The peer the intake found for this TLS socket's connection (its own address without a load balancer). */
   private takePeer(socket: TLSSocket): PeerAddress {
+    if (this.options.proxyProtocol !== 'v2') return socketPeer(socket);
     const key = connectionKey(socket);
     const peer = this.peers.get(key);
     this.peers.delete(key);

@@ -1,6 +1,7 @@
 // Issue 10 item 5: the phone's real address behind the NLB. With CAPF_PROXY_PROTOCOL=v2 every connection must start
 // with a PROXY v2 header, whose source is the peer the logs show and the IPv6 parameter judges; without the setting a
-// connection that starts with a PROXY header is refused. Real TLS on loopback, through a load-balancer stand-in.
+// connection that starts with a PROXY header is refused (by the TLS handshake: the default path reads nothing before
+// TLS). Real TLS on loopback, through a load-balancer stand-in.
 import { connect as connectTls } from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodeProxyV2Header, type ProxyAddress } from '../../shared/protocol/proxy-header.ts';
@@ -125,8 +126,9 @@ describe('behind a load balancer sending PROXY v2', () => {
 });
 
 describe('without the setting (no load balancer in front)', () => {
-  it('a connection that starts with a PROXY v2 or v1 header is refused, logged with its address; phones are served', async () => {
+  it('a connection that starts with a PROXY v2 or v1 header is refused by the TLS handshake, logged with the hint; phones are served', async () => {
     const from = direct.logger.entries.length;
+    const tlsFailures = direct.stack.listener.stats.tlsFailures;
     const attempts = [Buffer.concat([encodeProxyV2Header(PHONE_V4), Buffer.from([0x16, 0x03, 0x01])]), Buffer.from('PROXY TCP4 198.51.100.1 203.0.113.10 40000 3804\r\n')];
     const closed = await Promise.all(
       attempts.map(async (bytes) => {
@@ -136,11 +138,15 @@ describe('without the setting (no load balancer in front)', () => {
       }),
     );
     expect(closed).toEqual([true, true]);
-    const refused = direct.logger.entries.slice(from).filter((e) => e.message === 'proxy header refused');
-    expect(refused.map((e) => e.attributes.code)).toEqual(['PROXY_UNEXPECTED', 'PROXY_UNEXPECTED']);
-    expect(refused.map((e) => e.attributes.reason)).toEqual([expect.stringContaining('PROXY protocol v2 header'), expect.stringContaining('PROXY protocol v1 header')]);
-    for (const entry of refused) expect(entry.attributes.peer).toBe('127.0.0.1');
-    expect(direct.stack.listener.stats.refusedProxyHeader).toBe(2);
+    const refused = direct.logger.entries.slice(from).filter((e) => e.message === 'tls handshake failed');
+    expect(refused).toHaveLength(2);
+    for (const entry of refused) {
+      expect(entry.attributes.peer).toBe('127.0.0.1');
+      expect(entry.attributes.reason).toMatch(/wrong version number.*did not start with TLS.*CAPF_PROXY_PROTOCOL=v2/);
+    }
+    expect(direct.stack.listener.stats.tlsFailures - tlsFailures).toBe(2);
+    expect(direct.stack.listener.stats.refusedProxyHeader).toBe(0);
+    expect(direct.logger.entries.slice(from).some((e) => typeof e.attributes.sessionId === 'number')).toBe(false);
 
     const name = await armedDevice(direct);
     const result = await direct.phone(name);
