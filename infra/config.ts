@@ -35,10 +35,18 @@ export interface CapfConfig {
   allowedPhoneCidrs: string[];
   /** How long a stopping listener keeps its open sessions before the load balancer cuts them. */
   sessionDrainSeconds: number;
+  /**
+   * Lowest TLS version the listener accepts (its CAPF_MIN_TLS). TLSv1 only for 7900-series phones: it also adds the
+   * CBC suites and AES128-SHA they need (listener/tls-policy.ts) and the listener warns at start.
+   */
+  minTls: MinTlsVersion;
   logRetentionDays: number;
   /** Directory of pre-bundled functions (<dir>/<id>/index.mjs); unset means esbuild bundles at synth. */
   prebuiltFunctionsDir?: string;
 }
+
+export type MinTlsVersion = 'TLSv1' | 'TLSv1.1' | 'TLSv1.2';
+const MIN_TLS_VERSIONS: readonly MinTlsVersion[] = ['TLSv1', 'TLSv1.1', 'TLSv1.2'];
 
 export class InfraConfigError extends Error {
   override readonly name = 'InfraConfigError';
@@ -52,6 +60,7 @@ export const DEFAULT_CONFIG: CapfConfig = {
   maxListenerCount: 6,
   allowedPhoneCidrs: [],
   sessionDrainSeconds: 900,
+  minTls: 'TLSv1.2',
   logRetentionDays: 90,
 };
 
@@ -109,6 +118,7 @@ export function parseConfig(raw: Record<string, unknown>): CapfConfig {
     maxListenerCount: integer(raw, 'maxListenerCount') ?? DEFAULT_CONFIG.maxListenerCount,
     allowedPhoneCidrs: list(raw, 'allowedPhoneCidrs') ?? DEFAULT_CONFIG.allowedPhoneCidrs,
     sessionDrainSeconds: integer(raw, 'sessionDrainSeconds') ?? DEFAULT_CONFIG.sessionDrainSeconds,
+    minTls: (text(raw, 'minTls') ?? DEFAULT_CONFIG.minTls) as MinTlsVersion,
     logRetentionDays: integer(raw, 'logRetentionDays') ?? DEFAULT_CONFIG.logRetentionDays,
     prebuiltFunctionsDir: text(raw, 'prebuiltFunctionsDir'),
   };
@@ -145,6 +155,9 @@ function check(c: CapfConfig): void {
   }
   // 3600 s is the load balancer's maximum deregistration delay.
   if (c.sessionDrainSeconds < 0 || c.sessionDrainSeconds > 3600) throw new InfraConfigError('sessionDrainSeconds must be 0-3600');
+  if (!MIN_TLS_VERSIONS.includes(c.minTls)) {
+    throw new InfraConfigError(`minTls "${c.minTls}" must be one of ${MIN_TLS_VERSIONS.join(', ')} (TLSv1 only for 7900-series phones)`);
+  }
   if (!LOG_RETENTION_DAYS.includes(c.logRetentionDays)) {
     throw new InfraConfigError(`logRetentionDays must be one of ${LOG_RETENTION_DAYS.join(', ')}`);
   }

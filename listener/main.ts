@@ -5,7 +5,6 @@ import 'reflect-metadata';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { createServer } from 'node:http';
 import { loadListenerConfig } from '../shared/config/index.ts';
 import { issuerDescriptor } from '../shared/issuers/registry.ts';
 import { createLogger } from '../shared/logging.ts';
@@ -13,6 +12,7 @@ import { LambdaSignClient } from '../shared/signing/sign-client.ts';
 import { createDynamoStores } from '../shared/store/dynamo-stores.ts';
 import { CapfListener } from './server.ts';
 import { requestLimits } from '../shared/aws-limits.ts';
+import { startHealthServer } from './health-server.ts';
 import { SessionMetrics } from './session-metrics.ts';
 import { StoreSessionBackend } from './store-backend.ts';
 import { ListenerSecrets } from './tls-secrets.ts';
@@ -45,20 +45,21 @@ async function main(): Promise<void> {
     logger,
     maxSessions: config.maxSessions,
     onSessionEnd: (summary) => metrics.record(summary),
+    proxyProtocol: config.proxyProtocol,
     ...(config.minTlsVersion ? { minTlsVersion: config.minTlsVersion } : {}),
   });
   const flushMetrics = setInterval(() => metrics.flush(), 60_000);
   await listener.start();
-  logger.info('listening', { host: config.host, port: config.port, issuer: config.issuer });
+  logger.info('listening', { host: config.host, port: config.port, issuer: config.issuer, proxyProtocol: config.proxyProtocol });
 
   // F22: a rotated CAPF certificate (or a changed CAPF-trust) applies without restarting the task.
   const refresh = setInterval(() => void secrets.refresh((next) => listener.reloadTls(next), logger), TLS_REFRESH_MS);
 
-  const health = createServer((request, response) => {
+  const health = startHealthServer(config.healthPort, '::', config.proxyProtocol, (request, response) => {
     const ok = request.url === '/health';
     response.writeHead(ok ? 200 : 404, { 'content-type': 'application/json' });
     response.end(ok ? JSON.stringify({ status: 'ok', ...listener.stats }) : '{}');
-  }).listen(config.healthPort, '::');
+  });
 
   process.once('SIGTERM', () => {
     logger.info('SIGTERM: draining sessions');

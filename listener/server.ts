@@ -1,11 +1,15 @@
 // The CAPF TLS listener (TCP 3804): one session per connection, with a handshake timeout, per-message timeouts, a
-// concurrency limit, TCP keepalive (F14), certificate reload without restart (F22) and a graceful drain.
+// concurrency limit, TCP keepalive (F14), certificate reload without restart (F22) and a graceful drain. Connections
+// arrive on plain TCP servers and go to one TLS server that never listens itself; behind the NLB,
+// connection-intake.ts first reads the PROXY v2 header that names the phone.
 import { constants as cryptoConstants } from 'node:crypto';
-import type { AddressInfo, Socket } from 'node:net';
-import { createServer, type SecureVersion, type Server, type TLSSocket } from 'node:tls';
+import { createServer as createTcpServer, type AddressInfo, type Server as TcpServer, type Socket } from 'node:net';
+import { createServer as createTlsServer, type SecureVersion, type Server as TlsServer, type TLSSocket } from 'node:tls';
 import type { CapfLogger } from '../shared/logging.ts';
 import { MAX_WIRE_BODY_LENGTH } from '../shared/protocol/constants.ts';
+import { receiveConnection, socketPeer, type IntakeRefusal, type PeerAddress } from './connection-intake.ts';
 import type { SessionBackend } from './session-backend.ts';
+import { legacyTlsWarning, tlsPolicy, type TlsPolicy } from './tls-policy.ts';
 import { SessionCounter } from './session-counter.ts';
 import { errorText, SessionDriver, type SessionSummary } from './session-driver.ts';
 
@@ -21,8 +25,14 @@ export interface ListenerOptions {
   tls: TlsMaterial;
   backend: SessionBackend;
   logger: CapfLogger;
-  /** 'TLSv1' only for 7900-series phones, and only when explicitly configured. */
+  /** 'TLSv1' only for 7900-series phones, and only when explicitly configured (tls-policy.ts: versions and suites). */
   minTlsVersion?: SecureVersion;
+  /**
+   * 'v2' behind a load balancer that sends PROXY protocol v2 (the NLB, CAPF_PROXY_PROTOCOL=v2): every connection must
+   * start with the header, and its source is the peer. Default 'off': the socket goes straight to TLS, so a header
+   * fails the handshake like any other bytes that are not TLS.
+   */
+  proxyProtocol?: 'off' | 'v2';
   handshakeTimeoutMs?: number;
   messageTimeoutMs?: number;
   /** Longer: old phones take a while to generate RSA keys (docs/protocol.md §6). */
@@ -51,27 +61,47 @@ export interface ListenerStats {
   refusedOverLimit: number;
   refusedIpv6: number;
   tlsFailures: number;
+  /** Dropped before TLS behind the NLB for a missing or malformed PROXY header. */
+  refusedProxyHeader: number;
+}
+
+/** One live TCP connection's ends: how the TLS socket finds the peer its raw socket was given. */
+function connectionKey(socket: Pick<Socket, 'localAddress' | 'localPort' | 'remoteAddress' | 'remotePort'>): string {
+  return `${socket.localAddress}|${socket.localPort}|${socket.remoteAddress}|${socket.remotePort}`;
 }
 
 export class CapfListener {
-  private readonly servers: Server[] = [];
+  private readonly servers: TcpServer[] = [];
+  private readonly tlsServer: TlsServer;
+  /**
+   * The peer of each connection handed to the TLS server, by its TCP ends, until the TLS server has decided (Node
+   * gives a TLS socket no public link to the raw socket it wraps, but both report the same ends).
+   */
+  private readonly peers = new Map<string, PeerAddress>();
   private readonly drivers = new Set<SessionDriver>();
   /** Every TCP connection, including ones still in the TLS handshake, so a drain can end them all. */
   private readonly sockets = new Set<Socket>();
   private readonly counter: SessionCounter;
+  private readonly tls: TlsPolicy;
   private draining = false;
-  readonly stats: ListenerStats = { active: 0, accepted: 0, refusedOverLimit: 0, refusedIpv6: 0, tlsFailures: 0 };
+  readonly stats: ListenerStats = { active: 0, accepted: 0, refusedOverLimit: 0, refusedIpv6: 0, tlsFailures: 0, refusedProxyHeader: 0 };
 
   constructor(private readonly options: ListenerOptions) {
     if (MAX_WIRE_BODY_LENGTH < (options.maxBodyLength ?? 0)) throw new RangeError('maxBodyLength above the 16-bit wire limit');
     this.counter = options.counter ?? new SessionCounter();
+    this.tls = tlsPolicy(options.minTlsVersion);
+    this.tlsServer = this.createTlsServer();
   }
 
   /** Binds every host; resolves with the bound addresses (port 0 picks a free port per host). */
   async start(): Promise<AddressInfo[]> {
+    if (this.tls.legacy) {
+      const warning = legacyTlsWarning(this.tls);
+      this.options.logger.warn(warning.message, warning.attributes);
+    }
     const addresses: AddressInfo[] = [];
     for (const host of this.options.hosts) {
-      const server = this.createTlsServer();
+      const server = createTcpServer((socket) => this.onConnection(socket));
       await new Promise<void>((resolve, reject) => {
         server.once('error', reject);
         server.listen({ host, port: this.options.port, ipv6Only: host.includes(':') && host !== '::' }, () => {
@@ -87,7 +117,7 @@ export class CapfListener {
 
   /** F22/F4: a new CAPF certificate applies to new connections at once. */
   reloadTls(material: TlsMaterial): void {
-    for (const server of this.servers) server.setSecureContext(this.secureContextOptions(material));
+    this.tlsServer.setSecureContext(this.secureContextOptions(material));
   }
 
   /** Stops accepting, lets running sessions finish for `graceMs`, then aborts the rest (END_SESSION 7, recorded). */
@@ -104,67 +134,107 @@ export class CapfListener {
   }
 
   private secureContextOptions(material: TlsMaterial) {
-    const minVersion = this.options.minTlsVersion ?? 'TLSv1.2';
-    const legacy = minVersion === 'TLSv1' || minVersion === 'TLSv1.1';
     return {
       cert: material.certificatePem,
       key: material.privateKeyPem,
-      minVersion,
-      // OpenSSL 3 refuses TLS 1.0/1.1 at the default security level (7900-series phones need it, docs/protocol.md §1).
-      ...(legacy ? { ciphers: 'DEFAULT:@SECLEVEL=0' } : {}),
+      minVersion: this.tls.minVersion,
+      ciphers: this.tls.ciphers,
+      // Our order, not the phone's: ECDHE before AES128-SHA for a legacy phone that offers both.
+      honorCipherOrder: true,
       secureOptions: cryptoConstants.SSL_OP_NO_RENEGOTIATION,
     };
   }
 
-  private createTlsServer(): Server {
-    const options = this.options;
-    const server = createServer({
-      ...this.secureContextOptions(options.tls),
-      handshakeTimeout: options.handshakeTimeoutMs ?? LISTENER_DEFAULTS.handshakeTimeoutMs,
-      requestCert: false,
-    });
-    server.on('connection', (socket: Socket) => {
-      this.sockets.add(socket);
-      socket.once('close', () => this.sockets.delete(socket));
-      socket.setNoDelay(true);
-      socket.setKeepAlive(true, options.keepAliveMs ?? LISTENER_DEFAULTS.keepAliveMs);
-    });
-    server.on('secureConnection', (socket: TLSSocket) => this.onSecureConnection(socket));
-    server.on('tlsClientError', (error, socket) => {
+  private handshakeTimeoutMs(): number {
+    return this.options.handshakeTimeoutMs ?? LISTENER_DEFAULTS.handshakeTimeoutMs;
+  }
+
+  private createTlsServer(): TlsServer {
+    const server = createTlsServer({ ...this.secureContextOptions(this.options.tls), handshakeTimeout: this.handshakeTimeoutMs(), requestCert: false });
+    server.on('secureConnection', (socket: TLSSocket) => this.onSecureConnection(socket, this.takePeer(socket)));
+    server.on('tlsClientError', (error: NodeJS.ErrnoException, socket) => {
       this.stats.tlsFailures += 1;
-      options.logger.warn('tls handshake failed', { peer: socket.remoteAddress, reason: error.message });
+      const peer = this.takePeer(socket);
+      const notTls = error.code === 'ERR_SSL_WRONG_VERSION_NUMBER' && (this.options.proxyProtocol ?? 'off') === 'off';
+      // A PROXY header also ends here when the listener does not expect one: say so, for the operator who turned it on.
+      const hint = notTls ? ' (the connection did not start with TLS; a load balancer sending PROXY protocol headers needs CAPF_PROXY_PROTOCOL=v2)' : '';
+      this.options.logger.warn('tls handshake failed', { peer: peer.address, peerPort: peer.port, reason: `${error.message.trim()}${hint}` });
       socket.destroy();
     });
     return server;
   }
 
-  private onSecureConnection(socket: TLSSocket): void {
-    if (socket.remoteFamily === 'IPv6' && !socket.remoteAddress?.startsWith('::ffff:')) {
+  /** A new TCP connection: straight to TLS, or behind the NLB its PROXY header first. */
+  private onConnection(socket: Socket): void {
+    this.sockets.add(socket);
+    socket.once('close', () => this.sockets.delete(socket));
+    socket.setNoDelay(true);
+    socket.setKeepAlive(true, this.options.keepAliveMs ?? LISTENER_DEFAULTS.keepAliveMs);
+    if (this.options.proxyProtocol !== 'v2') {
+      this.tlsServer.emit('connection', socket);
+      return;
+    }
+    receiveConnection(socket, {
+      mode: 'required',
+      timeoutMs: this.handshakeTimeoutMs(),
+      onReady: (ready, peer) => {
+        const key = connectionKey(ready);
+        this.peers.set(key, peer);
+        ready.once('close', () => this.peers.delete(key));
+        this.tlsServer.emit('connection', ready);
+      },
+      onRefused: (_refused, peer, refusal) => this.onRefusedBeforeTls(peer, refusal),
+    });
+  }
+
+  private onRefusedBeforeTls(peer: PeerAddress, refusal: IntakeRefusal): void {
+    const where = { peer: peer.address, peerPort: peer.port, reason: refusal.reason };
+    if (refusal.kind === 'handshake') {
+      this.stats.tlsFailures += 1;
+      this.options.logger.warn('tls handshake failed', where);
+      return;
+    }
+    this.stats.refusedProxyHeader += 1;
+    this.options.logger.warn('proxy header refused', { ...where, code: refusal.code });
+  }
+
+  /** The peer the intake found for this TLS socket's connection (its own address without a load balancer). */
+  private takePeer(socket: TLSSocket): PeerAddress {
+    if (this.options.proxyProtocol !== 'v2') return socketPeer(socket);
+    const key = connectionKey(socket);
+    const peer = this.peers.get(key);
+    this.peers.delete(key);
+    return peer ?? socketPeer(socket);
+  }
+
+  private onSecureConnection(socket: TLSSocket, peer: PeerAddress): void {
+    if (peer.family === 'IPv6') {
       // F16: IPv6 peers get no session (and no certificate) while the IPv6 parameter is off; read fresh each time.
+      // The family is the phone's own (from the PROXY header behind the NLB), not that of the hop before us.
       this.options.backend.ipv6Enabled().then(
         (enabled) => {
-          if (enabled) return this.startSession(socket);
+          if (enabled) return this.startSession(socket, peer);
           this.stats.refusedIpv6 += 1;
-          this.options.logger.warn('ipv6 peer refused: the IPv6 parameter is off', { peer: socket.remoteAddress });
+          this.options.logger.warn('ipv6 peer refused: the IPv6 parameter is off', { peer: peer.address, peerPort: peer.port });
           socket.destroy();
         },
         (error: unknown) => {
-          this.options.logger.warn('ipv6 peer refused: the IPv6 parameter could not be read', { peer: socket.remoteAddress, reason: errorText(error) });
+          this.options.logger.warn('ipv6 peer refused: the IPv6 parameter could not be read', { peer: peer.address, peerPort: peer.port, reason: errorText(error) });
           socket.destroy();
         },
       );
       return;
     }
-    this.startSession(socket);
+    this.startSession(socket, peer);
   }
 
-  private startSession(socket: TLSSocket): void {
+  private startSession(socket: TLSSocket, peer: PeerAddress): void {
     const sessionId = this.counter.next();
     const max = this.options.maxSessions ?? LISTENER_DEFAULTS.maxSessions;
     if (this.draining || this.drivers.size >= max) {
       // Like the reference: TLS completes, then the socket closes with no CAPF message (scenario 24).
       this.stats.refusedOverLimit += 1;
-      this.options.logger.warn('session refused: concurrency limit reached', { sessionId, peer: socket.remoteAddress, limit: max, draining: this.draining });
+      this.options.logger.warn('session refused: concurrency limit reached', { sessionId, peer: peer.address, peerPort: peer.port, limit: max, draining: this.draining });
       socket.end();
       setTimeout(() => socket.destroy(), 1_000).unref();
       return;
@@ -173,6 +243,7 @@ export class CapfListener {
     const driver = new SessionDriver(
       socket,
       sessionId,
+      peer,
       this.options.backend,
       this.options.logger,
       {

@@ -4,6 +4,7 @@ import { CapfError } from '../shared/errors.ts';
 import type { CapfLogger } from '../shared/logging.ts';
 import { FrameReader } from '../shared/protocol/frame-reader.ts';
 import { CapfSession, type SessionAction, type SessionInput } from '../shared/protocol/session.ts';
+import type { PeerAddress } from './connection-intake.ts';
 import type { SessionBackend } from './session-backend.ts';
 
 export interface SessionTimeouts {
@@ -16,6 +17,8 @@ export interface SessionTimeouts {
 /** How a session ended, for metrics: failed sessions carry the code of their first failure. */
 export interface SessionSummary {
   sessionId: number;
+  /** The phone's address (behind the NLB: from its PROXY header). */
+  peer: string;
   device: string | undefined;
   failed: boolean;
   code?: string;
@@ -41,6 +44,8 @@ export class SessionDriver {
   constructor(
     private readonly socket: TLSSocket,
     readonly sessionId: number,
+    /** The phone's real address: what logs show and what per-address limits count. */
+    readonly peer: PeerAddress,
     private readonly backend: SessionBackend,
     private readonly logger: CapfLogger,
     private readonly timeouts: SessionTimeouts,
@@ -79,7 +84,7 @@ export class SessionDriver {
   }
 
   summary(): SessionSummary {
-    return { sessionId: this.sessionId, device: this.session.name, failed: this.failureCode !== undefined, ...(this.failureCode ? { code: this.failureCode } : {}) };
+    return { sessionId: this.sessionId, peer: this.peer.address, device: this.session.name, failed: this.failureCode !== undefined, ...(this.failureCode ? { code: this.failureCode } : {}) };
   }
 
   /** Ends the session early (server shutdown): END_SESSION 7 and the failure recorded. */
@@ -143,7 +148,7 @@ export class SessionDriver {
         return;
       case 'log':
         if (action.event === 'session-failed' && this.failureCode === undefined) this.failureCode = String(action.detail.code);
-        this.logger[action.level](action.event, action.detail);
+        this.logger[action.level](action.event, { ...action.detail, peer: this.peer.address });
         return;
     }
   }

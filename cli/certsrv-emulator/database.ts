@@ -26,7 +26,12 @@ export interface CaRequestRecord {
 export class CaDatabase {
   readonly records: CaRequestRecord[] = [];
   // Real CAs have issued many requests before ours; start somewhere that is not 1 so tests cannot assume it.
-  private nextId = 40 + Math.floor(Math.random() * 50);
+  private nextId: number;
+
+  constructor(firstId = 40 + Math.floor(Math.random() * 50)) {
+    if (!Number.isInteger(firstId) || firstId < 1 || firstId > 0xffff_ffff) throw new RangeError('AD CS request ids run from 1 to 4294967295');
+    this.nextId = firstId;
+  }
 
   add(record: Omit<CaRequestRecord, 'reqId' | 'submittedAt'>): CaRequestRecord {
     const stored: CaRequestRecord = { ...record, reqId: this.nextId++, submittedAt: new Date() };

@@ -122,13 +122,14 @@ export function issuedPage(s: CertsrvStrings, caName: string, reqId: number): st
   );
 }
 
-export function pendingPage(s: CertsrvStrings, caName: string, reqId: number, stillPending: boolean): string {
+/** `reqId` undefined leaves the request-id line out (a customised page). */
+export function pendingPage(s: CertsrvStrings, caName: string, reqId: number | undefined, stillPending: boolean): string {
   return frame(
     s,
     caName,
     `${title('locPageTitle', s.pendingTitle)}
 <P ID=${stillPending ? 'locStillPending' : 'locInfoReqRecvd'}>${stillPending ? s.stillPending : s.pendingReceived}
-${requestIdLine(s, reqId)}<P ID=locPleaseReturn>${s.pendingReturn}
+${reqId === undefined ? '' : requestIdLine(s, reqId)}<P ID=locPleaseReturn>${s.pendingReturn}
 <P ID=locNote><I>${s.pendingNote}</I>
 `,
   );

@@ -37,6 +37,8 @@ export interface RouteContext {
   db: CaDatabase;
   templates: EmulatorTemplate[];
   caServiceStopped: boolean;
+  /** Leave the request-id line out of the pending page. */
+  pendingPageWithoutRequestId: boolean;
   /** `CORP\user` of the authenticated request. */
   user: string;
   method: string;
@@ -115,7 +117,7 @@ function resultPage(ctx: RouteContext, record: CaRequestRecord, stillPending: bo
       // certsrv remembers pending requests in the browser's "Requests" cookie, for certckpn.asp.
       const saved = `[${record.reqId},0,yes,Saved-Request Certificate (${record.submittedAt.toISOString().slice(0, 19).replace('T', '  ')})]`;
       const cookie = `Requests=${aspCookieEncode(saved)}; path=/certsrv`;
-      return html(pendingPage(ctx.s, ctx.caName, record.reqId, stillPending), 'submit', stillPending ? undefined : [cookie]);
+      return html(pendingPage(ctx.s, ctx.caName, ctx.pendingPageWithoutRequestId ? undefined : record.reqId, stillPending), 'submit', stillPending ? undefined : [cookie]);
     }
     case 'denied':
       return html(deniedPage(ctx.s, ctx.caName, record.reqId, dispositionMessage(ctx.s, record)), 'submit');
@@ -178,7 +180,7 @@ function fetchCertificate(ctx: RouteContext, kind: 'cer' | 'p7b'): RouteResult {
     if (Number(ctx.query.get('renewal') ?? '0') !== 0) return notFound(ctx, 'fetch');
     return certificateResponse(ctx, kind === 'cer' ? ctx.ca.certificateDer : ctx.ca.chainPkcs7(), kind);
   }
-  const record = /^\d{1,9}$/.test(reqId) ? ctx.db.get(Number(reqId)) : undefined;
+  const record = /^\d{1,10}$/.test(reqId) ? ctx.db.get(Number(reqId)) : undefined;
   if (!record) return notFound(ctx, 'fetch');
   if (record.status === 'issued' && record.certificate) {
     const der = kind === 'cer' ? new Uint8Array(record.certificate.rawData) : ctx.ca.chainPkcs7([record.certificate]);

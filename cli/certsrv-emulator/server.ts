@@ -27,6 +27,11 @@ export interface CertsrvEmulatorMode {
   tlsCertificate: TlsCertificateKind;
   /** Offered in this order as separate WWW-Authenticate headers. IIS default: Negotiate, NTLM. */
   authSchemes: AuthScheme[];
+  /**
+   * 'per-scheme': one WWW-Authenticate header per provider, as IIS sends them (a Node client sees them joined with
+   * ", "); 'one-line': the same challenges in a single header, as a proxy in front of IIS may fold them.
+   */
+  challengeHeaders: 'per-scheme' | 'one-line';
   /** Extended Protection "Required": NTLM must carry this connection's channel binding. */
   requireChannelBinding: boolean;
   templates: EmulatorTemplate[];
@@ -38,6 +43,15 @@ export interface CertsrvEmulatorMode {
   caServiceStopped: boolean;
   /** IIS answers every authenticated request with its own 500 page (a broken ASP installation). */
   internalServerError: boolean;
+  /**
+   * IIS answers the next `count` authenticated requests (to `path` only, when given) with its 500 page, then
+   * recovers: a recycling application pool. Counts down as it fails.
+   */
+  transientServerErrors: { count: number; path?: string };
+  /** A reverse proxy in front of IIS that drops every Set-Cookie header (so no `Requests` cookie reaches the client). */
+  stripSetCookie: boolean;
+  /** The pending page leaves out its "Your Request Id is N." line (a customised certsrv). */
+  pendingPageWithoutRequestId: boolean;
   /** Pads every HTML page with a comment of this many bytes (bloated pages, for response bounds). */
   pagePaddingBytes: number;
 }
@@ -51,6 +65,8 @@ export interface CertsrvEmulatorOptions extends Partial<CertsrvEmulatorMode> {
   dnsDomain?: string;
   /** Default 0 (any free port); always bound to 127.0.0.1. */
   port?: number;
+  /** The CA database's next Request ID (default 40–89); AD CS ids run to 4294967295. */
+  firstRequestId?: number;
 }
 
 export interface RecordedRequest {
@@ -100,12 +116,16 @@ function defaultMode(options: CertsrvEmulatorOptions): CertsrvEmulatorMode {
     locale: options.locale ?? 'en',
     tlsCertificate: options.tlsCertificate ?? 'valid',
     authSchemes: options.authSchemes ?? ['Negotiate', 'NTLM'],
+    challengeHeaders: options.challengeHeaders ?? 'per-scheme',
     requireChannelBinding: options.requireChannelBinding ?? false,
     templates: options.templates ?? [{ name: DEFAULT_TEMPLATE, displayName: 'Cisco Phone LSC' }],
     latencyMs: options.latencyMs ?? {},
     resetConnections: options.resetConnections ?? 'never',
     caServiceStopped: options.caServiceStopped ?? false,
     internalServerError: options.internalServerError ?? false,
+    transientServerErrors: options.transientServerErrors ?? { count: 0 },
+    stripSetCookie: options.stripSetCookie ?? false,
+    pendingPageWithoutRequestId: options.pendingPageWithoutRequestId ?? false,
     pagePaddingBytes: options.pagePaddingBytes ?? 0,
   };
 }
@@ -159,7 +179,7 @@ export async function startCertsrvEmulator(options: CertsrvEmulatorOptions = {})
   const accounts = options.accounts ?? [DEFAULT_ACCOUNT];
   const mode = defaultMode(options);
   const ca = await EmulatorCa.create(caName, hostname);
-  const db = new CaDatabase();
+  const db = new CaDatabase(options.firstRequestId);
   const requests: RecordedRequest[] = [];
   const connections = new WeakMap<Socket, ConnectionAuthState>();
   // Pending delays: close() ends them early so no request handler outlives the server.
@@ -181,6 +201,7 @@ export async function startCertsrvEmulator(options: CertsrvEmulatorOptions = {})
 
   const send = (res: ServerResponse, status: number, contentType: string, body: string | Buffer, extra: Record<string, string | string[]> = {}): void => {
     if (res.destroyed) return;
+    if (mode.stripSetCookie) delete extra['Set-Cookie'];
     res.writeHead(status, {
       'Content-Type': contentType.startsWith('text/') ? `${contentType}; charset=utf-8` : contentType,
       'Content-Length': Buffer.byteLength(body),
@@ -192,7 +213,10 @@ export async function startCertsrvEmulator(options: CertsrvEmulatorOptions = {})
     res.end(body);
   };
 
-  const challengeHeaders = (): string[] => mode.authSchemes.map((s) => (s === 'Basic' ? `Basic realm="${hostname}"` : s));
+  const challengeHeaders = (): string | string[] => {
+    const challenges = mode.authSchemes.map((s) => (s === 'Basic' ? `Basic realm="${hostname}"` : s));
+    return mode.challengeHeaders === 'one-line' ? challenges.join(', ') : challenges;
+  };
 
   /** IIS authentication; returns the user, or undefined once a 401 has been sent. */
   const authenticate = async (req: IncomingMessage, res: ServerResponse, state: ConnectionAuthState, record: RecordedRequest): Promise<string | undefined> => {
@@ -279,7 +303,10 @@ export async function startCertsrvEmulator(options: CertsrvEmulatorOptions = {})
     const path = url.pathname.toLowerCase();
     if (mode.resetConnections === 'on-submit' && path === '/certsrv/certfnsh.asp') return resetSocket(socket);
     let result: RouteResult;
-    if (mode.internalServerError) {
+    const transient = mode.transientServerErrors;
+    const failNow = transient.count > 0 && (transient.path === undefined || transient.path.toLowerCase() === path);
+    if (failNow) transient.count -= 1;
+    if (mode.internalServerError || failNow) {
       record.status = 500;
       return send(res, 500, 'text/html', iisErrorPage('500 - Internal server error.', 'There is a problem with the resource you are looking for, and it cannot be displayed.'));
     }
@@ -291,6 +318,7 @@ export async function startCertsrvEmulator(options: CertsrvEmulatorOptions = {})
         db,
         templates: mode.templates,
         caServiceStopped: mode.caServiceStopped,
+        pendingPageWithoutRequestId: mode.pendingPageWithoutRequestId,
         user,
         method: record.method,
         query: lowerKeys(url.searchParams),

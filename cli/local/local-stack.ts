@@ -23,6 +23,8 @@ export interface LocalStackOptions {
   /** Which issuer signs, and its settings file (default: capf-software over the CA key file). */
   issuer?: LocalIssuerChoice;
   minTlsVersion?: SecureVersion;
+  /** 'v2' when a load balancer sending PROXY protocol v2 stands in front (tests); default off. */
+  proxyProtocol?: 'off' | 'v2';
   messageTimeoutMs?: number;
   keygenTimeoutMs?: number;
   handshakeTimeoutMs?: number;
@@ -61,6 +63,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     backend,
     logger: options.logger,
     ...(options.minTlsVersion ? { minTlsVersion: options.minTlsVersion } : {}),
+    ...(options.proxyProtocol ? { proxyProtocol: options.proxyProtocol } : {}),
     ...(options.messageTimeoutMs ? { messageTimeoutMs: options.messageTimeoutMs } : {}),
     ...(options.keygenTimeoutMs ? { keygenTimeoutMs: options.keygenTimeoutMs } : {}),
     ...(options.handshakeTimeoutMs ? { handshakeTimeoutMs: options.handshakeTimeoutMs } : {}),

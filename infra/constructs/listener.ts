@@ -87,6 +87,10 @@ export class Listener extends Construct {
       CAPF_ISSUER: props.issuer,
       CAPF_PORT: String(CAPF_PORT),
       CAPF_HEALTH_PORT: String(HEALTH_PORT),
+      // The target group below puts a PROXY v2 header before each connection: the phone's address, not the NLB's.
+      CAPF_PROXY_PROTOCOL: 'v2',
+      // TLSv1 (deploy setting minTls) only for 7900-series phones; the listener logs a warning when it is.
+      CAPF_MIN_TLS: config.minTls,
       // Sessions still open after the load balancer's drain get this long once SIGTERM arrives.
       CAPF_DRAIN_MS: String((STOP_TIMEOUT_SECONDS - 10) * 1000),
       CAPF_MAX_SESSIONS: String(MAX_SESSIONS_PER_TASK),
@@ -177,6 +181,8 @@ export class Listener extends Construct {
       deregistrationDelay: Duration.seconds(config.sessionDrainSeconds),
     });
     this.targetGroup.setAttribute('deregistration_delay.connection_termination.enabled', 'true');
+    // IP targets over TCP see the NLB's address; the header carries the phone's (logs, the IPv6 parameter, limits).
+    this.targetGroup.setAttribute('proxy_protocol_v2.enabled', 'true');
     for (const port of [CAPF_PORT, HEALTH_PORT]) {
       this.service.connections.allowFrom(this.loadBalancer, ec2.Port.tcp(port), 'From the CAPF load balancer');
     }

@@ -30,6 +30,8 @@ export interface ListenerConfig {
   trustSecretId?: string;
   /** TLSv1 only for old phones that need it; otherwise the listener's default. */
   minTlsVersion?: 'TLSv1' | 'TLSv1.1' | 'TLSv1.2';
+  /** 'v2' behind a load balancer sending PROXY protocol v2 (CAPF_PROXY_PROTOCOL); 'off' otherwise. */
+  proxyProtocol: 'off' | 'v2';
   healthPort: number;
   /** How long a SIGTERM drain waits for sessions to finish. */
   drainMs: number;
@@ -65,6 +67,13 @@ const minTlsVar = optionalVar('CAPF_MIN_TLS').refine((value) => value === undefi
   error: 'CAPF_MIN_TLS must be TLSv1, TLSv1.1 or TLSv1.2',
 });
 
+const proxyProtocolVar = optionalVar('CAPF_PROXY_PROTOCOL').transform((value, ctx) => {
+  const mode = value?.toLowerCase() ?? 'off';
+  if (mode === 'off' || mode === 'v2') return mode;
+  ctx.addIssue({ code: 'custom', message: `CAPF_PROXY_PROTOCOL must be v2 (behind a load balancer that sends PROXY protocol v2) or off; got "${value?.slice(0, 32)}"` });
+  return z.NEVER;
+});
+
 const drainMsVar = optionalVar('CAPF_DRAIN_MS').transform((value, ctx) => {
   if (value === undefined) return 60_000;
   const ms = /^\d{1,7}$/.test(value) ? Number(value) : NaN;
@@ -98,6 +107,7 @@ const listenerEnvSchema = z
     CAPF_HOST: optionalVar('CAPF_HOST'),
     CAPF_PORT: portVar('CAPF_PORT', CAPF_PORT),
     CAPF_MIN_TLS: minTlsVar,
+    CAPF_PROXY_PROTOCOL: proxyProtocolVar,
     CAPF_HEALTH_PORT: portVar('CAPF_HEALTH_PORT', 8080),
     CAPF_DRAIN_MS: drainMsVar,
     CAPF_MAX_SESSIONS: maxSessionsVar,
@@ -115,6 +125,7 @@ const listenerEnvSchema = z
       tlsSecretId: raw.CAPF_TLS_SECRET_ARN,
       trustSecretId: raw.CAPF_TRUST_SECRET_ARN,
       minTlsVersion: raw.CAPF_MIN_TLS as ListenerConfig['minTlsVersion'],
+      proxyProtocol: raw.CAPF_PROXY_PROTOCOL,
       healthPort: raw.CAPF_HEALTH_PORT,
       drainMs: raw.CAPF_DRAIN_MS,
       maxSessions: raw.CAPF_MAX_SESSIONS,
@@ -146,8 +157,8 @@ export function loadSignConfig(env: Env = process.env): SignConfig {
 
 /**
  * Reads the listener's environment: CAPF_TABLE, CAPF_SIGN_FUNCTION, CAPF_TLS_SECRET_ARN (required); CAPF_ISSUER,
- * CAPF_TRUST_SECRET_ARN, CAPF_HOST (::), CAPF_PORT (3804), CAPF_MIN_TLS, CAPF_HEALTH_PORT (8080), CAPF_DRAIN_MS
- * (60000), CAPF_MAX_SESSIONS (2000), CAPF_FIPS_MODE.
+ * CAPF_TRUST_SECRET_ARN, CAPF_HOST (::), CAPF_PORT (3804), CAPF_MIN_TLS, CAPF_PROXY_PROTOCOL (off), CAPF_HEALTH_PORT
+ * (8080), CAPF_DRAIN_MS (60000), CAPF_MAX_SESSIONS (2000), CAPF_FIPS_MODE.
  */
 export function loadListenerConfig(env: Env = process.env): ListenerConfig {
   return parseEnv(listenerEnvSchema, env, 'listener');

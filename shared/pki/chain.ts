@@ -3,6 +3,7 @@
 // building, CA and path-length checks, validity, and the bound on path length.
 import { X509Certificate } from 'node:crypto';
 import { AuthenticationError, ConfigError } from '../errors.ts';
+import { peerText } from '../peer-text.ts';
 import { commonNames, readAltNames, readBasicConstraints, readCertificateParts, type CertificateParts } from './certificate-parts.ts';
 import { MAX_CHAIN_CERTIFICATES } from './certificate.ts';
 
@@ -53,9 +54,9 @@ function parseAnchor(der: Uint8Array): Candidate {
   return candidate;
 }
 
-/** A name as Node prints it, on one quoted line. */
+/** A name as Node prints it, on one quoted line, escaped and capped (the peer chose it). */
 function oneLine(multiline: string): string {
-  return JSON.stringify(multiline.split('\n').join(', '));
+  return `"${peerText(multiline.split('\n').join(', '))}"`;
 }
 
 function validityProblem(parts: CertificateParts, now: Date): string | undefined {

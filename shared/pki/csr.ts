@@ -2,6 +2,7 @@
 // signature checked with node:crypto, so the session engine can check a CSR synchronously before anything is signed.
 import { createPublicKey, verify } from 'node:crypto';
 import { ValidationError } from '../errors.ts';
+import { peerText } from '../peer-text.ts';
 import { commonNames } from './certificate-parts.ts';
 import { TAG, childrenOf, contentOf, rawOf, readWhole } from './der.ts';
 
@@ -49,7 +50,7 @@ export function parseCsr(der: Uint8Array, deviceName: string): ParsedCsr {
   if (!valid) throw new ValidationError('CSR signature does not verify with its own public key', 'CSR_SIGNATURE');
   const commonName = commonNames(rawOf(der, subject))[0];
   if (commonName !== deviceName) {
-    throw new ValidationError(`CSR subject CN ${JSON.stringify(commonName ?? '')} is not the device name ${deviceName}`, 'CSR_SUBJECT');
+    throw new ValidationError(`CSR subject CN "${peerText(commonName ?? '')}" is not the device name ${deviceName}`, 'CSR_SUBJECT');
   }
   return { spkiDer, commonName };
 }

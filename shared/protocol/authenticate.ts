@@ -2,6 +2,7 @@
 // Pure: certificates and keys come in as bytes; nothing is read from disk or network.
 import { X509Certificate, createHash, constants, publicDecrypt, timingSafeEqual, verify, type KeyObject } from 'node:crypto';
 import { AuthenticationError, CapfError } from '../errors.ts';
+import { peerText } from '../peer-text.ts';
 import { certificateNamesDevice, verifyIssuedBy } from '../pki/chain.ts';
 import type { Device } from '../model.ts';
 import { HashAlgorithm } from './constants.ts';
@@ -80,7 +81,7 @@ function checkCertificate(device: Device, fields: MessageFields, context: Authen
   const certificate = parseCertificate(fields.certificate.der, 'the presented certificate');
   verifyTrusted(fields.certificate.der, context, 'the presented certificate');
   if (context.requireNameMatch && !certificateNamesDevice(fields.certificate.der, deviceName)) {
-    throw new AuthenticationError(`the presented certificate (${certificate.subject.replace(/\n/g, ', ')}) belongs to another device`, 'CERTIFICATE_OTHER_DEVICE');
+    throw new AuthenticationError(`the presented certificate (${peerText(certificate.subject.replace(/\n/g, ', '))}) belongs to another device`, 'CERTIFICATE_OTHER_DEVICE');
   }
   const authData = certificateAuthData(deviceName, fields.certificate.der);
   const publicKey = certificate.publicKey;
@@ -97,7 +98,7 @@ function checkCertificate(device: Device, fields: MessageFields, context: Authen
     verifyProof(sudi.publicKey, sudiData, 'sha1', fields.sudi.sha1Signature.data, 'SUDI SHA-1 signature');
     verifyProof(sudi.publicKey, sudiData, 'sha512', fields.sudi.sha2Signature.data, 'SUDI SHA-512 signature');
   }
-  return { method: 'certificate', certificateSubject: certificate.subject.replace(/\n/g, ', ') };
+  return { method: 'certificate', certificateSubject: peerText(certificate.subject.replace(/\n/g, ', ')) };
 }
 
 function parseCertificate(der: Uint8Array, what: string): X509Certificate {

@@ -2,7 +2,7 @@
 // driver's asynchronous work (device lookup, store writes, signing); outputs are bytes to send and work to do.
 // No sockets, clocks or stores here: the listener drives it, tests drive it directly.
 import { CapfError } from '../errors.ts';
-import type { Device, StoredCertificate } from '../model.ts';
+import { type Device, isValidDeviceName, type StoredCertificate } from '../model.ts';
 import { describePublicKey, type PublicKeyDescription } from '../pki/spki.ts';
 import { toStoredCertificate } from '../pki/certificate.ts';
 import { parseCsr } from '../pki/csr.ts';
@@ -12,7 +12,7 @@ import { describeRequest, firstKeyRequest, keyMismatch, type KeyRequest } from '
 import { encodeMessage, type CapfMessage, type Element } from './codec.ts';
 import { ACCEPTED_VERSIONS, AuthType, CurveCode, KeyType, Opcode, PROTOCOL_VERSION, Reason, opcodeName } from './constants.ts';
 import { element, readFields, type MessageFields } from './elements.ts';
-import { isValidDeviceName } from '../model.ts';
+import { peerList, peerText } from '../peer-text.ts';
 
 export interface DeviceContext extends Omit<AuthenticationContext, 'sessionId'> {
   keyDelivery: KeyDelivery;
@@ -147,7 +147,8 @@ export class CapfSession {
     }
     const actions: SessionAction[] = [];
     if (fields.unknownTags.length > 0) {
-      actions.push(this.log('warn', 'unknown-tags-skipped', { device: this.deviceName ?? fields.deviceName, opcode: opcodeName(message.opcode), tags: fields.unknownTags }));
+      const device = this.deviceName ?? (fields.deviceName === undefined ? undefined : peerText(fields.deviceName));
+      actions.push(this.log('warn', 'unknown-tags-skipped', { device, opcode: opcodeName(message.opcode), tags: peerList(fields.unknownTags) }));
     }
     if (message.opcode === Opcode.RequestInProgress && (this.state === 'keygen' || this.state === 'signing')) {
       this.inProgressCount += 1;
@@ -179,7 +180,7 @@ export class CapfSession {
       return this.fail(`unsupported protocol version ${fields.version ?? '(missing)'}`, 'BAD_VERSION');
     }
     if (fields.deviceName === undefined) return this.fail('AUTH_RESPONSE has no DEVICE_NAME', 'NO_DEVICE_NAME');
-    if (!isValidDeviceName(fields.deviceName)) return this.fail(`device name ${JSON.stringify(fields.deviceName)} is not valid`, 'BAD_DEVICE_NAME');
+    if (!isValidDeviceName(fields.deviceName)) return this.fail(`device name "${peerText(fields.deviceName)}" is not valid`, 'BAD_DEVICE_NAME');
     this.deviceName = fields.deviceName;
     this.authFields = fields;
     this.state = 'lookup';

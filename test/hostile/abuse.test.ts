@@ -184,3 +184,28 @@ describe('TLS renegotiation', () => {
     expect(bySession.get(load.sessionId)?.[0]?.attributes.reason).toMatch(/alert|renegotiat/i);
   });
 });
+
+describe('unbounded echo (issue 10 item 7)', () => {
+  it('a ~16 KiB invalid device name and 5,000 unknown elements reach the log escaped and short', async () => {
+    const from = t.logger.entries.length;
+    const hugeName = `${'A'.repeat(15_990)}"\\evil\\`; // printable, so the element is read; invalid by its length
+    const { load } = await whilePhoneEnrols(async () => {
+      const named = await RawSession.start(endpoint);
+      await named.write(encodeMessage(Opcode.AuthResponse, named.sessionId, [element.reason(1), element.version(3), element.deviceName(hugeName)]));
+      const tagged = await RawSession.start(endpoint);
+      const unknown = Array.from({ length: 5_000 }, () => ({ tag: 200, value: new Uint8Array(0) }));
+      await tagged.write(encodeMessage(Opcode.AuthResponse, tagged.sessionId, [element.reason(1), element.version(3), element.deviceName(hugeName.slice(0, 300)), ...unknown]));
+      return { named: { id: named.sessionId, ...(await named.outcome(PHONE_TARGET_MS)) }, tagged: { id: tagged.sessionId, ...(await tagged.outcome(PHONE_TARGET_MS)) } };
+    });
+    expect(load.named.endReason).toBe(Reason.InvalidElement);
+    const lines = t.logger.entries.slice(from).filter((entry) => entry.attributes.sessionId === load.named.id || entry.attributes.sessionId === load.tagged.id);
+    expect(lines.length).toBeGreaterThanOrEqual(3);
+    for (const line of lines) expect(JSON.stringify(line).length, line.message).toBeLessThan(600);
+
+    const failed = lines.find((entry) => entry.attributes.sessionId === load.named.id && entry.message === 'session-failed');
+    expect(failed?.attributes).toMatchObject({ code: 'BAD_DEVICE_NAME', reason: `device name "${'A'.repeat(64)}…(${hugeName.length} chars)" is not valid` });
+    const skipped = lines.find((entry) => entry.message === 'unknown-tags-skipped');
+    expect(skipped?.attributes.tags).toBe(`${Array.from({ length: 16 }, () => 200).join(',')},…(5000 in all)`);
+    expect(skipped?.attributes.device).toBe(`${'A'.repeat(64)}…(300 chars)`);
+  });
+});

@@ -1,5 +1,5 @@
 // The openssl command line as an independent checker of certificates the project makes.
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -29,4 +29,32 @@ export function opensslVerify(caPem: string, leafPem: string, untrustedPem?: str
 /** `openssl x509 -text -noout`. */
 export function opensslText(pem: string): string {
   return withFiles({ 'c.pem': pem }, (p) => execFileSync('openssl', ['x509', '-in', p['c.pem'] as string, '-noout', '-text'], { encoding: 'utf8' }));
+}
+
+export interface HandshakeOutcome {
+  /** Negotiated protocol and suite (OpenSSL names), when the handshake completed. */
+  protocol?: string;
+  cipher?: string;
+  output: string;
+}
+
+/**
+ * `openssl s_client -connect host:port -brief <args>` against a server in this process (so asynchronous: a
+ * synchronous child would block the event loop the server answers on). Stdin is empty, so it ends after the handshake.
+ */
+export function opensslHandshake(host: string, port: number, args: string[], timeoutMs = 10_000): Promise<HandshakeOutcome> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('openssl', ['s_client', '-connect', `${host}:${port}`, '-brief', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString('latin1')));
+    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString('latin1')));
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    child.once('error', reject);
+    child.once('close', () => {
+      clearTimeout(timer);
+      const protocol = /^Protocol version: (\S+)/m.exec(output)?.[1];
+      const cipher = /^Ciphersuite: (\S+)/m.exec(output)?.[1];
+      resolve({ ...(protocol ? { protocol } : {}), ...(cipher ? { cipher } : {}), output });
+    });
+  });
 }

@@ -11,6 +11,7 @@ import { X509Certificate as PeculiarCertificate } from '@peculiar/x509';
 import { encodeNegotiate } from '../ntlm/messages.ts';
 import { CLIENT_NEGOTIATE_FLAGS, createAuthenticateMessage } from '../ntlm/ntlmv2.ts';
 import { classifyTransportError, MicrosoftCaError } from './errors.ts';
+import { parseChallenges } from './www-authenticate.ts';
 
 export interface ConnectionSettings {
   host: string;
@@ -22,16 +23,29 @@ export interface ConnectionSettings {
   trustedCaPem: string[];
   timeoutMs: number;
   maxResponseBytes: number;
+  /** Tries of an exchange that IIS answers with a server error (TRANSIENT_STATUSES), within the deadline. */
+  serverErrorAttempts: number;
+  serverErrorBackoffMs: number;
 }
 
+/**
+ * Statuses worth another try: IIS's own 500 (an ASP or application-pool failure), 503 (pool stopped or recycling),
+ * and 502/504 from a proxy in front of it.
+ */
+const TRANSIENT_STATUSES = new Set([500, 502, 503, 504]);
+/** Time an exchange needs at least; a retry that would leave less before the deadline is not started. */
+const MIN_EXCHANGE_MS = 250;
+
 export interface CertsrvResponse {
+  /** How many times it was sent (more than once after transient server errors). */
+  attempts: number;
   status: number;
   contentType: string;
   headers: IncomingHttpHeaders;
   body: Buffer;
 }
 
-interface RawExchange extends CertsrvResponse {
+interface RawExchange extends Omit<CertsrvResponse, 'attempts'> {
   socket: Socket;
 }
 
@@ -50,14 +64,12 @@ export function tlsServerEndPoint(certificateDer: Uint8Array): Buffer {
   return Buffer.concat([Buffer.from('tls-server-end-point:', 'latin1'), createHash(hash).update(certificateDer).digest()]);
 }
 
-/** The schemes a 401 offers, e.g. ['Negotiate', 'NTLM'], and the token of `scheme` if the server sent one. */
+/** The schemes a 401 offers, e.g. ['Negotiate', 'NTLM', 'Basic'], and the token of `scheme` if the server sent one. */
 function offeredSchemes(headers: IncomingHttpHeaders): { schemes: string[]; tokenFor(scheme: string): string | undefined } {
-  const raw = headers['www-authenticate'];
-  const values = (Array.isArray(raw) ? raw : raw ? [raw] : []).flatMap((v) => v.split(/,\s*(?=[A-Za-z]+(?:\s|$))/));
-  const parsed = values.map((v) => v.trim()).filter(Boolean).map((v) => ({ scheme: v.split(/\s+/)[0]!, rest: v.slice(v.split(/\s+/)[0]!.length).trim() }));
+  const challenges = parseChallenges(headers['www-authenticate']);
   return {
-    schemes: parsed.map((p) => p.scheme),
-    tokenFor: (scheme) => parsed.find((p) => p.scheme.toLowerCase() === scheme.toLowerCase() && /^[A-Za-z0-9+/=]{20,}$/.test(p.rest))?.rest,
+    schemes: challenges.map((c) => c.scheme),
+    tokenFor: (scheme) => challenges.find((c) => c.scheme.toLowerCase() === scheme.toLowerCase() && c.token68)?.token68,
   };
 }
 
@@ -67,7 +79,11 @@ export class CertsrvConnection {
   private ntlmScheme: 'NTLM' | 'Negotiate' = 'NTLM';
   private closedBy?: MicrosoftCaError;
 
-  constructor(private readonly settings: ConnectionSettings) {
+  /** `deadlineAt` (epoch ms): when the issuer gives up; retries after server errors stop short of it. */
+  constructor(
+    private readonly settings: ConnectionSettings,
+    private readonly deadlineAt = Number.POSITIVE_INFINITY,
+  ) {
     const host = settings.host;
     this.agent = new Agent({
       keepAlive: true,
@@ -87,8 +103,23 @@ export class CertsrvConnection {
     this.agent.destroy();
   }
 
-  /** An authenticated request; 401 after the handshake becomes AUTH_FAILED / AUTH_SCHEME_UNSUPPORTED. */
+  /**
+   * An authenticated request; 401 after the handshake becomes AUTH_FAILED / AUTH_SCHEME_UNSUPPORTED. A transient
+   * server error is tried again (bounded, with backoff, within the deadline); the last answer is returned either way.
+   * A retried submission can leave a second request at the CA if IIS failed after the CA recorded the first (certsrv
+   * has no idempotency), which is also what a phone's own retry does.
+   */
   async request(method: 'GET' | 'POST', path: string, form?: URLSearchParams): Promise<CertsrvResponse> {
+    for (let attempt = 1; ; attempt += 1) {
+      const response = await this.requestOnce(method, path, form);
+      const delay = this.settings.serverErrorBackoffMs * 2 ** (attempt - 1);
+      const last = attempt >= this.settings.serverErrorAttempts || Date.now() + delay + MIN_EXCHANGE_MS > this.deadlineAt;
+      if (!TRANSIENT_STATUSES.has(response.status) || last) return { ...response, attempts: attempt };
+      await new Promise((resolve) => setTimeout(resolve, delay));
+    }
+  }
+
+  private async requestOnce(method: 'GET' | 'POST', path: string, form?: URLSearchParams): Promise<RawExchange> {
     const body = form ? Buffer.from(form.toString(), 'utf8') : undefined;
     if (this.settings.auth === 'basic') {
       const token = Buffer.from(`${this.settings.username}:${this.settings.password}`, 'utf8').toString('base64');
@@ -105,7 +136,7 @@ export class CertsrvConnection {
     return this.ntlmHandshake(method, path, body);
   }
 
-  private async ntlmHandshake(method: 'GET' | 'POST', path: string, body: Buffer | undefined): Promise<CertsrvResponse> {
+  private async ntlmHandshake(method: 'GET' | 'POST', path: string, body: Buffer | undefined): Promise<RawExchange> {
     const negotiate = encodeNegotiate(CLIENT_NEGOTIATE_FLAGS);
     let first = await this.exchange(method, path, body, `${this.ntlmScheme} ${negotiate.toString('base64')}`);
     if (first.status !== 401) return first;
@@ -144,7 +175,7 @@ export class CertsrvConnection {
     return `https://${this.settings.host}:${this.settings.port}`;
   }
 
-  private authFailure(response: CertsrvResponse, used: 'Basic' | 'NTLM'): MicrosoftCaError {
+  private authFailure(response: RawExchange, used: 'Basic' | 'NTLM'): MicrosoftCaError {
     const offered = offeredSchemes(response.headers).schemes;
     const list = offered.length ? offered.join(', ') : 'none';
     const wanted = used === 'Basic' ? ['basic'] : ['ntlm', 'negotiate'];

@@ -6,6 +6,8 @@
 // 'refused' with a MicrosoftCaCode for anything an administrator must change. Transient failures (codes in
 // RETRYABLE_MICROSOFT_CA_CODES: timeouts, resets, refused connections, DNS, CA service down) are THROWN as
 // MicrosoftCaError (an IssuerError), so the sign service keeps no final state and the phone's retry tries again.
+// IIS server errors (5xx) are tried again inside one call, within the deadline, then refused as SERVER_ERROR
+// (docs/online-ca.md).
 import { ConfigError, ValidationError } from '../../errors.ts';
 import { describePublicKey, derToPem } from '../../pki/index.ts';
 import { splitPemChain } from '../../pki/certificate.ts';
@@ -14,7 +16,7 @@ import { CertsrvConnection, type CertsrvResponse, type ConnectionSettings } from
 import { MicrosoftCaError, RETRYABLE_MICROSOFT_CA_CODES } from './errors.ts';
 import { explainHresult } from './hresults.ts';
 import { certificateFromBody, certificatesFromPkcs7, chainFor, checkIssuedCertificate } from './issued-certificate.ts';
-import { readCertsrvPage, type CertsrvPageFacts } from './page-reader.ts';
+import { readCertsrvPage, requestId, type CertsrvPageFacts } from './page-reader.ts';
 import { microsoftCaSettingsSchema } from './settings.ts';
 import { checkRequestCsr, csrRequired } from '../csr-required.ts';
 
@@ -37,12 +39,16 @@ export interface MicrosoftCaIssuerOptions {
   deadlineMs?: number;
   /** Largest response body read (default 1 MiB). */
   maxResponseBytes?: number;
+  /** Tries of one exchange that IIS answers with 500/502/503/504 (default 3), within deadlineMs. */
+  serverErrorAttempts?: number;
+  /** Wait before the second try; doubled before each further one (default 500 ms). */
+  serverErrorBackoffMs?: number;
 }
 
 /** The settings, with at least one CA to check the site's certificate against (CAPF-trust is merged in by then). */
 const optionsSchema = microsoftCaSettingsSchema.extend({ trustedCaPem: microsoftCaSettingsSchema.shape.trustedCaPem.unwrap().min(1) });
 
-const HANDLE = /^msca:v1:(\d{1,9}):([0-9a-f]{64})$/;
+const HANDLE = /^msca:v1:(\d{1,10}):([0-9a-f]{64})$/;
 /** MS-WCCE dispositions (docs/online-ca.md §2.5). */
 const DISPOSITION = { denied: 2, issued: 3, underSubmission: 5, revoked: 6 } as const;
 
@@ -117,10 +123,11 @@ export class MicrosoftCaIssuer implements Issuer, PendingPoller {
 
   async fetchPending(handle: string): Promise<IssueResult> {
     const match = HANDLE.exec(handle);
-    if (!match) {
+    const reqId = requestId(match?.[1]);
+    if (!match || reqId === undefined) {
       return { kind: 'refused', code: 'BAD_HANDLE', reason: `${JSON.stringify(handle.slice(0, 80))} is not a microsoft-ca pending handle` };
     }
-    return this.withConnection((connection) => this.retrieve(connection, Number(match[1]), match[2]!));
+    return this.withConnection((connection) => this.retrieve(connection, reqId, match[2]!));
   }
 
   /**
@@ -128,7 +135,7 @@ export class MicrosoftCaIssuer implements Issuer, PendingPoller {
    * (authentication legs, submission, certificate, chain) must still end before the sign function does.
    */
   private async withDeadline<T>(work: (connection: CertsrvConnection) => Promise<T>): Promise<T> {
-    const connection = new CertsrvConnection(this.settings);
+    const connection = new CertsrvConnection(this.settings, Date.now() + this.deadlineMs);
     let timer: NodeJS.Timeout | undefined;
     const deadline = new Promise<never>((_, reject) => {
       timer = setTimeout(() => {
@@ -161,10 +168,17 @@ export class MicrosoftCaIssuer implements Issuer, PendingPoller {
   }
 
   private async expectOk(response: CertsrvResponse, path: string): Promise<void> {
-    if (response.status !== 200) {
-      const excerpt = response.contentType === 'text/html' ? `: ${readCertsrvPage(response.body.toString('utf8')).excerpt}` : '';
-      throw new MicrosoftCaError(`${this.site.replace(/\/certsrv$/, '')}${path} answered HTTP ${response.status}${excerpt}`, 'HTTP_ERROR');
+    if (response.status === 200) return;
+    const excerpt = response.contentType === 'text/html' ? `: ${readCertsrvPage(response.body.toString('utf8')).excerpt}` : '';
+    const where = `${this.site.replace(/\/certsrv$/, '')}${path.split('?')[0]}`;
+    if (response.status >= 500) {
+      // Retried already (CertsrvConnection.request); still failing, it needs someone to look at the server.
+      throw new MicrosoftCaError(
+        `${where} answered HTTP ${response.status} ${response.attempts} time(s) in a row${excerpt}; IIS or the CA failed, not the request: check the IIS log and the CertSrv application pool, then arm the device again`,
+        'SERVER_ERROR',
+      );
     }
+    throw new MicrosoftCaError(`${where} answered HTTP ${response.status}${excerpt}`, 'HTTP_ERROR');
   }
 
   private html(response: CertsrvResponse, what: string): CertsrvPageFacts {
@@ -195,6 +209,14 @@ export class MicrosoftCaIssuer implements Issuer, PendingPoller {
     if (failure) throw failure;
     // No link and no error: the CA kept the request. Its state, in numbers, is on the certnew.cer page.
     if (facts.savedReqId !== undefined) return this.retrieve(connection, facts.savedReqId, spkiSha256);
+    if (facts.pendingPage) {
+      throw new MicrosoftCaError(
+        `${this.site}/certfnsh.asp kept the request for template "${this.template}" waiting for a CA manager but named no request id: no "Requests" cookie ` +
+          `(a reverse proxy or firewall in front of IIS that strips Set-Cookie?), no ReqID link, no id in the page; let Set-Cookie from /certsrv through, ` +
+          `or use a template that issues without approval; the request now waits in the CA's Pending Requests: deny it there`,
+        'REQUEST_ID_MISSING',
+      );
+    }
     throw new MicrosoftCaError(
       `${this.site}/certfnsh.asp answered with a page that carries no request id, certificate link or error code (an IIS or proxy page, or an unknown certsrv version): "${facts.excerpt}"`,
       'BAD_RESPONSE',

@@ -7,9 +7,12 @@ export interface CertsrvPageFacts {
   issuedReqId?: number;
   /**
    * A request id the page names without a certificate link: the `Requests` cookie certsrv sets when it keeps a
-   * request pending, else a `ReqID=N` parameter (chkpnd link or form field).
+   * request pending, else a `ReqID=N` parameter (chkpnd link or form field), else the number certsrv writes between
+   * the two localized halves of its "request id" sentence (the markup, not the words: a proxy may strip the cookie).
    */
   savedReqId?: number;
+  /** The page is certsrv's "request received, waiting for a manager" page (its element ids, any language). */
+  pendingPage: boolean;
   /** The page carries the `locDenied` element of the "request denied" page. */
   denied: boolean;
   /** The first failure HRESULT (0x8xxxxxxx) on the page. */
@@ -24,8 +27,13 @@ export interface CertsrvPageFacts {
   excerpt: string;
 }
 
-const ISSUED_LINK = /certnew\.cer\?ReqID=(\d{1,9})(?:&amp;|&)/i;
-const REQUEST_ID_PARAMETER = /[?&;]ReqID=(\d{1,9})\b|\bName\s*=\s*["']?ReqID["']?\s+Value\s*=\s*["']?(\d{1,9})/i;
+// AD CS request ids are 32-bit unsigned: up to 10 digits, at most 4294967295.
+const ISSUED_LINK = /certnew\.cer\?ReqID=(\d{1,10})(?:&amp;|&)/i;
+const REQUEST_ID_PARAMETER = /[?&;]ReqID=(\d{1,10})\b|\bName\s*=\s*["']?ReqID["']?\s+Value\s*=\s*["']?(\d{1,10})\b/i;
+/** `<LocID ID=locReqIdBefore>Your Request Id is </LocID>N<LocID ID=locReqIdAfter>.</LocID>`: N is not localized. */
+const REQUEST_ID_MARKUP = /\bID\s*=\s*["']?locReqIdBefore\b[^>]*>[^<]{0,500}<\/LocID\s*>\s*(\d{1,10})\s*</i;
+const PENDING_PAGE = /\bID\s*=\s*["']?loc(?:InfoReqRecvd|StillPending)\b/i;
+export const MAX_REQUEST_ID = 0xffff_ffff;
 const HRESULT = /\b0x(8[0-9a-f]{7})\b/i;
 const RENEWALS = /\bvar\s+nRenewals\s*=\s*(\d{1,4})\s*;/;
 const MAX_TEXT = 300;
@@ -45,6 +53,13 @@ export function htmlToText(html: string): string {
     })
     .replace(/\s+/g, ' ')
     .trim();
+}
+
+/** A request id as AD CS numbers them, or undefined for anything outside 1..4294967295. */
+export function requestId(digits: string | undefined): number | undefined {
+  if (digits === undefined) return undefined;
+  const value = Number(digits);
+  return Number.isInteger(value) && value >= 1 && value <= MAX_REQUEST_ID ? value : undefined;
 }
 
 function clip(text: string): string {
@@ -93,18 +108,18 @@ function savedRequestId(setCookies: readonly string[]): number | undefined {
     } catch {
       // keep the raw value: the brackets and digits are still readable
     }
-    const ids = [...value.matchAll(/\[(\d{1,9}),/g)].map((m) => Number(m[1]));
+    const ids = [...value.matchAll(/\[(\d{1,10}),/g)].map((m) => requestId(m[1])).filter((id) => id !== undefined);
     if (ids.length) return ids[ids.length - 1];
   }
   return undefined;
 }
 
 export function readCertsrvPage(html: string, setCookies: readonly string[] = []): CertsrvPageFacts {
-  const facts: CertsrvPageFacts = { denied: afterElementId(html, 'locDenied') >= 0, excerpt: '' };
-  const issued = ISSUED_LINK.exec(html);
-  if (issued) facts.issuedReqId = Number(issued[1]);
+  const facts: CertsrvPageFacts = { denied: afterElementId(html, 'locDenied') >= 0, pendingPage: PENDING_PAGE.test(html), excerpt: '' };
+  const issued = requestId(ISSUED_LINK.exec(html)?.[1]);
+  if (issued !== undefined) facts.issuedReqId = issued;
   const parameter = REQUEST_ID_PARAMETER.exec(html);
-  const saved = savedRequestId(setCookies) ?? (parameter ? Number(parameter[1] ?? parameter[2]) : undefined);
+  const saved = savedRequestId(setCookies) ?? requestId(parameter?.[1] ?? parameter?.[2]) ?? requestId(REQUEST_ID_MARKUP.exec(html)?.[1]);
   if (saved !== undefined) facts.savedReqId = saved;
   const disposition = definitionValue(html, 'locDispLabel')?.match(/^\d{1,3}\b/);
   if (disposition) facts.disposition = Number(disposition[0]);

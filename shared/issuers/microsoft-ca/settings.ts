@@ -23,6 +23,10 @@ export const microsoftCaSettingsSchema = z.strictObject({
   deadlineMs: z.number().int().min(100).max(25_000).default(20_000),
   /** Largest response body read. */
   maxResponseBytes: z.number().int().min(16_384).max(16 * 1024 * 1024).default(1024 * 1024),
+  /** Tries of one exchange that IIS answers with 500/502/503/504, within deadlineMs. */
+  serverErrorAttempts: z.number().int().min(1).max(5).default(3),
+  /** Wait before the second try; doubled before each further one. */
+  serverErrorBackoffMs: z.number().int().min(0).max(5_000).default(500),
 });
 
 export type MicrosoftCaSettings = z.output<typeof microsoftCaSettingsSchema>;

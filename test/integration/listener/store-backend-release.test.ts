@@ -57,5 +57,7 @@ describe('store backend: device copies of ended sessions', () => {
     expect((await phone('SEP00DD00000002')).endReason).toBe(1);
     await expect.poll(() => summaries.length).toBe(2);
     expect(backend.trackedSessions).toBe(0);
+    // The session carries its peer: the address per-address limits will count.
+    expect(summaries[1]).toMatchObject({ device: 'SEP00DD00000002', peer: '127.0.0.1', failed: false });
   });
 });

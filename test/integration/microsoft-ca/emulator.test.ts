@@ -105,6 +105,16 @@ describe('certsrv emulator: IIS authentication', () => {
     expect(answer.text).toContain('401 - Unauthorized: Access is denied due to invalid credentials.');
   });
 
+  it('can fold the challenges into one header line, as a proxy may', async () => {
+    await emulator.setMode({ challengeHeaders: 'one-line' });
+    try {
+      const answer = await call({ path: '/certsrv/' });
+      expect(answer.distinct['www-authenticate']).toEqual([`Negotiate, NTLM, Basic realm="${emulator.hostname}"`]);
+    } finally {
+      await emulator.setMode({ challengeHeaders: 'per-scheme' });
+    }
+  });
+
   it('verifies NTLMv2 for real: right password in, wrong password out, a tampered MIC out', async () => {
     expect((await ntlmLogin({})).status).toBe(200);
     expect((await ntlmLogin({ password: 'guess' })).status).toBe(401);
@@ -189,6 +199,57 @@ describe('certsrv emulator: pages and certificates', () => {
     );
     const unknown = await call({ path: '/certsrv/certnew.cer?ReqID=99999999&Enc=b64', authorization: BASIC });
     expect(unknown.text).toContain('0x80094004 (-2146877436 CERTSRV_E_PROPERTY_EMPTY)');
+  });
+});
+
+describe('certsrv emulator: faults of IIS and what stands in front of it', () => {
+  const submit = (template = 'ApprovedLSC') =>
+    call({ path: '/certsrv/certfnsh.asp', authorization: BASIC, form: { Mode: 'newreq', CertRequest: Buffer.from(csr.csrDer).toString('base64'), CertAttrib: `CertificateTemplate:${template}` } });
+
+  it('strips every Set-Cookie (a reverse proxy), and can leave the request id out of the pending page', async () => {
+    await emulator.setMode({ stripSetCookie: true });
+    try {
+      const answer = await submit();
+      expect(answer.headers['set-cookie']).toBeUndefined();
+      expect(answer.text).toContain(`</LocID>${emulator.caRequests.at(-1)!.reqId}<LocID`);
+      await emulator.setMode({ pendingPageWithoutRequestId: true });
+      const bare = await submit();
+      expect(bare.text).toContain('ID=locInfoReqRecvd');
+      expect(bare.text).not.toContain('locReqIdBefore');
+    } finally {
+      await emulator.setMode({ stripSetCookie: false, pendingPageWithoutRequestId: false });
+    }
+  });
+
+  it('answers the next N authenticated requests (to one path, if given) with IIS 500, then recovers', async () => {
+    await emulator.setMode({ transientServerErrors: { count: 2, path: '/certsrv/certcarc.asp' } });
+    expect((await call({ path: '/certsrv/', authorization: BASIC })).status).toBe(200);
+    expect((await call({ path: '/certsrv/certcarc.asp', authorization: BASIC })).status).toBe(500);
+    const second = await call({ path: '/certsrv/certcarc.asp', authorization: BASIC });
+    expect(second.status).toBe(500);
+    expect(second.text).toContain('500 - Internal server error.');
+    expect((await call({ path: '/certsrv/certcarc.asp', authorization: BASIC })).status).toBe(200);
+  });
+
+  it('numbers requests from firstRequestId, up to 4294967295, and serves ids of 10 digits', async () => {
+    const big = await startCertsrvEmulator({ firstRequestId: 4_294_967_294, authSchemes: ['Basic'] });
+    try {
+      const answer = await new Promise<string>((resolve, reject) => {
+        const body = new URLSearchParams({ Mode: 'newreq', CertRequest: Buffer.from(csr.csrDer).toString('base64'), CertAttrib: 'CertificateTemplate:CiscoPhoneLSC' }).toString();
+        request(
+          { host: '127.0.0.1', port: big.port, servername: big.hostname, ca: big.caCertificatePem, method: 'POST', path: '/certsrv/certfnsh.asp', headers: { Host: big.hostname, Authorization: BASIC, 'Content-Type': 'application/x-www-form-urlencoded', 'Content-Length': String(body.length) } },
+          (res) => {
+            let text = '';
+            res.on('data', (c: Buffer) => (text += c.toString()));
+            res.on('end', () => resolve(text));
+          },
+        ).once('error', reject).end(body);
+      });
+      expect(answer).toContain('certnew.cer?ReqID=4294967294&amp;Enc=b64');
+    } finally {
+      await big.close();
+    }
+    await expect(startCertsrvEmulator({ firstRequestId: 4_294_967_296 })).rejects.toThrow(/4294967295/);
   });
 });
 

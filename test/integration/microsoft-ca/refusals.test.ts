@@ -88,14 +88,4 @@ describe('MicrosoftCaIssuer: what the CA refuses, with a reason an administrator
       await emulator.setMode({ caServiceStopped: false });
     }
   });
-
-  it('an IIS error (HTTP 500) is HTTP_ERROR with the status and the page heading', async () => {
-    await emulator.setMode({ internalServerError: true });
-    try {
-      const reason = expectRefused(await issuerFor(emulator).issue(issueRequest(csr)), 'HTTP_ERROR');
-      expect(reason).toMatch(/answered HTTP 500: .*500 - Internal server error/);
-    } finally {
-      await emulator.setMode({ internalServerError: false });
-    }
-  });
 });

@@ -88,6 +88,7 @@ describe('loadListenerConfig', () => {
       tlsSecretId: 'capf/tls',
       trustSecretId: undefined,
       minTlsVersion: undefined,
+      proxyProtocol: 'off',
       healthPort: 8080,
       drainMs: 60_000,
       maxSessions: 2_000,
@@ -95,8 +96,8 @@ describe('loadListenerConfig', () => {
   });
 
   it('reads the optional settings', () => {
-    const config = loadListenerConfig({ ...base, CAPF_ISSUER: 'acm-pca', CAPF_TRUST_SECRET_ARN: 'capf/trust', CAPF_MIN_TLS: 'TLSv1', CAPF_HEALTH_PORT: '9000', CAPF_DRAIN_MS: '5000', CAPF_MAX_SESSIONS: '500' });
-    expect(config).toMatchObject({ issuer: 'acm-pca', trustSecretId: 'capf/trust', minTlsVersion: 'TLSv1', healthPort: 9000, drainMs: 5000, maxSessions: 500 });
+    const config = loadListenerConfig({ ...base, CAPF_ISSUER: 'acm-pca', CAPF_TRUST_SECRET_ARN: 'capf/trust', CAPF_MIN_TLS: 'TLSv1', CAPF_PROXY_PROTOCOL: 'V2', CAPF_HEALTH_PORT: '9000', CAPF_DRAIN_MS: '5000', CAPF_MAX_SESSIONS: '500' });
+    expect(config).toMatchObject({ issuer: 'acm-pca', trustSecretId: 'capf/trust', minTlsVersion: 'TLSv1', proxyProtocol: 'v2', healthPort: 9000, drainMs: 5000, maxSessions: 500 });
     expect(issuerDescriptor(config.issuer).keyDelivery).toBe('csr');
     expect(issuerDescriptor('capf-kms').keyDelivery).toBe('public-key');
   });
@@ -106,6 +107,7 @@ describe('loadListenerConfig', () => {
       [{ ...base, CAPF_PORT: '70000' }, /CAPF_PORT must be a TCP port between 1 and 65535/],
       [{ ...base, CAPF_HEALTH_PORT: 'http' }, /CAPF_HEALTH_PORT must be a TCP port/],
       [{ ...base, CAPF_MIN_TLS: 'SSLv3' }, /CAPF_MIN_TLS must be TLSv1, TLSv1.1 or TLSv1.2/],
+      [{ ...base, CAPF_PROXY_PROTOCOL: 'v1' }, /CAPF_PROXY_PROTOCOL must be v2 .* or off; got "v1"/],
       [{ ...base, CAPF_DRAIN_MS: '-1' }, /CAPF_DRAIN_MS must be a whole number/],
       [{ ...base, CAPF_MAX_SESSIONS: '0' }, /CAPF_MAX_SESSIONS must be a whole number from 1 to 100000/],
       [{ ...base, CAPF_MAX_SESSIONS: '2e3' }, /CAPF_MAX_SESSIONS must be a whole number/],

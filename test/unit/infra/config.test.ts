@@ -11,7 +11,7 @@ function contextOf(values: Record<string, unknown>) {
 describe('infra configuration', () => {
   it('cdk.json carries a complete, valid default configuration', () => {
     const config = loadConfig(contextOf(cdkJsonContext()));
-    expect(config).toMatchObject({ environment: 'dev', issuer: 'capf-software', desiredListenerCount: 2, maxListenerCount: 6 });
+    expect(config).toMatchObject({ environment: 'dev', issuer: 'capf-software', desiredListenerCount: 2, maxListenerCount: 6, minTls: 'TLSv1.2' });
     expect(config.account).toBeUndefined();
   });
 
@@ -49,6 +49,7 @@ describe('infra configuration', () => {
     [{ desiredListenerCount: 4, maxListenerCount: 3 }, /listener counts/],
     [{ desiredListenerCount: '2.5' }, /must be an integer/],
     [{ sessionDrainSeconds: 7200 }, /0-3600/],
+    [{ minTls: 'SSLv3' }, /minTls "SSLv3" must be one of TLSv1, TLSv1.1, TLSv1.2/],
     [{ logRetentionDays: 10 }, /logRetentionDays must be one of/],
     [{ environment: 'Prod env' }, /environment "Prod env"/],
     [{ account: '1234' }, /12 digits/],

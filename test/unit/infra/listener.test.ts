@@ -52,6 +52,29 @@ describe('network load balancer', () => {
     });
   });
 
+  it('puts a PROXY protocol v2 header before each connection, and the listener expects one', () => {
+    template.hasResourceProperties('AWS::ElasticLoadBalancingV2::TargetGroup', {
+      Port: 3804,
+      TargetGroupAttributes: Match.arrayWith([{ Key: 'proxy_protocol_v2.enabled', Value: 'true' }]),
+    });
+    template.hasResourceProperties('AWS::ECS::TaskDefinition', {
+      ContainerDefinitions: [Match.objectLike({ Environment: Match.arrayWith([{ Name: 'CAPF_PROXY_PROTOCOL', Value: 'v2' }]) })],
+    });
+  });
+
+  it('accepts TLS 1.2 and up unless the deployment asks for TLS 1.0 (7900-series phones)', () => {
+    const environment = (built: Template) => built.findResources('AWS::ECS::TaskDefinition');
+    const minTls = (built: Template) =>
+      (Object.values(environment(built))[0]?.Properties.ContainerDefinitions[0].Environment as Array<{ Name: string; Value: string }>).find((v) => v.Name === 'CAPF_MIN_TLS')?.Value;
+    expect(minTls(template)).toBe('TLSv1.2');
+    const legacy = buildCapf({ context: { minTls: 'TLSv1' } });
+    try {
+      expect(minTls(legacy.template)).toBe('TLSv1');
+    } finally {
+      legacy.cleanup();
+    }
+  });
+
   it('drains sessions for the configured time, then cuts them', () => {
     template.hasResourceProperties('AWS::ElasticLoadBalancingV2::TargetGroup', {
       TargetGroupAttributes: Match.arrayWith([
@@ -110,8 +133,8 @@ describe('listener tasks', () => {
     const container = Object.values(env)[0]?.Properties.ContainerDefinitions[0];
     const names = (container.Environment as { Name: string }[]).map((variable) => variable.Name).sort();
     expect(names).toEqual([
-      'CAPF_DRAIN_MS', 'CAPF_HEALTH_PORT', 'CAPF_ISSUER', 'CAPF_MAX_SESSIONS', 'CAPF_PORT', 'CAPF_SIGN_FUNCTION', 'CAPF_TABLE', 'CAPF_TLS_SECRET_ARN',
-      'CAPF_TRUST_SECRET_ARN',
+      'CAPF_DRAIN_MS', 'CAPF_HEALTH_PORT', 'CAPF_ISSUER', 'CAPF_MAX_SESSIONS', 'CAPF_MIN_TLS', 'CAPF_PORT', 'CAPF_PROXY_PROTOCOL', 'CAPF_SIGN_FUNCTION',
+      'CAPF_TABLE', 'CAPF_TLS_SECRET_ARN', 'CAPF_TRUST_SECRET_ARN',
     ]);
     expect(container.Environment).toContainEqual({ Name: 'CAPF_PORT', Value: '3804' });
     expect(container.Environment).toContainEqual({ Name: 'CAPF_HEALTH_PORT', Value: '8080' });

@@ -52,6 +52,29 @@ describe('readCertsrvPage', () => {
     expect(readCertsrvPage('<Input Type=Hidden Name="ReqID" Value="42">').savedReqId).toBe(42);
   });
 
+  it('reads request ids as AD CS numbers them: 32-bit unsigned, up to 4294967295, in links, fields and the cookie', () => {
+    expect(readCertsrvPage('<A Href="certnew.cer?ReqID=4294967295&amp;Enc=bin">x</A>').issuedReqId).toBe(4_294_967_295);
+    expect(readCertsrvPage('<A Href="certnew.cer?ReqID=1000000000&amp;Enc=bin">x</A>').issuedReqId).toBe(1_000_000_000);
+    expect(readCertsrvPage('<A Href="certnew.cer?ReqID=4294967296&amp;Enc=bin">x</A>').issuedReqId).toBeUndefined();
+    expect(readCertsrvPage('<A Href="certnew.cer?ReqID=12345678901&amp;Enc=bin">x</A>').issuedReqId).toBeUndefined();
+    expect(readCertsrvPage('<A Href="certfnsh.asp?Mode=chkpnd&amp;ReqID=3000000001">x</A>').savedReqId).toBe(3_000_000_001);
+    expect(readCertsrvPage('<P>x</P>', ['Requests=%5B4000000007%2C0%2Cyes%2Cx%5D; path=/certsrv']).savedReqId).toBe(4_000_000_007);
+    expect(readCertsrvPage('<P>x</P>', ['Requests=%5B0%2C0%2Cyes%2Cx%5D; path=/certsrv']).savedReqId).toBeUndefined();
+  });
+
+  it('without cookie or link, takes a pending request id from the markup of the request-id sentence, in any language', () => {
+    const pending = (before: string, id: string, after: string) =>
+      readCertsrvPage(`<P ID=locInfoReqRecvd>…\n<P><LocID ID=locReqIdBefore>${before}</LocID>${id}<LocID ID=locReqIdAfter>${after}</LocID>\n`);
+    expect(pending('Your Request Id is ', '57', '.')).toMatchObject({ savedReqId: 57, pendingPage: true });
+    expect(pending('요청 ID: ', '4294967295', '입니다.')).toMatchObject({ savedReqId: 4_294_967_295, pendingPage: true });
+    expect(pending('Ihre Anforderungs-ID lautet ', '4294967296', '.')).toMatchObject({ pendingPage: true });
+    expect(pending('Ihre Anforderungs-ID lautet ', '4294967296', '.').savedReqId).toBeUndefined();
+    // A number in the sentence's words is not the id: only the text between the two halves counts.
+    expect(readCertsrvPage('<P ID=locStillPending>Request 12 of 2024 is still pending.').savedReqId).toBeUndefined();
+    expect(readCertsrvPage('<P ID=locStillPending>x').pendingPage).toBe(true);
+    expect(readCertsrvPage('<P ID=locCertIssued>x').pendingPage).toBe(false);
+  });
+
   it('reads nRenewals and makes a bounded excerpt of unknown pages', () => {
     expect(readCertsrvPage('<Script>\tvar nRenewals=3;\n</Script>').renewals).toBe(3);
     const proxy = readCertsrvPage(`<html><title>Proxy login</title><body>${'Please sign in. '.repeat(100)}</body></html>`);
