@@ -8,3 +8,4 @@ export * from './parameter-store.ts';
 export * from './stores.ts';
 export * from './notifier.ts';
 export * from './csr-bucket.ts';
+export * from './audit-log.ts';
