@@ -2,7 +2,7 @@
 // expose in Node 20 (dates as Date, key identifiers, path length). Extension values are decoded with
 // @peculiar/asn1-x509; signatures are never checked here (chain.ts uses node:crypto for that).
 import { AsnConvert } from '@peculiar/asn1-schema';
-import { BasicConstraints, SubjectAlternativeName } from '@peculiar/asn1-x509';
+import { AuthorityKeyIdentifier, BasicConstraints, SubjectAlternativeName } from '@peculiar/asn1-x509';
 import { ValidationError } from '../errors.ts';
 import { childrenOf, contentOf, rawOf, readObjectIdentifier, readWhole, readX509Time, TAG, type DerElement } from './der.ts';
 import { OID } from './x509-encoding.ts';
@@ -177,6 +177,14 @@ export function readSubjectKeyIdentifier(parts: CertificateParts): Uint8Array | 
   if (!ext) return undefined;
   const element = readWhole(ext.value, TAG.octetString);
   return contentOf(ext.value, element);
+}
+
+/** The keyIdentifier of the AuthorityKeyIdentifier extension, when present. */
+export function readAuthorityKeyIdentifier(parts: CertificateParts): Uint8Array | undefined {
+  const ext = parts.extensions.get(OID.authorityKeyIdentifier);
+  if (!ext) return undefined;
+  const aki = parse(ext.value, AuthorityKeyIdentifier, 'AuthorityKeyIdentifier');
+  return aki.keyIdentifier ? new Uint8Array(aki.keyIdentifier.buffer) : undefined;
 }
 
 /** DNS and URI entries of the SubjectAltName extension. */

@@ -9,3 +9,4 @@ export * from './stores.ts';
 export * from './notifier.ts';
 export * from './csr-bucket.ts';
 export * from './audit-log.ts';
+export * from './trust-store.ts';

@@ -4,9 +4,11 @@
 import type { DeviceStore } from './device-store.ts';
 import type { IssuanceStore } from './issuance-store.ts';
 import type { ParameterStore } from './parameter-store.ts';
+import type { TrustStore } from './trust-store.ts';
 
 export interface Stores {
   devices: DeviceStore;
   issuances: IssuanceStore;
   parameters: ParameterStore;
+  trust: TrustStore;
 }

@@ -6,6 +6,7 @@ import { DynamoDeviceStore } from './dynamo-device-store.ts';
 import { DynamoIssuanceStore } from './dynamo-issuance-store.ts';
 import { DynamoParameterStore } from './dynamo-parameter-store.ts';
 import { openDynamoTable } from './dynamo-table.ts';
+import { DynamoTrustStore } from './dynamo-trust-store.ts';
 
 export { ensureTable } from './dynamo-table.ts';
 
@@ -17,5 +18,5 @@ export interface DynamoStoresOptions {
 
 export function createDynamoStores(options: DynamoStoresOptions): Stores {
   const table = openDynamoTable(options.client, options.tableName, options.now);
-  return { devices: new DynamoDeviceStore(table), issuances: new DynamoIssuanceStore(table), parameters: new DynamoParameterStore(table) };
+  return { devices: new DynamoDeviceStore(table), issuances: new DynamoIssuanceStore(table), parameters: new DynamoParameterStore(table), trust: new DynamoTrustStore(table) };
 }

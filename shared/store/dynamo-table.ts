@@ -3,6 +3,7 @@
 //   DEVICE#<name> / DEVICE                              a device and its operation state (dynamo-device-store.ts)
 //   DEVICE#<name> / ISSUE#<operationId>#<spkiSha256>    issuance records (dynamo-issuance-store.ts)
 //   PARAMS / PARAMS                                     service parameters (dynamo-parameter-store.ts)
+//   TRUST#capf|callmanager / CERT#<sha256>              trust store entries (dynamo-trust-store.ts)
 import { CreateTableCommand, DescribeTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { ConflictError, StoreError } from '../errors.ts';
