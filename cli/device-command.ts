@@ -3,7 +3,14 @@
 import type { Command } from 'commander';
 import { randomInt } from 'node:crypto';
 import { AUTH_MODES, CERTIFICATE_OPERATIONS, EC_CURVES, KEY_ORDERS, RSA_KEY_SIZES, type Device } from '../shared/model.ts';
-import { LSC_VALIDITY_DAYS } from '../shared/domain/parameters.ts';
+import {
+  ADDRESS_COOLDOWN_SECONDS,
+  ADDRESS_FAILURE_LIMIT,
+  AUTH_FAILURE_LIMIT,
+  AUTH_LOCK_MAX_MINUTES,
+  LSC_VALIDITY_DAYS,
+  PHONE_NETWORK_FAILURE_LIMIT,
+} from '../shared/domain/parameters.ts';
 import { DEFAULT_PARAMETERS_CACHE_MS } from '../shared/domain/parameters-cache.ts';
 import type { DeviceSettings, ServiceParameters, Stores } from '../shared/ports/index.ts';
 import { deadline, defaultDataDir, integer, oneOf, oneOfNumbers, onOff } from './options.ts';
@@ -19,6 +26,18 @@ interface SetOptions {
   curve?: Device['curve'];
   completesBy?: string;
   noDeadline?: boolean;
+}
+
+interface ParamsSetOptions {
+  data?: string;
+  validityDays?: number;
+  ipv6?: boolean;
+  requireNameMatch?: boolean;
+  authFailureLimit?: number;
+  authLockMaxMinutes?: number;
+  addressFailureLimit?: number;
+  phoneNetworkFailureLimit?: number;
+  addressCooldownSeconds?: number;
 }
 
 const DEFAULT_SETTINGS: Omit<DeviceSettings, 'name'> = {
@@ -72,6 +91,7 @@ function formatDevice(device: Device): string {
     `Device ${device.name}`,
     `  operation:    ${device.operation}${device.completesBy ? ` (completes by ${device.completesBy})` : ''}`,
     `  status:       ${device.status}${device.statusReason ? `: ${device.statusReason}` : ''} (at ${device.statusAt})`,
+    ...(device.authFailures ? [`  wrong strings: ${device.authFailures}${device.lockedUntil ? ` (locked until ${device.lockedUntil}; re-arm to unlock)` : ''}`] : []),
     `  auth mode:    ${device.authMode}${device.authMode === 'auth-string' ? (device.authString ? ' (string set)' : ' (no string set)') : ''}`,
     `  key:          ${device.keyOrder === 'rsa' ? `RSA ${device.rsaKeySize}` : device.keyOrder === 'ec' ? `EC ${device.curve}` : `EC ${device.curve}, else RSA ${device.rsaKeySize}`}`,
   ];
@@ -156,11 +176,21 @@ export function registerDeviceCommands(program: Command): void {
     .option('--validity-days <days>', `LSC validity, ${LSC_VALIDITY_DAYS.min}-${LSC_VALIDITY_DAYS.max} days`, integer(LSC_VALIDITY_DAYS.min, LSC_VALIDITY_DAYS.max))
     .option('--ipv6 <on|off>', 'accept IPv6 phones', onOff)
     .option('--require-name-match <on|off>', 'refuse a certificate that does not name the device', onOff)
-    .action(async (opts: { data?: string; validityDays?: number; ipv6?: boolean; requireNameMatch?: boolean }) => {
+    .option('--auth-failure-limit <n>', `wrong authentication strings before a device is locked, ${AUTH_FAILURE_LIMIT.min}-${AUTH_FAILURE_LIMIT.max}`, integer(AUTH_FAILURE_LIMIT.min, AUTH_FAILURE_LIMIT.max))
+    .option('--auth-lock-max-minutes <n>', `longest lock (it starts at 1 minute and doubles), ${AUTH_LOCK_MAX_MINUTES.min}-${AUTH_LOCK_MAX_MINUTES.max}`, integer(AUTH_LOCK_MAX_MINUTES.min, AUTH_LOCK_MAX_MINUTES.max))
+    .option('--address-failure-limit <n>', `failed authentications per minute from one address before it is refused`, integer(ADDRESS_FAILURE_LIMIT.min, ADDRESS_FAILURE_LIMIT.max))
+    .option('--phone-network-failure-limit <n>', `the same for an address inside the phone networks`, integer(PHONE_NETWORK_FAILURE_LIMIT.min, PHONE_NETWORK_FAILURE_LIMIT.max))
+    .option('--address-cooldown-seconds <n>', `how long such an address is refused`, integer(ADDRESS_COOLDOWN_SECONDS.min, ADDRESS_COOLDOWN_SECONDS.max))
+    .action(async (opts: ParamsSetOptions) => {
       const change: Partial<ServiceParameters> = {
         ...(opts.validityDays !== undefined ? { lscValidityDays: opts.validityDays } : {}),
         ...(opts.ipv6 !== undefined ? { ipv6Enabled: opts.ipv6 } : {}),
         ...(opts.requireNameMatch !== undefined ? { requireCertificateNameMatch: opts.requireNameMatch } : {}),
+        ...(opts.authFailureLimit !== undefined ? { authFailureLimit: opts.authFailureLimit } : {}),
+        ...(opts.authLockMaxMinutes !== undefined ? { authLockMaxMinutes: opts.authLockMaxMinutes } : {}),
+        ...(opts.addressFailureLimit !== undefined ? { addressFailureLimit: opts.addressFailureLimit } : {}),
+        ...(opts.phoneNetworkFailureLimit !== undefined ? { phoneNetworkFailureLimit: opts.phoneNetworkFailureLimit } : {}),
+        ...(opts.addressCooldownSeconds !== undefined ? { addressCooldownSeconds: opts.addressCooldownSeconds } : {}),
       };
       await withStore(opts.data, async (store) => process.stdout.write(`${JSON.stringify(await store.parameters.update(change), null, 2)}\n`));
       process.stderr.write(`running listeners and signers apply this within ${DEFAULT_PARAMETERS_CACHE_MS / 1000} s (they cache the parameters that long)\n`);

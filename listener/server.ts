@@ -6,6 +6,7 @@ import { constants as cryptoConstants } from 'node:crypto';
 import { createServer as createTcpServer, type AddressInfo, type Server as TcpServer, type Socket } from 'node:net';
 import { createServer as createTlsServer, type SecureVersion, type Server as TlsServer, type TLSSocket } from 'node:tls';
 import type { CapfLogger } from '../shared/logging.ts';
+import type { AuditLog } from '../shared/ports/index.ts';
 import { MAX_WIRE_BODY_LENGTH } from '../shared/protocol/constants.ts';
 import { receiveConnection, socketPeer, type IntakeRefusal, type PeerAddress } from './connection-intake.ts';
 import type { SessionBackend } from './session-backend.ts';
@@ -41,6 +42,8 @@ export interface ListenerOptions {
   maxBodyLength?: number;
   keepAliveMs?: number;
   counter?: SessionCounter;
+  /** Records authentication failures and locks (auth.failed, auth.locked) besides the log, when wired. */
+  audit?: AuditLog;
   /** Called once per session when it has ended and its store writes have settled (metrics). */
   onSessionEnd?: (summary: SessionSummary) => void;
 }
@@ -252,6 +255,7 @@ export class CapfListener {
         closeGraceMs: LISTENER_DEFAULTS.closeGraceMs,
       },
       this.options.maxBodyLength ?? LISTENER_DEFAULTS.maxBodyLength,
+      this.options.audit,
     );
     this.drivers.add(driver);
     this.stats.active = this.drivers.size;

@@ -12,7 +12,8 @@ export interface SessionBackend {
   lookupDevice(deviceName: string, sessionId: number): Promise<{ device: Device | undefined; context: DeviceContext }>;
   beginOperation(deviceName: string, operationId: string, sessionId: number): Promise<void>;
   sign(request: { sessionId: number; deviceName: string; operationId: string; publicKeyDer: Uint8Array; csrDer?: Uint8Array }): Promise<SignOutcome>;
-  record(action: RecordAction, sessionId: number): Promise<void>;
+  /** Writes the outcome; resolves with the device as written when this call wrote it (a lock shows there). */
+  record(action: RecordAction, sessionId: number): Promise<Device | undefined>;
   /** F16: read fresh so a parameter change applies without a restart. */
   ipv6Enabled(): Promise<boolean>;
   /** The session has ended and its calls have settled: whatever the backend kept for it can go. */

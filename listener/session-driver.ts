@@ -2,10 +2,12 @@
 import type { TLSSocket } from 'node:tls';
 import { CapfError } from '../shared/errors.ts';
 import type { CapfLogger } from '../shared/logging.ts';
+import type { Device } from '../shared/model.ts';
+import type { AuditEvent, AuditLog } from '../shared/ports/index.ts';
 import { FrameReader } from '../shared/protocol/frame-reader.ts';
 import { CapfSession, type SessionAction, type SessionInput } from '../shared/protocol/session.ts';
 import type { PeerAddress } from './connection-intake.ts';
-import type { SessionBackend } from './session-backend.ts';
+import type { RecordAction, SessionBackend } from './session-backend.ts';
 
 export interface SessionTimeouts {
   messageTimeoutMs: number;
@@ -22,6 +24,8 @@ export interface SessionSummary {
   device: string | undefined;
   failed: boolean;
   code?: string;
+  /** Authentication failed (wrong string or certificate, or the device was locked): per-address limits count it. */
+  authFailed?: boolean;
 }
 
 export class SessionDriver {
@@ -50,6 +54,8 @@ export class SessionDriver {
     private readonly logger: CapfLogger,
     private readonly timeouts: SessionTimeouts,
     maxBodyLength: number,
+    /** Where authentication failures and locks are recorded besides the log, when one is wired. */
+    private readonly audit?: AuditLog,
   ) {
     this.session = new CapfSession(sessionId);
     this.reader = new FrameReader(maxBodyLength);
@@ -84,7 +90,14 @@ export class SessionDriver {
   }
 
   summary(): SessionSummary {
-    return { sessionId: this.sessionId, peer: this.peer.address, device: this.session.name, failed: this.failureCode !== undefined, ...(this.failureCode ? { code: this.failureCode } : {}) };
+    return {
+      sessionId: this.sessionId,
+      peer: this.peer.address,
+      device: this.session.name,
+      failed: this.failureCode !== undefined,
+      ...(this.failureCode ? { code: this.failureCode } : {}),
+      ...(this.session.authenticationFailure ? { authFailed: true } : {}),
+    };
   }
 
   /** Ends the session early (server shutdown): END_SESSION 7 and the failure recorded. */
@@ -139,7 +152,10 @@ export class SessionDriver {
       case 'record':
         return this.call(
           () => this.backend.record(action, this.sessionId),
-          () => ({ type: 'recorded' }),
+          (written) => {
+            this.noteLock(action, written);
+            return { type: 'recorded' };
+          },
         );
       case 'close':
         this.clearTimer();
@@ -149,8 +165,36 @@ export class SessionDriver {
       case 'log':
         if (action.event === 'session-failed' && this.failureCode === undefined) this.failureCode = String(action.detail.code);
         this.logger[action.level](action.event, { ...action.detail, peer: this.peer.address });
+        if (action.event === 'session-failed' && this.session.authenticationFailure) {
+          this.recordAudit({ action: 'auth.failed', code: this.session.authenticationFailure, message: String(action.detail.reason) });
+        }
         return;
     }
+  }
+
+  /** A wrong string that locked the device: one log line (and audit event) per lock, with the device and the peer. */
+  private noteLock(action: RecordAction, written: Device | undefined): void {
+    const outcome = action.outcome;
+    if (outcome.status !== 'failed' || !outcome.authFailure || written?.lockedUntil === undefined) return;
+    const failures = written.authFailures ?? 0;
+    if (failures < outcome.authFailure.limit) return;
+    this.logger.warn('device-locked', { sessionId: this.sessionId, device: action.deviceName, peer: this.peer.address, failures, until: written.lockedUntil });
+    this.recordAudit({ action: 'auth.locked', code: 'LOCKED', message: written.statusReason ?? `locked until ${written.lockedUntil}` });
+  }
+
+  /** Best effort: an audit store that fails is logged, and the session goes on. */
+  private recordAudit(event: Pick<AuditEvent, 'action' | 'code' | 'message'>): void {
+    if (!this.audit) return;
+    const full: AuditEvent = {
+      at: new Date().toISOString(),
+      actor: 'phone',
+      result: 'refused',
+      peer: this.peer.address,
+      sessionId: this.sessionId,
+      ...(this.session.name ? { deviceName: this.session.name } : {}),
+      ...event,
+    };
+    this.audit.record(full).catch((error: unknown) => this.logger.warn('audit-not-recorded', { sessionId: this.sessionId, action: event.action, reason: errorText(error) }));
   }
 
   /**

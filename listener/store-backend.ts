@@ -7,6 +7,7 @@ import { ConflictError, StoreError } from '../shared/errors.ts';
 import { toSignRequestJson, type SignResponse } from '../shared/signing/sign-messages.ts';
 import type { Device } from '../shared/model.ts';
 import { ParametersCache } from '../shared/domain/parameters-cache.ts';
+import { lockoutPolicy } from '../shared/domain/auth-lockout.ts';
 import type { KeyDelivery, OperationOutcome, ServiceParameters, Stores } from '../shared/ports/index.ts';
 import type { RecordAction, SessionBackend, SignOutcome } from './session-backend.ts';
 
@@ -55,6 +56,7 @@ export class StoreSessionBackend implements SessionBackend {
       context: {
         trustAnchorsDer: certificateAuth ? [...trustAnchorsDer, ...(await this.issuingCas(deviceName))] : trustAnchorsDer,
         requireNameMatch: parameters.requireCertificateNameMatch,
+        lockout: lockoutPolicy(parameters),
         keyDelivery: this.options.issuer.keyDelivery,
         issuerName: this.options.issuer.name,
       },
@@ -112,7 +114,7 @@ export class StoreSessionBackend implements SessionBackend {
     }
   }
 
-  async record(action: RecordAction, sessionId: number): Promise<void> {
+  async record(action: RecordAction, sessionId: number): Promise<Device | undefined> {
     const known = this.knownDevices.get(sessionId);
     this.knownDevices.delete(sessionId);
     for (let attempt = 1; ; attempt++) {
@@ -120,12 +122,11 @@ export class StoreSessionBackend implements SessionBackend {
         if (action.issuance) {
           await this.options.stores.issuances.setState({ deviceName: action.deviceName, operationId: action.operationId, spkiSha256: action.issuance.spkiSha256 }, action.issuance.state);
         }
-        await this.options.stores.devices.finishOperation(action.deviceName, action.operationId, action.outcome, attempt === 1 ? known : undefined);
-        return;
+        return await this.options.stores.devices.finishOperation(action.deviceName, action.operationId, action.outcome, attempt === 1 ? known : undefined);
       } catch (error) {
         if (error instanceof ConflictError) {
           const verdict = await this.afterConflict(action);
-          if (verdict === 'settled') return;
+          if (verdict === 'settled') return undefined;
           if (verdict === 'refused' || attempt >= RECORD_ATTEMPTS) throw error;
         } else if (!(error instanceof StoreError && error.code === 'STORE') || attempt >= RECORD_ATTEMPTS) {
           throw error;

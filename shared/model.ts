@@ -51,6 +51,10 @@ export interface Device {
   statusSessionId?: number;
   /** The LSC the phone confirmed it stored (STORE_CERTIFICATE_RESPONSE success). */
   lsc?: StoredCertificate;
+  /** Wrong authentication strings since the operation was armed or last authenticated (shared/domain/auth-lockout.ts). */
+  authFailures?: number;
+  /** ISO 8601: until then the operation is locked (END_SESSION 7, the string not even compared). Re-arming clears it. */
+  lockedUntil?: string;
   /** What a troubleshoot (fetch) operation brought back. */
   fetched?: { certificate: StoredCertificate; certificateType: 'lsc' | 'mic'; at: string };
   createdAt: string;

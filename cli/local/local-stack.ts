@@ -5,7 +5,7 @@ import type { SecureVersion } from 'node:tls';
 import type { AddressInfo } from 'node:net';
 import type { CapfLogger } from '../../shared/logging.ts';
 import { issuerDescriptor, type IssuerKind } from '../../shared/issuers/registry.ts';
-import type { Stores } from '../../shared/ports/index.ts';
+import type { AuditLog, Stores } from '../../shared/ports/index.ts';
 import { CapfListener } from '../../listener/server.ts';
 import { StoreSessionBackend } from '../../listener/store-backend.ts';
 import { errorText } from '../../listener/session-driver.ts';
@@ -29,6 +29,10 @@ export interface LocalStackOptions {
   keygenTimeoutMs?: number;
   handshakeTimeoutMs?: number;
   maxSessions?: number;
+  /** How long the listener reuses a read of the service parameters (default 5 s; tests that change them use 0). */
+  parametersCacheMs?: number;
+  /** Where authentication failures and locks are recorded besides the log (the admin's audit store, tests). */
+  audit?: AuditLog;
 }
 
 export interface LocalStack {
@@ -55,6 +59,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     signClient: { sign: (request) => signClient.sign(request) },
     trustAnchors: cachedLocalTrust(options.dataDir, () => ca),
     issuer: { name: choice.kind, keyDelivery: issuerDescriptor(choice.kind).keyDelivery },
+    ...(options.parametersCacheMs !== undefined ? { parametersCacheMs: options.parametersCacheMs } : {}),
   });
   const listener = new CapfListener({
     hosts: options.hosts,
@@ -68,6 +73,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     ...(options.keygenTimeoutMs ? { keygenTimeoutMs: options.keygenTimeoutMs } : {}),
     ...(options.handshakeTimeoutMs ? { handshakeTimeoutMs: options.handshakeTimeoutMs } : {}),
     ...(options.maxSessions ? { maxSessions: options.maxSessions } : {}),
+    ...(options.audit ? { audit: options.audit } : {}),
   });
   let addresses: AddressInfo[];
   try {

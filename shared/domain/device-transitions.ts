@@ -4,7 +4,8 @@ import { randomUUID } from 'node:crypto';
 import { ConflictError } from '../errors.ts';
 import type { Device } from '../model.ts';
 import type { DeviceSettings, OperationOutcome } from '../ports/index.ts';
-import { checkFetched, checkReason, checkStoredCertificate } from './validation.ts';
+import { countAuthFailure, withoutLockout } from './auth-lockout.ts';
+import { checkFetched, checkLockoutPolicy, checkReason, checkStoredCertificate } from './validation.ts';
 
 /** A brand-new device: its operation (even none) gets an id, status pending unless there is nothing to do. */
 export function createDevice(settings: DeviceSettings, now: string): Device {
@@ -35,7 +36,11 @@ export function updateDevice(current: Device, settings: DeviceSettings, newOpera
   };
   if (current.lsc) next.lsc = current.lsc;
   if (current.fetched) next.fetched = current.fetched;
-  if (newOperation || current.operation !== settings.operation) {
+  const rearmed = newOperation || current.operation !== settings.operation;
+  // Re-arming unlocks (and forgets the wrong strings); any other change keeps the lock.
+  if (!rearmed && current.authFailures !== undefined) next.authFailures = current.authFailures;
+  if (!rearmed && current.lockedUntil !== undefined) next.lockedUntil = current.lockedUntil;
+  if (rearmed) {
     next.operationId = randomUUID();
     next.status = settings.operation === 'none' ? 'none' : 'pending';
     next.statusAt = now;
@@ -58,14 +63,15 @@ export function requireOperation(current: Device, operationId: string): void {
 
 export function startOperation(current: Device, operationId: string, sessionId: number, now: string): Device {
   requireOperation(current, operationId);
-  const { statusReason: _reason, ...rest } = current;
+  // The phone authenticated: the wrong strings before it no longer count.
+  const { statusReason: _reason, ...rest } = withoutLockout(current);
   return { ...rest, status: 'in-progress', statusAt: now, statusSessionId: sessionId, updatedAt: now, version: current.version + 1 };
 }
 
 /**
  * Ends the operation. Success: the operation becomes none, a one-time authentication string is dropped, and the LSC
  * or the fetched certificate is recorded. Failure: the reason is kept, and the operation stays pending only when
- * the caller wants the phone to retry.
+ * the caller wants the phone to retry; a wrong authentication string is counted and may lock the operation.
  */
 export function finishDevice(current: Device, operationId: string, outcome: OperationOutcome, now: string): Device {
   requireOperation(current, operationId);
@@ -74,6 +80,11 @@ export function finishDevice(current: Device, operationId: string, outcome: Oper
     next.status = 'failed';
     next.statusReason = checkReason(outcome.reason);
     if (!outcome.keepOperation) next.operation = 'none';
+    if (outcome.authFailure !== undefined) {
+      const { lockReason, ...counters } = countAuthFailure(current, checkLockoutPolicy(outcome.authFailure), now);
+      Object.assign(next, counters);
+      if (lockReason !== undefined) next.statusReason = lockReason;
+    }
     return next;
   }
   next.status = 'success';

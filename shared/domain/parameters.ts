@@ -7,15 +7,50 @@ import { describeValue } from './validation.ts';
 /** How long an LSC may be valid (F5): whole days. */
 export const LSC_VALIDITY_DAYS = { min: 1, max: 1825, default: 365 } as const;
 
+/** Wrong authentication strings before the device's operation is locked (issue 10: 1-20, CUCM-like 5). */
+export const AUTH_FAILURE_LIMIT = { min: 1, max: 20, default: 5 } as const;
+/** The longest lock, in minutes: the first lock lasts AUTH_LOCK_FIRST_MS and each further wrong string doubles it. */
+export const AUTH_LOCK_MAX_MINUTES = { min: 1, max: 1440, default: 60 } as const;
+export const AUTH_LOCK_FIRST_MS = 60_000;
+/** Failed authentications per minute from one peer address before it is refused at TLS accept. */
+export const ADDRESS_FAILURE_LIMIT = { min: 1, max: 100_000, default: 100 } as const;
+/** The same for an address inside the configured phone networks, where a whole site may share one NAT address. */
+export const PHONE_NETWORK_FAILURE_LIMIT = { min: 1, max: 1_000_000, default: 1_000 } as const;
+/** How long an address over its budget is refused, in seconds. */
+export const ADDRESS_COOLDOWN_SECONDS = { min: 1, max: 86_400, default: 300 } as const;
+
+interface IntegerBounds {
+  readonly min: number;
+  readonly max: number;
+  readonly default: number;
+}
+
+/** Every whole-number parameter with its bounds (lscValidityDays has its own error code, kept for its callers). */
+const INTEGER_PARAMETERS = {
+  lscValidityDays: LSC_VALIDITY_DAYS,
+  authFailureLimit: AUTH_FAILURE_LIMIT,
+  authLockMaxMinutes: AUTH_LOCK_MAX_MINUTES,
+  addressFailureLimit: ADDRESS_FAILURE_LIMIT,
+  phoneNetworkFailureLimit: PHONE_NETWORK_FAILURE_LIMIT,
+  addressCooldownSeconds: ADDRESS_COOLDOWN_SECONDS,
+} as const satisfies Record<string, IntegerBounds>;
+type IntegerParameter = keyof typeof INTEGER_PARAMETERS;
+const INTEGER_KEYS = Object.keys(INTEGER_PARAMETERS) as IntegerParameter[];
+
 /** What a deployment uses until an administrator changes a parameter. */
 export const DEFAULT_PARAMETERS: Readonly<ServiceParameters> = Object.freeze({
   lscValidityDays: LSC_VALIDITY_DAYS.default,
   ipv6Enabled: true,
   requireCertificateNameMatch: true,
+  authFailureLimit: AUTH_FAILURE_LIMIT.default,
+  authLockMaxMinutes: AUTH_LOCK_MAX_MINUTES.default,
+  addressFailureLimit: ADDRESS_FAILURE_LIMIT.default,
+  phoneNetworkFailureLimit: PHONE_NETWORK_FAILURE_LIMIT.default,
+  addressCooldownSeconds: ADDRESS_COOLDOWN_SECONDS.default,
 });
 
 const BOOLEAN_PARAMETERS = ['ipv6Enabled', 'requireCertificateNameMatch'] as const;
-const KNOWN_PARAMETERS: ReadonlySet<string> = new Set(['lscValidityDays', ...BOOLEAN_PARAMETERS, 'updatedAt']);
+const KNOWN_PARAMETERS: ReadonlySet<string> = new Set([...INTEGER_KEYS, ...BOOLEAN_PARAMETERS, 'updatedAt']);
 
 /** An LSC lasts a whole number of days within LSC_VALIDITY_DAYS; ValidationError INVALID_VALIDITY otherwise. */
 export function checkLscValidity(validityDays: number): number {
@@ -29,7 +64,11 @@ export function checkLscValidity(validityDays: number): number {
 }
 
 function isLscValidity(days: unknown): days is number {
-  return typeof days === 'number' && Number.isInteger(days) && days >= LSC_VALIDITY_DAYS.min && days <= LSC_VALIDITY_DAYS.max;
+  return isWithin(days, LSC_VALIDITY_DAYS);
+}
+
+function isWithin(value: unknown, bounds: IntegerBounds): value is number {
+  return typeof value === 'number' && Number.isInteger(value) && value >= bounds.min && value <= bounds.max;
 }
 
 /** Validates a partial parameter update; unknown keys are refused so a typo does not silently do nothing. */
@@ -39,15 +78,17 @@ export function checkParameterUpdate(params: Partial<ServiceParameters>): Partia
     if (!KNOWN_PARAMETERS.has(key)) throw new ValidationError(`unknown service parameter ${describeValue(key)}`, 'UNKNOWN_PARAMETER');
   }
   const update: Partial<ServiceParameters> = {};
-  if (params.lscValidityDays !== undefined) {
-    const days = params.lscValidityDays;
-    if (!isLscValidity(days)) {
+  for (const key of INTEGER_KEYS) {
+    const value = params[key];
+    if (value === undefined) continue;
+    const bounds = INTEGER_PARAMETERS[key];
+    if (!isWithin(value, bounds)) {
       throw new ValidationError(
-        `lscValidityDays must be an integer from ${LSC_VALIDITY_DAYS.min} to ${LSC_VALIDITY_DAYS.max} (got ${describeValue(days)})`,
-        'INVALID_LSC_VALIDITY',
+        `${key} must be an integer from ${bounds.min} to ${bounds.max} (got ${describeValue(value)})`,
+        key === 'lscValidityDays' ? 'INVALID_LSC_VALIDITY' : 'INVALID_PARAMETER',
       );
     }
-    update.lscValidityDays = days;
+    update[key] = value;
   }
   for (const key of BOOLEAN_PARAMETERS) {
     const value = params[key];
@@ -62,7 +103,10 @@ export function checkParameterUpdate(params: Partial<ServiceParameters>): Partia
 export function withDefaultParameters(stored: Record<string, unknown> | undefined): ServiceParameters {
   const merged: ServiceParameters = { ...DEFAULT_PARAMETERS };
   if (!stored) return merged;
-  if (isLscValidity(stored.lscValidityDays)) merged.lscValidityDays = stored.lscValidityDays;
+  for (const key of INTEGER_KEYS) {
+    const value = stored[key];
+    if (isWithin(value, INTEGER_PARAMETERS[key])) merged[key] = value;
+  }
   for (const key of BOOLEAN_PARAMETERS) if (typeof stored[key] === 'boolean') merged[key] = stored[key];
   if (typeof stored.updatedAt === 'string') merged.updatedAt = stored.updatedAt;
   return merged;

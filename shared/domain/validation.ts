@@ -12,7 +12,7 @@ import {
   type Device,
   type StoredCertificate,
 } from '../model.ts';
-import { ISSUANCE_STATES, type DeviceSettings, type IssuanceRecord, type IssuanceState } from '../ports/index.ts';
+import { ISSUANCE_STATES, type DeviceSettings, type IssuanceRecord, type IssuanceState, type LockoutPolicy } from '../ports/index.ts';
 
 export const AUTH_STRING_LENGTH = { min: 4, max: 64 } as const;
 /** Longest status reason kept; longer texts are cut so one bad session cannot bloat the item. */
@@ -120,6 +120,18 @@ export function checkReason(reason: unknown): string {
     throw new ValidationError('a failed outcome needs a non-empty reason', 'INVALID_REASON');
   }
   return reason.length > MAX_STATUS_REASON ? `${reason.slice(0, MAX_STATUS_REASON - 3)}...` : reason;
+}
+
+/** A lockout policy a session hands to the store: a limit of 1-100 wrong strings and a longest lock of at most a week. */
+export function checkLockoutPolicy(policy: LockoutPolicy): LockoutPolicy {
+  const { limit, maxLockMs } = policy as Partial<LockoutPolicy>;
+  if (typeof limit !== 'number' || !Number.isInteger(limit) || limit < 1 || limit > 100) {
+    throw new ValidationError(`the lockout limit must be an integer from 1 to 100, not ${describeValue(limit)}`, 'INVALID_LOCKOUT');
+  }
+  if (typeof maxLockMs !== 'number' || !Number.isInteger(maxLockMs) || maxLockMs < 1 || maxLockMs > 7 * 86_400_000) {
+    throw new ValidationError(`the longest lock must be a whole number of milliseconds up to a week, not ${describeValue(maxLockMs)}`, 'INVALID_LOCKOUT');
+  }
+  return { limit, maxLockMs };
 }
 
 export function checkStoredCertificate(field: string, cert: StoredCertificate): StoredCertificate {

@@ -6,13 +6,35 @@ import type { Device, StoredCertificate } from '../model.ts';
 /** What an administrator sets on a device; the rest of Device is the store's and the sessions' to write. */
 export type DeviceSettings = Omit<
   Device,
-  'status' | 'statusAt' | 'statusReason' | 'statusSessionId' | 'lsc' | 'fetched' | 'createdAt' | 'updatedAt' | 'version' | 'operationId'
+  | 'status'
+  | 'statusAt'
+  | 'statusReason'
+  | 'statusSessionId'
+  | 'lsc'
+  | 'fetched'
+  | 'createdAt'
+  | 'updatedAt'
+  | 'version'
+  | 'operationId'
+  | 'authFailures'
+  | 'lockedUntil'
 >;
+
+/**
+ * How wrong authentication strings lock a device (shared/domain/auth-lockout.ts). A failed outcome that carries it is
+ * counted on the device in the outcome's own write, and locks the operation at the limit.
+ */
+export interface LockoutPolicy {
+  /** Wrong strings before the first lock. */
+  limit: number;
+  /** The longest lock. */
+  maxLockMs: number;
+}
 
 /** How an operation ended, written once, conditional on the operation id it started under. */
 export type OperationOutcome =
   | { status: 'success'; lsc?: StoredCertificate | null; fetched?: Device['fetched'] } // lsc null = deleted
-  | { status: 'failed'; reason: string; keepOperation: boolean };
+  | { status: 'failed'; reason: string; keepOperation: boolean; authFailure?: LockoutPolicy };
 
 export interface DeviceStore {
   get(name: string): Promise<Device | undefined>;

@@ -9,6 +9,16 @@ export interface ServiceParameters {
   ipv6Enabled: boolean;
   /** Refuse a certificate whose subject does not name the device (certificate authentication). */
   requireCertificateNameMatch: boolean;
+  /** Wrong authentication strings before a device's operation is locked (then each further one locks it again). */
+  authFailureLimit: number;
+  /** Longest lock after wrong authentication strings (the lock starts at 1 minute and doubles up to this). */
+  authLockMaxMinutes: number;
+  /** Failed authentications per minute from one peer address (any device) before it is refused at TLS accept. */
+  addressFailureLimit: number;
+  /** The same budget for an address inside the configured phone networks (a site's NAT address). */
+  phoneNetworkFailureLimit: number;
+  /** How long an address over its budget is refused. */
+  addressCooldownSeconds: number;
   updatedAt?: string;
 }
 

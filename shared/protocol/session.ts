@@ -6,7 +6,8 @@ import { type Device, isValidDeviceName, type StoredCertificate } from '../model
 import { describePublicKey, type PublicKeyDescription } from '../pki/spki.ts';
 import { toStoredCertificate } from '../pki/certificate.ts';
 import { parseCsr } from '../pki/csr.ts';
-import type { KeyDelivery, OperationOutcome } from '../ports/index.ts';
+import type { KeyDelivery, LockoutPolicy, OperationOutcome } from '../ports/index.ts';
+import { AUTH_STRING_GUESS_CODES, lockedUntil, lockoutPolicy } from '../domain/auth-lockout.ts';
 import { authenticate, type AuthenticationContext } from './authenticate.ts';
 import { describeRequest, firstKeyRequest, keyMismatch, type KeyRequest } from './key-request.ts';
 import { encodeMessage, type CapfMessage, type Element } from './codec.ts';
@@ -18,6 +19,8 @@ export interface DeviceContext extends Omit<AuthenticationContext, 'sessionId'> 
   keyDelivery: KeyDelivery;
   /** Named in the status when a phone cannot make a CSR. */
   issuerName: string;
+  /** How wrong authentication strings lock the device (from the service parameters; default: their defaults). */
+  lockout?: LockoutPolicy;
 }
 
 export type SessionInput =
@@ -79,6 +82,7 @@ export class CapfSession {
   private peerGone = false;
   private authFields: MessageFields | undefined;
   private context: DeviceContext | undefined;
+  private authFailureCode: string | undefined;
 
   constructor(
     readonly sessionId: number,
@@ -91,6 +95,11 @@ export class CapfSession {
 
   get name(): string | undefined {
     return this.deviceName;
+  }
+
+  /** Why authentication failed (its code, LOCKED for a locked device), when it did: per-address limits count these. */
+  get authenticationFailure(): string | undefined {
+    return this.authFailureCode;
   }
 
   handle(input: SessionInput): SessionAction[] {
@@ -192,12 +201,22 @@ export class CapfSession {
     if (!device) return this.end(Reason.UnknownDevice, `no device named ${this.deviceName}`, 'warn');
     this.device = device;
     this.context = context;
+    const locked = device.operation === 'none' ? undefined : lockedUntil(device, this.now());
+    if (locked !== undefined) {
+      // Locked after wrong strings: refused without comparing the string, and nothing written (the lock stands).
+      this.authFailureCode = 'LOCKED';
+      return this.fail(`the operation is locked after ${device.authFailures ?? 0} wrong authentication strings until ${locked}; the string was not checked`, 'LOCKED');
+    }
     try {
       authenticate(device, this.authFields as MessageFields, { ...context, sessionId: this.sessionId });
     } catch (error) {
       if (!(error instanceof CapfError)) throw error;
-      // The operation stays pending so the phone can try again with the right credentials.
-      return this.fail(`authentication failed: ${error.message}`, error.code, device.operation !== 'none');
+      this.authFailureCode = error.code;
+      // The operation stays pending so the phone can try again with the right credentials; a wrong string is counted
+      // (in the same write) and locks the operation at the limit.
+      const pending = device.operation !== 'none';
+      const counted = pending && AUTH_STRING_GUESS_CODES.has(error.code) ? (context.lockout ?? lockoutPolicy()) : undefined;
+      return this.fail(`authentication failed: ${error.message}`, error.code, pending, counted);
     }
     if (device.operation === 'none') return this.end(Reason.NoAction, 'no pending operation', 'info');
     if (device.completesBy && Date.parse(device.completesBy) < this.now().getTime()) {
@@ -358,18 +377,18 @@ export class CapfSession {
    * failure first, as does a failed authentication with `recordPending`; a certificate the phone was sent but did not
    * confirm is abandoned.
    */
-  private fail(reason: string, code: string, recordPending = false): SessionAction[] {
+  private fail(reason: string, code: string, recordPending = false, authFailure?: LockoutPolicy): SessionAction[] {
     const log = this.log('warn', 'session-failed', { reason, code, state: this.state });
     if ((this.operationBegun || this.state === 'begin' || recordPending) && this.device && this.state !== 'recording') {
-      return [log, ...this.recordFailure(reason)];
+      return [log, ...this.recordFailure(reason, authFailure)];
     }
     return [log, ...this.end(Reason.InvalidElement, reason, 'warn', false)];
   }
 
-  private recordFailure(reason: string): SessionAction[] {
+  private recordFailure(reason: string, authFailure?: LockoutPolicy): SessionAction[] {
     const spkiSha256 = this.publicKey?.sha256Hex;
     const issuance = spkiSha256 && this.certificate ? { spkiSha256, state: 'abandoned' as const } : undefined;
-    return this.recordThenEnd({ status: 'failed', reason, keepOperation: true }, Reason.InvalidElement, issuance);
+    return this.recordThenEnd({ status: 'failed', reason, keepOperation: true, ...(authFailure ? { authFailure } : {}) }, Reason.InvalidElement, issuance);
   }
 
   private recordThenEnd(outcome: OperationOutcome, endReason: number, issuance?: { spkiSha256: string; state: 'installed' | 'abandoned' }): SessionAction[] {

@@ -143,7 +143,7 @@ function deviceFromItem(item: Record<string, unknown>): Device {
     updatedAt: source.updatedAt,
     version: source.version,
   };
-  const optional = ['completesBy', 'authString', 'statusReason', 'statusSessionId', 'lsc', 'fetched'] as const;
+  const optional = ['completesBy', 'authString', 'statusReason', 'statusSessionId', 'lsc', 'fetched', 'authFailures', 'lockedUntil'] as const;
   for (const key of optional) {
     if (source[key] !== undefined) (device as unknown as Record<string, unknown>)[key] = source[key];
   }

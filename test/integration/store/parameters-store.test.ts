@@ -27,6 +27,7 @@ describe.each(BACKENDS)('service parameters on $name', (backend) => {
     expect(first).toEqual({ ...DEFAULT_PARAMETERS, lscValidityDays: 730, updatedAt: clock.toISOString() });
     await store.parameters.update({ ipv6Enabled: false });
     expect(await store.parameters.get()).toEqual({
+      ...DEFAULT_PARAMETERS,
       lscValidityDays: 730,
       ipv6Enabled: false,
       requireCertificateNameMatch: true,
@@ -36,6 +37,8 @@ describe.each(BACKENDS)('service parameters on $name', (backend) => {
     expect(await store.parameters.get()).toMatchObject({ lscValidityDays: 1825, ipv6Enabled: false, requireCertificateNameMatch: false });
     await store.parameters.update({ lscValidityDays: 1 });
     expect((await store.parameters.get()).lscValidityDays).toBe(1);
+    await store.parameters.update({ authFailureLimit: 3, addressCooldownSeconds: 30 });
+    expect(await store.parameters.get()).toMatchObject({ authFailureLimit: 3, addressCooldownSeconds: 30, authLockMaxMinutes: 60, lscValidityDays: 1 });
   });
 
   const invalid: Array<[string, Record<string, unknown>, string]> = [
