@@ -8,11 +8,13 @@ import {
   ADDRESS_FAILURE_LIMIT,
   AUTH_FAILURE_LIMIT,
   AUTH_LOCK_MAX_MINUTES,
+  CERTIFICATE_CLOCK_SKEW_SECONDS,
   LSC_VALIDITY_DAYS,
+  MAX_CERTIFICATES_PER_OPERATION,
   PHONE_NETWORK_FAILURE_LIMIT,
 } from '../shared/domain/parameters.ts';
 import { DEFAULT_PARAMETERS_CACHE_MS } from '../shared/domain/parameters-cache.ts';
-import type { DeviceSettings, ServiceParameters, Stores } from '../shared/ports/index.ts';
+import type { DeviceSettings, IssuanceRecord, ServiceParameters, Stores } from '../shared/ports/index.ts';
 import { deadline, defaultDataDir, integer, oneOf, oneOfNumbers, onOff } from './options.ts';
 
 interface SetOptions {
@@ -38,6 +40,9 @@ interface ParamsSetOptions {
   addressFailureLimit?: number;
   phoneNetworkFailureLimit?: number;
   addressCooldownSeconds?: number;
+  maxCertificates?: number;
+  clockSkew?: number;
+  acceptExpiredMic?: boolean;
 }
 
 const DEFAULT_SETTINGS: Omit<DeviceSettings, 'name'> = {
@@ -105,6 +110,32 @@ function formatDevice(device: Device): string {
   return lines.join('\n');
 }
 
+/** What `device get` shows of each issuance record: the certificate's identity, its state and its operation. */
+function certificateView(record: IssuanceRecord) {
+  return {
+    state: record.state,
+    ...(record.stateAt ? { stateAt: record.stateAt } : {}),
+    operationId: record.operationId,
+    issuer: record.issuer,
+    createdAt: record.createdAt,
+    ...(record.certificate
+      ? { serialHex: record.certificate.serialHex, sha256Fingerprint: record.certificate.sha256Fingerprint, notBefore: record.certificate.notBefore, notAfter: record.certificate.notAfter }
+      : {}),
+    ...(record.pendingHandle ? { pendingHandle: record.pendingHandle } : {}),
+  };
+}
+
+function formatCertificates(records: IssuanceRecord[]): string {
+  if (records.length === 0) return '  certificates: none issued';
+  const lines = [`  certificates: ${records.length} issued or requested, oldest first`];
+  for (const record of records) {
+    const c = record.certificate;
+    const what = c ? `serial ${c.serialHex} until ${c.notAfter}` : record.pendingHandle ? `no certificate yet (request ${record.pendingHandle})` : 'no certificate';
+    lines.push(`    ${record.state.padEnd(10)} ${what} (operation ${record.operationId}, ${record.createdAt})`);
+  }
+  return lines.join('\n');
+}
+
 export function registerDeviceCommands(program: Command): void {
   const device = program.command('device').description('per-device CAPF settings (F7–F9) in the local stack');
   device
@@ -142,8 +173,11 @@ export function registerDeviceCommands(program: Command): void {
           process.exitCode = 2;
           return;
         }
+        const records = await store.issuances.listForDevice(name);
         const { authString: _secret, ...visible } = found;
-        process.stdout.write(opts.json ? `${JSON.stringify(visible, null, 2)}\n` : `${formatDevice(found)}\n`);
+        process.stdout.write(
+          opts.json ? `${JSON.stringify({ ...visible, certificates: records.map(certificateView) }, null, 2)}\n` : `${formatDevice(found)}\n${formatCertificates(records)}\n`,
+        );
       });
     });
   device
@@ -181,8 +215,22 @@ export function registerDeviceCommands(program: Command): void {
     .option('--address-failure-limit <n>', `failed authentications per minute from one address before it is refused`, integer(ADDRESS_FAILURE_LIMIT.min, ADDRESS_FAILURE_LIMIT.max))
     .option('--phone-network-failure-limit <n>', `the same for an address inside the phone networks`, integer(PHONE_NETWORK_FAILURE_LIMIT.min, PHONE_NETWORK_FAILURE_LIMIT.max))
     .option('--address-cooldown-seconds <n>', `how long such an address is refused`, integer(ADDRESS_COOLDOWN_SECONDS.min, ADDRESS_COOLDOWN_SECONDS.max))
+    .option(
+      '--max-certificates <n>',
+      `certificates one operation may yield before it fails and needs re-arming, ${MAX_CERTIFICATES_PER_OPERATION.min}-${MAX_CERTIFICATES_PER_OPERATION.max}`,
+      integer(MAX_CERTIFICATES_PER_OPERATION.min, MAX_CERTIFICATES_PER_OPERATION.max),
+    )
+    .option(
+      '--clock-skew <seconds>',
+      `tolerance when checking an authenticating certificate's dates, ${CERTIFICATE_CLOCK_SKEW_SECONDS.min}-${CERTIFICATE_CLOCK_SKEW_SECONDS.max} s`,
+      integer(CERTIFICATE_CLOCK_SKEW_SECONDS.min, CERTIFICATE_CLOCK_SKEW_SECONDS.max),
+    )
+    .option('--accept-expired-mic <on|off>', 'accept an expired MIC for certificate authentication (older phones; README "Security model")', onOff)
     .action(async (opts: ParamsSetOptions) => {
       const change: Partial<ServiceParameters> = {
+        ...(opts.maxCertificates !== undefined ? { maxCertificatesPerOperation: opts.maxCertificates } : {}),
+        ...(opts.clockSkew !== undefined ? { certificateClockSkewSeconds: opts.clockSkew } : {}),
+        ...(opts.acceptExpiredMic !== undefined ? { acceptExpiredMic: opts.acceptExpiredMic } : {}),
         ...(opts.validityDays !== undefined ? { lscValidityDays: opts.validityDays } : {}),
         ...(opts.ipv6 !== undefined ? { ipv6Enabled: opts.ipv6 } : {}),
         ...(opts.requireNameMatch !== undefined ? { requireCertificateNameMatch: opts.requireNameMatch } : {}),

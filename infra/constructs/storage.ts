@@ -6,6 +6,9 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 
+/** The certificates-by-expiry index (infra imports no runtime code: the names are repeated here). */
+export const CERTIFICATES_INDEX = { indexName: 'certificates-by-not-after', partitionKey: 'state', sortKey: 'certNotAfter' } as const;
+
 export interface StorageProps {
   environment: string;
 }
@@ -32,6 +35,14 @@ export class Storage extends Construct {
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
       deletionProtection: true,
       removalPolicy: RemovalPolicy.RETAIN,
+    });
+    // Certificates by state and expiry (issue 10): only issuance records holding a certificate carry `certNotAfter`, so
+    // the index is sparse. The same index as shared/store/dynamo-table.ts creates locally (a unit test keeps them equal).
+    this.table.addGlobalSecondaryIndex({
+      indexName: CERTIFICATES_INDEX.indexName,
+      partitionKey: { name: CERTIFICATES_INDEX.partitionKey, type: dynamodb.AttributeType.STRING },
+      sortKey: { name: CERTIFICATES_INDEX.sortKey, type: dynamodb.AttributeType.STRING },
+      projectionType: dynamodb.ProjectionType.ALL,
     });
 
     const accessLogs = new s3.Bucket(this, 'AccessLogs', {

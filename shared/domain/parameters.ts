@@ -18,6 +18,10 @@ export const ADDRESS_FAILURE_LIMIT = { min: 1, max: 100_000, default: 100 } as c
 export const PHONE_NETWORK_FAILURE_LIMIT = { min: 1, max: 1_000_000, default: 1_000 } as const;
 /** How long an address over its budget is refused, in seconds. */
 export const ADDRESS_COOLDOWN_SECONDS = { min: 1, max: 86_400, default: 300 } as const;
+/** How many certificates one operation may yield (issue 10): a phone that keeps refusing to store gets no more. */
+export const MAX_CERTIFICATES_PER_OPERATION = { min: 1, max: 20, default: 3 } as const;
+/** Clock skew tolerated when an authenticating certificate's validity is checked, in seconds (default 5 minutes). */
+export const CERTIFICATE_CLOCK_SKEW_SECONDS = { min: 0, max: 86_400, default: 300 } as const;
 
 interface IntegerBounds {
   readonly min: number;
@@ -33,6 +37,8 @@ const INTEGER_PARAMETERS = {
   addressFailureLimit: ADDRESS_FAILURE_LIMIT,
   phoneNetworkFailureLimit: PHONE_NETWORK_FAILURE_LIMIT,
   addressCooldownSeconds: ADDRESS_COOLDOWN_SECONDS,
+  maxCertificatesPerOperation: MAX_CERTIFICATES_PER_OPERATION,
+  certificateClockSkewSeconds: CERTIFICATE_CLOCK_SKEW_SECONDS,
 } as const satisfies Record<string, IntegerBounds>;
 type IntegerParameter = keyof typeof INTEGER_PARAMETERS;
 const INTEGER_KEYS = Object.keys(INTEGER_PARAMETERS) as IntegerParameter[];
@@ -47,9 +53,12 @@ export const DEFAULT_PARAMETERS: Readonly<ServiceParameters> = Object.freeze({
   addressFailureLimit: ADDRESS_FAILURE_LIMIT.default,
   phoneNetworkFailureLimit: PHONE_NETWORK_FAILURE_LIMIT.default,
   addressCooldownSeconds: ADDRESS_COOLDOWN_SECONDS.default,
+  maxCertificatesPerOperation: MAX_CERTIFICATES_PER_OPERATION.default,
+  certificateClockSkewSeconds: CERTIFICATE_CLOCK_SKEW_SECONDS.default,
+  acceptExpiredMic: false,
 });
 
-const BOOLEAN_PARAMETERS = ['ipv6Enabled', 'requireCertificateNameMatch'] as const;
+const BOOLEAN_PARAMETERS = ['ipv6Enabled', 'requireCertificateNameMatch', 'acceptExpiredMic'] as const;
 const KNOWN_PARAMETERS: ReadonlySet<string> = new Set([...INTEGER_KEYS, ...BOOLEAN_PARAMETERS, 'updatedAt']);
 
 /** An LSC lasts a whole number of days within LSC_VALIDITY_DAYS; ValidationError INVALID_VALIDITY otherwise. */

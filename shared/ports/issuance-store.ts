@@ -1,14 +1,32 @@
 // The issuance store port: one record per (device, operation, public key), so a retried or duplicated signing request
 // finds the first certificate instead of signing again, and the listener records what the phone did with it. The
 // record also keeps the issuing chain (an LSC we issued authenticates the phone later) and, for a CA that answers
-// later, the handle to ask again. Adapter: shared/store/dynamo-issuance-store.ts.
-// States to come with the next features (superseded, deleted, revoked, expired) and a query by notAfter (the expiry
-// monitor) belong here, with their adapter methods.
+// later, the handle to ask again. Every certificate ever issued keeps its record, and its state says where it stands
+// (issue 10): the allowed changes are in shared/domain/certificate-states.ts. Records that hold a certificate are also
+// listed by notAfter (the expiry monitor, the admin API) without a scan. Adapter: shared/store/dynamo-issuance-store.ts.
 import type { StoredCertificate } from '../model.ts';
 
-/** reserved = a signer claimed the key and is signing (until leaseUntil); then issued or pending, installed or abandoned. */
-export const ISSUANCE_STATES = ['reserved', 'issued', 'pending', 'installed', 'abandoned'] as const;
+/**
+ * reserved = a signer claimed the key and is signing (until leaseUntil); then issued or pending. An issued certificate
+ * becomes installed (the phone stored it) or abandoned (sent but not stored, or its operation ended first); an installed
+ * one becomes superseded (a newer LSC was installed) or deleted (the phone deleted it); any certificate may end revoked
+ * or expired.
+ */
+export const ISSUANCE_STATES = ['reserved', 'issued', 'pending', 'installed', 'abandoned', 'superseded', 'deleted', 'revoked', 'expired'] as const;
 export type IssuanceState = (typeof ISSUANCE_STATES)[number];
+
+/** The states a record holding a certificate can be in (abandoned records may or may not hold one). */
+export const CERTIFICATE_STATES = ['issued', 'installed', 'abandoned', 'superseded', 'deleted', 'revoked', 'expired'] as const;
+export type CertificateState = (typeof CERTIFICATE_STATES)[number];
+
+/** A range of notAfter (ISO 8601, both ends included) and the states to look in (default: every certificate state). */
+export interface NotAfterQuery {
+  from: string;
+  to: string;
+  states?: readonly CertificateState[];
+  /** At most this many records (default and ceiling: the adapter's bound); the soonest to expire first. */
+  limit?: number;
+}
 
 export interface IssuanceKey {
   deviceName: string;
@@ -31,6 +49,8 @@ export interface IssuanceRecord extends IssuanceKey {
   /** Which issuer signed (its kind: capf-software, capf-kms, acm-pca, microsoft-ca...). */
   issuer: string;
   createdAt: string;
+  /** When the state last changed by setState (ISO 8601); absent until then. */
+  stateAt?: string;
 }
 
 export type ClaimResult = { claimed: true; record: IssuanceRecord } | { claimed: false; record: IssuanceRecord };
@@ -58,10 +78,13 @@ export interface IssuanceStore {
    */
   abandon(key: IssuanceKey, requestId: string): Promise<void>;
   /**
-   * Sets the state of an existing record (the listener: installed, or abandoned for a certificate it sent).
-   * NotFoundError for a missing record; ConflictError for 'installed' on a record that holds no certificate.
+   * Moves an existing record to `state`, conditional on its current state allowing it (shared/domain/certificate-states.ts);
+   * a record already in `state` is left as it is (a repeated write is a no-op). NotFoundError for a missing record;
+   * ConflictError when the record's state does not allow the change (e.g. installed on a record without certificate).
    */
   setState(key: IssuanceKey, state: IssuanceState): Promise<void>;
   /** The device's records, oldest first. */
   listForDevice(deviceName: string): Promise<IssuanceRecord[]>;
+  /** Records holding a certificate whose notAfter is in the range, soonest first, through an index (no scan). */
+  listByNotAfter(query: NotAfterQuery): Promise<IssuanceRecord[]>;
 }

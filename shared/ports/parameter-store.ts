@@ -19,6 +19,12 @@ export interface ServiceParameters {
   phoneNetworkFailureLimit: number;
   /** How long an address over its budget is refused. */
   addressCooldownSeconds: number;
+  /** Issue 10: most certificates one operation may yield; past it the operation fails (CERTIFICATE_LIMIT) until re-armed. */
+  maxCertificatesPerOperation: number;
+  /** Issue 10: tolerance, in seconds, when a certificate that authenticates is checked against its validity dates. */
+  certificateClockSkewSeconds: number;
+  /** Issue 10: accept an expired MIC (older Cisco manufacturing certificates); an LSC must always be within validity. */
+  acceptExpiredMic: boolean;
   updatedAt?: string;
 }
 

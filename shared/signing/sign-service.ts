@@ -214,6 +214,11 @@ export class SignService {
         return { status: 'pending', message: `the CA has not issued the certificate yet (request ${record.pendingHandle ?? 'unknown'})` };
       case 'abandoned':
         return refused('ISSUANCE_ABANDONED', `an earlier request for this key was refused or abandoned; the phone must generate a new key, or an administrator must restart the operation`);
+      case 'superseded':
+      case 'deleted':
+      case 'revoked':
+      case 'expired':
+        return refused('ISSUANCE_CLOSED', `the certificate already issued for this key is ${record.state}; the phone must generate a new key`);
       case 'reserved':
         return { status: 'pending', message: 'another request is signing this key for this device; retry shortly to receive the same certificate' };
     }

@@ -3,10 +3,21 @@
 // again. Every write is a single conditional PutItem/UpdateItem; after a lost condition a consistent GetItem tells the
 // caller what is stored (dynalite returns no item with ReturnValuesOnConditionCheckFailure, so we never rely on it).
 import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { checkDeviceName, checkIssuanceRecord, checkIssuanceState, checkOperationId, checkSpkiSha256 } from '../domain/validation.ts';
+import { statesBefore } from '../domain/certificate-states.ts';
+import { checkDeviceName, checkIssuanceRecord, checkIssuanceState, checkOperationId, checkSpkiSha256, normaliseIsoDate } from '../domain/validation.ts';
 import { ConflictError, NotFoundError, StoreError, ValidationError } from '../errors.ts';
-import type { ClaimResult, IssuanceKey, IssuanceRecord, IssuanceState, IssuanceStore } from '../ports/index.ts';
-import { collectPages, devicePk, isConditionFailure, issuanceKey, ISSUE_PREFIX, storeCall, storeFailure, type DynamoTable } from './dynamo-table.ts';
+import { CERTIFICATE_STATES, type ClaimResult, type IssuanceKey, type IssuanceRecord, type IssuanceState, type IssuanceStore, type NotAfterQuery } from '../ports/index.ts';
+import {
+  CERTIFICATES_BY_NOT_AFTER,
+  collectPages,
+  devicePk,
+  isConditionFailure,
+  issuanceKey,
+  ISSUE_PREFIX,
+  storeCall,
+  storeFailure,
+  type DynamoTable,
+} from './dynamo-table.ts';
 
 const MAX_LEASE_MS = 60 * 60 * 1000;
 const QUERY_PAGE_SIZE = 100;
@@ -14,6 +25,8 @@ const QUERY_PAGE_SIZE = 100;
 const MAX_LISTED_ISSUANCES = 10_000;
 /** Rounds of "condition lost, but the record vanished before we could read it" before giving up. */
 const MAX_RACE_ROUNDS = 3;
+/** Most records one notAfter query returns; the expiry monitor pages by narrower ranges past it. */
+export const MAX_LISTED_BY_NOT_AFTER = 10_000;
 
 export class DynamoIssuanceStore implements IssuanceStore {
   private readonly doc: DynamoTable['doc'];
@@ -166,17 +179,20 @@ export class DynamoIssuanceStore implements IssuanceStore {
   async setState(key: IssuanceKey, state: IssuanceState): Promise<void> {
     checkKey(key);
     checkIssuanceState(state);
-    // An LSC can only be "installed" if we hold it.
-    const condition = state === 'installed' ? 'attribute_exists(pk) AND attribute_exists(certificate)' : 'attribute_exists(pk)';
+    const sources = statesBefore(state);
+    if (sources.length === 0) throw new ValidationError(`an issuance record cannot be set to ${state}`, 'INVALID_ISSUANCE_STATE');
+    const names = sources.map((_, i) => `:from${i}`);
+    // Only a record holding its certificate can be installed (checkIssuanceRecord makes every issued record hold one).
+    const holds = state === 'installed' ? ' AND attribute_exists(certificate)' : '';
     try {
       await this.doc.send(
         new UpdateCommand({
           TableName: this.tableName,
           Key: issuanceKey(key.deviceName, key.operationId, key.spkiSha256),
-          UpdateExpression: 'SET #state = :state',
-          ConditionExpression: condition,
+          UpdateExpression: 'SET #state = :state, stateAt = :now',
+          ConditionExpression: `attribute_exists(pk) AND #state IN (${names.join(', ')})${holds}`,
           ExpressionAttributeNames: { '#state': 'state' },
-          ExpressionAttributeValues: { ':state': state },
+          ExpressionAttributeValues: { ':state': state, ':now': this.now().toISOString(), ...Object.fromEntries(sources.map((from, i) => [names[i], from])) },
         }),
       );
       return;
@@ -185,7 +201,50 @@ export class DynamoIssuanceStore implements IssuanceStore {
     }
     const stored = await this.get(key);
     if (!stored) throw new NotFoundError(`no issuance record for ${describeKey(key)}`);
-    throw new ConflictError(`issuance for ${describeKey(key)} has no certificate and cannot be marked installed`);
+    if (stored.state === state) return; // a repeat: already there
+    const why = state === 'installed' && !stored.certificate ? 'holds no certificate' : `is ${stored.state}`;
+    throw new ConflictError(`issuance for ${describeKey(key)} ${why} and cannot become ${state}`);
+  }
+
+  /** Certificates by expiry through the CERTIFICATES_BY_NOT_AFTER index: one query per state, merged soonest first. */
+  async listByNotAfter(query: NotAfterQuery): Promise<IssuanceRecord[]> {
+    const from = normaliseIsoDate('from', query.from);
+    const to = normaliseIsoDate('to', query.to);
+    if (from > to) throw new ValidationError(`the notAfter range starts (${from}) after it ends (${to})`, 'INVALID_RANGE');
+    const states = query.states ?? CERTIFICATE_STATES;
+    for (const state of states) if (!(CERTIFICATE_STATES as readonly string[]).includes(state)) checkIssuanceState(state);
+    const limit = query.limit ?? MAX_LISTED_BY_NOT_AFTER;
+    if (!Number.isInteger(limit) || limit < 1 || limit > MAX_LISTED_BY_NOT_AFTER) {
+      throw new ValidationError(`limit must be an integer from 1 to ${MAX_LISTED_BY_NOT_AFTER}`, 'INVALID_LIMIT');
+    }
+    // The index sorts each state's certificates by notAfter, so each state stops after `limit`.
+    const perState = await Promise.all([...new Set(states)].map((state) => this.soonestInState(state, from, to, limit)));
+    const records = perState.flat().map(toIssuance);
+    const notAfter = (record: IssuanceRecord) => record.certificate?.notAfter ?? '';
+    return records.sort((a, b) => notAfter(a).localeCompare(notAfter(b)) || a.deviceName.localeCompare(b.deviceName)).slice(0, limit);
+  }
+
+  private async soonestInState(state: string, from: string, to: string, limit: number): Promise<Record<string, unknown>[]> {
+    const items: Record<string, unknown>[] = [];
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const page = await storeCall(`listing ${state} certificates by notAfter`, () =>
+        this.doc.send(
+          new QueryCommand({
+            TableName: this.tableName,
+            IndexName: CERTIFICATES_BY_NOT_AFTER.indexName,
+            KeyConditionExpression: '#state = :state AND #notAfter BETWEEN :from AND :to',
+            ExpressionAttributeNames: { '#state': CERTIFICATES_BY_NOT_AFTER.partitionKey, '#notAfter': CERTIFICATES_BY_NOT_AFTER.sortKey },
+            ExpressionAttributeValues: { ':state': state, ':from': from, ':to': to },
+            Limit: Math.min(limit - items.length, QUERY_PAGE_SIZE),
+            ExclusiveStartKey: startKey,
+          }),
+        ),
+      );
+      items.push(...(page.Items ?? []));
+      startKey = page.LastEvaluatedKey;
+    } while (startKey && items.length < limit);
+    return items.slice(0, limit);
   }
 
   async listForDevice(deviceName: string): Promise<IssuanceRecord[]> {
@@ -220,8 +279,11 @@ function describeKey(key: IssuanceKey): string {
   return `${key.deviceName} operation ${key.operationId} key ${key.spkiSha256.slice(0, 16)}...`;
 }
 
+/** The item: key, record and, for a record holding a certificate, the notAfter the expiry index sorts on. */
 function toItem(record: IssuanceRecord): Record<string, unknown> {
-  return { ...issuanceKey(record.deviceName, record.operationId, record.spkiSha256), ...pickIssuance(record) };
+  const item: Record<string, unknown> = { ...issuanceKey(record.deviceName, record.operationId, record.spkiSha256), ...pickIssuance(record) };
+  if (record.certificate) item[CERTIFICATES_BY_NOT_AFTER.sortKey] = normaliseIsoDate('notAfter', record.certificate.notAfter);
+  return item;
 }
 
 function toIssuance(item: Record<string, unknown>): IssuanceRecord {
@@ -243,5 +305,6 @@ function pickIssuance(source: IssuanceRecord): IssuanceRecord {
   if (source.leaseUntil !== undefined) record.leaseUntil = source.leaseUntil;
   if (source.certificate !== undefined) record.certificate = source.certificate;
   if (source.pendingHandle !== undefined) record.pendingHandle = source.pendingHandle;
+  if (source.stateAt !== undefined) record.stateAt = source.stateAt;
   return record;
 }

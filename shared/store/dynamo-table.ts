@@ -4,9 +4,21 @@
 //   DEVICE#<name> / ISSUE#<operationId>#<spkiSha256>    issuance records (dynamo-issuance-store.ts)
 //   PARAMS / PARAMS                                     service parameters (dynamo-parameter-store.ts)
 //   TRUST#capf|callmanager / CERT#<sha256>              trust store entries (dynamo-trust-store.ts)
-import { CreateTableCommand, DescribeTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+// Index CERTIFICATES_BY_NOT_AFTER: partition `state`, sort `certNotAfter`. Only issuance records holding a certificate
+// carry `certNotAfter` (a copy of certificate.notAfter), so the index holds certificates only (sparse), listed by state
+// and expiry (expiry monitor, admin API). The CDK table (infra/constructs/storage.ts) defines the same index.
+import {
+  CreateTableCommand,
+  DescribeTableCommand,
+  UpdateTableCommand,
+  type DynamoDBClient,
+  type CreateTableCommandInput,
+  type GlobalSecondaryIndex,
+  type TableDescription,
+} from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { ConflictError, StoreError } from '../errors.ts';
+import { rebuildTable } from './table-rebuild.ts';
 
 /** What every store adapter works on: the document client over the table, its name and the clock. */
 export interface DynamoTable {
@@ -22,6 +34,25 @@ export function openDynamoTable(client: DynamoDBClient, tableName: string, now: 
 export const DEVICE_SK = 'DEVICE';
 export const PARAMS_KEY = { pk: 'PARAMS', sk: 'PARAMS' } as const;
 export const ISSUE_PREFIX = 'ISSUE#';
+
+/** The certificates-by-expiry index: its name and key attributes (infra/constructs/storage.ts repeats them). */
+export const CERTIFICATES_BY_NOT_AFTER = { indexName: 'certificates-by-not-after', partitionKey: 'state', sortKey: 'certNotAfter' } as const;
+
+/** The table's secondary indexes, as CreateTable and UpdateTable take them. */
+const GLOBAL_INDEXES: GlobalSecondaryIndex[] = [
+  {
+    IndexName: CERTIFICATES_BY_NOT_AFTER.indexName,
+    KeySchema: [
+      { AttributeName: CERTIFICATES_BY_NOT_AFTER.partitionKey, KeyType: 'HASH' },
+      { AttributeName: CERTIFICATES_BY_NOT_AFTER.sortKey, KeyType: 'RANGE' },
+    ],
+    Projection: { ProjectionType: 'ALL' },
+  },
+];
+const INDEX_ATTRIBUTES = [
+  { AttributeName: CERTIFICATES_BY_NOT_AFTER.partitionKey, AttributeType: 'S' as const },
+  { AttributeName: CERTIFICATES_BY_NOT_AFTER.sortKey, AttributeType: 'S' as const },
+];
 
 export function devicePk(name: string): string {
   return `DEVICE#${name}`;
@@ -91,31 +122,51 @@ export function backoff(round: number): Promise<void> {
 
 const TABLE_ACTIVE_TIMEOUT_MS = 60_000;
 
-/** Creates the table (PAY_PER_REQUEST, string pk/sk) when it is missing and waits until it is ACTIVE. */
+/**
+ * Creates the table (PAY_PER_REQUEST, string pk/sk, the secondary indexes) when it is missing, adds an index an older
+ * table lacks (a data folder from an earlier version), and waits until the table and its indexes are ACTIVE.
+ */
 export async function ensureTable(client: DynamoDBClient, tableName: string): Promise<void> {
   let status = await describeStatus(client, tableName);
   if (status === undefined) {
     try {
-      await client.send(
-        new CreateTableCommand({
-          TableName: tableName,
-          BillingMode: 'PAY_PER_REQUEST',
-          AttributeDefinitions: [
-            { AttributeName: 'pk', AttributeType: 'S' },
-            { AttributeName: 'sk', AttributeType: 'S' },
-          ],
-          KeySchema: [
-            { AttributeName: 'pk', KeyType: 'HASH' },
-            { AttributeName: 'sk', KeyType: 'RANGE' },
-          ],
-        }),
-      );
+      await client.send(new CreateTableCommand(tableDefinition(tableName)));
     } catch (err) {
       // Another process created it first: fine, wait for it like ours.
       if (!hasName(err, 'ResourceInUseException')) throw new StoreError(`creating table ${tableName} failed`, 'STORE', { cause: err });
     }
     status = await describeStatus(client, tableName);
   }
+  await waitActive(client, tableName, status);
+  if (!(await addMissingIndexes(client, tableName))) return;
+  await waitActive(client, tableName, 'INDEXING');
+  // dynalite ignores a new index on an existing table: rebuild the (local) table with it.
+  if ((await missingIndexes(client, tableName)).length > 0) {
+    await rebuildTable(client, tableDefinition(tableName), () => waitActive(client, tableName, 'CREATING'));
+  }
+}
+
+function tableDefinition(tableName: string): CreateTableCommandInput {
+  return {
+    TableName: tableName,
+    BillingMode: 'PAY_PER_REQUEST',
+    AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }, { AttributeName: 'sk', AttributeType: 'S' }, ...INDEX_ATTRIBUTES],
+    KeySchema: [
+      { AttributeName: 'pk', KeyType: 'HASH' },
+      { AttributeName: 'sk', KeyType: 'RANGE' },
+    ],
+    GlobalSecondaryIndexes: GLOBAL_INDEXES,
+  };
+}
+
+async function missingIndexes(client: DynamoDBClient, tableName: string): Promise<GlobalSecondaryIndex[]> {
+  const present = new Set((await describe(client, tableName))?.GlobalSecondaryIndexes?.map((index) => index.IndexName));
+  return GLOBAL_INDEXES.filter((index) => !present.has(index.IndexName));
+}
+
+/** Waits until the table and its indexes are ACTIVE. */
+async function waitActive(client: DynamoDBClient, tableName: string, first: string | undefined): Promise<void> {
+  let status = first;
   const deadline = Date.now() + TABLE_ACTIVE_TIMEOUT_MS;
   while (status !== 'ACTIVE') {
     if (Date.now() > deadline) throw new StoreError(`table ${tableName} is still ${status ?? 'missing'} after ${TABLE_ACTIVE_TIMEOUT_MS} ms`);
@@ -124,12 +175,36 @@ export async function ensureTable(client: DynamoDBClient, tableName: string): Pr
   }
 }
 
-async function describeStatus(client: DynamoDBClient, tableName: string): Promise<string | undefined> {
+/** Creates the indexes an existing table lacks (one per UpdateTable call, as DynamoDB requires); true if it did. */
+async function addMissingIndexes(client: DynamoDBClient, tableName: string): Promise<boolean> {
+  const missing = await missingIndexes(client, tableName);
+  for (const index of missing) {
+    try {
+      await client.send(new UpdateTableCommand({ TableName: tableName, AttributeDefinitions: INDEX_ATTRIBUTES, GlobalSecondaryIndexUpdates: [{ Create: index }] }));
+    } catch (err) {
+      // Another process added it first: fine. dynalite refuses (ValidationException) or ignores a new index: the
+      // caller then finds it still missing and rebuilds the table.
+      if (!hasName(err, 'ResourceInUseException') && !hasName(err, 'ValidationException')) {
+        throw new StoreError(`adding index ${index.IndexName ?? ''} to table ${tableName} failed`, 'STORE', { cause: err });
+      }
+    }
+  }
+  return missing.length > 0;
+}
+
+async function describe(client: DynamoDBClient, tableName: string): Promise<TableDescription | undefined> {
   try {
-    const out = await client.send(new DescribeTableCommand({ TableName: tableName }));
-    return out.Table?.TableStatus ?? 'UNKNOWN';
+    return (await client.send(new DescribeTableCommand({ TableName: tableName }))).Table ?? {};
   } catch (err) {
     if (hasName(err, 'ResourceNotFoundException')) return undefined;
     throw new StoreError(`describing table ${tableName} failed`, 'STORE', { cause: err });
   }
+}
+
+/** The table's status, or INDEXING while an index is still being built; undefined when the table is missing. */
+async function describeStatus(client: DynamoDBClient, tableName: string): Promise<string | undefined> {
+  const table = await describe(client, tableName);
+  if (!table) return undefined;
+  if (table.TableStatus === 'ACTIVE' && table.GlobalSecondaryIndexes?.some((index) => index.IndexStatus !== 'ACTIVE')) return 'INDEXING';
+  return table.TableStatus ?? 'UNKNOWN';
 }

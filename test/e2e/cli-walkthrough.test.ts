@@ -58,6 +58,8 @@ describe('capf serve + device + phone, as in the README', () => {
     const get = await capf('device', 'get', 'SEP001122334455');
     expect(get.stdout).toMatch(/status:\s+success/);
     expect(get.stdout).toContain(lsc.trim());
+    const serial = /LSC:\s+serial ([0-9a-f]+)/.exec(get.stdout)?.[1] as string;
+    expect(get.stdout).toMatch(new RegExp(`certificates: 1 issued or requested[\\s\\S]*installed\\s+serial ${serial} until`));
     const list = await capf('device', 'list');
     expect(list.stdout).toMatch(/SEP001122334455\s+none\s+success\s+LSC until/);
   });
@@ -86,7 +88,8 @@ describe('capf serve + device + phone, as in the README', () => {
     expect((await phone(generated)).stdout).toMatch(/END_SESSION 1/);
     const get = await capf('device', 'get', 'SEP0011223344CC', '--json');
     expect(get.stdout).not.toContain(generated);
-    expect(JSON.parse(get.stdout)).toMatchObject({ status: 'success', operation: 'none' });
+    const shown = JSON.parse(get.stdout) as { lsc: { serialHex: string; sha256Fingerprint: string } };
+    expect(shown).toMatchObject({ status: 'success', operation: 'none', certificates: [{ state: 'installed', serialHex: shown.lsc.serialHex, sha256Fingerprint: shown.lsc.sha256Fingerprint }] });
   });
 
   it('bad admin input gets a specific error and changes nothing', async () => {

@@ -1,7 +1,10 @@
 // Issuance records: one per (device, operation, public key) however many requests race for it.
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CreateTableCommand, DescribeTableCommand } from '@aws-sdk/client-dynamodb';
 import { ConflictError, NotFoundError, ValidationError } from '../../../shared/errors.ts';
+import { createDynamoStores, ensureTable } from '../../../shared/store/dynamo-stores.ts';
+import { CERTIFICATES_BY_NOT_AFTER } from '../../../shared/store/dynamo-table.ts';
 import type { IssuanceRecord, Stores } from '../../../shared/ports/index.ts';
 import { BACKENDS, issuedRecord, randomDeviceName, randomSpkiHash, sampleCertificate } from './store-backends.ts';
 
@@ -49,6 +52,87 @@ describe.each(BACKENDS)('issuance records on $name', (backend) => {
     expect(states).toEqual(['installed', 'abandoned']);
     await expect(store.issuances.setState({ deviceName, operationId: randomUUID(), spkiSha256: first.spkiSha256 }, 'installed')).rejects.toBeInstanceOf(NotFoundError);
     expect(await store.issuances.get({ deviceName, operationId: randomUUID(), spkiSha256: first.spkiSha256 })).toBeUndefined();
+  });
+
+  it('moves a certificate through its states only forwards, and repeats are no-ops', async () => {
+    const deviceName = randomDeviceName();
+    const record = issuedRecord(deviceName, randomUUID(), randomSpkiHash(), randomUUID());
+    await store.issuances.putOnce(record);
+    const key = { deviceName, operationId: record.operationId, spkiSha256: record.spkiSha256 };
+    await expect(store.issuances.setState(key, 'superseded')).rejects.toBeInstanceOf(ConflictError); // never installed
+    await store.issuances.setState(key, 'installed');
+    await store.issuances.setState(key, 'installed');
+    await store.issuances.setState(key, 'superseded');
+    expect(await store.issuances.get(key)).toMatchObject({ state: 'superseded', stateAt: clock.toISOString() });
+    await expect(store.issuances.setState(key, 'installed')).rejects.toThrow(/is superseded and cannot become installed/);
+    await expect(store.issuances.setState(key, 'deleted')).rejects.toBeInstanceOf(ConflictError);
+    await store.issuances.setState(key, 'revoked');
+    await expect(store.issuances.setState(key, 'expired')).rejects.toBeInstanceOf(ConflictError);
+    await expect(store.issuances.setState(key, 'reserved')).rejects.toBeInstanceOf(ValidationError);
+
+    const deleted = issuedRecord(deviceName, randomUUID(), randomSpkiHash(), randomUUID());
+    await store.issuances.putOnce(deleted);
+    const deletedKey = { deviceName, operationId: deleted.operationId, spkiSha256: deleted.spkiSha256 };
+    await store.issuances.setState(deletedKey, 'installed');
+    await store.issuances.setState(deletedKey, 'deleted');
+    expect((await store.issuances.listForDevice(deviceName)).map((r) => r.state).sort()).toEqual(['deleted', 'revoked']);
+  });
+
+  it('lists certificates by notAfter through the index: range, states, soonest first, limit', async () => {
+    const own = await connection.newStore(() => clock);
+    const deviceName = randomDeviceName();
+    const withNotAfter = (notAfter: string) => {
+      const record = issuedRecord(deviceName, randomUUID(), randomSpkiHash(), randomUUID());
+      return { ...record, certificate: { ...record.certificate!, notAfter } };
+    };
+    const june = withNotAfter('2027-06-01T00:00:00.000Z');
+    const march = withNotAfter('2027-03-01T00:00:00.000Z');
+    const may = withNotAfter('2027-05-01T00:00:00.000Z');
+    const late = withNotAfter('2028-01-01T00:00:00.000Z');
+    for (const record of [june, march, may, late]) await own.issuances.putOnce(record);
+    // A record without a certificate is not in the index.
+    await own.issuances.claim({ deviceName, operationId: randomUUID(), spkiSha256: randomSpkiHash() }, { requestId: 'r', issuer: 'capf-software', leaseMs: 1000 });
+    await own.issuances.setState(may, 'installed');
+
+    const inRange = { from: '2027-01-01T00:00:00Z', to: '2027-12-31T23:59:59Z' };
+    const all = await own.issuances.listByNotAfter(inRange);
+    expect(all.map((r) => r.certificate?.notAfter)).toEqual([march.certificate.notAfter, may.certificate.notAfter, june.certificate.notAfter]);
+    expect(all[1]).toMatchObject({ deviceName, state: 'installed', operationId: may.operationId });
+    expect((await own.issuances.listByNotAfter({ ...inRange, states: ['installed'] })).map((r) => r.operationId)).toEqual([may.operationId]);
+    expect((await own.issuances.listByNotAfter({ ...inRange, states: ['issued'], limit: 1 })).map((r) => r.operationId)).toEqual([march.operationId]);
+    expect(await own.issuances.listByNotAfter({ from: '2030-01-01', to: '2031-01-01' })).toEqual([]);
+    await expect(own.issuances.listByNotAfter({ from: '2028-01-01', to: '2027-01-01' })).rejects.toBeInstanceOf(ValidationError);
+    await expect(own.issuances.listByNotAfter({ ...inRange, limit: 0 })).rejects.toBeInstanceOf(ValidationError);
+  });
+
+  it('adds the notAfter index to a table created without it (a data folder from an earlier version)', async () => {
+    const tableName = `store-old-${randomUUID().slice(0, 8)}`;
+    await connection.client.send(
+      new CreateTableCommand({
+        TableName: tableName,
+        BillingMode: 'PAY_PER_REQUEST',
+        AttributeDefinitions: [
+          { AttributeName: 'pk', AttributeType: 'S' },
+          { AttributeName: 'sk', AttributeType: 'S' },
+        ],
+        KeySchema: [
+          { AttributeName: 'pk', KeyType: 'HASH' },
+          { AttributeName: 'sk', KeyType: 'RANGE' },
+        ],
+      }),
+    );
+    const before = issuedRecord(randomDeviceName(), randomUUID(), randomSpkiHash(), randomUUID());
+    await createDynamoStores({ client: connection.client, tableName }).issuances.putOnce(before);
+    await ensureTable(connection.client, tableName);
+    await ensureTable(connection.client, tableName);
+    const described = await connection.client.send(new DescribeTableCommand({ TableName: tableName }));
+    expect(described.Table?.GlobalSecondaryIndexes?.map((index) => [index.IndexName, index.IndexStatus])).toEqual([[CERTIFICATES_BY_NOT_AFTER.indexName, 'ACTIVE']]);
+    const upgraded = createDynamoStores({ client: connection.client, tableName });
+    const fresh = issuedRecord(randomDeviceName(), randomUUID(), randomSpkiHash(), randomUUID());
+    const record = { ...fresh, state: 'installed' as const, certificate: { ...fresh.certificate!, notAfter: '2029-01-01T00:00:00.000Z' } };
+    await upgraded.issuances.putOnce(record);
+    expect(await upgraded.issuances.listByNotAfter({ from: '2000-01-01', to: '2100-01-01' })).toEqual([before, record]);
+    expect(await upgraded.issuances.get(before)).toEqual(before);
   });
 
   it('gives the signing right to exactly one of 10 racing claims', async () => {

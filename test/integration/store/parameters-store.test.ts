@@ -2,7 +2,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ValidationError } from '../../../shared/errors.ts';
 import { type ServiceParameters } from '../../../shared/ports/index.ts';
-import { DEFAULT_PARAMETERS } from '../../../shared/domain/parameters.ts';
+import { DEFAULT_PARAMETERS, withDefaultParameters } from '../../../shared/domain/parameters.ts';
 import { BACKENDS } from './store-backends.ts';
 
 describe.each(BACKENDS)('service parameters on $name', (backend) => {
@@ -48,7 +48,19 @@ describe.each(BACKENDS)('service parameters on $name', (backend) => {
     ['a validity given as text', { lscValidityDays: '365' }, 'INVALID_LSC_VALIDITY'],
     ['a non-boolean IPv6 switch', { ipv6Enabled: 'yes' }, 'INVALID_PARAMETER'],
     ['an unknown parameter', { keepAliveMinutes: 15 }, 'UNKNOWN_PARAMETER'],
+    ['0 certificates per operation', { maxCertificatesPerOperation: 0 }, 'INVALID_PARAMETER'],
+    ['21 certificates per operation', { maxCertificatesPerOperation: 21 }, 'INVALID_PARAMETER'],
+    ['a negative clock skew', { certificateClockSkewSeconds: -1 }, 'INVALID_PARAMETER'],
+    ['a non-boolean expired-MIC switch', { acceptExpiredMic: 1 }, 'INVALID_PARAMETER'],
   ];
+
+  it('stores the certificate limits and falls back to the default for a stored value out of bounds', async () => {
+    const store = await connection.newStore();
+    expect(await store.parameters.get()).toMatchObject({ maxCertificatesPerOperation: 3, certificateClockSkewSeconds: 300, acceptExpiredMic: false });
+    const updated = await store.parameters.update({ maxCertificatesPerOperation: 5, certificateClockSkewSeconds: 0, acceptExpiredMic: true });
+    expect(updated).toMatchObject({ maxCertificatesPerOperation: 5, certificateClockSkewSeconds: 0, acceptExpiredMic: true });
+    expect(withDefaultParameters({ maxCertificatesPerOperation: 99, certificateClockSkewSeconds: 1.5 })).toMatchObject({ maxCertificatesPerOperation: 3, certificateClockSkewSeconds: 300 });
+  });
 
   it.each(invalid)('refuses %s and keeps the stored values', async (_label, update, code) => {
     const store = await connection.newStore();

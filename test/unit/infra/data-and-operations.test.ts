@@ -3,6 +3,8 @@
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildCapf, logicalIdOf } from './support.ts';
+import { CERTIFICATES_INDEX } from '../../../infra/constructs/storage.ts';
+import { CERTIFICATES_BY_NOT_AFTER } from '../../../shared/store/dynamo-table.ts';
 
 let template: Template;
 let cleanup: () => void;
@@ -44,6 +46,26 @@ describe('store table', () => {
         PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
         DeletionProtectionEnabled: true,
       },
+    });
+  });
+
+  it('has the certificates-by-notAfter index the store queries, with the same names as the local table', () => {
+    expect(CERTIFICATES_INDEX).toEqual(CERTIFICATES_BY_NOT_AFTER);
+    template.hasResourceProperties('AWS::DynamoDB::Table', {
+      GlobalSecondaryIndexes: Match.arrayWith([
+        {
+          IndexName: CERTIFICATES_BY_NOT_AFTER.indexName,
+          KeySchema: [
+            { AttributeName: 'state', KeyType: 'HASH' },
+            { AttributeName: 'certNotAfter', KeyType: 'RANGE' },
+          ],
+          Projection: { ProjectionType: 'ALL' },
+        },
+      ]),
+      AttributeDefinitions: Match.arrayWith([
+        { AttributeName: 'state', AttributeType: 'S' },
+        { AttributeName: 'certNotAfter', AttributeType: 'S' },
+      ]),
     });
   });
 });
