@@ -44,7 +44,7 @@ export class CapfStack extends Stack {
     const network = new Network(this, 'Network', { logRetention });
     const storage = new Storage(this, 'Storage', { environment: config.environment });
     const notifications = new Notifications(this, 'Notifications', config);
-    const caBackend = new CaBackend(this, 'CaBackend', { config, caSecret: storage.caSecret, trustSecret: storage.trustSecret });
+    const caBackend = new CaBackend(this, 'CaBackend', { config, caSecret: storage.caSecret, trustSecret: storage.trustSecret, csrBucket: storage.csrBucket });
     this.fleet = new FunctionFleet(this, 'Functions', {
       specs: props.functions ?? FUNCTIONS,
       repoRoot: props.repoRoot,

@@ -5,7 +5,7 @@
  * Which issuer signs LSCs: the kinds of the runtime's issuer registry (shared/issuers/registry.ts), passed on as
  * CAPF_ISSUER. infra imports no runtime code, so test/unit/infra/config.test.ts keeps this list equal to the registry's.
  */
-export const ISSUER_KINDS = ['capf-software', 'capf-kms', 'acm-pca', 'microsoft-ca'] as const;
+export const ISSUER_KINDS = ['capf-software', 'capf-kms', 'acm-pca', 'microsoft-ca', 'offline'] as const;
 export type IssuerKind = (typeof ISSUER_KINDS)[number];
 
 /** Settings that were renamed, with what to write instead. */

@@ -8,6 +8,7 @@ import { toSignRequestJson, type SignResponse } from '../shared/signing/sign-mes
 import type { Device } from '../shared/model.ts';
 import { ParametersCache } from '../shared/domain/parameters-cache.ts';
 import { lockoutPolicy } from '../shared/domain/auth-lockout.ts';
+import { waitingImport } from '../shared/domain/offline-csrs.ts';
 import type { KeyDelivery, OperationOutcome, ServiceParameters, Stores } from '../shared/ports/index.ts';
 import type { RecordAction, SessionBackend, SignOutcome } from './session-backend.ts';
 
@@ -44,11 +45,14 @@ export class StoreSessionBackend implements SessionBackend {
   }
 
   async lookupDevice(deviceName: string, sessionId: number) {
-    const [device, parameters, trustAnchorsDer] = await Promise.all([
+    // With the offline CA the device's CSRs come in the same round trip: an imported certificate waits for this session.
+    const [device, parameters, trustAnchorsDer, csrs] = await Promise.all([
       this.options.stores.devices.get(deviceName),
       this.parameters(),
       this.options.trustAnchors(),
+      this.options.issuer.name === 'offline' ? this.options.stores.csrs.listForDevice(deviceName) : [],
     ]);
+    const waiting = waitingImport(device, csrs);
     if (device) this.remember(sessionId, device);
     const certificateAuth = device?.authMode === 'lsc-precedence' || device?.authMode === 'mic-precedence';
     return {
@@ -59,6 +63,9 @@ export class StoreSessionBackend implements SessionBackend {
         lockout: lockoutPolicy(parameters),
         keyDelivery: this.options.issuer.keyDelivery,
         issuerName: this.options.issuer.name,
+        ...(waiting?.imported
+          ? { waitingCertificate: { certificate: waiting.imported.certificate, certificateDer: pemToDer(waiting.imported.certificate.pem), spkiSha256: waiting.spkiSha256 } }
+          : {}),
       },
     };
   }
@@ -145,7 +152,7 @@ export class StoreSessionBackend implements SessionBackend {
     const device = await this.options.stores.devices.get(action.deviceName);
     const ours = device !== undefined && device.operationId === action.operationId;
     if (ours && device.operation !== 'none') return 'contended';
-    if (action.outcome.status === 'failed') return 'settled';
+    if (action.outcome.status !== 'success') return 'settled';
     return ours && sameSuccess(device, action.outcome) ? 'settled' : 'refused';
   }
 

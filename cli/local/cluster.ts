@@ -284,7 +284,7 @@ function timedStores(stores: Stores, timings: Map<string, StoreCallTiming>): Sto
         };
       },
     });
-  return { devices: timed('devices', stores.devices), issuances: timed('issuances', stores.issuances), parameters: timed('parameters', stores.parameters), trust: timed('trust', stores.trust) };
+  return { devices: timed('devices', stores.devices), issuances: timed('issuances', stores.issuances), parameters: timed('parameters', stores.parameters), trust: timed('trust', stores.trust), csrs: timed('csrs', stores.csrs) };
 }
 
 async function runWorker(config: WorkerConfig): Promise<void> {

@@ -6,6 +6,7 @@ import { Aws, Duration, RemovalPolicy, SecretValue, Validations } from 'aws-cdk-
 import * as acmpca from 'aws-cdk-lib/aws-acmpca';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
+import type * as s3 from 'aws-cdk-lib/aws-s3';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import type { CapfConfig, IssuerKind } from '../config.ts';
@@ -17,6 +18,8 @@ export interface CaBackendProps {
   caSecret: secretsmanager.ISecret;
   /** CAPF-trust: with the online CA, the site's HTTPS certificate may chain to a CA uploaded there (F2). */
   trustSecret: secretsmanager.ISecret;
+  /** The CSR bucket: the offline CA writes the phones' CSRs under csr/ (F3). */
+  csrBucket?: s3.IBucket;
 }
 
 export class CaBackend extends Construct {
@@ -31,6 +34,8 @@ export class CaBackend extends Construct {
   private readonly caSecret?: secretsmanager.ISecret;
   /** Set with the online CA: read for the CAs that may sign the site's HTTPS certificate. */
   private readonly trustSecret?: secretsmanager.ISecret;
+  /** Set with the offline CA: the sign function writes CSRs under csr/, nothing else. */
+  private csrBucket?: s3.IBucket;
 
   constructor(scope: Construct, id: string, props: CaBackendProps) {
     super(scope, id);
@@ -79,6 +84,14 @@ export class CaBackend extends Construct {
       this.trustSecret = props.trustSecret;
       this.environment.CAPF_TRUST_SECRET_ARN = props.trustSecret.secretArn;
     }
+
+    if (config.issuer === 'offline') this.offline(props);
+  }
+
+  private offline(props: CaBackendProps): void {
+    if (!props.csrBucket) throw new Error('issuer=offline needs the CSR bucket');
+    this.csrBucket = props.csrBucket;
+    this.environment.CAPF_CSR_BUCKET = props.csrBucket.bucketName;
   }
 
   /** Lets `grantee` sign with this backend: only the calls the issuer makes, only on this key or CA. */
@@ -96,6 +109,9 @@ export class CaBackend extends Construct {
     }
     if (this.onlineCaSecret) grantSecretAccess(this.onlineCaSecret, grantee, 'read');
     if (this.trustSecret) grantSecretAccess(this.trustSecret, grantee, 'read');
+    if (this.csrBucket) {
+      grantee.grantPrincipal.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['s3:PutObject'], resources: [this.csrBucket.arnForObjects('csr/*')] }));
+    }
   }
 
   /** A root CA, self-signed and activated in the same deployment. */

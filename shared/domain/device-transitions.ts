@@ -76,6 +76,11 @@ export function startOperation(current: Device, operationId: string, sessionId: 
 export function finishDevice(current: Device, operationId: string, outcome: OperationOutcome, now: string): Device {
   requireOperation(current, operationId);
   const next: Device = { ...current, statusAt: now, updatedAt: now, version: current.version + 1 };
+  if (outcome.status === 'pending') {
+    next.status = 'pending';
+    next.statusReason = checkReason(outcome.reason);
+    return next;
+  }
   if (outcome.status === 'failed') {
     next.status = 'failed';
     next.statusReason = checkReason(outcome.reason);

@@ -3,9 +3,10 @@
 // (aws-sdk.ts); only factories and create.ts import this, never a descriptor.
 import type { ACMPCAClient } from '@aws-sdk/client-acm-pca';
 import type { KMSClient } from '@aws-sdk/client-kms';
+import type { S3Client } from '@aws-sdk/client-s3';
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { requestLimits } from '../aws-limits.ts';
-import { acmPcaSdk, kmsSdk, secretsManagerSdk } from './aws-sdk.ts';
+import { acmPcaSdk, kmsSdk, s3Sdk, secretsManagerSdk } from './aws-sdk.ts';
 import type { IssuerContext } from './descriptor.ts';
 
 /**
@@ -24,4 +25,8 @@ export async function kmsOf(context: IssuerContext): Promise<KMSClient> {
 
 export async function acmPcaOf(context: IssuerContext): Promise<ACMPCAClient> {
   return context.clients?.acmPca ?? new (await acmPcaSdk()).ACMPCAClient(AWS_CLIENT_LIMITS);
+}
+
+export async function s3Of(context: IssuerContext): Promise<S3Client> {
+  return context.clients?.s3 ?? new (await s3Sdk()).S3Client(AWS_CLIENT_LIMITS);
 }

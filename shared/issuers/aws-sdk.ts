@@ -4,3 +4,4 @@
 export const secretsManagerSdk = () => import('@aws-sdk/client-secrets-manager');
 export const kmsSdk = () => import('@aws-sdk/client-kms');
 export const acmPcaSdk = () => import('@aws-sdk/client-acm-pca');
+export const s3Sdk = () => import('@aws-sdk/client-s3');

@@ -26,9 +26,12 @@ export interface ConfiguredIssuer {
   trustSecretId?: string;
 }
 
-/** The sign function's issuer as its environment configured it; its settings secret is read first when there is one. */
-export async function createIssuer(config: ConfiguredIssuer, clients: IssuerClients = {}): Promise<Issuer> {
-  const context: IssuerContext = { fipsMode: config.fipsMode, clients };
+/**
+ * The sign function's issuer as its environment configured it; its settings secret is read first when there is one.
+ * `pendingCsrs`: the store the offline issuer records its CSRs in.
+ */
+export async function createIssuer(config: ConfiguredIssuer, clients: IssuerClients = {}, stores: Pick<IssuerContext, 'pendingCsrs'> = {}): Promise<Issuer> {
+  const context: IssuerContext = { fipsMode: config.fipsMode, clients, ...stores };
   const trustSecretId = config.trustSecretId;
   if (trustSecretId) {
     context.capfTrust = { readPem: async () => readTrustBundle(await secretsManagerOf(context), trustSecretId), where: 'CAPF-trust (CAPF_TRUST_SECRET_ARN)' };

@@ -5,16 +5,19 @@
 import type { KeyObject } from 'node:crypto';
 import type { ACMPCAClient } from '@aws-sdk/client-acm-pca';
 import type { KMSClient } from '@aws-sdk/client-kms';
+import type { S3Client } from '@aws-sdk/client-s3';
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type * as z from 'zod';
 import { ConfigError } from '../errors.ts';
-import type { Issuer, KeyDelivery } from '../ports/index.ts';
+import type { Issuer, KeyDelivery, PendingCsrStore } from '../ports/index.ts';
 
 /** AWS clients an issuer may use; any left out is created with the SDK defaults (region, credentials, AWS_ENDPOINT_URL). */
 export interface IssuerClients {
   secretsManager?: SecretsManagerClient;
   kms?: KMSClient;
   acmPca?: ACMPCAClient;
+  /** The CSR bucket's (offline CA). */
+  s3?: S3Client;
 }
 
 /** What the composition root hands every issuer it builds, besides the issuer's own settings. */
@@ -29,6 +32,8 @@ export interface IssuerContext {
   capfTrust?: { readPem(): Promise<string[]>; where: string };
   /** The CAPF CA the composition root keeps itself (the local stack's key file): capf-software signs with it. */
   localCa?: { certificateDer: Uint8Array; privateKey: KeyObject };
+  /** The store of the offline CA's pending CSRs (the composition root's Stores.csrs). */
+  pendingCsrs?: PendingCsrStore;
 }
 
 /** Where the sign function's environment keeps an issuer's settings: in variables, or in a secret a variable names. */

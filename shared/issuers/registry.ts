@@ -8,9 +8,10 @@ import { capfKmsIssuer } from './capf-kms/descriptor.ts';
 import { capfSoftwareIssuer } from './capf-software/descriptor.ts';
 import { checkSettings, type IssuerDescriptor, type SettingsSource } from './descriptor.ts';
 import { microsoftCaIssuer } from './microsoft-ca/descriptor.ts';
+import { offlineIssuer } from './offline/descriptor.ts';
 
 /** Every issuer; the first is the default (F1: the CAPF CA with a software key). */
-export const ISSUERS = [capfSoftwareIssuer, capfKmsIssuer, acmPcaIssuer, microsoftCaIssuer] as const;
+export const ISSUERS = [capfSoftwareIssuer, capfKmsIssuer, acmPcaIssuer, microsoftCaIssuer, offlineIssuer] as const;
 
 export type IssuerKind = (typeof ISSUERS)[number]['kind'];
 export const ISSUER_KINDS: readonly IssuerKind[] = ISSUERS.map((descriptor) => descriptor.kind);

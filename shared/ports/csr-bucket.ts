@@ -9,6 +9,8 @@ export interface CsrMetadata {
   /** Lowercase hex SHA-256 of the SubjectPublicKeyInfo: how a returned certificate is matched to its request. */
   spkiSha256: string;
   requestedAt: string;
+  /** e.g. `RSA 2048`, `EC P-256`. */
+  keyType?: string;
 }
 
 export interface CsrObject {

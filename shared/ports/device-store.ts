@@ -34,7 +34,9 @@ export interface LockoutPolicy {
 /** How an operation ended, written once, conditional on the operation id it started under. */
 export type OperationOutcome =
   | { status: 'success'; lsc?: StoredCertificate | null; fetched?: Device['fetched'] } // lsc null = deleted
-  | { status: 'failed'; reason: string; keepOperation: boolean; authFailure?: LockoutPolicy };
+  | { status: 'failed'; reason: string; keepOperation: boolean; authFailure?: LockoutPolicy }
+  /** The CA keeps the request (the offline CA): status pending with the reason, the operation stays armed. */
+  | { status: 'pending'; reason: string };
 
 export interface DeviceStore {
   get(name: string): Promise<Device | undefined>;

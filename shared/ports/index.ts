@@ -8,5 +8,6 @@ export * from './parameter-store.ts';
 export * from './stores.ts';
 export * from './notifier.ts';
 export * from './csr-bucket.ts';
+export * from './pending-csr-store.ts';
 export * from './audit-log.ts';
 export * from './trust-store.ts';

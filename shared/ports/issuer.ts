@@ -10,6 +10,8 @@ export interface IssueRequest {
   /** Stable across retries of the same request: the issuer may use it as an idempotency token. */
   requestId: string;
   deviceName: string;
+  /** The device's operation the request belongs to (an issuer that answers later, like the offline CA, records it). */
+  operationId?: string;
   /** DER SubjectPublicKeyInfo the phone generated. */
   publicKeyDer: Uint8Array;
   /** DER PKCS#10 signed by the phone (the CSR flow of external CAs), when the phone sent one. */

@@ -5,10 +5,13 @@ import type { DeviceStore } from './device-store.ts';
 import type { IssuanceStore } from './issuance-store.ts';
 import type { ParameterStore } from './parameter-store.ts';
 import type { TrustStore } from './trust-store.ts';
+import type { PendingCsrStore } from './pending-csr-store.ts';
 
 export interface Stores {
   devices: DeviceStore;
   issuances: IssuanceStore;
   parameters: ParameterStore;
   trust: TrustStore;
+  /** The offline CA's pending CSRs (F3, F21). */
+  csrs: PendingCsrStore;
 }

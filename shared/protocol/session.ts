@@ -6,6 +6,7 @@ import { type Device, isValidDeviceName, type StoredCertificate } from '../model
 import { describePublicKey, type PublicKeyDescription } from '../pki/spki.ts';
 import { toStoredCertificate } from '../pki/certificate.ts';
 import { parseCsr } from '../pki/csr.ts';
+import { certificatePublicKeyDer } from '../pki/certificate-key.ts';
 import type { KeyDelivery, LockoutPolicy, OperationOutcome } from '../ports/index.ts';
 import { AUTH_STRING_GUESS_CODES, lockedUntil, lockoutPolicy } from '../domain/auth-lockout.ts';
 import { authenticate, type AuthenticationContext } from './authenticate.ts';
@@ -21,6 +22,11 @@ export interface DeviceContext extends Omit<AuthenticationContext, 'sessionId'> 
   issuerName: string;
   /** How wrong authentication strings lock the device (from the service parameters; default: their defaults). */
   lockout?: LockoutPolicy;
+  /**
+   * A certificate an offline CA signed for the key of the phone's pending CSR (docs/offline-ca.md): the session skips
+   * key generation and sends it in STORE_CERTIFICATE_REQUEST; the phone kept the key.
+   */
+  waitingCertificate?: { certificate: StoredCertificate; certificateDer: Uint8Array; spkiSha256: string };
 }
 
 export type SessionInput =
@@ -123,7 +129,8 @@ export class CapfSession {
       case 'signed':
         return this.state === 'signing' ? this.onSigned(input.certificate, input.certificateDer) : this.ignored(input.type);
       case 'sign-failed':
-        return this.state === 'signing' ? this.fail(`the issuer did not sign: ${input.reason}`, input.code) : this.ignored(input.type);
+        if (this.state !== 'signing') return this.ignored(input.type);
+        return input.code === 'PENDING' ? this.onPending(input.reason) : this.fail(`the issuer did not sign: ${input.reason}`, input.code);
       case 'recorded':
         return this.state === 'recording' ? this.end(this.endReasonAfterRecord, 'operation recorded') : this.ignored(input.type);
       case 'store-failed':
@@ -234,6 +241,7 @@ export class CapfSession {
     const device = this.device as Device;
     switch (device.operation) {
       case 'install':
+        if (this.context?.waitingCertificate) return this.deliverWaiting(this.context.waitingCertificate);
         this.keyRequest = firstKeyRequest(device);
         return this.requestKey();
       case 'fetch':
@@ -297,6 +305,20 @@ export class CapfSession {
         ...(csrFlow ? { csrDer: offered } : {}),
       },
     ];
+  }
+
+  /** The CA keeps the request (offline CA): the device shows pending with the reason and stays armed for the next session. */
+  private onPending(reason: string): SessionAction[] {
+    return [this.log('info', 'certificate-pending', { reason }), ...this.recordThenEnd({ status: 'pending', reason }, Reason.NoAction)];
+  }
+
+  /** The certificate an offline CA signed for the phone's earlier CSR: no key request, straight to STORE. */
+  private deliverWaiting(waiting: NonNullable<DeviceContext['waitingCertificate']>): SessionAction[] {
+    const spkiDer = certificatePublicKeyDer(waiting.certificateDer);
+    if (!spkiDer) return this.fail('the imported certificate waiting for the phone has no readable public key', 'BAD_CERTIFICATE');
+    // Recorded under the pending CSR's key hash: that is the issuance record the import completed.
+    this.publicKey = { ...describePublicKey(spkiDer), sha256Hex: waiting.spkiSha256 };
+    return [this.log('info', 'delivering-imported-certificate', { serialHex: waiting.certificate.serialHex }), ...this.onSigned(waiting.certificate, waiting.certificateDer)];
   }
 
   private onSigned(certificate: StoredCertificate, certificateDer: Uint8Array): SessionAction[] {

@@ -124,6 +124,7 @@ export class SignService {
     const result: IssueResult = await this.issuer.issue({
       requestId: request.requestId,
       deviceName: request.deviceName,
+      operationId: request.operationId,
       publicKeyDer: request.publicKeyDer,
       ...(request.csrDer ? { csrDer: request.csrDer } : {}),
       validityDays,

@@ -5,6 +5,7 @@ import type { Stores } from '../ports/index.ts';
 import { DynamoDeviceStore } from './dynamo-device-store.ts';
 import { DynamoIssuanceStore } from './dynamo-issuance-store.ts';
 import { DynamoParameterStore } from './dynamo-parameter-store.ts';
+import { DynamoPendingCsrStore } from './dynamo-pending-csr-store.ts';
 import { openDynamoTable } from './dynamo-table.ts';
 import { DynamoTrustStore } from './dynamo-trust-store.ts';
 
@@ -18,5 +19,5 @@ export interface DynamoStoresOptions {
 
 export function createDynamoStores(options: DynamoStoresOptions): Stores {
   const table = openDynamoTable(options.client, options.tableName, options.now);
-  return { devices: new DynamoDeviceStore(table), issuances: new DynamoIssuanceStore(table), parameters: new DynamoParameterStore(table), trust: new DynamoTrustStore(table) };
+  return { devices: new DynamoDeviceStore(table), issuances: new DynamoIssuanceStore(table), parameters: new DynamoParameterStore(table), trust: new DynamoTrustStore(table), csrs: new DynamoPendingCsrStore(table) };
 }

@@ -2,6 +2,7 @@
 // used by the local stack and tests (in AWS the CDK creates the table).
 //   DEVICE#<name> / DEVICE                              a device and its operation state (dynamo-device-store.ts)
 //   DEVICE#<name> / ISSUE#<operationId>#<spkiSha256>    issuance records (dynamo-issuance-store.ts)
+//   DEVICE#<name> / CSR#<spkiSha256>                   the offline CA's pending CSRs (dynamo-pending-csr-store.ts)
 //   PARAMS / PARAMS                                     service parameters (dynamo-parameter-store.ts)
 //   TRUST#capf|callmanager / CERT#<sha256>              trust store entries (dynamo-trust-store.ts)
 // Index CERTIFICATES_BY_NOT_AFTER: partition `state`, sort `certNotAfter`. Only issuance records holding a certificate

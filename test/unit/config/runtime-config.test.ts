@@ -33,6 +33,9 @@ describe('loadSignConfig', () => {
       issuer: { kind: 'microsoft-ca', source: { secretId: 'o', variable: 'CAPF_ONLINE_CA_SECRET_ARN' } },
       trustSecretId: 'trust',
     });
+    // The offline CA's CSR bucket.
+    expect(loadSignConfig({ CAPF_TABLE: 't', CAPF_ISSUER: 'offline', CAPF_CSR_BUCKET: 'capf-csr' }).issuer).toEqual({ kind: 'offline', source: { settings: { bucket: 'capf-csr' } } });
+    expect(configError(() => loadSignConfig({ CAPF_TABLE: 't', CAPF_ISSUER: 'offline' })).message).toMatch(/CAPF_CSR_BUCKET is not set/);
   });
 
   it('parses CAPF_FIPS_MODE and CAPF_KMS_MESSAGE_TYPE, and accepts a valid AWS_ENDPOINT_URL', () => {
@@ -52,7 +55,7 @@ describe('loadSignConfig', () => {
   it('names the missing or wrong variable', () => {
     expect(configError(() => loadSignConfig({ CAPF_CA_SECRET_ARN: 's' })).message).toMatch(/CAPF_TABLE is not set/);
     expect(configError(() => loadSignConfig({ CAPF_TABLE: 't', CAPF_ISSUER: 'letsencrypt' })).message).toMatch(
-      /CAPF_ISSUER must be one of capf-software, capf-kms, acm-pca, microsoft-ca; got "letsencrypt"/,
+      /CAPF_ISSUER must be one of capf-software, capf-kms, acm-pca, microsoft-ca, offline; got "letsencrypt"/,
     );
     expect(configError(() => loadSignConfig({ CAPF_TABLE: 't' })).message).toMatch(/CAPF_CA_SECRET_ARN is not set; CAPF_ISSUER=capf-software needs it/);
     const kms = configError(() => loadSignConfig({ CAPF_TABLE: 't', CAPF_ISSUER: 'capf-kms' })).message;
@@ -111,7 +114,7 @@ describe('loadListenerConfig', () => {
       [{ ...base, CAPF_DRAIN_MS: '-1' }, /CAPF_DRAIN_MS must be a whole number/],
       [{ ...base, CAPF_MAX_SESSIONS: '0' }, /CAPF_MAX_SESSIONS must be a whole number from 1 to 100000/],
       [{ ...base, CAPF_MAX_SESSIONS: '2e3' }, /CAPF_MAX_SESSIONS must be a whole number/],
-      [{ ...base, CAPF_ISSUER: 'offline' }, /CAPF_ISSUER must be one of/],
+      [{ ...base, CAPF_ISSUER: 'offline-ca' }, /CAPF_ISSUER must be one of/],
       [{ CAPF_TABLE: 't', CAPF_TLS_SECRET_ARN: 's' }, /CAPF_SIGN_FUNCTION is not set/],
       [{ CAPF_TABLE: 't', CAPF_SIGN_FUNCTION: 'f' }, /CAPF_TLS_SECRET_ARN is not set/],
     ];

@@ -119,3 +119,22 @@ describe('microsoft-ca backend', () => {
     template.resourceCountIs('AWS::ACMPCA::CertificateAuthority', 0);
   });
 });
+
+describe('offline backend', () => {
+  let template: Template;
+  let cleanup: () => void;
+  beforeAll(() => {
+    ({ template, cleanup } = buildCapf({ context: { issuer: 'offline' } }));
+  });
+  afterAll(() => cleanup());
+
+  it('names the CSR bucket to the sign function and lets it write under csr/ only', () => {
+    const bucket = logicalIdOf(template, 'AWS::S3::Bucket', 'StorageCsrBucket');
+    expect(signEnvironment(template)).toMatchObject({ CAPF_ISSUER: 'offline', CAPF_CSR_BUCKET: { Ref: bucket } });
+    const statements = issuerStatements(template);
+    expect(statements).toHaveLength(1);
+    expect(actionsOf(statements[0]!)).toEqual(['s3:PutObject']);
+    expect(JSON.stringify(statements[0]!.Resource)).toContain('/csr/*');
+    template.resourceCountIs('AWS::KMS::Key', 0);
+  });
+});
