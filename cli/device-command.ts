@@ -13,9 +13,10 @@ import {
   MAX_CERTIFICATES_PER_OPERATION,
   PHONE_NETWORK_FAILURE_LIMIT,
 } from '../shared/domain/parameters.ts';
+import { LEAD_TIME_DAYS, REENROLMENT_FRACTION } from '../shared/monitor/index.ts';
 import { DEFAULT_PARAMETERS_CACHE_MS } from '../shared/domain/parameters-cache.ts';
 import type { DeviceSettings, IssuanceRecord, ServiceParameters, Stores } from '../shared/ports/index.ts';
-import { deadline, defaultDataDir, integer, oneOf, oneOfNumbers, onOff } from './options.ts';
+import { deadline, defaultDataDir, emailList, fraction, integer, oneOf, oneOfNumbers, onOff } from './options.ts';
 
 interface SetOptions {
   data?: string;
@@ -43,6 +44,10 @@ interface ParamsSetOptions {
   maxCertificates?: number;
   clockSkew?: number;
   acceptExpiredMic?: boolean;
+  expiryLeadDays?: number;
+  expiryRecipients?: string[];
+  reenrolment?: boolean;
+  reenrolmentFraction?: number;
 }
 
 const DEFAULT_SETTINGS: Omit<DeviceSettings, 'name'> = {
@@ -226,8 +231,16 @@ export function registerDeviceCommands(program: Command): void {
       integer(CERTIFICATE_CLOCK_SKEW_SECONDS.min, CERTIFICATE_CLOCK_SKEW_SECONDS.max),
     )
     .option('--accept-expired-mic <on|off>', 'accept an expired MIC for certificate authentication (older phones; README "Security model")', onOff)
+    .option('--expiry-lead-days <days>', `expiry notices start this many days before notAfter, ${LEAD_TIME_DAYS.min}-${LEAD_TIME_DAYS.max}`, integer(LEAD_TIME_DAYS.min, LEAD_TIME_DAYS.max))
+    .option('--expiry-recipients <emails>', 'comma-separated addresses that get the expiry digest; "none" for the topic only', emailList)
+    .option('--reenrolment <on|off>', 'arm install with lsc-precedence on devices whose LSC passed the re-enrolment point', onOff)
+    .option('--reenrolment-fraction <fraction>', `share of the LSC lifetime after which a device is re-enrolled, ${REENROLMENT_FRACTION.min}-${REENROLMENT_FRACTION.max}`, fraction)
     .action(async (opts: ParamsSetOptions) => {
       const change: Partial<ServiceParameters> = {
+        ...(opts.expiryLeadDays !== undefined ? { expiryLeadDays: opts.expiryLeadDays } : {}),
+        ...(opts.expiryRecipients !== undefined ? { expiryRecipients: opts.expiryRecipients } : {}),
+        ...(opts.reenrolment !== undefined ? { reenrolmentEnabled: opts.reenrolment } : {}),
+        ...(opts.reenrolmentFraction !== undefined ? { reenrolmentFraction: opts.reenrolmentFraction } : {}),
         ...(opts.maxCertificates !== undefined ? { maxCertificatesPerOperation: opts.maxCertificates } : {}),
         ...(opts.clockSkew !== undefined ? { certificateClockSkewSeconds: opts.clockSkew } : {}),
         ...(opts.acceptExpiredMic !== undefined ? { acceptExpiredMic: opts.acceptExpiredMic } : {}),

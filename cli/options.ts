@@ -47,3 +47,17 @@ export function deadline(value: string, now: Date = new Date()): string {
   if (Number.isNaN(parsed)) throw new InvalidArgumentError('must be an ISO date (2026-12-31T18:00:00Z) or a span like 7d, 12h, 30m');
   return new Date(parsed).toISOString();
 }
+
+/** A comma-separated list of email addresses (checked by the parameters' rules); `none` is the empty list. */
+export function emailList(value: string): string[] {
+  if (value.trim() === 'none') return [];
+  const list = value.split(',').map((entry) => entry.trim()).filter((entry) => entry.length > 0);
+  if (list.length === 0) throw new InvalidArgumentError('must be email addresses separated by commas, or none');
+  return list;
+}
+
+/** A decimal fraction such as 0.66 (the caller's rules check its bounds). */
+export function fraction(value: string): number {
+  if (!/^(0|1)?\.\d{1,6}$|^[01]$/.test(value)) throw new InvalidArgumentError('must be a decimal fraction such as 0.66');
+  return Number(value);
+}

@@ -2,6 +2,8 @@
 // service, the issuers, the CLI and the admin service all read them from here.
 import { ValidationError } from '../errors.ts';
 import type { ServiceParameters } from '../ports/index.ts';
+import { LEAD_TIME_DAYS } from '../monitor/notices.ts';
+import { checkReenrolmentFraction, REENROLMENT_FRACTION } from '../monitor/reenrolment.ts';
 import { describeValue } from './validation.ts';
 
 /** How long an LSC may be valid (F5): whole days. */
@@ -39,6 +41,7 @@ const INTEGER_PARAMETERS = {
   addressCooldownSeconds: ADDRESS_COOLDOWN_SECONDS,
   maxCertificatesPerOperation: MAX_CERTIFICATES_PER_OPERATION,
   certificateClockSkewSeconds: CERTIFICATE_CLOCK_SKEW_SECONDS,
+  expiryLeadDays: LEAD_TIME_DAYS,
 } as const satisfies Record<string, IntegerBounds>;
 type IntegerParameter = keyof typeof INTEGER_PARAMETERS;
 const INTEGER_KEYS = Object.keys(INTEGER_PARAMETERS) as IntegerParameter[];
@@ -56,10 +59,44 @@ export const DEFAULT_PARAMETERS: Readonly<ServiceParameters> = Object.freeze({
   maxCertificatesPerOperation: MAX_CERTIFICATES_PER_OPERATION.default,
   certificateClockSkewSeconds: CERTIFICATE_CLOCK_SKEW_SECONDS.default,
   acceptExpiredMic: false,
+  expiryLeadDays: LEAD_TIME_DAYS.default,
+  expiryRecipients: [],
+  reenrolmentEnabled: false,
+  reenrolmentFraction: REENROLMENT_FRACTION.default,
 });
 
-const BOOLEAN_PARAMETERS = ['ipv6Enabled', 'requireCertificateNameMatch', 'acceptExpiredMic'] as const;
-const KNOWN_PARAMETERS: ReadonlySet<string> = new Set([...INTEGER_KEYS, ...BOOLEAN_PARAMETERS, 'updatedAt']);
+/** F19: at most this many expiry email recipients (one SES message takes 50). */
+export const MAX_EXPIRY_RECIPIENTS = 50;
+const EMAIL = /^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/;
+
+/** The expiry recipients as stored: 0-50 plain ASCII email addresses, lowercased, each once. ValidationError otherwise. */
+export function checkExpiryRecipients(value: unknown): string[] {
+  if (!Array.isArray(value) || value.length > MAX_EXPIRY_RECIPIENTS) {
+    throw new ValidationError(`expiryRecipients must be a list of at most ${MAX_EXPIRY_RECIPIENTS} email addresses`, 'INVALID_PARAMETER');
+  }
+  const out: string[] = [];
+  for (const entry of value) {
+    if (typeof entry !== 'string' || entry.length > 254 || !EMAIL.test(entry)) {
+      throw new ValidationError(`expiryRecipients: ${describeValue(typeof entry === 'string' ? entry.slice(0, 80) : entry)} is not an email address`, 'INVALID_PARAMETER');
+    }
+    const address = entry.toLowerCase();
+    if (!out.includes(address)) out.push(address);
+  }
+  return out;
+}
+
+/** The re-enrolment point as a parameter: REENROLMENT_FRACTION's bounds, INVALID_PARAMETER otherwise. */
+function checkFractionParameter(value: unknown): number {
+  try {
+    return checkReenrolmentFraction(value as number);
+  } catch (error) {
+    if (error instanceof ValidationError) throw new ValidationError(`reenrolmentFraction: ${error.message}`, 'INVALID_PARAMETER');
+    throw error;
+  }
+}
+
+const BOOLEAN_PARAMETERS = ['ipv6Enabled', 'requireCertificateNameMatch', 'acceptExpiredMic', 'reenrolmentEnabled'] as const;
+const KNOWN_PARAMETERS: ReadonlySet<string> = new Set([...INTEGER_KEYS, ...BOOLEAN_PARAMETERS, 'expiryRecipients', 'reenrolmentFraction', 'updatedAt']);
 
 /** An LSC lasts a whole number of days within LSC_VALIDITY_DAYS; ValidationError INVALID_VALIDITY otherwise. */
 export function checkLscValidity(validityDays: number): number {
@@ -105,6 +142,8 @@ export function checkParameterUpdate(params: Partial<ServiceParameters>): Partia
     if (typeof value !== 'boolean') throw new ValidationError(`${key} must be true or false`, 'INVALID_PARAMETER');
     update[key] = value;
   }
+  if (params.expiryRecipients !== undefined) update.expiryRecipients = checkExpiryRecipients(params.expiryRecipients);
+  if (params.reenrolmentFraction !== undefined) update.reenrolmentFraction = checkFractionParameter(params.reenrolmentFraction);
   return update; // updatedAt is the store's to set
 }
 
@@ -117,6 +156,16 @@ export function withDefaultParameters(stored: Record<string, unknown> | undefine
     if (isWithin(value, INTEGER_PARAMETERS[key])) merged[key] = value;
   }
   for (const key of BOOLEAN_PARAMETERS) if (typeof stored[key] === 'boolean') merged[key] = stored[key];
+  merged.expiryRecipients = usable(() => checkExpiryRecipients(stored.expiryRecipients), merged.expiryRecipients);
+  merged.reenrolmentFraction = usable(() => checkFractionParameter(stored.reenrolmentFraction), merged.reenrolmentFraction);
   if (typeof stored.updatedAt === 'string') merged.updatedAt = stored.updatedAt;
   return merged;
+}
+
+function usable<T>(read: () => T, fallback: T): T {
+  try {
+    return read();
+  } catch {
+    return fallback;
+  }
 }

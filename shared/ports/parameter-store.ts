@@ -25,6 +25,15 @@ export interface ServiceParameters {
   certificateClockSkewSeconds: number;
   /** Issue 10: accept an expired MIC (older Cisco manufacturing certificates); an LSC must always be within validity. */
   acceptExpiredMic: boolean;
+  /** F19: days before expiry that the first expiry notice goes out (then 7 days, 1 day, expired). */
+  expiryLeadDays: number;
+  /** F19: who gets the expiry digest by email (lowercase addresses); empty = the topic only (the local stack
+   *  then writes to capf-admin@localhost). */
+  expiryRecipients: string[];
+  /** F19: arm install with lsc-precedence on devices whose LSC passed reenrolmentFraction of its lifetime. */
+  reenrolmentEnabled: boolean;
+  /** F19: the share of an LSC's lifetime after which its device is re-enrolled. */
+  reenrolmentFraction: number;
   updatedAt?: string;
 }
 
