@@ -35,8 +35,11 @@ export interface FunctionAccess {
   caSecret?: 'read';
   /** The CAPF TLS service certificate: read it, or also store a new one (F4 regeneration). */
   tlsSecret?: 'read' | 'readWrite';
-  /** The CSR bucket (offline CA exports and imports). */
-  bucket?: 'read' | 'readWrite';
+  /**
+   * The CSR bucket (offline CA exports and imports): read, read and write, or what the import needs only (list and
+   * read under signed/, write the signed/*.result.json reports; nothing under csr/, no delete).
+   */
+  bucket?: 'read' | 'readWrite' | 'import';
   /** Publish to the notification topic and send email through SES. */
   notify?: boolean;
 }
@@ -68,5 +71,15 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
     // RSA signing and the first TLS handshake to an online CA are CPU-bound: more memory buys CPU.
     memoryMb: 1024,
     timeoutSeconds: 30,
+  },
+  {
+    id: 'offline-import',
+    entry: 'functions/import/handler.ts',
+    description: 'Imports certificates an offline CA signed: uploads under signed/ in the CSR bucket, matched to pending CSRs',
+    trigger: { kind: 'bucket', prefix: 'signed/' },
+    // getPendingCsr, listPendingCsrs (Query), findByKey (Scan), markImported (UpdateItem), get/complete/putOnce issuance,
+    // the CAPF-trust entries (Query).
+    access: { table: ['GetItem', 'PutItem', 'UpdateItem', 'Query', 'Scan'], bucket: 'import' },
+    timeoutSeconds: 60,
   },
 ];

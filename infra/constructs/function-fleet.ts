@@ -73,7 +73,25 @@ function grantAccess(fn: CapfFunction, props: FunctionFleetProps): void {
     grantSecretAccess(storage.tlsSecret, fn.role, access.tlsSecret);
     env({ CAPF_TLS_SECRET_ARN: storage.tlsSecret.secretArn });
   }
-  if (access.bucket) {
+  if (access.bucket === 'import') {
+    const bucket = storage.csrBucket;
+    // The import reads uploads and writes its reports under signed/; listing is limited to that prefix (a missing
+    // object is then NoSuchKey, not AccessDenied). Nothing under csr/, and no delete anywhere.
+    fn.role.addToPrincipalPolicy(
+      new iam.PolicyStatement({ actions: ['s3:ListBucket'], resources: [bucket.bucketArn], conditions: { StringLike: { 's3:prefix': ['signed/*'] } } }),
+    );
+    fn.role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: [bucket.arnForObjects('signed/*')] }));
+    fn.role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['s3:PutObject'], resources: [bucket.arnForObjects('signed/*.result.json')] }));
+    Validations.of(fn.role).acknowledge({
+      id: `AwsSolutions-IAM5[Resource::${nagArnRef(bucket)}/signed/*]`,
+      reason: 'Uploads under signed/ are named by the administrator; the import reads only that prefix.',
+    });
+    Validations.of(fn.role).acknowledge({
+      id: `AwsSolutions-IAM5[Resource::${nagArnRef(bucket)}/signed/*.result.json]`,
+      reason: 'Reports are named after each upload; the import writes only *.result.json under signed/.',
+    });
+    env({ CAPF_CSR_BUCKET: bucket.bucketName });
+  } else if (access.bucket) {
     // Named actions instead of grantRead's `s3:GetObject*`/`s3:List*` families.
     const bucket = storage.csrBucket;
     const objectActions = access.bucket === 'readWrite' ? ['s3:GetObject', 's3:PutObject', 's3:DeleteObject'] : ['s3:GetObject'];

@@ -1,2 +1,3 @@
 export * from './runtime-config.ts';
 export type { Env } from '../util/env-parse.ts';
+export * from './import-config.ts';

@@ -121,13 +121,14 @@ describe('secrets and CA backend', () => {
 });
 
 describe('the registry as it stands', () => {
-  it('deploys the sign function and none of the triggers later functions bring', () => {
+  it('deploys the sign and offline import functions, the import on the CSR bucket\'s events, and no trigger of later functions', () => {
     expect(Object.keys(template.findResources('AWS::Lambda::Function')).filter((id) => id.startsWith('Functions'))).toEqual([
       logicalIdOf(template, 'AWS::Lambda::Function', 'FunctionsSignFunction'),
+      logicalIdOf(template, 'AWS::Lambda::Function', 'FunctionsOfflineImportFunction'),
     ]);
     template.resourceCountIs('AWS::ApiGatewayV2::Api', 0);
     template.resourceCountIs('AWS::Scheduler::Schedule', 0);
-    template.resourceCountIs('Custom::S3BucketNotifications', 0);
+    template.resourceCountIs('Custom::S3BucketNotifications', 1);
   });
 });
 

@@ -103,13 +103,24 @@ describe('least privilege per function', () => {
     expect(Object.keys(grants)).toHaveLength(5);
   });
 
-  it('offline import: reads the bucket, writes the table, sends failures to its queue', () => {
+  it('offline import: reads signed/, writes only the reports there, never touches csr/ or deletes, sends failures to its queue', () => {
     const grants = grantsOf('OfflineImport');
     const bucket = logicalIdOf(template, 'AWS::S3::Bucket', 'StorageCsrBucket');
-    expect(grants[`${bucket}/*`]).toEqual(['s3:GetObject']);
+    expect(grants[bucket]).toEqual(['s3:ListBucket']);
+    expect(grants[`${bucket}/signed/*`]).toEqual(['s3:GetObject']);
+    expect(grants[`${bucket}/signed/*.result.json`]).toEqual(['s3:PutObject']);
+    expect(Object.keys(grants).filter((resource) => resource.startsWith(bucket))).toHaveLength(3);
+    expect(Object.values(grants).flat()).not.toContain('s3:DeleteObject');
+    expect(Object.keys(grants).some((resource) => resource.includes('csr/'))).toBe(false);
+    const listing = policyStatementsOf(template, role('OfflineImport')).find((statement) => actionsOf(statement).includes('s3:ListBucket'));
+    expect(listing?.Condition).toEqual({ StringLike: { 's3:prefix': ['signed/*'] } });
     expect(grants[logicalIdOf(template, 'AWS::SQS::Queue', 'FunctionsOfflineImportFailureQueue')]).toContain('sqs:SendMessage');
     expect(Object.values(grants).flat().some((action) => action.startsWith('secretsmanager:'))).toBe(false);
-    expect(grants[table()]).toEqual(['dynamodb:GetItem', 'dynamodb:PutItem']);
+    expect(grants[table()]).toEqual(['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:Scan', 'dynamodb:UpdateItem']);
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Role: arnOf(role('OfflineImport')),
+      Environment: { Variables: Match.objectLike({ CAPF_TABLE: { Ref: table() }, CAPF_CSR_BUCKET: { Ref: bucket } }) },
+    });
   });
 
   it('expiry monitor: publishes to the topic and sends email from the SES identity only', () => {

@@ -22,13 +22,6 @@ export const WITH_FUTURE_FUNCTIONS: readonly FunctionSpec[] = [
     access: { table: ['GetItem', 'PutItem', 'UpdateItem', 'DeleteItem', 'Query', 'Scan'], tlsSecret: 'readWrite', bucket: 'readWrite' },
   },
   {
-    id: 'offline-import',
-    entry: 'functions/offline-import/handler.ts',
-    description: 'Imports certificates signed by an offline CA',
-    trigger: { kind: 'bucket', prefix: 'signed/' },
-    access: { table: ['GetItem', 'PutItem'], bucket: 'read' },
-  },
-  {
     id: 'expiry-monitor',
     entry: 'functions/expiry-monitor/handler.ts',
     description: 'Warns before LSCs and the CAPF certificate expire',

@@ -1,0 +1,31 @@
+import 'reflect-metadata'; // before anything that loads @peculiar/x509
+// The import Lambda (offline CA, F3): invoked by the CSR bucket's "object created" events under signed/; matches each
+// uploaded certificate to its pending CSR, writes signed/<name>.result.json and records the audit event.
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { S3Client } from '@aws-sdk/client-s3';
+import { requestLimits } from '../../shared/aws-limits.ts';
+import { loadImportConfig } from '../../shared/config/index.ts';
+import { CertificateImporter } from '../../shared/issuers/offline/certificate-import.ts';
+import { S3CsrBucket } from '../../shared/issuers/offline/s3-csr-bucket.ts';
+import { pemToDer } from '../../shared/pki/index.ts';
+import { createDynamoStores } from '../../shared/store/dynamo-stores.ts';
+import { lambdaHandler } from '../bootstrap.ts';
+import { importFunction } from './import-function.ts';
+import { LogAuditLog } from './log-audit.ts';
+
+export const handler = lambdaHandler(
+  importFunction(async ({ logger }) => {
+    const config = loadImportConfig(process.env);
+    const limits = { maxAttempts: 3, requestHandler: requestLimits(5_000) };
+    const stores = createDynamoStores({ client: new DynamoDBClient(limits), tableName: config.tableName });
+    const importer = new CertificateImporter({
+      csrs: stores.csrs,
+      issuances: stores.issuances,
+      audit: new LogAuditLog(logger),
+      bucket: new S3CsrBucket(new S3Client(limits), config.bucketName),
+      trustAnchors: async () => (await stores.trust.list('capf')).map((entry) => pemToDer(entry.pem)),
+    });
+    return { bucketName: config.bucketName, importer };
+  }),
+  'capf-import',
+);
