@@ -4,14 +4,18 @@ import { Command, CommanderError } from 'commander';
 import { CapfError } from '../shared/errors.ts';
 import { registerBenchCommand } from './bench/command.ts';
 import { registerCertsrvEmulatorCommand } from './certsrv-emulator-command.ts';
+import { registerCaCommands } from './ca-command.ts';
 import { registerDeviceCommands } from './device-command.ts';
 import { registerPhoneCommand } from './phone/command.ts';
 import { registerServeCommand } from './serve-command.ts';
+import { registerTrustCommands } from './trust-command.ts';
 
 function buildProgram(): Command {
   const program = new Command('capf').description('capf-cloud: a Certificate Authority Proxy Function for Cisco phones').exitOverride();
   registerServeCommand(program);
   registerDeviceCommands(program);
+  registerTrustCommands(program);
+  registerCaCommands(program);
   registerPhoneCommand(program);
   registerBenchCommand(program);
   registerCertsrvEmulatorCommand(program);

@@ -1,11 +1,11 @@
 // The local stack's CAPF CA: `capf-ca.pem` (certificate, shared with phones and `openssl verify`) and `capf-ca.key`
 // (private key, mode 0600) in the data folder, generated at first start (F4).
 import { createPrivateKey, createPublicKey, X509Certificate, type KeyObject } from 'node:crypto';
-import { chmod, mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ConfigError } from '../../shared/errors.ts';
 import { certificateHasKey } from '../../shared/pki/certificate-key.ts';
-import { generateCapfCa, pemToDer, splitPemChain } from '../../shared/pki/index.ts';
+import { generateCapfCa, pemToDer } from '../../shared/pki/index.ts';
 
 export interface LocalCa {
   certificatePem: string;
@@ -17,7 +17,6 @@ export interface LocalCa {
 
 export const CA_CERTIFICATE_FILE = 'capf-ca.pem';
 export const CA_KEY_FILE = 'capf-ca.key';
-export const TRUST_FOLDER = 'capf-trust';
 
 /**
  * Reads and checks the CA files; never writes. A missing file is a ConfigError (code CA_MISSING): while the stack
@@ -63,19 +62,4 @@ function checkedCa(certificatePem: string, privateKeyPem: string, certificatePat
     throw new ConfigError(`${certificatePath} and ${keyPath} do not belong together`, 'CA_KEY_MISMATCH');
   }
   return { certificatePem, certificateDer, privateKeyPem, privateKey, certificatePath };
-}
-
-/** CAPF-trust for the local stack: the CAPF CA plus every PEM file in `<data>/capf-trust/` (e.g. Cisco MIC roots). */
-export async function readLocalTrust(dataDir: string, ca: LocalCa): Promise<Uint8Array[]> {
-  const anchors: Uint8Array[] = [ca.certificateDer];
-  let names: string[] = [];
-  try {
-    names = await readdir(join(dataDir, TRUST_FOLDER));
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
-  }
-  for (const name of names.filter((n) => n.endsWith('.pem')).slice(0, 200)) {
-    anchors.push(...splitPemChain(await readFile(join(dataDir, TRUST_FOLDER, name), 'utf8')));
-  }
-  return anchors;
 }

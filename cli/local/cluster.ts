@@ -15,7 +15,10 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { loadLocalCa, loadOrCreateLocalCa, type LocalCa } from './ca-files.ts';
 import { MAX_CLUSTER_WORKERS } from './cluster-limits.ts';
 import type { LocalStackOptions } from './local-stack.ts';
-import { cachedLocalTrust, localSignClient, watchLocalCa } from './local-ca-runtime.ts';
+import { capfTrustAnchors } from '../../listener/capf-trust.ts';
+import { localSignClient, watchLocalCa } from './local-ca-runtime.ts';
+import { localAdmin } from './local-admin.ts';
+import { importTrustFolder } from './trust-folder-import.ts';
 import { createDynamoClient, LOCAL_TABLE_NAME, openLocalStore } from './local-store.ts';
 import { createLocalIssuer, DEFAULT_LOCAL_ISSUER, readIssuerSettings } from './local-issuer.ts';
 import { ConfigError } from '../../shared/errors.ts';
@@ -130,6 +133,12 @@ export async function startListenerCluster(options: ListenerClusterOptions): Pro
   if (first.created) options.logger.info('generated the CAPF CA', { certificate: first.certificatePath });
   let ca: LocalCa = first;
   const local = await openLocalStore(options.dataDir, { advertise: true });
+  try {
+    await importTrustFolder(options.dataDir, localAdmin(options.dataDir, local.store).trust, options.logger);
+  } catch (error) {
+    await local.close();
+    throw error;
+  }
   const profiling = options.cpuProfileDir === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${options.cpuProfileDir}`];
   cluster.setupPrimary({ exec: fileURLToPath(import.meta.url), execArgv: [...typeScriptExecArgv(), ...profiling] });
 
@@ -295,7 +304,7 @@ async function runWorker(config: WorkerConfig): Promise<void> {
   const timings = new Map<string, StoreCallTiming>();
   const dynamo = createDynamoStores({ client: createDynamoClient(config.storeEndpoint), tableName: LOCAL_TABLE_NAME });
   const store = config.timeStoreCalls ? timedStores(dynamo, timings) : dynamo;
-  let signClient = localSignClient(store, await createLocalIssuer(choice.kind, settings, config.dataDir, ca));
+  let signClient = localSignClient(store, await createLocalIssuer(choice.kind, settings, store.trust, ca));
   const listener = new CapfListener({
     hosts: config.hosts,
     port: config.port,
@@ -303,7 +312,7 @@ async function runWorker(config: WorkerConfig): Promise<void> {
     backend: new StoreSessionBackend({
       stores: store,
       signClient: { sign: (request) => signClient.sign(request) },
-      trustAnchors: cachedLocalTrust(config.dataDir, () => ca),
+      trustAnchors: capfTrustAnchors({ trust: store.trust, capfCertificates: () => [ca.certificateDer], logger }),
       issuer: { name: choice.kind, keyDelivery: issuerDescriptor(choice.kind).keyDelivery },
     }),
     logger,
@@ -334,7 +343,7 @@ async function runWorker(config: WorkerConfig): Promise<void> {
       }
       case 'reload-ca':
         loadLocalCa(config.dataDir)
-          .then(async (next) => ({ next, issuer: await createLocalIssuer(choice.kind, settings, config.dataDir, next) }))
+          .then(async (next) => ({ next, issuer: await createLocalIssuer(choice.kind, settings, store.trust, next) }))
           .then(
             ({ next, issuer }) => {
               ca = next;

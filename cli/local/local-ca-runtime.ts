@@ -1,34 +1,16 @@
 // What every local listener process does with the CAPF CA files and its issuer: signs in-process through the sign
-// service, reads CAPF-trust (cached briefly: it is read on every device lookup), and follows a replaced certificate
-// (F4, F22).
+// service and follows a replaced certificate (F4, F22). CAPF-trust comes from the store (listener/capf-trust.ts).
 import { watch, type FSWatcher } from 'node:fs';
 import type { CapfLogger } from '../../shared/logging.ts';
 import type { Issuer, Stores } from '../../shared/ports/index.ts';
 import type { SignClient } from '../../shared/signing/sign-client.ts';
 import { SignService } from '../../shared/signing/sign-service.ts';
 import { InProcessSignClient } from '../../functions/sign/in-process-client.ts';
-import { CA_CERTIFICATE_FILE, CA_KEY_FILE, loadLocalCa, readLocalTrust, type LocalCa } from './ca-files.ts';
-
-/** CAPF-trust is re-read at most this often; a PEM dropped into `<data>/capf-trust/` applies within it. */
-const TRUST_CACHE_MS = 5_000;
+import { CA_CERTIFICATE_FILE, CA_KEY_FILE, loadLocalCa, type LocalCa } from './ca-files.ts';
 
 /** The sign handler in this process, over the stack's issuer. */
 export function localSignClient(stores: Stores, issuer: Issuer): SignClient {
   return new InProcessSignClient(new SignService({ stores, issuer }));
-}
-
-/** CAPF-trust of the local stack, read from the data folder through a short cache. */
-export function cachedLocalTrust(dataDir: string, currentCa: () => LocalCa): () => Promise<Uint8Array[]> {
-  let cached: { value: Promise<Uint8Array[]>; until: number; ca: LocalCa } | undefined;
-  return () => {
-    const ca = currentCa();
-    if (!cached || cached.until < Date.now() || cached.ca !== ca) {
-      const value = readLocalTrust(dataDir, ca);
-      cached = { value, until: Date.now() + TRUST_CACHE_MS, ca };
-      value.catch(() => (cached = undefined));
-    }
-    return cached.value;
-  };
 }
 
 /**

@@ -2,15 +2,14 @@
 // --issuer KIND [--issuer-config FILE]`. The file holds the same JSON as the AWS settings secret or variables of that
 // issuer. What differs locally is custody, not code: capf-software signs with the CA key file of the data folder
 // (unless the file names a Secrets Manager secret), AWS issuers use the default AWS credential chain (AWS_PROFILE,
-// AWS_ENDPOINT_URL...), and CAPF-trust is the data folder's.
+// AWS_ENDPOINT_URL...), and CAPF-trust is the CA plus the store's CAPF-trust entries.
 import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { ConfigError } from '../../shared/errors.ts';
 import { createIssuerFromSettings } from '../../shared/issuers/create.ts';
 import { checkIssuerSettings, DEFAULT_ISSUER_KIND, type IssuerKind } from '../../shared/issuers/registry.ts';
 import { derToPem } from '../../shared/pki/index.ts';
-import type { Issuer } from '../../shared/ports/index.ts';
-import { readLocalTrust, TRUST_FOLDER, type LocalCa } from './ca-files.ts';
+import type { Issuer, TrustStore } from '../../shared/ports/index.ts';
+import type { LocalCa } from './ca-files.ts';
 
 export interface LocalIssuerChoice {
   kind: IssuerKind;
@@ -53,7 +52,7 @@ export async function readIssuerSettings(choice: LocalIssuerChoice): Promise<{ s
 }
 
 /** Builds the issuer for the local stack over its current CA files. */
-export function createLocalIssuer(kind: IssuerKind, settings: { settings: unknown; where: string }, dataDir: string, ca: LocalCa): Promise<Issuer> {
+export function createLocalIssuer(kind: IssuerKind, settings: { settings: unknown; where: string }, trust: Pick<TrustStore, 'list'>, ca: LocalCa): Promise<Issuer> {
   return createIssuerFromSettings(
     kind,
     settings.settings,
@@ -61,8 +60,8 @@ export function createLocalIssuer(kind: IssuerKind, settings: { settings: unknow
       fipsMode: false,
       localCa: { certificateDer: ca.certificateDer, privateKey: ca.privateKey },
       capfTrust: {
-        readPem: async () => (await readLocalTrust(dataDir, ca)).map((der) => derToPem(der)),
-        where: `CAPF-trust (${join(dataDir, TRUST_FOLDER)}/)`,
+        readPem: async () => [derToPem(ca.certificateDer), ...(await trust.list('capf')).map((entry) => entry.pem)],
+        where: 'CAPF-trust (capf trust add FILE --store capf)',
       },
     },
     settings.where,

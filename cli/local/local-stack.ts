@@ -10,7 +10,10 @@ import { CapfListener } from '../../listener/server.ts';
 import { StoreSessionBackend } from '../../listener/store-backend.ts';
 import { errorText } from '../../listener/session-driver.ts';
 import { loadOrCreateLocalCa, type LocalCa } from './ca-files.ts';
-import { cachedLocalTrust, localSignClient, watchLocalCa } from './local-ca-runtime.ts';
+import { capfTrustAnchors } from '../../listener/capf-trust.ts';
+import { localSignClient, watchLocalCa } from './local-ca-runtime.ts';
+import { localAdmin } from './local-admin.ts';
+import { importTrustFolder } from './trust-folder-import.ts';
 import { createLocalIssuer, DEFAULT_LOCAL_ISSUER, readIssuerSettings, type LocalIssuerChoice } from './local-issuer.ts';
 import { openLocalStore } from './local-store.ts';
 
@@ -51,13 +54,20 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   const first = await loadOrCreateLocalCa(options.dataDir, { keyType: options.caKeyType ?? 'rsa' });
   let ca: LocalCa = first;
   if (first.created) options.logger.info('generated the CAPF CA', { certificate: ca.certificatePath });
-  const issuer = await createLocalIssuer(choice.kind, settings, options.dataDir, ca);
   const local = await openLocalStore(options.dataDir, { advertise: true });
+  let issuer;
+  try {
+    issuer = await createLocalIssuer(choice.kind, settings, local.store.trust, ca);
+    await importTrustFolder(options.dataDir, localAdmin(options.dataDir, local.store).trust, options.logger);
+  } catch (error) {
+    await local.close();
+    throw error;
+  }
   let signClient = localSignClient(local.store, issuer);
   const backend = new StoreSessionBackend({
     stores: local.store,
     signClient: { sign: (request) => signClient.sign(request) },
-    trustAnchors: cachedLocalTrust(options.dataDir, () => ca),
+    trustAnchors: capfTrustAnchors({ trust: local.store.trust, capfCertificates: () => [ca.certificateDer], logger: options.logger }),
     issuer: { name: choice.kind, keyDelivery: issuerDescriptor(choice.kind).keyDelivery },
     ...(options.parametersCacheMs !== undefined ? { parametersCacheMs: options.parametersCacheMs } : {}),
   });
@@ -85,7 +95,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
 
   // F22/F4: a replaced capf-ca.pem/capf-ca.key applies without a restart (new connections, new LSCs).
   const stopWatching = watchLocalCa(options.dataDir, options.logger, () => ca, (next) => {
-    createLocalIssuer(choice.kind, settings, options.dataDir, next).then(
+    createLocalIssuer(choice.kind, settings, local.store.trust, next).then(
       (reloaded) => {
         ca = next;
         signClient = localSignClient(local.store, reloaded);

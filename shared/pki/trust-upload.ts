@@ -76,6 +76,11 @@ interface Node {
 const BASIC_CONSTRAINTS = '2.5.29.19';
 const hex = (bytes: Uint8Array) => Buffer.from(bytes).toString('hex');
 
+/** The facts a trust entry keeps about a certificate (its role taken as root until classified). */
+export function describeTrustCertificate(der: Uint8Array): UploadCertificate {
+  return readNode(der).cert;
+}
+
 function readNode(der: Uint8Array): Node {
   const description = describeCertificate(der);
   const parts = readCertificateParts(der);
@@ -90,7 +95,7 @@ function readNode(der: Uint8Array): Node {
     keyId: hex(ski),
     notBefore: description.notBefore,
     notAfter: description.notAfter,
-    role: 'https',
+    role: 'root',
     ...(description.commonName !== undefined ? { commonName: description.commonName } : {}),
   };
   return { cert, x509: new X509Certificate(der), isCa: description.isCa, hasBasicConstraints: parts.extensions.has(BASIC_CONSTRAINTS), selfIssued: description.selfIssued, ...(aki ? { authorityKeyId: hex(aki) } : {}) };

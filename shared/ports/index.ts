@@ -11,3 +11,4 @@ export * from './csr-bucket.ts';
 export * from './pending-csr-store.ts';
 export * from './audit-log.ts';
 export * from './trust-store.ts';
+export * from './capf-ca-custody.ts';

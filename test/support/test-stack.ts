@@ -1,9 +1,10 @@
 // A local stack for one test file: temp data folder, dynalite in-process, listener on 127.0.0.1 with short timeouts.
-import { mkdtemp, rm, writeFile, mkdir } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MemoryLogger } from '../../shared/logging.ts';
 import type { DeviceSettings } from '../../shared/ports/index.ts';
+import { localAdmin } from '../../cli/local/local-admin.ts';
 import { startLocalStack, type LocalStack, type LocalStackOptions } from '../../cli/local/local-stack.ts';
 import { runPhone } from '../../cli/phone/simulator.ts';
 import type { PhoneOptions, PhoneResult } from '../../cli/phone/types.ts';
@@ -24,10 +25,6 @@ export async function startTestStack(
 ): Promise<TestStack> {
   const dataDir = await mkdtemp(join(tmpdir(), 'capf-test-'));
   for (const [name, text] of Object.entries(options.files ?? {})) await writeFile(join(dataDir, name), text, { mode: 0o600 });
-  if (options.trustPem?.length) {
-    await mkdir(join(dataDir, 'capf-trust'));
-    await Promise.all(options.trustPem.map((pem, i) => writeFile(join(dataDir, 'capf-trust', `anchor-${i}.pem`), pem)));
-  }
   const logger = new MemoryLogger();
   const stack = await startLocalStack({
     dataDir,
@@ -40,6 +37,9 @@ export async function startTestStack(
     ...options,
   });
   const port = stack.addresses[0]?.port as number;
+  // CAPF-trust is edited through the admin service only, as `capf trust add` does.
+  const trust = localAdmin(dataDir, stack.store).trust;
+  for (const pem of options.trustPem ?? []) await trust.add({ actor: 'test' }, pem, { store: 'capf', description: 'test anchor' });
   return {
     stack,
     port,

@@ -5,17 +5,8 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { ValidationError } from '../../../shared/errors.ts';
 import { pemToDer } from '../../../shared/pki/index.ts';
 import { classifyTrustUpload, TrustUploadError } from '../../../shared/pki/trust-upload.ts';
-import { makeCert, makeChain, type TestCert } from '../../support/trust-pki.ts';
+import { refusal, makeCert, makeChain, type TestCert } from '../../support/trust-pki.ts';
 
-const refusal = (run: () => unknown): TrustUploadError => {
-  try {
-    run();
-  } catch (error) {
-    expect(error).toBeInstanceOf(TrustUploadError);
-    return error as TrustUploadError;
-  }
-  throw new Error('expected a refusal');
-};
 
 describe('classifyTrustUpload', () => {
   let chain: Awaited<ReturnType<typeof makeChain>>;
@@ -66,27 +57,27 @@ describe('classifyTrustUpload', () => {
   });
 
   it('refuses an incomplete chain, naming the missing certificate by subject and key id', () => {
-    const error = refusal(() => classifyTrustUpload(chain.https.pem + chain.intermediate.pem, [], 'CAPF-trust'));
+    const error = refusal(() => classifyTrustUpload(chain.https.pem + chain.intermediate.pem, [], 'CAPF-trust'), TrustUploadError);
     expect(error.code).toBe('INCOMPLETE_CHAIN');
     expect(error.missing).toEqual({ subject: 'CN=Example Root CA, O=Example', keyId: chain.root.keyId });
     expect(error.message).toContain('"CN=Example Root CA, O=Example"');
     expect(error.message).toContain(`key id ${chain.root.keyId}`);
     expect(error.message).toContain('CAPF-trust');
-    const leafOnly = refusal(() => classifyTrustUpload(chain.https.pem, [pemToDer(chain.root.pem)], 'CallManager-trust'));
+    const leafOnly = refusal(() => classifyTrustUpload(chain.https.pem, [pemToDer(chain.root.pem)], 'CallManager-trust'), TrustUploadError);
     expect(leafOnly.missing).toEqual({ subject: 'CN=Example Issuing CA, O=Example', keyId: chain.intermediate.keyId });
   });
 
   it('an issuer without an AuthorityKeyIdentifier is named by subject only', async () => {
     const orphan = await makeCert({ name: 'CN=orphan.test', ca: false, issuer: chain.root, noAki: true });
-    const error = refusal(() => classifyTrustUpload(orphan.pem, [], 'CAPF-trust'));
+    const error = refusal(() => classifyTrustUpload(orphan.pem, [], 'CAPF-trust'), TrustUploadError);
     expect(error.missing).toEqual({ subject: 'CN=Example Root CA, O=Example' });
   });
 
   it('refuses a CA whose CN starts with CAPF- (any case), but not a leaf so named', async () => {
     const capfRoot = await makeCert({ name: 'CN=capf-1a2b3c4d', ca: true });
-    expect(refusal(() => classifyTrustUpload(capfRoot.pem, [], 'CAPF-trust')).code).toBe('RESERVED_CAPF_NAME');
+    expect(refusal(() => classifyTrustUpload(capfRoot.pem, [], 'CAPF-trust'), TrustUploadError).code).toBe('RESERVED_CAPF_NAME');
     const capfIntermediate = await makeCert({ name: 'CN=CAPF-intermediate, O=Example', ca: true, issuer: chain.root });
-    expect(refusal(() => classifyTrustUpload(chain.root.pem + capfIntermediate.pem, [], 'CAPF-trust')).code).toBe('RESERVED_CAPF_NAME');
+    expect(refusal(() => classifyTrustUpload(chain.root.pem + capfIntermediate.pem, [], 'CAPF-trust'), TrustUploadError).code).toBe('RESERVED_CAPF_NAME');
     const capfLeaf = await makeCert({ name: 'CN=CAPF-web.example.test', ca: false, issuer: chain.root });
     expect(classifyTrustUpload(chain.root.pem + capfLeaf.pem, [], 'CAPF-trust').chains[0]!.scenario).toBe('root-and-https');
   });
@@ -94,9 +85,9 @@ describe('classifyTrustUpload', () => {
   it('refuses an issuer that is not a CA, and a signature made with another key', async () => {
     const notCa = await makeCert({ name: 'CN=Not A CA', ca: false });
     const below = await makeCert({ name: 'CN=below.test', ca: false, issuer: notCa });
-    expect(refusal(() => classifyTrustUpload(notCa.pem + below.pem, [], 'CAPF-trust')).code).toBe('NOT_A_CA');
+    expect(refusal(() => classifyTrustUpload(notCa.pem + below.pem, [], 'CAPF-trust'), TrustUploadError).code).toBe('NOT_A_CA');
     const forged = await makeCert({ name: 'CN=forged.test', ca: false, issuer: chain.root, signingKeys: notCa.keys, noAki: true });
-    expect(refusal(() => classifyTrustUpload(chain.root.pem + forged.pem, [], 'CAPF-trust')).code).toBe('BAD_SIGNATURE');
+    expect(refusal(() => classifyTrustUpload(chain.root.pem + forged.pem, [], 'CAPF-trust'), TrustUploadError).code).toBe('BAD_SIGNATURE');
   });
 
   it('accepts an expired root with a warning (old MIC roots are still needed)', async () => {
@@ -144,7 +135,7 @@ describe('classifyTrustUpload', () => {
         expect(result.chains[0]!.rootAlreadyTrusted).toBe(rootInStore);
         if (!rootInStore && members.length > 1) {
           const withoutRoot = shuffled.filter((m) => m !== pool.root).map((m) => m.pem).join('');
-          const error = refusal(() => classifyTrustUpload(withoutRoot, [], 'CAPF-trust'));
+          const error = refusal(() => classifyTrustUpload(withoutRoot, [], 'CAPF-trust'), TrustUploadError);
           expect(error.missing).toEqual({ subject: pool.root.name, keyId: pool.root.keyId });
         }
       }),
