@@ -1,9 +1,20 @@
 // `capf serve`: the local embedded stack in the foreground, until SIGINT/SIGTERM (then a graceful drain).
-import { Option, type Command } from 'commander';
+import { InvalidArgumentError, Option, type Command } from 'commander';
 import { networkInterfaces } from 'node:os';
 import type { SecureVersion } from 'node:tls';
 import { MAX_CLUSTER_WORKERS } from './local/cluster-limits.ts';
 import { defaultDataDir, integer, oneOf } from './options.ts';
+import { parseCidrList } from '../shared/util/cidr.ts';
+
+/** `--phone-networks 10.0.0.0/8,2001:db8::/32`: checked when the command line is read. */
+function phoneNetworkList(value: string): string[] {
+  try {
+    parseCidrList(value);
+  } catch (error) {
+    throw new InvalidArgumentError(error instanceof Error ? error.message : String(error));
+  }
+  return value.split(/[\s,]+/).filter((item) => item.length > 0);
+}
 
 function hasIpv6Loopback(): boolean {
   return Object.values(networkInterfaces()).some((list) => list?.some((i) => i.family === 'IPv6' && i.address === '::1'));
@@ -18,6 +29,7 @@ interface ServeOptions {
   issuer: string;
   issuerConfig?: string;
   workers: number;
+  phoneNetworks?: string[];
 }
 
 export function registerServeCommand(program: Command): void {
@@ -32,6 +44,7 @@ export function registerServeCommand(program: Command): void {
     .option('--ca-key-type <type>', 'key type of a newly generated CAPF CA', oneOf(['rsa', 'ec']), 'rsa')
     .addOption(issuerOption)
     .option('--issuer-config <file>', "JSON settings of that issuer: the fields of its AWS settings (see the README's issuer table)")
+    .option('--phone-networks <cidrs>', 'CIDR blocks of the phone networks (comma-separated): a larger failed-authentication budget per address', phoneNetworkList)
     .option('--workers <n>', 'listener processes sharing the port (cli/local/cluster.ts); 1 = all in this process', integer(1, MAX_CLUSTER_WORKERS), 1)
     .action(async (opts: ServeOptions) => {
       const dataDir = opts.data ?? defaultDataDir();
@@ -39,7 +52,7 @@ export function registerServeCommand(program: Command): void {
       const issuer = { kind: issuerDescriptor(opts.issuer).kind, ...(opts.issuerConfig ? { configFile: opts.issuerConfig } : {}) };
       const logger = createLogger('capf-local');
       const hosts = opts.host ?? (hasIpv6Loopback() ? ['127.0.0.1', '::1'] : ['127.0.0.1']);
-      const options = { dataDir, hosts, port: opts.port, logger, minTlsVersion: opts.minTls, caKeyType: opts.caKeyType, issuer };
+      const options = { dataDir, hosts, port: opts.port, logger, minTlsVersion: opts.minTls, caKeyType: opts.caKeyType, issuer, ...(opts.phoneNetworks ? { phoneNetworks: opts.phoneNetworks } : {}) };
       const stack =
         opts.workers > 1
           ? await (await import('./local/cluster.ts')).startListenerCluster({ ...options, workers: opts.workers })

@@ -46,11 +46,12 @@ async function main(): Promise<void> {
     maxSessions: config.maxSessions,
     onSessionEnd: (summary) => metrics.record(summary),
     proxyProtocol: config.proxyProtocol,
+    phoneNetworks: config.phoneNetworks,
     ...(config.minTlsVersion ? { minTlsVersion: config.minTlsVersion } : {}),
   });
   const flushMetrics = setInterval(() => metrics.flush(), 60_000);
   await listener.start();
-  logger.info('listening', { host: config.host, port: config.port, issuer: config.issuer, proxyProtocol: config.proxyProtocol });
+  logger.info('listening', { host: config.host, port: config.port, issuer: config.issuer, proxyProtocol: config.proxyProtocol, phoneNetworks: config.phoneNetworks.length });
 
   // F22: a rotated CAPF certificate (or a changed CAPF-trust) applies without restarting the task.
   const refresh = setInterval(() => void secrets.refresh((next) => listener.reloadTls(next), logger), TLS_REFRESH_MS);

@@ -12,6 +12,9 @@ import { receiveConnection, socketPeer, type IntakeRefusal, type PeerAddress } f
 import type { SessionBackend } from './session-backend.ts';
 import { legacyTlsWarning, tlsPolicy, type TlsPolicy } from './tls-policy.ts';
 import { SessionCounter } from './session-counter.ts';
+import { AddressLimiter, addressBudget } from './address-limiter.ts';
+import { DEFAULT_PARAMETERS } from '../shared/domain/parameters.ts';
+import { parseCidrList } from '../shared/util/cidr.ts';
 import { errorText, SessionDriver, type SessionSummary } from './session-driver.ts';
 
 export interface TlsMaterial {
@@ -42,6 +45,11 @@ export interface ListenerOptions {
   maxBodyLength?: number;
   keepAliveMs?: number;
   counter?: SessionCounter;
+  /**
+   * The phone networks (CIDR blocks: CAPF_PHONE_NETWORKS, in AWS the deployment's allowed phone ranges): an address
+   * inside them gets the larger per-address failure budget, as a whole site may sit behind it.
+   */
+  phoneNetworks?: readonly string[];
   /** Records authentication failures and locks (auth.failed, auth.locked) besides the log, when wired. */
   audit?: AuditLog;
   /** Called once per session when it has ended and its store writes have settled (metrics). */
@@ -66,6 +74,8 @@ export interface ListenerStats {
   tlsFailures: number;
   /** Dropped before TLS behind the NLB for a missing or malformed PROXY header. */
   refusedProxyHeader: number;
+  /** Dropped at accept: the address was over its failed-authentication budget (cooling down). */
+  refusedAddress: number;
 }
 
 /** One live TCP connection's ends: how the TLS socket finds the peer its raw socket was given. */
@@ -87,13 +97,16 @@ export class CapfListener {
   private readonly counter: SessionCounter;
   private readonly tls: TlsPolicy;
   private draining = false;
-  readonly stats: ListenerStats = { active: 0, accepted: 0, refusedOverLimit: 0, refusedIpv6: 0, tlsFailures: 0, refusedProxyHeader: 0 };
+  readonly stats: ListenerStats = { active: 0, accepted: 0, refusedOverLimit: 0, refusedIpv6: 0, tlsFailures: 0, refusedProxyHeader: 0, refusedAddress: 0 };
+  /** Failed authentications per peer address; over budget, an address is refused at accept for a cool-down. */
+  readonly limiter: AddressLimiter;
 
   constructor(private readonly options: ListenerOptions) {
     if (MAX_WIRE_BODY_LENGTH < (options.maxBodyLength ?? 0)) throw new RangeError('maxBodyLength above the 16-bit wire limit');
     this.counter = options.counter ?? new SessionCounter();
     this.tls = tlsPolicy(options.minTlsVersion);
     this.tlsServer = this.createTlsServer();
+    this.limiter = new AddressLimiter(parseCidrList(options.phoneNetworks ?? []));
   }
 
   /** Binds every host; resolves with the bound addresses (port 0 picks a free port per host). */
@@ -169,6 +182,7 @@ export class CapfListener {
 
   /** A new TCP connection: straight to TLS, or behind the NLB its PROXY header first. */
   private onConnection(socket: Socket): void {
+    if (this.options.proxyProtocol !== 'v2' && this.refusedAddress(socket, socketPeer(socket))) return;
     this.sockets.add(socket);
     socket.once('close', () => this.sockets.delete(socket));
     socket.setNoDelay(true);
@@ -181,12 +195,37 @@ export class CapfListener {
       mode: 'required',
       timeoutMs: this.handshakeTimeoutMs(),
       onReady: (ready, peer) => {
+        if (this.refusedAddress(ready, peer)) return;
         const key = connectionKey(ready);
         this.peers.set(key, peer);
         ready.once('close', () => this.peers.delete(key));
         this.tlsServer.emit('connection', ready);
       },
       onRefused: (_refused, peer, refusal) => this.onRefusedBeforeTls(peer, refusal),
+    });
+  }
+
+  /** An address cooling down after too many failed authentications: the socket goes before any TLS byte (no log line each time). */
+  private refusedAddress(socket: Socket, peer: PeerAddress): boolean {
+    if (!this.limiter.refuses(peer.address, Date.now())) return false;
+    this.stats.refusedAddress += 1;
+    socket.on('error', () => undefined);
+    socket.destroy();
+    return true;
+  }
+
+  /** A failed authentication from this peer; the one that reaches the budget starts a cool-down, logged once. */
+  private countAuthenticationFailure(peer: PeerAddress): void {
+    const budget = this.options.backend.addressBudget?.() ?? addressBudget(DEFAULT_PARAMETERS);
+    const counted = this.limiter.countFailure(peer.address, budget, Date.now());
+    if (counted.refusedUntil === undefined) return;
+    this.options.logger.warn('address refused: too many failed authentications', {
+      peer: peer.address,
+      counted: counted.key,
+      failures: counted.failures,
+      limitPerMinute: counted.limit,
+      phoneNetwork: counted.phoneNetwork,
+      until: new Date(counted.refusedUntil).toISOString(),
     });
   }
 
@@ -255,7 +294,7 @@ export class CapfListener {
         closeGraceMs: LISTENER_DEFAULTS.closeGraceMs,
       },
       this.options.maxBodyLength ?? LISTENER_DEFAULTS.maxBodyLength,
-      this.options.audit,
+      { ...(this.options.audit ? { audit: this.options.audit } : {}), onAuthenticationFailure: () => this.countAuthenticationFailure(peer) },
     );
     this.drivers.add(driver);
     this.stats.active = this.drivers.size;

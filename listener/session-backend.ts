@@ -2,6 +2,7 @@
 // each deployment wires it to its adapters (DynamoDB + Lambda in AWS, dynalite + in-process signing locally).
 import type { Device, StoredCertificate } from '../shared/model.ts';
 import type { DeviceContext, SessionAction } from '../shared/protocol/session.ts';
+import type { AddressBudget } from './address-limiter.ts';
 
 /** What signing gave the session: the certificate in its stored form and, for the wire, its DER. */
 export type SignOutcome = { kind: 'issued'; certificate: StoredCertificate; certificateDer: Uint8Array } | { kind: 'refused'; code: string; reason: string };
@@ -16,6 +17,11 @@ export interface SessionBackend {
   record(action: RecordAction, sessionId: number): Promise<Device | undefined>;
   /** F16: read fresh so a parameter change applies without a restart. */
   ipv6Enabled(): Promise<boolean>;
+  /**
+   * The per-address failure budget from the parameters last read (each session's lookup reads them, so they are as
+   * current as that session's); undefined before any read. Synchronous: no store call of its own.
+   */
+  addressBudget?(): AddressBudget | undefined;
   /** The session has ended and its calls have settled: whatever the backend kept for it can go. */
   endSession?(sessionId: number): void;
 }

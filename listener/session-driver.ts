@@ -16,6 +16,13 @@ export interface SessionTimeouts {
   closeGraceMs: number;
 }
 
+/** Who else hears of a failed authentication: the audit trail (when wired) and the per-address limiter. */
+export interface SessionHooks {
+  audit?: AuditLog;
+  /** Called when authentication fails, before END_SESSION goes out (so the limiter has counted it when the phone learns). */
+  onAuthenticationFailure?: () => void;
+}
+
 /** How a session ended, for metrics: failed sessions carry the code of their first failure. */
 export interface SessionSummary {
   sessionId: number;
@@ -54,8 +61,7 @@ export class SessionDriver {
     private readonly logger: CapfLogger,
     private readonly timeouts: SessionTimeouts,
     maxBodyLength: number,
-    /** Where authentication failures and locks are recorded besides the log, when one is wired. */
-    private readonly audit?: AuditLog,
+    private readonly hooks: SessionHooks = {},
   ) {
     this.session = new CapfSession(sessionId);
     this.reader = new FrameReader(maxBodyLength);
@@ -166,6 +172,7 @@ export class SessionDriver {
         if (action.event === 'session-failed' && this.failureCode === undefined) this.failureCode = String(action.detail.code);
         this.logger[action.level](action.event, { ...action.detail, peer: this.peer.address });
         if (action.event === 'session-failed' && this.session.authenticationFailure) {
+          this.hooks.onAuthenticationFailure?.();
           this.recordAudit({ action: 'auth.failed', code: this.session.authenticationFailure, message: String(action.detail.reason) });
         }
         return;
@@ -184,7 +191,8 @@ export class SessionDriver {
 
   /** Best effort: an audit store that fails is logged, and the session goes on. */
   private recordAudit(event: Pick<AuditEvent, 'action' | 'code' | 'message'>): void {
-    if (!this.audit) return;
+    const audit = this.hooks.audit;
+    if (!audit) return;
     const full: AuditEvent = {
       at: new Date().toISOString(),
       actor: 'phone',
@@ -194,7 +202,7 @@ export class SessionDriver {
       ...(this.session.name ? { deviceName: this.session.name } : {}),
       ...event,
     };
-    this.audit.record(full).catch((error: unknown) => this.logger.warn('audit-not-recorded', { sessionId: this.sessionId, action: event.action, reason: errorText(error) }));
+    audit.record(full).catch((error: unknown) => this.logger.warn('audit-not-recorded', { sessionId: this.sessionId, action: event.action, reason: errorText(error) }));
   }
 
   /**

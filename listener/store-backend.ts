@@ -11,6 +11,7 @@ import { lockoutPolicy } from '../shared/domain/auth-lockout.ts';
 import { waitingImport } from '../shared/domain/offline-csrs.ts';
 import type { KeyDelivery, OperationOutcome, ServiceParameters, Stores } from '../shared/ports/index.ts';
 import type { RecordAction, SessionBackend, SignOutcome } from './session-backend.ts';
+import { addressBudget, type AddressBudget } from './address-limiter.ts';
 
 /** A sign call that fails (throws: refusals are answers) is made once more with the same request. */
 const SIGN_ATTEMPTS = 2;
@@ -167,6 +168,11 @@ export class StoreSessionBackend implements SessionBackend {
 
   async ipv6Enabled(): Promise<boolean> {
     return (await this.parameters()).ipv6Enabled;
+  }
+
+  addressBudget(): AddressBudget | undefined {
+    const latest = this.parametersCache.latest;
+    return latest ? addressBudget(latest) : undefined;
   }
 
   private parameters(): Promise<ServiceParameters> {

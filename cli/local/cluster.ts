@@ -79,7 +79,7 @@ export interface ListenerCluster {
 }
 
 /** Listener settings passed through to every worker unchanged. */
-const PASSED_TO_WORKERS = ['logLevel', 'issuer', 'minTlsVersion', 'messageTimeoutMs', 'keygenTimeoutMs', 'handshakeTimeoutMs', 'maxSessions'] as const;
+const PASSED_TO_WORKERS = ['logLevel', 'issuer', 'minTlsVersion', 'messageTimeoutMs', 'keygenTimeoutMs', 'handshakeTimeoutMs', 'maxSessions', 'phoneNetworks'] as const;
 
 type WorkerConfig = Partial<Pick<ListenerClusterOptions, (typeof PASSED_TO_WORKERS)[number]>> &
   Pick<ListenerClusterOptions, 'dataDir' | 'hosts' | 'port'> & { index: number; count: number; storeEndpoint: string; timeStoreCalls: boolean };
@@ -317,7 +317,7 @@ async function runWorker(config: WorkerConfig): Promise<void> {
     }),
     logger,
     counter: new StridedSessionCounter(config.index, config.count),
-    ...pick(config, ['minTlsVersion', 'messageTimeoutMs', 'keygenTimeoutMs', 'handshakeTimeoutMs', 'maxSessions'] as const),
+    ...pick(config, ['minTlsVersion', 'messageTimeoutMs', 'keygenTimeoutMs', 'handshakeTimeoutMs', 'maxSessions', 'phoneNetworks'] as const),
   });
   const addresses = await listener.start();
   let draining = false;

@@ -32,6 +32,8 @@ export interface LocalStackOptions {
   keygenTimeoutMs?: number;
   handshakeTimeoutMs?: number;
   maxSessions?: number;
+  /** CIDR blocks of the phone networks: addresses inside get the larger per-address failure budget. */
+  phoneNetworks?: readonly string[];
   /** How long the listener reuses a read of the service parameters (default 5 s; tests that change them use 0). */
   parametersCacheMs?: number;
   /** Where authentication failures and locks are recorded besides the log (the admin's audit store, tests). */
@@ -84,6 +86,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     ...(options.handshakeTimeoutMs ? { handshakeTimeoutMs: options.handshakeTimeoutMs } : {}),
     ...(options.maxSessions ? { maxSessions: options.maxSessions } : {}),
     ...(options.audit ? { audit: options.audit } : {}),
+    ...(options.phoneNetworks ? { phoneNetworks: options.phoneNetworks } : {}),
   });
   let addresses: AddressInfo[];
   try {

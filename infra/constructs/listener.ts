@@ -95,6 +95,8 @@ export class Listener extends Construct {
       CAPF_DRAIN_MS: String((STOP_TIMEOUT_SECONDS - 10) * 1000),
       CAPF_MAX_SESSIONS: String(MAX_SESSIONS_PER_TASK),
     };
+    // The allowed phone ranges are the phone networks: a site's NAT address there gets the larger failure budget.
+    if (config.allowedPhoneCidrs.length > 0) environment.CAPF_PHONE_NETWORKS = config.allowedPhoneCidrs.join(',');
     for (const fn of props.invokes) environment[`CAPF_${fn.spec.id.toUpperCase().replaceAll('-', '_')}_FUNCTION`] = fn.function.functionName;
 
     taskDefinition.addContainer('Listener', {

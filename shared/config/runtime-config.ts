@@ -3,6 +3,7 @@
 // variables an issuer needs is its descriptor's business (shared/issuers/*/descriptor.ts).
 import * as z from 'zod';
 import { DEFAULT_ISSUER_KIND, ISSUER_KINDS, isIssuerKind, issuerDescriptor, type IssuerChoice, type IssuerKind } from '../issuers/registry.ts';
+import { MAX_CIDRS, parseCidrList } from '../util/cidr.ts';
 import { booleanVar, envError, optionalVar, parseEnv, portVar, requiredVar, urlVar, type Env } from '../util/env-parse.ts';
 
 export interface SignConfig {
@@ -37,6 +38,8 @@ export interface ListenerConfig {
   drainMs: number;
   /** Sessions held at once; more are refused until one ends (the task's memory is sized for this many). */
   maxSessions: number;
+  /** CIDR blocks of the phone networks (CAPF_PHONE_NETWORKS): a larger per-address failure budget inside them. */
+  phoneNetworks: string[];
 }
 
 export const CAPF_PORT = 3804;
@@ -97,6 +100,22 @@ const maxSessionsVar = optionalVar('CAPF_MAX_SESSIONS').transform((value, ctx) =
   return sessions;
 });
 
+/** Comma- or space-separated CIDR blocks; in AWS the deployment's allowed phone ranges (infra config allowedPhoneCidrs). */
+const phoneNetworksVar = z
+  .string()
+  .max(64 * MAX_CIDRS, { error: `CAPF_PHONE_NETWORKS is longer than ${64 * MAX_CIDRS} characters` })
+  .optional()
+  .transform((value, ctx) => {
+    const blocks = (value ?? '').split(/[\s,]+/).filter((item) => item.length > 0);
+    try {
+      parseCidrList(blocks);
+      return blocks;
+    } catch (error) {
+      ctx.addIssue({ code: 'custom', message: `CAPF_PHONE_NETWORKS: ${error instanceof Error ? error.message : String(error)}` });
+      return z.NEVER;
+    }
+  });
+
 const listenerEnvSchema = z
   .object({
     CAPF_TABLE: requiredVar('CAPF_TABLE'),
@@ -111,6 +130,7 @@ const listenerEnvSchema = z
     CAPF_HEALTH_PORT: portVar('CAPF_HEALTH_PORT', 8080),
     CAPF_DRAIN_MS: drainMsVar,
     CAPF_MAX_SESSIONS: maxSessionsVar,
+    CAPF_PHONE_NETWORKS: phoneNetworksVar,
     CAPF_FIPS_MODE: booleanVar('CAPF_FIPS_MODE', false),
     AWS_ENDPOINT_URL: endpointVar,
   })
@@ -129,6 +149,7 @@ const listenerEnvSchema = z
       healthPort: raw.CAPF_HEALTH_PORT,
       drainMs: raw.CAPF_DRAIN_MS,
       maxSessions: raw.CAPF_MAX_SESSIONS,
+      phoneNetworks: raw.CAPF_PHONE_NETWORKS,
     }),
   );
 
@@ -158,7 +179,7 @@ export function loadSignConfig(env: Env = process.env): SignConfig {
 /**
  * Reads the listener's environment: CAPF_TABLE, CAPF_SIGN_FUNCTION, CAPF_TLS_SECRET_ARN (required); CAPF_ISSUER,
  * CAPF_TRUST_SECRET_ARN, CAPF_HOST (::), CAPF_PORT (3804), CAPF_MIN_TLS, CAPF_PROXY_PROTOCOL (off), CAPF_HEALTH_PORT
- * (8080), CAPF_DRAIN_MS (60000), CAPF_MAX_SESSIONS (2000), CAPF_FIPS_MODE.
+ * (8080), CAPF_DRAIN_MS (60000), CAPF_MAX_SESSIONS (2000), CAPF_PHONE_NETWORKS (none), CAPF_FIPS_MODE.
  */
 export function loadListenerConfig(env: Env = process.env): ListenerConfig {
   return parseEnv(listenerEnvSchema, env, 'listener');

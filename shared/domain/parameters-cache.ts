@@ -9,6 +9,7 @@ export const DEFAULT_PARAMETERS_CACHE_MS = 5_000;
 export class ParametersCache {
   private cached: { value: ServiceParameters; until: number } | undefined;
   private inFlight: Promise<ServiceParameters> | undefined;
+  private latestValue: ServiceParameters | undefined;
 
   constructor(
     private readonly parameters: Pick<ParameterStore, 'get'>,
@@ -24,8 +25,14 @@ export class ParametersCache {
     return this.inFlight;
   }
 
+  /** The parameters last read, however old (no read of its own): for a caller that must decide synchronously. */
+  get latest(): ServiceParameters | undefined {
+    return this.latestValue;
+  }
+
   private async load(): Promise<ServiceParameters> {
     const value = await this.parameters.get();
+    this.latestValue = value;
     // The lifetime starts when the answer arrives; a failed read is not cached, so the next caller tries again.
     if (this.ttlMs > 0) this.cached = { value, until: this.now() + this.ttlMs };
     return value;

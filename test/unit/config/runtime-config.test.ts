@@ -95,12 +95,13 @@ describe('loadListenerConfig', () => {
       healthPort: 8080,
       drainMs: 60_000,
       maxSessions: 2_000,
+      phoneNetworks: [],
     });
   });
 
   it('reads the optional settings', () => {
-    const config = loadListenerConfig({ ...base, CAPF_ISSUER: 'acm-pca', CAPF_TRUST_SECRET_ARN: 'capf/trust', CAPF_MIN_TLS: 'TLSv1', CAPF_PROXY_PROTOCOL: 'V2', CAPF_HEALTH_PORT: '9000', CAPF_DRAIN_MS: '5000', CAPF_MAX_SESSIONS: '500' });
-    expect(config).toMatchObject({ issuer: 'acm-pca', trustSecretId: 'capf/trust', minTlsVersion: 'TLSv1', proxyProtocol: 'v2', healthPort: 9000, drainMs: 5000, maxSessions: 500 });
+    const config = loadListenerConfig({ ...base, CAPF_ISSUER: 'acm-pca', CAPF_TRUST_SECRET_ARN: 'capf/trust', CAPF_MIN_TLS: 'TLSv1', CAPF_PROXY_PROTOCOL: 'V2', CAPF_HEALTH_PORT: '9000', CAPF_DRAIN_MS: '5000', CAPF_MAX_SESSIONS: '500', CAPF_PHONE_NETWORKS: '10.0.0.0/8, 2001:db8::/32' });
+    expect(config).toMatchObject({ issuer: 'acm-pca', trustSecretId: 'capf/trust', minTlsVersion: 'TLSv1', proxyProtocol: 'v2', healthPort: 9000, drainMs: 5000, maxSessions: 500, phoneNetworks: ['10.0.0.0/8', '2001:db8::/32'] });
     expect(issuerDescriptor(config.issuer).keyDelivery).toBe('csr');
     expect(issuerDescriptor('capf-kms').keyDelivery).toBe('public-key');
   });
@@ -115,6 +116,7 @@ describe('loadListenerConfig', () => {
       [{ ...base, CAPF_MAX_SESSIONS: '0' }, /CAPF_MAX_SESSIONS must be a whole number from 1 to 100000/],
       [{ ...base, CAPF_MAX_SESSIONS: '2e3' }, /CAPF_MAX_SESSIONS must be a whole number/],
       [{ ...base, CAPF_ISSUER: 'offline-ca' }, /CAPF_ISSUER must be one of/],
+      [{ ...base, CAPF_PHONE_NETWORKS: '10.0.0.0/8,10.1.0.0/33' }, /CAPF_PHONE_NETWORKS: "10.1.0.0\/33" is not an IPv4 CIDR block/],
       [{ CAPF_TABLE: 't', CAPF_TLS_SECRET_ARN: 's' }, /CAPF_SIGN_FUNCTION is not set/],
       [{ CAPF_TABLE: 't', CAPF_SIGN_FUNCTION: 'f' }, /CAPF_TLS_SECRET_ARN is not set/],
     ];

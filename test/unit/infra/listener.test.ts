@@ -62,6 +62,12 @@ describe('network load balancer', () => {
     });
   });
 
+  it("tells the listener the allowed phone ranges: its phone networks, with the larger per-address failure budget", () => {
+    template.hasResourceProperties('AWS::ECS::TaskDefinition', {
+      ContainerDefinitions: [Match.objectLike({ Environment: Match.arrayWith([{ Name: 'CAPF_PHONE_NETWORKS', Value: PHONE_CIDRS.join(',') }]) })],
+    });
+  });
+
   it('accepts TLS 1.2 and up unless the deployment asks for TLS 1.0 (7900-series phones)', () => {
     const environment = (built: Template) => built.findResources('AWS::ECS::TaskDefinition');
     const minTls = (built: Template) =>
@@ -133,7 +139,7 @@ describe('listener tasks', () => {
     const container = Object.values(env)[0]?.Properties.ContainerDefinitions[0];
     const names = (container.Environment as { Name: string }[]).map((variable) => variable.Name).sort();
     expect(names).toEqual([
-      'CAPF_DRAIN_MS', 'CAPF_HEALTH_PORT', 'CAPF_ISSUER', 'CAPF_MAX_SESSIONS', 'CAPF_MIN_TLS', 'CAPF_PORT', 'CAPF_PROXY_PROTOCOL', 'CAPF_SIGN_FUNCTION',
+      'CAPF_DRAIN_MS', 'CAPF_HEALTH_PORT', 'CAPF_ISSUER', 'CAPF_MAX_SESSIONS', 'CAPF_MIN_TLS', 'CAPF_PHONE_NETWORKS', 'CAPF_PORT', 'CAPF_PROXY_PROTOCOL', 'CAPF_SIGN_FUNCTION',
       'CAPF_TABLE', 'CAPF_TLS_SECRET_ARN', 'CAPF_TRUST_SECRET_ARN',
     ]);
     expect(container.Environment).toContainEqual({ Name: 'CAPF_PORT', Value: '3804' });
