@@ -2,8 +2,10 @@
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { networkInterfaces } from 'node:os';
 import type { SecureVersion } from 'node:tls';
+import { ConfigError } from '../shared/errors.ts';
+import { prepareDataDir } from './data-folder.ts';
 import { MAX_CLUSTER_WORKERS } from './local/cluster-limits.ts';
-import { defaultDataDir, integer, oneOf } from './options.ts';
+import { defaultDataDir, hostPort, integer, oneOf } from './options.ts';
 import { parseCidrList } from '../shared/util/cidr.ts';
 
 /** `--phone-networks 10.0.0.0/8,2001:db8::/32`: checked when the command line is read. */
@@ -18,6 +20,55 @@ function phoneNetworkList(value: string): string[] {
 
 function hasIpv6Loopback(): boolean {
   return Object.values(networkInterfaces()).some((list) => list?.some((i) => i.family === 'IPv6' && i.address === '::1'));
+}
+
+/** Why the listener could not bind, as one line saying what to do (exit 1); other errors pass unchanged. */
+export function bindFailure(error: unknown, hosts: string[], port: number): unknown {
+  const { code, address } = error as NodeJS.ErrnoException & { address?: string };
+  const where = hostPort(address ?? hosts.join(', '), port);
+  if (code === 'EADDRINUSE') return new ConfigError(`port ${port} is in use on ${where} (another capf serve?): stop that process or pass --port with a free port (0 picks one)`, 'PORT_IN_USE');
+  if (code === 'EADDRNOTAVAIL') {
+    const local = Object.values(networkInterfaces()).flatMap((list) => list?.map((i) => i.address) ?? []);
+    return new ConfigError(`address ${address ?? hosts.join(', ')} is not on this machine: pass --host with one of ${local.join(', ')}`, 'ADDRESS_NOT_LOCAL');
+  }
+  if (code === 'EACCES') return new ConfigError(`binding ${where} needs privileges this user lacks (ports below 1024): pass --port 1024 or above`, 'PORT_NOT_ALLOWED');
+  return error;
+}
+
+interface Drainable {
+  close(graceMs?: number): Promise<void>;
+  /** Single-process stack only: the listener whose sessions a drain waits for. */
+  listener?: { openSessions: number; endGrace(reason: string): void };
+}
+
+const DRAIN_GRACE_MS = 30_000;
+
+/** Ctrl-C once: drain (saying how many sessions are open and the grace left); twice: abort them now, recorded. */
+function stopOnSignals(stack: Drainable, say: (line: string) => void): void {
+  let stoppingSince: number | undefined;
+  const stop = (signal: string) => {
+    if (stoppingSince === undefined) {
+      stoppingSince = Date.now();
+      const open = stack.listener?.openSessions;
+      say(
+        open === undefined || open === 0
+          ? `${signal}: stopping${open === 0 ? ' (no sessions open)' : ''}`
+          : `${signal}: stopping; ${open} session${open === 1 ? '' : 's'} open, waiting up to ${DRAIN_GRACE_MS / 1000} s for them to finish (Ctrl-C again to stop now)`,
+      );
+      stack.close(DRAIN_GRACE_MS).then(
+        () => process.exit(0),
+        () => process.exit(1),
+      );
+      return;
+    }
+    const left = Math.max(0, Math.ceil((stoppingSince + DRAIN_GRACE_MS - Date.now()) / 1000));
+    const open = stack.listener?.openSessions ?? 0;
+    say(`${signal} again: stopping now (${left} s of grace left); ${open} open session${open === 1 ? '' : 's'} recorded as interrupted`);
+    if (!stack.listener) process.exit(1);
+    stack.listener.endGrace(`interrupted: capf serve was stopped (${signal} twice) during the session`);
+  };
+  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('SIGTERM', () => stop('SIGTERM'));
 }
 
 interface ServeOptions {
@@ -48,33 +99,29 @@ export function registerServeCommand(program: Command): void {
     .option('--workers <n>', 'listener processes sharing the port (cli/local/cluster.ts); 1 = all in this process', integer(1, MAX_CLUSTER_WORKERS), 1)
     .action(async (opts: ServeOptions) => {
       const dataDir = opts.data ?? defaultDataDir();
+      await prepareDataDir(dataDir, () => undefined); // serve prints the folder it uses below
       const [{ createLogger }, { issuerDescriptor }] = await Promise.all([import('../shared/logging.ts'), import('../shared/issuers/registry.ts')]);
       const issuer = { kind: issuerDescriptor(opts.issuer).kind, ...(opts.issuerConfig ? { configFile: opts.issuerConfig } : {}) };
       const logger = createLogger('capf-local');
       const hosts = opts.host ?? (hasIpv6Loopback() ? ['127.0.0.1', '::1'] : ['127.0.0.1']);
       const options = { dataDir, hosts, port: opts.port, logger, minTlsVersion: opts.minTls, caKeyType: opts.caKeyType, issuer, ...(opts.phoneNetworks ? { phoneNetworks: opts.phoneNetworks } : {}) };
-      const stack =
-        opts.workers > 1
-          ? await (await import('./local/cluster.ts')).startListenerCluster({ ...options, workers: opts.workers })
-          : await (await import('./local/local-stack.ts')).startLocalStack(options);
-      const where = stack.addresses.map((a) => (a.family === 'IPv6' ? `[${a.address}]:${a.port}` : `${a.address}:${a.port}`)).join(', ');
+      const stack = await (opts.workers > 1
+        ? import('./local/cluster.ts').then((m) => m.startListenerCluster({ ...options, workers: opts.workers }))
+        : import('./local/local-stack.ts').then((m) => m.startLocalStack(options))
+      ).catch((error: unknown) => {
+        throw bindFailure(error, hosts, opts.port);
+      });
+      const where = stack.addresses.map((a) => hostPort(a.address, a.port)).join(', ');
+      const first = stack.addresses[0];
       process.stdout.write(
         `capf-cloud local stack\n  listener:    ${where} (TLS ${opts.minTls}+)\n  CAPF CA:     ${stack.ca.certificatePath}\n  issuer:      ${issuer.kind}\n  data folder: ${dataDir}\n` +
           `Enrol a simulated phone:\n  npx capf device set SEP001122334455 --operation install --data ${dataDir}\n` +
-          `  npx capf phone install SEP001122334455 --host 127.0.0.1 --port ${stack.addresses[0]?.port} --data ${dataDir} --out lsc.pem\n`,
+          `  npx capf phone install SEP001122334455 --host ${first?.address ?? '127.0.0.1'} --port ${first?.port} --data ${dataDir} --out lsc.pem\n`,
       );
-      let stopping = false;
-      const stop = (signal: string) => {
-        if (stopping) return;
-        stopping = true;
-        logger.info('draining sessions', { signal });
-        stack.close(30_000).then(
-          () => process.exit(0),
-          () => process.exit(1),
-        );
-      };
-      process.on('SIGINT', () => stop('SIGINT'));
-      process.on('SIGTERM', () => stop('SIGTERM'));
+      stopOnSignals(stack, (line) => {
+        logger.info(line);
+        process.stderr.write(`${line}\n`);
+      });
     });
 
   // The issuers come from the registry, which loads zod: only when `serve` runs (or shows its help), never for

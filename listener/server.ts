@@ -11,6 +11,7 @@ import { MAX_WIRE_BODY_LENGTH } from '../shared/protocol/constants.ts';
 import { receiveConnection, socketPeer, type IntakeRefusal, type PeerAddress } from './connection-intake.ts';
 import type { SessionBackend } from './session-backend.ts';
 import { legacyTlsWarning, tlsPolicy, type TlsPolicy } from './tls-policy.ts';
+import { KeepAlive } from './keepalive.ts';
 import { SessionCounter } from './session-counter.ts';
 import { AddressLimiter, addressBudget } from './address-limiter.ts';
 import { DEFAULT_PARAMETERS } from '../shared/domain/parameters.ts';
@@ -43,6 +44,7 @@ export interface ListenerOptions {
   keygenTimeoutMs?: number;
   maxSessions?: number;
   maxBodyLength?: number;
+  /** A fixed TCP keepalive delay; without it the keepAliveMinutes parameter drives it (F14). */
   keepAliveMs?: number;
   counter?: SessionCounter;
   /**
@@ -100,6 +102,10 @@ export class CapfListener {
   readonly stats: ListenerStats = { active: 0, accepted: 0, refusedOverLimit: 0, refusedIpv6: 0, tlsFailures: 0, refusedProxyHeader: 0, refusedAddress: 0 };
   /** Failed authentications per peer address; over budget, an address is refused at accept for a cool-down. */
   readonly limiter: AddressLimiter;
+  private readonly keepAlive: KeepAlive;
+  /** When a drain stops waiting for sessions; endGrace() brings it forward. */
+  private graceEndsAt = Number.POSITIVE_INFINITY;
+  private abortReason = 'the server is shutting down';
 
   constructor(private readonly options: ListenerOptions) {
     if (MAX_WIRE_BODY_LENGTH < (options.maxBodyLength ?? 0)) throw new RangeError('maxBodyLength above the 16-bit wire limit');
@@ -107,6 +113,10 @@ export class CapfListener {
     this.tls = tlsPolicy(options.minTlsVersion);
     this.tlsServer = this.createTlsServer();
     this.limiter = new AddressLimiter(parseCidrList(options.phoneNetworks ?? []));
+    // A fixed keepAliveMs (tests) wins over the parameter.
+    const backend = options.backend;
+    const latest = options.keepAliveMs === undefined && backend.keepAliveMinutes ? () => backend.keepAliveMinutes?.() : () => undefined;
+    this.keepAlive = new KeepAlive(latest, options.keepAliveMs ?? LISTENER_DEFAULTS.keepAliveMs, this.sockets);
   }
 
   /** Binds every host; resolves with the bound addresses (port 0 picks a free port per host). */
@@ -140,13 +150,24 @@ export class CapfListener {
   async drain(graceMs = 30_000): Promise<void> {
     this.draining = true;
     const closed = Promise.all(this.servers.map((server) => new Promise<void>((resolve) => server.close(() => resolve()))));
-    const deadline = Date.now() + graceMs;
-    while (this.drivers.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
-    for (const driver of this.drivers) driver.abort('the server is shutting down');
+    this.graceEndsAt = Math.min(this.graceEndsAt, Date.now() + graceMs);
+    while (this.drivers.size > 0 && Date.now() < this.graceEndsAt) await new Promise((r) => setTimeout(r, 50));
+    for (const driver of this.drivers) driver.abort(this.abortReason);
     const abortDeadline = Date.now() + 5_000;
     while (this.drivers.size > 0 && Date.now() < abortDeadline) await new Promise((r) => setTimeout(r, 20));
     for (const socket of this.sockets) socket.destroy();
     await closed;
+  }
+
+  /** Ends a running drain's grace now: the open sessions are aborted with `reason` (recorded as their failure). */
+  endGrace(reason: string): void {
+    this.abortReason = reason;
+    this.graceEndsAt = 0;
+  }
+
+  /** Sessions running now. */
+  get openSessions(): number {
+    return this.drivers.size;
   }
 
   private secureContextOptions(material: TlsMaterial) {
@@ -186,7 +207,7 @@ export class CapfListener {
     this.sockets.add(socket);
     socket.once('close', () => this.sockets.delete(socket));
     socket.setNoDelay(true);
-    socket.setKeepAlive(true, this.options.keepAliveMs ?? LISTENER_DEFAULTS.keepAliveMs);
+    this.keepAlive.apply(socket);
     if (this.options.proxyProtocol !== 'v2') {
       this.tlsServer.emit('connection', socket);
       return;

@@ -22,6 +22,8 @@ export interface SessionBackend {
    * current as that session's); undefined before any read. Synchronous: no store call of its own.
    */
   addressBudget?(): AddressBudget | undefined;
+  /** F14: the keepalive parameter in minutes as the sessions last read it; undefined before the first read. */
+  keepAliveMinutes?(): number | undefined;
   /** The session has ended and its calls have settled: whatever the backend kept for it can go. */
   endSession?(sessionId: number): void;
 }

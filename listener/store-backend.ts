@@ -166,6 +166,10 @@ export class StoreSessionBackend implements SessionBackend {
     return this.knownDevices.size;
   }
 
+  keepAliveMinutes(): number | undefined {
+    return this.parametersCache.latest?.keepAliveMinutes;
+  }
+
   async ipv6Enabled(): Promise<boolean> {
     return (await this.parameters()).ipv6Enabled;
   }

@@ -1,12 +1,12 @@
 // `capf phone <install|fetch|delete> <deviceName>`: one CAPF session as a simulated phone, with a short summary.
 // Exit status: 0 when the server asked for that operation and ended it as expected, 1 otherwise; unusable options
-// raise ConfigError (cli/main.ts prints it and exits 2).
+// raise ConfigError (cli/main.ts prints it and exits 1).
 import { Argument, type Command } from 'commander';
 import { chmod, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { SecureVersion } from 'node:tls';
 import { ConfigError } from '../../shared/errors.ts';
-import { defaultDataDir, integer, oneOf } from '../options.ts';
+import { defaultDataDir, hostPort, integer, oneOf } from '../options.ts';
 import { formatTranscript, judgeSession, PHONE_VERBS, type PhoneVerb } from './session-report.ts';
 import { PHONE_STEPS, type PhoneAuth, type PhoneMisbehaviour, type PhoneOptions } from './types.ts';
 
@@ -109,7 +109,7 @@ async function runPhoneCommand(verb: PhoneVerb, deviceName: string, opts: PhoneC
   const options = await phoneOptionsFromCommand(deviceName, opts);
   const { runPhone } = await import('./simulator.ts'); // with its crypto and PKI modules, only when a session runs
   const result = await runPhone(options);
-  const verdict = judgeSession(verb, deviceName, `${opts.host}:${opts.port}`, result);
+  const verdict = judgeSession(verb, deviceName, hostPort(opts.host, opts.port), result);
   if (opts.verbose) for (const line of formatTranscript(result)) io.out(line);
   for (const line of verdict.lines) io.out(line);
   if (opts.out && result.certificatePem) {

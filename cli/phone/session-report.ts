@@ -40,6 +40,7 @@ function findProblem(verb: PhoneVerb, deviceName: string, result: PhoneResult): 
     return `the session ended without END_SESSION${result.error ? `: ${result.error}` : ' (the connection closed)'}`;
   }
   if (result.operation === 'none') {
+    if (result.endReason === Reason.NoAction && result.endInfo) return `the server did nothing for ${deviceName}: ${result.endInfo}`;
     return result.endReason === Reason.NoAction
       ? `the server has no operation scheduled for ${deviceName}`
       : `the server ended the session with ${describeEndReason(result.endReason)} right after authentication`;
@@ -58,7 +59,7 @@ function findProblem(verb: PhoneVerb, deviceName: string, result: PhoneResult): 
 export function judgeSession(verb: PhoneVerb, deviceName: string, target: string, result: PhoneResult): SessionVerdict {
   const lines = [`session ${result.sessionId} with ${target}${result.tlsProtocol ? ` over ${result.tlsProtocol}` : ''}`];
   lines.push(`server asked: ${ASKED[result.operation]}`);
-  lines.push(result.endReason === undefined ? 'no END_SESSION (connection closed)' : `END_SESSION ${describeEndReason(result.endReason)}`);
+  lines.push(result.endReason === undefined ? 'no END_SESSION (connection closed)' : `END_SESSION ${describeEndReason(result.endReason)}${result.endInfo ? `: ${result.endInfo}` : ''}`);
   if (result.certificatePem) lines.push('certificate stored');
   if (result.fetchedAnswered !== undefined) lines.push(result.fetchedAnswered ? 'sent the LSC to the server' : 'had no LSC to send');
   if (result.error) lines.push(`phone: ${result.error}`);

@@ -3,6 +3,7 @@
 import { X509Certificate } from 'node:crypto';
 import { ConfigError } from '../../shared/errors.ts';
 import { certificateHasKey } from '../../shared/pki/certificate-key.ts';
+import { peerText } from '../../shared/peer-text.ts';
 import {
   CertificateTypeCode,
   Opcode, Reason, element, encodeMessage, opcodeName, readFields, type CapfMessage, type Element, type MessageFields } from '../../shared/protocol/index.ts';
@@ -204,6 +205,7 @@ class PhoneSession {
   private onEnd(message: CapfMessage): void {
     const fields = readFields(message.elements);
     this.result.endReason = fields.reason;
+    if (fields.reasonInfo) this.result.endInfo = peerText(Buffer.from(fields.reasonInfo).toString('utf8').replace(/\0+$/, ''), 160);
     if (fields.reason === undefined) this.result.error = 'END_SESSION carries no REASON';
     if (this.authSent && !this.requestSeen) this.result.operation = 'none';
     this.connection.close();

@@ -99,6 +99,8 @@ export interface PhoneResult {
   sessionId: number;
   /** REASON of END_SESSION, when one arrived. */
   endReason?: number;
+  /** REASON_INFO text of the END_SESSION, when the server said why (an expired operation). */
+  endInfo?: string;
   /** The connection ended without an END_SESSION (server closed, phone dropped, or an error). */
   closedWithoutEnd: boolean;
   /** What the server asked for: 'none' = END_SESSION right after authentication; 'unknown' = never got that far. */

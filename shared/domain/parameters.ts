@@ -24,6 +24,8 @@ export const ADDRESS_COOLDOWN_SECONDS = { min: 1, max: 86_400, default: 300 } as
 export const MAX_CERTIFICATES_PER_OPERATION = { min: 1, max: 20, default: 3 } as const;
 /** Clock skew tolerated when an authenticating certificate's validity is checked, in seconds (default 5 minutes). */
 export const CERTIFICATE_CLOCK_SKEW_SECONDS = { min: 0, max: 86_400, default: 300 } as const;
+/** F14: TCP keepalive on phone connections, in minutes (CUCM's CAPF keepalive range; 15 as before). */
+export const KEEPALIVE_MINUTES = { min: 5, max: 60, default: 15 } as const;
 
 interface IntegerBounds {
   readonly min: number;
@@ -42,6 +44,7 @@ const INTEGER_PARAMETERS = {
   maxCertificatesPerOperation: MAX_CERTIFICATES_PER_OPERATION,
   certificateClockSkewSeconds: CERTIFICATE_CLOCK_SKEW_SECONDS,
   expiryLeadDays: LEAD_TIME_DAYS,
+  keepAliveMinutes: KEEPALIVE_MINUTES,
 } as const satisfies Record<string, IntegerBounds>;
 type IntegerParameter = keyof typeof INTEGER_PARAMETERS;
 const INTEGER_KEYS = Object.keys(INTEGER_PARAMETERS) as IntegerParameter[];
@@ -63,6 +66,7 @@ export const DEFAULT_PARAMETERS: Readonly<ServiceParameters> = Object.freeze({
   expiryRecipients: [],
   reenrolmentEnabled: false,
   reenrolmentFraction: REENROLMENT_FRACTION.default,
+  keepAliveMinutes: KEEPALIVE_MINUTES.default,
 });
 
 /** F19: at most this many expiry email recipients (one SES message takes 50). */

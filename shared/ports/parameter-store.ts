@@ -34,6 +34,8 @@ export interface ServiceParameters {
   reenrolmentEnabled: boolean;
   /** F19: the share of an LSC's lifetime after which its device is re-enrolled. */
   reenrolmentFraction: number;
+  /** F14: TCP keepalive delay on phone connections, in minutes (5-60). */
+  keepAliveMinutes: number;
   updatedAt?: string;
 }
 

@@ -79,6 +79,8 @@ function lengthPrefixed(kind: number, data: Uint8Array): Uint8Array {
 /** Builders in the spec's names; each returns one element. */
 export const element = {
   reason: (reason: number): Element => u8(Tag.Reason, reason),
+  /** Text for people (NUL-terminated UTF-8); we send it only with END_SESSION for an expired operation. */
+  reasonInfo: (text: string): Element => nulTerminated(Tag.ReasonInfo, text),
   version: (version: number): Element => u8(Tag.Version, version),
   authType: (authType: number): Element => u8(Tag.AuthType, authType),
   certificateType: (certificateType: number): Element => u8(Tag.CertificateType, certificateType),

@@ -85,6 +85,10 @@ export class CapfSession {
   private publicKey: PublicKeyDescription | undefined;
   private certificate: StoredCertificate | undefined;
   private endReasonAfterRecord: number = Reason.InvalidElement;
+  /** REASON_INFO text for the END_SESSION after the record, when the phone should hear why. */
+  private endInfoAfterRecord: string | undefined;
+  /** A failure found before the device was read (wrong session id in AUTH_RESPONSE): recorded once it is known. */
+  private failureBeforeLookup: { reason: string; code: string } | undefined;
   private peerGone = false;
   private authFields: MessageFields | undefined;
   private context: DeviceContext | undefined;
@@ -152,7 +156,14 @@ export class CapfSession {
 
   private onMessage(message: CapfMessage): SessionAction[] {
     if (message.sessionId !== this.sessionId) {
-      return this.fail(`session id ${message.sessionId} in ${opcodeName(message.opcode)} does not match ${this.sessionId}`, 'SESSION_ID_MISMATCH');
+      const reason = `session id ${message.sessionId} in ${opcodeName(message.opcode)} does not match ${this.sessionId}`;
+      const named = this.state === 'auth' && message.opcode === Opcode.AuthResponse ? namedDevice(message) : undefined;
+      if (named === undefined) return this.fail(reason, 'SESSION_ID_MISMATCH');
+      // The device is known by name: read it, so the failure lands on its status (and the log line names it).
+      this.deviceName = named;
+      this.failureBeforeLookup = { reason, code: 'SESSION_ID_MISMATCH' };
+      this.state = 'lookup';
+      return [{ type: 'lookup-device', deviceName: named }];
     }
     let fields: MessageFields;
     try {
@@ -205,6 +216,7 @@ export class CapfSession {
 
   private onDevice(device: Device | undefined, context: DeviceContext): SessionAction[] {
     if (this.state !== 'lookup') return this.ignored('device');
+    if (this.failureBeforeLookup) return this.failKnownDevice(this.failureBeforeLookup, device, context);
     if (!device) return this.end(Reason.UnknownDevice, `no device named ${this.deviceName}`, 'warn');
     this.device = device;
     this.context = context;
@@ -227,13 +239,22 @@ export class CapfSession {
     }
     if (device.operation === 'none') return this.end(Reason.NoAction, 'no pending operation', 'info');
     if (device.completesBy && Date.parse(device.completesBy) < this.now().getTime()) {
-      return this.recordThenEnd(
-        { status: 'failed', reason: `not carried out: the operation had to complete by ${device.completesBy}`, keepOperation: false },
-        Reason.NoAction,
-      );
+      // The phone hears why too: END_SESSION 0 carries the text in REASON_INFO (docs/protocol.md, "Expired operations").
+      const expired = `operation expired at ${device.completesBy}: not carried out (re-arm it with a new deadline)`;
+      this.endInfoAfterRecord = `operation ${device.operation} expired at ${device.completesBy}`;
+      return this.recordThenEnd({ status: 'failed', reason: expired, keepOperation: false }, Reason.NoAction);
     }
     this.state = 'begin';
     return [{ type: 'begin-operation', deviceName: device.name, operationId: device.operationId }];
+  }
+
+  /** A failure found before the device was read: on its status when it has an operation pending. */
+  private failKnownDevice(failure: { reason: string; code: string }, device: Device | undefined, context: DeviceContext): SessionAction[] {
+    if (device) {
+      this.device = device;
+      this.context = context;
+    }
+    return this.fail(failure.reason, failure.code, device !== undefined && device.operation !== 'none');
   }
 
   private onOperationBegun(): SessionAction[] {
@@ -402,7 +423,7 @@ export class CapfSession {
   private fail(reason: string, code: string, recordPending = false, authFailure?: LockoutPolicy): SessionAction[] {
     const log = this.log('warn', 'session-failed', { reason, code, state: this.state });
     if ((this.operationBegun || this.state === 'begin' || recordPending) && this.device && this.state !== 'recording') {
-      return [log, ...this.recordFailure(reason, authFailure)];
+      return [log, ...this.recordFailure(`${reason} (${code})`, authFailure)];
     }
     return [log, ...this.end(Reason.InvalidElement, reason, 'warn', false)];
   }
@@ -424,7 +445,8 @@ export class CapfSession {
     this.state = 'ended';
     const actions: SessionAction[] = [];
     if (logIt) actions.push(this.log(level, 'session-ended', { endReason: reason, why }));
-    if (!this.peerGone) actions.push(this.send(Opcode.EndSession, [element.reason(reason)]));
+    const info = reason === this.endReasonAfterRecord && this.endInfoAfterRecord ? [element.reasonInfo(this.endInfoAfterRecord)] : [];
+    if (!this.peerGone) actions.push(this.send(Opcode.EndSession, [element.reason(reason), ...info]));
     actions.push({ type: 'close', reason: why });
     return actions;
   }
@@ -441,6 +463,16 @@ export class CapfSession {
 
   private log(level: 'info' | 'warn' | 'error', event: string, detail: Record<string, unknown>): SessionAction {
     return { type: 'log', level, event, detail: { sessionId: this.sessionId, device: this.deviceName, ...detail } };
+  }
+}
+
+/** The DEVICE_NAME of a message, when it holds a valid one. */
+function namedDevice(message: CapfMessage): string | undefined {
+  try {
+    const name = readFields(message.elements).deviceName;
+    return name !== undefined && isValidDeviceName(name) ? name : undefined;
+  } catch {
+    return undefined;
   }
 }
 

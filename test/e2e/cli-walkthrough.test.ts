@@ -61,7 +61,8 @@ describe('capf serve + device + phone, as in the README', () => {
     const serial = /LSC:\s+serial ([0-9a-f]+)/.exec(get.stdout)?.[1] as string;
     expect(get.stdout).toMatch(new RegExp(`certificates: 1 issued or requested[\\s\\S]*installed\\s+serial ${serial} until`));
     const list = await capf('device', 'list');
-    expect(list.stdout).toMatch(/SEP001122334455\s+none\s+success\s+LSC until/);
+    expect(list.stdout).toMatch(/^NAME\s+OPERATION\s+STATUS\s+DEADLINE\s+LSC\n/);
+    expect(list.stdout).toMatch(/SEP001122334455\s+none\s+success\s+-\s+until /);
   });
 
   it('a parameter change applies within the parameter cache lifetime, without a restart: a 30-day validity shows in the next LSC', async () => {

@@ -60,7 +60,8 @@ describe('§10 fetch, delete, none, unknown', () => {
     expect(result.certificatePem).toBeUndefined();
     const device = await t.stack.store.devices.get('SEP00000000DEAD');
     expect(device).toMatchObject({ operation: 'none', status: 'failed' });
-    expect(device?.statusReason).toMatch(/complete by/);
+    expect(device?.statusReason).toBe(`operation expired at ${device?.completesBy}: not carried out (re-arm it with a new deadline)`);
+    expect(result.endInfo).toBe(`operation install expired at ${device?.completesBy}`);
   });
 });
 

@@ -23,9 +23,11 @@ afterAll(() => listener.close());
 describe('session summaries and metrics', () => {
   it('a completed session is not a failure; a wrong session id is one, with its reason', async () => {
     expect((await listener.phone('SEP00CC00000001', { misbehave: { wrongSessionId: true } })).endReason).toBe(7);
+    // The AUTH_RESPONSE named the device: the failure is on its status with its code, and the operation still pending.
+    expect(await listener.store.devices.get('SEP00CC00000001')).toMatchObject({ status: 'failed', operation: 'install', statusReason: expect.stringMatching(/does not match.*\(SESSION_ID_MISMATCH\)$/) });
     expect((await listener.phone('SEP00CC00000001')).endReason).toBe(1);
     await expect.poll(() => summaries.length).toBe(2);
-    expect(summaries[0]).toMatchObject({ device: undefined, failed: true, code: 'SESSION_ID_MISMATCH' });
+    expect(summaries[0]).toMatchObject({ device: 'SEP00CC00000001', failed: true, code: 'SESSION_ID_MISMATCH' });
     expect(summaries[1]).toMatchObject({ device: 'SEP00CC00000001', failed: false });
   });
 

@@ -47,7 +47,7 @@ describe.each(BACKENDS)('service parameters on $name', (backend) => {
     ['a fractional validity', { lscValidityDays: 36.5 }, 'INVALID_LSC_VALIDITY'],
     ['a validity given as text', { lscValidityDays: '365' }, 'INVALID_LSC_VALIDITY'],
     ['a non-boolean IPv6 switch', { ipv6Enabled: 'yes' }, 'INVALID_PARAMETER'],
-    ['an unknown parameter', { keepAliveMinutes: 15 }, 'UNKNOWN_PARAMETER'],
+    ['an unknown parameter', { keepAliveSeconds: 15 }, 'UNKNOWN_PARAMETER'],
     ['0 certificates per operation', { maxCertificatesPerOperation: 0 }, 'INVALID_PARAMETER'],
     ['21 certificates per operation', { maxCertificatesPerOperation: 21 }, 'INVALID_PARAMETER'],
     ['a negative clock skew', { certificateClockSkewSeconds: -1 }, 'INVALID_PARAMETER'],
