@@ -37,6 +37,11 @@ const LAYERS = [
     rules: [...SHARED, rule(reaching('issuers', 'store', 'notify', 'config', 'admin'), 'the sign service works on the ports; adapters are handed to it')],
   },
   {
+    name: 'monitor service',
+    files: ['shared/monitor-service/**/*.ts'],
+    rules: [...SHARED, rule(reaching('issuers', 'store', 'notify', 'config', 'admin'), 'the monitor service works on the ports; adapters are handed to it')],
+  },
+  {
     name: 'admin',
     files: ['shared/admin/**/*.ts'],
     rules: [...SHARED, rule(IO, 'the admin service works on the ports, not on AWS'), rule(reaching('issuers', 'store', 'notify', 'config'), 'the admin service works on the ports; adapters are handed to it')],

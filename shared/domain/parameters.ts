@@ -2,8 +2,6 @@
 // service, the issuers, the CLI and the admin service all read them from here.
 import { ValidationError } from '../errors.ts';
 import type { ServiceParameters } from '../ports/index.ts';
-import { LEAD_TIME_DAYS } from '../monitor/notices.ts';
-import { checkReenrolmentFraction, REENROLMENT_FRACTION } from '../monitor/reenrolment.ts';
 import { describeValue } from './validation.ts';
 
 /** How long an LSC may be valid (F5): whole days. */
@@ -20,6 +18,10 @@ export const ADDRESS_FAILURE_LIMIT = { min: 1, max: 100_000, default: 100 } as c
 export const PHONE_NETWORK_FAILURE_LIMIT = { min: 1, max: 1_000_000, default: 1_000 } as const;
 /** How long an address over its budget is refused, in seconds. */
 export const ADDRESS_COOLDOWN_SECONDS = { min: 1, max: 86_400, default: 300 } as const;
+/** F19: the lead time, how many days before expiry the first notice goes out (shared/monitor's rules use it). */
+export const LEAD_TIME_DAYS = { min: 1, max: 365, default: 30 } as const;
+/** F19: the share of an LSC's lifetime after which its device is re-enrolled (default two thirds). */
+export const REENROLMENT_FRACTION = { min: 0.05, max: 0.95, default: 2 / 3 } as const;
 /** How many certificates one operation may yield (issue 10): a phone that keeps refusing to store gets no more. */
 export const MAX_CERTIFICATES_PER_OPERATION = { min: 1, max: 20, default: 3 } as const;
 /** Clock skew tolerated when an authenticating certificate's validity is checked, in seconds (default 5 minutes). */
@@ -91,12 +93,10 @@ export function checkExpiryRecipients(value: unknown): string[] {
 
 /** The re-enrolment point as a parameter: REENROLMENT_FRACTION's bounds, INVALID_PARAMETER otherwise. */
 function checkFractionParameter(value: unknown): number {
-  try {
-    return checkReenrolmentFraction(value as number);
-  } catch (error) {
-    if (error instanceof ValidationError) throw new ValidationError(`reenrolmentFraction: ${error.message}`, 'INVALID_PARAMETER');
-    throw error;
+  if (typeof value !== 'number' || !(value >= REENROLMENT_FRACTION.min && value <= REENROLMENT_FRACTION.max)) {
+    throw new ValidationError(`reenrolmentFraction must be a fraction from ${REENROLMENT_FRACTION.min} to ${REENROLMENT_FRACTION.max} (got ${describeValue(value)})`, 'INVALID_PARAMETER');
   }
+  return value;
 }
 
 const BOOLEAN_PARAMETERS = ['ipv6Enabled', 'requireCertificateNameMatch', 'acceptExpiredMic', 'reenrolmentEnabled'] as const;

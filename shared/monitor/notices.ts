@@ -1,10 +1,12 @@
 // Which certificates are due for an expiry notice, at which level, and the key that keeps a recipient from being told
 // twice about the same certificate at the same level (docs/expiry-monitoring.md, "Notice levels").
+import { LEAD_TIME_DAYS } from '../domain/parameters.ts';
 import { ValidationError } from '../errors.ts';
 import { checkCertificate, checkNow, compareText, daysLeft, inService, type CheckedCertificate, type MonitoredCertificate } from './certificates.ts';
 
-/** The lead time: how many days before expiry the first notice goes out (service parameter). */
-export const LEAD_TIME_DAYS = { min: 1, max: 365, default: 30 } as const;
+/** The lead time: how many days before expiry the first notice goes out (service parameter; its bounds live with the
+ *  other parameters in shared/domain/parameters.ts). */
+export { LEAD_TIME_DAYS };
 
 /** `<n>d`: the certificate expires within n days; `expired`: it has expired. */
 export type NoticeLevel = `${number}d` | 'expired';

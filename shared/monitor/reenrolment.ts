@@ -1,10 +1,11 @@
 // Automatic re-enrolment: which devices should get install/upgrade armed (with LSC authentication) because their LSC
 // has used up a chosen fraction of its lifetime, so the phone renews while its LSC can still prove who it is.
+import { REENROLMENT_FRACTION } from '../domain/parameters.ts';
 import { ValidationError } from '../errors.ts';
 import { checkCertificate, checkNow, compareText, type CheckedCertificate, type MonitoredCertificate } from './certificates.ts';
 
 /** The share of an LSC's lifetime after which its device is re-enrolled (service parameter; default two thirds). */
-export const REENROLMENT_FRACTION = { min: 0.05, max: 0.95, default: 2 / 3 } as const;
+export { REENROLMENT_FRACTION };
 
 export interface ReenrolmentCandidate {
   device: string;

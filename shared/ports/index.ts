@@ -12,3 +12,4 @@ export * from './pending-csr-store.ts';
 export * from './audit-log.ts';
 export * from './trust-store.ts';
 export * from './capf-ca-custody.ts';
+export * from './monitor-store.ts';

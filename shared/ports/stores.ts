@@ -6,6 +6,7 @@ import type { IssuanceStore } from './issuance-store.ts';
 import type { ParameterStore } from './parameter-store.ts';
 import type { TrustStore } from './trust-store.ts';
 import type { PendingCsrStore } from './pending-csr-store.ts';
+import type { MonitorStore } from './monitor-store.ts';
 
 export interface Stores {
   devices: DeviceStore;
@@ -14,4 +15,6 @@ export interface Stores {
   trust: TrustStore;
   /** The offline CA's pending CSRs (F3, F21). */
   csrs: PendingCsrStore;
+  /** The expiry monitor's sent notices, revocations and CRL state (F19). */
+  monitor: MonitorStore;
 }

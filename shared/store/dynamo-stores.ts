@@ -3,6 +3,7 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { Stores } from '../ports/index.ts';
 import { DynamoDeviceStore } from './dynamo-device-store.ts';
+import { DynamoMonitorStore } from './dynamo-monitor-store.ts';
 import { DynamoIssuanceStore } from './dynamo-issuance-store.ts';
 import { DynamoParameterStore } from './dynamo-parameter-store.ts';
 import { DynamoPendingCsrStore } from './dynamo-pending-csr-store.ts';
@@ -19,5 +20,5 @@ export interface DynamoStoresOptions {
 
 export function createDynamoStores(options: DynamoStoresOptions): Stores {
   const table = openDynamoTable(options.client, options.tableName, options.now);
-  return { devices: new DynamoDeviceStore(table), issuances: new DynamoIssuanceStore(table), parameters: new DynamoParameterStore(table), trust: new DynamoTrustStore(table), csrs: new DynamoPendingCsrStore(table) };
+  return { devices: new DynamoDeviceStore(table), issuances: new DynamoIssuanceStore(table), parameters: new DynamoParameterStore(table), trust: new DynamoTrustStore(table), csrs: new DynamoPendingCsrStore(table), monitor: new DynamoMonitorStore(table) };
 }
