@@ -28,6 +28,8 @@ export function tableActions(actions: readonly TableAction[]): string[] {
 export interface FunctionAccess {
   /** Exactly the table actions the function's store calls use. */
   table?: readonly TableAction[];
+  /** The table's indexes the role may Query/Scan (by name: no `index/*`); item actions never reach an index. */
+  tableIndexes?: readonly string[];
   /** Sign through the configured CA backend: whatever that backend needs (CA secret, KMS key, private CA or the
    *  online CA's settings), and its environment variables. */
   issue?: boolean;

@@ -4,7 +4,8 @@ import { Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import { tableActions, type FunctionSpec } from '../functions.ts';
+import type { FunctionSpec } from '../functions.ts';
+import { grantTable } from './table-access.ts';
 import { nagArnRef } from '../nag-ids.ts';
 import type { CaBackend } from './ca-backend.ts';
 import { CapfFunction } from './capf-function.ts';
@@ -58,7 +59,7 @@ function grantAccess(fn: CapfFunction, props: FunctionFleetProps): void {
   };
 
   if (access.table) {
-    storage.table.grant(fn.role, ...tableActions(access.table));
+    grantTable(storage.table, fn.role, access.table, access.tableIndexes);
     env({ CAPF_TABLE: storage.table.tableName });
   }
   if (access.issue) {

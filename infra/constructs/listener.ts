@@ -17,7 +17,8 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { isIpv6Cidr, type CapfConfig } from '../config.ts';
-import { tableActions, type TableAction } from '../functions.ts';
+import type { TableAction } from '../functions.ts';
+import { grantTable } from './table-access.ts';
 import { EsbuildLocalBundling, LISTENER_DOCKERFILE, LISTENER_ENTRY } from '../bundling.ts';
 import type { CapfFunction } from './capf-function.ts';
 
@@ -128,7 +129,7 @@ export class Listener extends Construct {
       reason: 'The environment holds resource names and ARNs only; the TLS key is read at run time from Secrets Manager.',
     });
 
-    props.table.grant(taskDefinition.taskRole, ...tableActions(LISTENER_TABLE_ACTIONS));
+    grantTable(props.table, taskDefinition.taskRole, LISTENER_TABLE_ACTIONS);
     // readWrite: the first task to start stores the CAPF certificate it generates into the `{}` placeholder.
     grantSecretAccess(props.tlsSecret, taskDefinition.taskRole, 'readWrite');
     props.trustSecret.grantRead(taskDefinition.taskRole);

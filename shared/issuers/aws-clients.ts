@@ -6,7 +6,7 @@ import type { KMSClient } from '@aws-sdk/client-kms';
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { requestLimits } from '../aws-limits.ts';
-import { acmPcaSdk, kmsSdk, s3Sdk, secretsManagerSdk } from './aws-sdk.ts';
+import { acmPcaSdk, kmsSdk, secretsManagerSdk } from './aws-sdk.ts';
 import type { IssuerContext } from './descriptor.ts';
 
 /**
@@ -28,5 +28,5 @@ export async function acmPcaOf(context: IssuerContext): Promise<ACMPCAClient> {
 }
 
 export async function s3Of(context: IssuerContext): Promise<S3Client> {
-  return context.clients?.s3 ?? new (await s3Sdk()).S3Client(AWS_CLIENT_LIMITS);
+  return context.clients?.s3 ?? new (await import('@aws-sdk/client-s3')).S3Client(AWS_CLIENT_LIMITS);
 }

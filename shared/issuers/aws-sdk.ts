@@ -4,4 +4,5 @@
 export const secretsManagerSdk = () => import('@aws-sdk/client-secrets-manager');
 export const kmsSdk = () => import('@aws-sdk/client-kms');
 export const acmPcaSdk = () => import('@aws-sdk/client-acm-pca');
-export const s3Sdk = () => import('@aws-sdk/client-s3');
+// Not S3: the listener loads this module (CA and trust secrets), and esbuild bundles every dynamic import here into it;
+// the S3 client (offline CA only) is imported in aws-clients.ts, which the listener never loads.
