@@ -61,7 +61,6 @@ export class CapfStack extends Stack {
       repoRoot: props.repoRoot,
       table: storage.table,
       tlsSecret: storage.tlsSecret,
-      trustSecret: storage.trustSecret,
       issuer: caBackend.issuer,
       invokes: this.fleet.byTrigger('listener'),
       logRetention,

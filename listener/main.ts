@@ -1,5 +1,5 @@
 // The Fargate container's entry point: the CAPF listener on 3804 with AWS adapters (DynamoDB store, sign Lambda,
-// TLS material and CAPF-trust from Secrets Manager), a health endpoint for the load balancer's target checks, and a
+// TLS material from Secrets Manager, CAPF-trust from the trust store), a health endpoint for the load balancer's target checks, and a
 // graceful drain on SIGTERM (the NLB deregistration delay gives sessions the time to finish).
 import 'reflect-metadata';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -16,6 +16,8 @@ import { startHealthServer } from './health-server.ts';
 import { SessionMetrics } from './session-metrics.ts';
 import { StoreSessionBackend } from './store-backend.ts';
 import { ListenerSecrets } from './tls-secrets.ts';
+import { capfTrustAnchors } from './capf-trust.ts';
+import { pemToDer } from '../shared/pki/certificate.ts';
 
 const TLS_REFRESH_MS = 5 * 60_000;
 /** A hung store call must not hold a session slot: DynamoDB answers in milliseconds, so 5 s per attempt is generous. */
@@ -26,14 +28,13 @@ const SIGN_REQUEST_LIMITS = requestLimits(35_000);
 async function main(): Promise<void> {
   const logger = createLogger('capf-listener');
   const config = loadListenerConfig();
-  const { tlsSecretId, trustSecretId } = config; // trust: optional PEM bundle of Cisco MIC roots and other CAPF-trust CAs
-
-  const secrets = await ListenerSecrets.load(new SecretsManagerClient({}), tlsSecretId, trustSecretId);
+  const secrets = await ListenerSecrets.load(new SecretsManagerClient({}), config.tlsSecretId);
   const stores = createDynamoStores({ client: new DynamoDBClient({ maxAttempts: 3, requestHandler: STORE_REQUEST_LIMITS }), tableName: config.tableName });
   const backend = new StoreSessionBackend({
     stores,
     signClient: new LambdaSignClient(new LambdaClient({ maxAttempts: 1, requestHandler: SIGN_REQUEST_LIMITS }), config.signFunction),
-    trustAnchors: async () => secrets.trust,
+    // CAPF-trust: the CAPF certificate plus the trust store's CAPF-trust entries (capf trust add), cached 5 s.
+    trustAnchors: capfTrustAnchors({ trust: stores.trust, capfCertificates: () => [pemToDer(secrets.tls.certificatePem)], logger }),
     issuer: { name: config.issuer, keyDelivery: issuerDescriptor(config.issuer).keyDelivery },
   });
   const metrics = new SessionMetrics();
@@ -53,7 +54,7 @@ async function main(): Promise<void> {
   await listener.start();
   logger.info('listening', { host: config.host, port: config.port, issuer: config.issuer, proxyProtocol: config.proxyProtocol, phoneNetworks: config.phoneNetworks.length });
 
-  // F22: a rotated CAPF certificate (or a changed CAPF-trust) applies without restarting the task.
+  // F22: a rotated CAPF certificate applies without restarting the task (CAPF-trust changes within its 5 s cache).
   const refresh = setInterval(() => void secrets.refresh((next) => listener.reloadTls(next), logger), TLS_REFRESH_MS);
 
   const health = startHealthServer(config.healthPort, '::', config.proxyProtocol, (request, response) => {

@@ -1,12 +1,11 @@
-// The listener's secrets in AWS: its TLS material (the CAPF certificate and key, in the secret the first task fills)
-// and the CAPF-trust bundle. Read at start and again on each refresh (F22), so a rotated certificate applies without
-// a restart. Reads go through the CA secret readers: bounded, checked, and never quoting the secret in an error.
+// The listener's TLS material in AWS: the CAPF certificate and key, in the secret the first task fills. Read at start
+// and again on each refresh (F22), so a rotated certificate applies without a restart. (CAPF-trust is the trust
+// store's, listener/capf-trust.ts.) Reads go through the CA secret readers: bounded, checked, and never quoting the secret in an error.
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { ConfigError } from '../shared/errors.ts';
 import { ensureSoftwareCaSecret, readSoftwareCaFromSecret, type CapfCaMaterialLoaded } from '../shared/issuers/capf-ca/index.ts';
-import { readTrustBundle } from '../shared/issuers/trust-bundle.ts';
 import type { CapfLogger } from '../shared/logging.ts';
-import { derToPem, pemToDer } from '../shared/pki/index.ts';
+import { derToPem } from '../shared/pki/index.ts';
 import type { TlsMaterial } from './server.ts';
 import { errorText } from './session-driver.ts';
 
@@ -14,15 +13,12 @@ export class ListenerSecrets {
   private constructor(
     private readonly client: SecretsManagerClient,
     private readonly tlsSecretId: string,
-    private readonly trustSecretId: string | undefined,
     private current: TlsMaterial,
-    private anchors: Uint8Array[],
   ) {}
 
   /** First start: the deployment creates the TLS secret as `{}`; the first task to start fills it with a new CAPF certificate. */
-  static async load(client: SecretsManagerClient, tlsSecretId: string, trustSecretId?: string): Promise<ListenerSecrets> {
-    const tls = toTlsMaterial(tlsSecretId, await ensureSoftwareCaSecret(client, tlsSecretId));
-    return new ListenerSecrets(client, tlsSecretId, trustSecretId, tls, await readTrust(client, trustSecretId, tls));
+  static async load(client: SecretsManagerClient, tlsSecretId: string): Promise<ListenerSecrets> {
+    return new ListenerSecrets(client, tlsSecretId, toTlsMaterial(tlsSecretId, await ensureSoftwareCaSecret(client, tlsSecretId)));
   }
 
   /** The TLS material the listener serves. */
@@ -30,13 +26,8 @@ export class ListenerSecrets {
     return this.current;
   }
 
-  /** CAPF-trust as DER: the CAPF certificate and the uploaded bundle (Cisco MIC roots and other CAs). */
-  get trust(): Uint8Array[] {
-    return this.anchors;
-  }
-
   /**
-   * Re-reads both secrets. A new certificate is handed to `reload` and becomes current only once that succeeded, so a
+   * Re-reads the secret. A new certificate is handed to `reload` and becomes current only once that succeeded, so a
    * failed reload is tried again on the next refresh. Failures are logged with their reason, never with secret text.
    */
   async refresh(reload: (tls: TlsMaterial) => void, logger: CapfLogger): Promise<void> {
@@ -47,7 +38,6 @@ export class ListenerSecrets {
         this.current = next;
         logger.info('CAPF certificate reloaded');
       }
-      this.anchors = await readTrust(this.client, this.trustSecretId, this.current);
     } catch (error) {
       logger.warn('secret refresh failed', { reason: errorText(error) });
     }
@@ -58,9 +48,4 @@ function toTlsMaterial(secretId: string, material: CapfCaMaterialLoaded): TlsMat
   const privateKey = material.signer.privateKey;
   if (!privateKey) throw new ConfigError(`secret ${secretId} holds no software key for TLS`, 'SECRET');
   return { certificatePem: derToPem(material.certificateDer), privateKeyPem: privateKey.export({ type: 'pkcs8', format: 'pem' }) as string };
-}
-
-async function readTrust(client: SecretsManagerClient, trustSecretId: string | undefined, tls: TlsMaterial): Promise<Uint8Array[]> {
-  const bundle = trustSecretId ? await readTrustBundle(client, trustSecretId) : [];
-  return [pemToDer(tls.certificatePem), ...bundle.map((pem) => pemToDer(pem))];
 }

@@ -1,4 +1,4 @@
-// The Fargate listener's TLS and CAPF-trust secrets (listener/tls-secrets.ts) on moto's Secrets Manager: the first
+// The Fargate listener's TLS secret (listener/tls-secrets.ts) on moto's Secrets Manager: the first
 // start fills the `{}` TLS secret; a refresh applies a new certificate, never logs secret text, refuses a key that is
 // not the certificate's, and tries a failed reload again on the next refresh.
 import { CreateSecretCommand, PutSecretValueCommand } from '@aws-sdk/client-secrets-manager';
@@ -11,27 +11,20 @@ import { motoClients, uniqueName } from '../issuers/moto-aws.ts';
 
 const client = motoClients().secretsManager;
 const tlsSecretId = uniqueName('capf/listener-tls');
-const trustSecretId = uniqueName('capf/listener-trust');
 let secrets: ListenerSecrets;
-let micRoot: CapfCaMaterial;
 
 const put = (secretId: string, text: string) => client.send(new PutSecretValueCommand({ SecretId: secretId, SecretString: text }));
 const asSecret = (ca: CapfCaMaterial, privateKeyPem = ca.privateKeyPem) => JSON.stringify({ certificatePem: ca.certificatePem, privateKeyPem });
 
 beforeAll(async () => {
-  micRoot = await generateCapfCa({ commonName: 'Cisco-MIC-root-test' });
   await client.send(new CreateSecretCommand({ Name: tlsSecretId, SecretString: '{}' }));
-  await client.send(new CreateSecretCommand({ Name: trustSecretId, SecretString: micRoot.certificatePem }));
-  secrets = await ListenerSecrets.load(client, tlsSecretId, trustSecretId);
+  secrets = await ListenerSecrets.load(client, tlsSecretId);
 });
 
 describe('listener secrets', () => {
-  it('first start fills the TLS secret; CAPF-trust is the CAPF certificate plus the bundle', () => {
+  it('first start fills the TLS secret', () => {
     expect(secrets.tls.certificatePem).toMatch(/BEGIN CERTIFICATE/);
     expect(secrets.tls.privateKeyPem).toMatch(/BEGIN PRIVATE KEY/);
-    expect(secrets.trust.map((der) => Buffer.from(der).toString('base64'))).toEqual(
-      [pemToDer(secrets.tls.certificatePem), pemToDer(micRoot.certificatePem)].map((der) => Buffer.from(der).toString('base64')),
-    );
   });
 
   it('a secret holding malformed JSON with key text: the refresh fails and its log line quotes none of it', async () => {
@@ -90,7 +83,6 @@ describe('listener secrets', () => {
     await secrets.refresh(reload, logger);
     expect(reloads).toHaveLength(2);
     expect(Buffer.from(pemToDer(secrets.tls.certificatePem))).toEqual(Buffer.from(rotated.certificateDer));
-    expect(Buffer.from(secrets.trust[0] as Uint8Array)).toEqual(Buffer.from(rotated.certificateDer));
     expect(logger.entries.map((e) => e.message)).toEqual(['secret refresh failed', 'CAPF certificate reloaded']);
 
     await secrets.refresh(reload, logger);

@@ -100,8 +100,8 @@ describe('loadListenerConfig', () => {
   });
 
   it('reads the optional settings', () => {
-    const config = loadListenerConfig({ ...base, CAPF_ISSUER: 'acm-pca', CAPF_TRUST_SECRET_ARN: 'capf/trust', CAPF_MIN_TLS: 'TLSv1', CAPF_PROXY_PROTOCOL: 'V2', CAPF_HEALTH_PORT: '9000', CAPF_DRAIN_MS: '5000', CAPF_MAX_SESSIONS: '500', CAPF_PHONE_NETWORKS: '10.0.0.0/8, 2001:db8::/32' });
-    expect(config).toMatchObject({ issuer: 'acm-pca', trustSecretId: 'capf/trust', minTlsVersion: 'TLSv1', proxyProtocol: 'v2', healthPort: 9000, drainMs: 5000, maxSessions: 500, phoneNetworks: ['10.0.0.0/8', '2001:db8::/32'] });
+    const config = loadListenerConfig({ ...base, CAPF_ISSUER: 'acm-pca', CAPF_MIN_TLS: 'TLSv1', CAPF_PROXY_PROTOCOL: 'V2', CAPF_HEALTH_PORT: '9000', CAPF_DRAIN_MS: '5000', CAPF_MAX_SESSIONS: '500', CAPF_PHONE_NETWORKS: '10.0.0.0/8, 2001:db8::/32' });
+    expect(config).toMatchObject({ issuer: 'acm-pca', minTlsVersion: 'TLSv1', proxyProtocol: 'v2', healthPort: 9000, drainMs: 5000, maxSessions: 500, phoneNetworks: ['10.0.0.0/8', '2001:db8::/32'] });
     expect(issuerDescriptor(config.issuer).keyDelivery).toBe('csr');
     expect(issuerDescriptor('capf-kms').keyDelivery).toBe('public-key');
   });

@@ -140,7 +140,7 @@ describe('listener tasks', () => {
     const names = (container.Environment as { Name: string }[]).map((variable) => variable.Name).sort();
     expect(names).toEqual([
       'CAPF_DRAIN_MS', 'CAPF_HEALTH_PORT', 'CAPF_ISSUER', 'CAPF_MAX_SESSIONS', 'CAPF_MIN_TLS', 'CAPF_PHONE_NETWORKS', 'CAPF_PORT', 'CAPF_PROXY_PROTOCOL', 'CAPF_SIGN_FUNCTION',
-      'CAPF_TABLE', 'CAPF_TLS_SECRET_ARN', 'CAPF_TRUST_SECRET_ARN',
+      'CAPF_TABLE', 'CAPF_TLS_SECRET_ARN',
     ]);
     expect(container.Environment).toContainEqual({ Name: 'CAPF_PORT', Value: '3804' });
     expect(container.Environment).toContainEqual({ Name: 'CAPF_HEALTH_PORT', Value: '8080' });
@@ -153,16 +153,15 @@ describe('listener tasks', () => {
     });
   });
 
-  it('may invoke the sign function (its ARN only), use the table, fill the TLS secret and read CAPF-trust, nothing else', () => {
+  it('may invoke the sign function (its ARN only), use the table (CAPF-trust included) and fill the TLS secret, nothing else', () => {
     const taskRole = logicalIdOf(template, 'AWS::IAM::Role', 'ListenerTaskTaskRole');
     const statements = policyStatementsOf(template, taskRole);
     const tls = { Ref: logicalIdOf(template, 'AWS::SecretsManager::Secret', 'StorageTlsSecret') };
-    const trust = { Ref: logicalIdOf(template, 'AWS::SecretsManager::Secret', 'StorageTrustSecret') };
     expect(statements).toHaveLength(4);
     expect(statements).toContainEqual(
       expect.objectContaining({ Action: 'lambda:InvokeFunction', Resource: { 'Fn::GetAtt': [logicalIdOf(template, 'AWS::Lambda::Function', 'FunctionsSignFunction'), 'Arn'] } }),
     );
-    expect(statements).toContainEqual(expect.objectContaining({ Action: ['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue'], Resource: [tls, trust] }));
+    expect(statements).toContainEqual(expect.objectContaining({ Action: ['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue'], Resource: tls }));
     expect(statements).toContainEqual(expect.objectContaining({ Action: 'secretsmanager:PutSecretValue', Resource: tls }));
     expect(statements).toContainEqual(expect.objectContaining({ Resource: { 'Fn::GetAtt': [logicalIdOf(template, 'AWS::DynamoDB::Table', 'StorageTable'), 'Arn'] } }));
     const tableStatement = statements.find((statement) => JSON.stringify(statement.Resource).includes('StorageTable'));
