@@ -118,6 +118,15 @@ export function registerServeCommand(program: Command): void {
           `Enrol a simulated phone:\n  npx capf device set SEP001122334455 --operation install --data ${dataDir}\n` +
           `  npx capf phone install SEP001122334455 --host ${first?.address ?? '127.0.0.1'} --port ${first?.port} --data ${dataDir} --out lsc.pem\n`,
       );
+      const bucket = 'csrBucket' in stack ? stack.csrBucket : undefined;
+      if (bucket) {
+        process.stdout.write(
+          `Offline CA bucket (S3 API, access key S3RVER / secret S3RVER, path-style):\n  endpoint:    ${bucket.endpoint}\n` +
+            `  CSRs:        s3://${bucket.bucketName}/csr/<device>/   (files under ${bucket.directory})\n` +
+            `  drop signed certificates into s3://${bucket.bucketName}/signed/ ; the report appears beside each as <name>.result.json\n` +
+            `  e.g. aws --endpoint-url ${bucket.endpoint} s3 cp SEP001122334455.pem s3://${bucket.bucketName}/signed/\n`,
+        );
+      }
       stopOnSignals(stack, (line) => {
         logger.info(line);
         process.stderr.write(`${line}\n`);

@@ -7,6 +7,7 @@ import { readFile } from 'node:fs/promises';
 import { ConfigError } from '../../shared/errors.ts';
 import { createIssuerFromSettings } from '../../shared/issuers/create.ts';
 import { checkIssuerSettings, DEFAULT_ISSUER_KIND, type IssuerKind } from '../../shared/issuers/registry.ts';
+import type { IssuerContext } from '../../shared/issuers/descriptor.ts';
 import { derToPem } from '../../shared/pki/index.ts';
 import type { Issuer, TrustStore } from '../../shared/ports/index.ts';
 import type { LocalCa } from './ca-files.ts';
@@ -51,13 +52,20 @@ export async function readIssuerSettings(choice: LocalIssuerChoice): Promise<{ s
   return { settings, where };
 }
 
-/** Builds the issuer for the local stack over its current CA files. */
-export function createLocalIssuer(kind: IssuerKind, settings: { settings: unknown; where: string }, trust: Pick<TrustStore, 'list'>, ca: LocalCa): Promise<Issuer> {
+/** Builds the issuer for the local stack over its current CA files (`extra`: the offline CA's bucket client and store). */
+export function createLocalIssuer(
+  kind: IssuerKind,
+  settings: { settings: unknown; where: string },
+  trust: Pick<TrustStore, 'list'>,
+  ca: LocalCa,
+  extra: Pick<IssuerContext, 'clients' | 'pendingCsrs'> = {},
+): Promise<Issuer> {
   return createIssuerFromSettings(
     kind,
     settings.settings,
     {
       fipsMode: false,
+      ...extra,
       localCa: { certificateDer: ca.certificateDer, privateKey: ca.privateKey },
       capfTrust: {
         readPem: async () => [derToPem(ca.certificateDer), ...(await trust.list('capf')).map((entry) => entry.pem)],

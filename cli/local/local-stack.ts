@@ -16,6 +16,7 @@ import { localAdmin } from './local-admin.ts';
 import { importTrustFolder } from './trust-folder-import.ts';
 import { createLocalIssuer, DEFAULT_LOCAL_ISSUER, readIssuerSettings, type LocalIssuerChoice } from './local-issuer.ts';
 import { openLocalStore } from './local-store.ts';
+import { LOCAL_CSR_BUCKET, startLocalCsrBucket, type LocalCsrBucket } from './local-csr-bucket.ts';
 
 export interface LocalStackOptions {
   dataDir: string;
@@ -38,6 +39,8 @@ export interface LocalStackOptions {
   parametersCacheMs?: number;
   /** Where authentication failures and locks are recorded besides the log (the admin's audit store, tests). */
   audit?: AuditLog;
+  /** The offline issuer's local bucket (s3rver) port; default a free one. */
+  bucketPort?: number;
 }
 
 export interface LocalStack {
@@ -47,21 +50,40 @@ export interface LocalStack {
   ca: LocalCa;
   issuer: IssuerKind;
   storeEndpoint: string;
+  /** The offline CA's CSR bucket (s3rver), with `--issuer offline` only. */
+  csrBucket?: LocalCsrBucket;
   close(graceMs?: number): Promise<void>;
 }
 
 export async function startLocalStack(options: LocalStackOptions): Promise<LocalStack> {
   const choice = options.issuer ?? DEFAULT_LOCAL_ISSUER;
-  const settings = await readIssuerSettings(choice); // a bad settings file stops the start before anything is opened
+  // The offline CA's bucket is the local s3rver unless a settings file names another.
+  const offlineLocal = choice.kind === 'offline' && choice.configFile === undefined;
+  const settings = offlineLocal ? { settings: { bucket: LOCAL_CSR_BUCKET }, where: 'the local CSR bucket' } : await readIssuerSettings(choice); // a bad settings file stops the start before anything is opened
   const first = await loadOrCreateLocalCa(options.dataDir, { keyType: options.caKeyType ?? 'rsa' });
   let ca: LocalCa = first;
   if (first.created) options.logger.info('generated the CAPF CA', { certificate: ca.certificatePath });
   const local = await openLocalStore(options.dataDir, { advertise: true });
+  const trustAnchors = capfTrustAnchors({ trust: local.store.trust, capfCertificates: () => [ca.certificateDer], logger: options.logger });
   let issuer;
+  let csrBucket: LocalCsrBucket | undefined;
+  let issuerExtra = {};
   try {
-    issuer = await createLocalIssuer(choice.kind, settings, local.store.trust, ca);
+    if (choice.kind === 'offline') {
+      csrBucket = await startLocalCsrBucket({
+        dataDir: options.dataDir,
+        stores: local.store,
+        logger: options.logger,
+        trustAnchors,
+        ...(options.audit ? { audit: options.audit } : {}),
+        ...(options.bucketPort !== undefined ? { port: options.bucketPort } : {}),
+      });
+    }
+    issuerExtra = { pendingCsrs: local.store.csrs, ...(offlineLocal && csrBucket ? { clients: { s3: csrBucket.s3 } } : {}) };
+    issuer = await createLocalIssuer(choice.kind, settings, local.store.trust, ca, issuerExtra);
     await importTrustFolder(options.dataDir, localAdmin(options.dataDir, local.store).trust, options.logger);
   } catch (error) {
+    await csrBucket?.close();
     await local.close();
     throw error;
   }
@@ -69,7 +91,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   const backend = new StoreSessionBackend({
     stores: local.store,
     signClient: { sign: (request) => signClient.sign(request) },
-    trustAnchors: capfTrustAnchors({ trust: local.store.trust, capfCertificates: () => [ca.certificateDer], logger: options.logger }),
+    trustAnchors,
     issuer: { name: choice.kind, keyDelivery: issuerDescriptor(choice.kind).keyDelivery },
     ...(options.parametersCacheMs !== undefined ? { parametersCacheMs: options.parametersCacheMs } : {}),
   });
@@ -92,13 +114,14 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   try {
     addresses = await listener.start();
   } catch (error) {
+    await csrBucket?.close();
     await local.close();
     throw error;
   }
 
   // F22/F4: a replaced capf-ca.pem/capf-ca.key applies without a restart (new connections, new LSCs).
   const stopWatching = watchLocalCa(options.dataDir, options.logger, () => ca, (next) => {
-    createLocalIssuer(choice.kind, settings, local.store.trust, next).then(
+    createLocalIssuer(choice.kind, settings, local.store.trust, next, issuerExtra).then(
       (reloaded) => {
         ca = next;
         signClient = localSignClient(local.store, reloaded);
@@ -118,9 +141,11 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     },
     issuer: choice.kind,
     storeEndpoint: local.endpoint,
+    ...(csrBucket ? { csrBucket } : {}),
     async close(graceMs = 5_000) {
       stopWatching();
       await listener.drain(graceMs);
+      await csrBucket?.close();
       await local.close();
     },
   };

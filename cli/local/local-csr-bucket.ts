@@ -1,0 +1,117 @@
+// The local stack's CSR bucket for the offline CA (F3): s3rver on 127.0.0.1 keeping its objects under
+// `<data>/csr-bucket/`, and its "object created" events handed to the import function's handler as S3 would hand
+// them (keys URL-encoded), so an upload under signed/ is imported exactly as in AWS.
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import type { AddressInfo } from 'node:net';
+import { S3Client } from '@aws-sdk/client-s3';
+import { inProcessHandler } from '../../functions/bootstrap.ts';
+import { importFunction } from '../../functions/import/import-function.ts';
+import type { CapfLogger } from '../../shared/logging.ts';
+import { CertificateImporter } from '../../shared/issuers/offline/certificate-import.ts';
+import { S3CsrBucket } from '../../shared/issuers/offline/s3-csr-bucket.ts';
+import type { AuditEvent, AuditLog, Stores } from '../../shared/ports/index.ts';
+
+/** The part of s3rver (CommonJS without type declarations) the local stack uses. */
+interface S3rverServer {
+  run(): Promise<AddressInfo>;
+  close(): Promise<void>;
+  on(event: 'event', listener: (event: S3rverEvent) => void): void;
+}
+
+type S3rverClass = new (options: Record<string, unknown>) => S3rverServer;
+
+/** Loaded only when the offline issuer is chosen. */
+function loadS3rver(): S3rverClass {
+  return createRequire(import.meta.url)('s3rver') as S3rverClass;
+}
+
+export const LOCAL_CSR_BUCKET = 'capf-csr';
+/** s3rver's own account: any S3 client reaches the local bucket with it. */
+export const LOCAL_BUCKET_CREDENTIALS = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' } as const;
+
+export interface LocalCsrBucket {
+  endpoint: string;
+  bucketName: string;
+  /** Where s3rver keeps the objects on disk. */
+  directory: string;
+  s3: S3Client;
+  bucket: S3CsrBucket;
+  importer: CertificateImporter;
+  /** Resolves when every import started by an event so far has finished (tests, shutdown). */
+  settled(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface LocalCsrBucketOptions {
+  dataDir: string;
+  stores: Stores;
+  logger: CapfLogger;
+  trustAnchors: () => Promise<Uint8Array[]>;
+  audit?: AuditLog;
+  port?: number;
+}
+
+/** Audit events as log lines, where no audit store is given. */
+class LoggedAudit implements AuditLog {
+  constructor(private readonly logger: CapfLogger) {}
+  record(event: AuditEvent): Promise<void> {
+    this.logger.info('audit', { ...event });
+    return Promise.resolve();
+  }
+}
+
+interface S3rverEvent {
+  Records: { s3: { object: { key: string } } }[];
+}
+
+/** A key as S3 puts it into an event: form-encoded, '/' kept. */
+function encodeEventKey(key: string): string {
+  return encodeURIComponent(key).replace(/%20/g, '+').replace(/%2F/g, '/');
+}
+
+export async function startLocalCsrBucket(options: LocalCsrBucketOptions): Promise<LocalCsrBucket> {
+  const directory = join(options.dataDir, 'csr-bucket');
+  const S3rver = loadS3rver();
+  const server = new S3rver({ address: '127.0.0.1', port: options.port ?? 0, silent: true, directory, configureBuckets: [{ name: LOCAL_CSR_BUCKET, configs: [] }] });
+  const address = await server.run();
+  const endpoint = `http://127.0.0.1:${address.port}`;
+  const s3 = new S3Client({ endpoint, region: 'us-east-1', credentials: LOCAL_BUCKET_CREDENTIALS, forcePathStyle: true });
+  const bucket = new S3CsrBucket(s3, LOCAL_CSR_BUCKET);
+  const importer = new CertificateImporter({
+    csrs: options.stores.csrs,
+    issuances: options.stores.issuances,
+    audit: options.audit ?? new LoggedAudit(options.logger),
+    bucket,
+    trustAnchors: options.trustAnchors,
+  });
+  const handler = inProcessHandler(importFunction(() => Promise.resolve({ bucketName: LOCAL_CSR_BUCKET, importer })));
+  let running: Promise<void> = Promise.resolve();
+  server.on('event', (event: S3rverEvent) => {
+    for (const record of event.Records) record.s3.object.key = encodeEventKey(record.s3.object.key);
+    // One import at a time, in upload order, as a Lambda with reserved concurrency 1 would run them.
+    running = running.then(
+      () =>
+        handler(event).then(
+          (summaries) => {
+            for (const summary of summaries) if (summary.result !== 'skipped') options.logger.info('certificate upload imported', { ...summary });
+          },
+          (error: unknown) => options.logger.error('certificate import failed', { reason: error instanceof Error ? error.message : String(error) }),
+        ),
+    );
+  });
+  return {
+    endpoint,
+    bucketName: LOCAL_CSR_BUCKET,
+    directory,
+    s3,
+    bucket,
+    importer,
+    settled: () => running,
+    async close() {
+      await running;
+      s3.destroy();
+      await server.close();
+    },
+  };
+}
