@@ -116,6 +116,8 @@ export class StoreSessionBackend implements SessionBackend {
       case 'issued':
         return { kind: 'issued', certificate: response.certificate, certificateDer: pemToDer(response.certificate.pem) };
       case 'pending':
+        // Another signer still holds the key: a failed attempt (END 7, retried later), not a CA that keeps the request.
+        if (response.busy) return { kind: 'refused', code: 'SIGNING_IN_PROGRESS', reason: response.message };
         return { kind: 'refused', code: 'PENDING', reason: `the CA has not issued the certificate yet (${response.message}); the phone's next session will receive it` };
       case 'refused':
         return { kind: 'refused', code: response.code, reason: response.reason };

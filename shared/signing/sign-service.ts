@@ -89,7 +89,7 @@ export class SignService {
       if (this.now().getTime() >= deadline) break;
       // The holder's lease ran out: loop to take it over.
     }
-    return { status: 'pending', message: 'another request is signing this key for this device; retry shortly to receive the same certificate' };
+    return { status: 'pending', message: 'another request is signing this key for this device; retry shortly to receive the same certificate', busy: true };
   }
 
   private checkDevice(request: SignRequest, device: Device | undefined, key: PublicKeyDescription): SignResponse | undefined {
@@ -221,7 +221,7 @@ export class SignService {
       case 'expired':
         return refused('ISSUANCE_CLOSED', `the certificate already issued for this key is ${record.state}; the phone must generate a new key`);
       case 'reserved':
-        return { status: 'pending', message: 'another request is signing this key for this device; retry shortly to receive the same certificate' };
+        return { status: 'pending', message: 'another request is signing this key for this device; retry shortly to receive the same certificate', busy: true };
     }
   }
 }
