@@ -81,6 +81,7 @@ interface ServeOptions {
   issuerConfig?: string;
   workers: number;
   phoneNetworks?: string[];
+  adminPort?: number;
 }
 
 export function registerServeCommand(program: Command): void {
@@ -96,6 +97,7 @@ export function registerServeCommand(program: Command): void {
     .addOption(issuerOption)
     .option('--issuer-config <file>', "JSON settings of that issuer: the fields of its AWS settings (see the README's issuer table)")
     .option('--phone-networks <cidrs>', 'CIDR blocks of the phone networks (comma-separated): a larger failed-authentication budget per address', phoneNetworkList)
+    .option('--admin-port <port>', 'port of the admin API on 127.0.0.1 (default 3805; 0 = any free port, also the default with --port 0)', integer(0, 65535))
     .option('--workers <n>', 'listener processes sharing the port (cli/local/cluster.ts); 1 = all in this process', integer(1, MAX_CLUSTER_WORKERS), 1)
     .action(async (opts: ServeOptions) => {
       const dataDir = opts.data ?? defaultDataDir();
@@ -111,10 +113,19 @@ export function registerServeCommand(program: Command): void {
       ).catch((error: unknown) => {
         throw bindFailure(error, hosts, opts.port);
       });
+      const { startLocalAdminApi, DEFAULT_ADMIN_PORT } = await import('./local/admin-server.ts');
+      const adminPort = opts.adminPort ?? (opts.port === 0 ? 0 : DEFAULT_ADMIN_PORT);
+      let admin: Awaited<ReturnType<typeof startLocalAdminApi>>;
+      try {
+        admin = await startLocalAdminApi({ dataDir, stores: stack.store, port: adminPort, logger });
+      } catch (error) {
+        await stack.close(0);
+        throw error;
+      }
       const where = stack.addresses.map((a) => hostPort(a.address, a.port)).join(', ');
       const first = stack.addresses[0];
       process.stdout.write(
-        `capf-cloud local stack\n  listener:    ${where} (TLS ${opts.minTls}+)\n  CAPF CA:     ${stack.ca.certificatePath}\n  issuer:      ${issuer.kind}\n  data folder: ${dataDir}\n` +
+        `capf-cloud local stack\n  listener:    ${where} (TLS ${opts.minTls}+)\n  admin API:   ${admin.url} (bearer token in ${admin.tokenPath})\n  CAPF CA:     ${stack.ca.certificatePath}\n  issuer:      ${issuer.kind}\n  data folder: ${dataDir}\n` +
           `Enrol a simulated phone:\n  npx capf device set SEP001122334455 --operation install --data ${dataDir}\n` +
           `  npx capf phone install SEP001122334455 --host ${first?.address ?? '127.0.0.1'} --port ${first?.port} --data ${dataDir} --out lsc.pem\n`,
       );
@@ -127,7 +138,11 @@ export function registerServeCommand(program: Command): void {
             `  e.g. aws --endpoint-url ${bucket.endpoint} s3 cp SEP001122334455.pem s3://${bucket.bucketName}/signed/\n`,
         );
       }
-      stopOnSignals(stack, (line) => {
+      const stopping: Drainable = {
+        listener: 'listener' in stack ? stack.listener : undefined,
+        close: (graceMs) => admin.close().then(() => stack.close(graceMs)),
+      };
+      stopOnSignals(stopping, (line) => {
         logger.info(line);
         process.stderr.write(`${line}\n`);
       });

@@ -64,15 +64,15 @@ export class StoreError extends CapfError {
 
 /** A conditional write lost: someone else changed the item first. Retry by re-reading, never by overwriting. */
 export class ConflictError extends StoreError {
-  constructor(message: string) {
-    super(message, 'CONFLICT');
+  constructor(message: string, code = 'CONFLICT') {
+    super(message, code);
   }
 }
 
 /** The item asked for does not exist. */
 export class NotFoundError extends StoreError {
-  constructor(message: string) {
-    super(message, 'NOT_FOUND');
+  constructor(message: string, code = 'NOT_FOUND') {
+    super(message, code);
   }
 }
 

@@ -293,7 +293,7 @@ function timedStores(stores: Stores, timings: Map<string, StoreCallTiming>): Sto
         };
       },
     });
-  return { devices: timed('devices', stores.devices), issuances: timed('issuances', stores.issuances), parameters: timed('parameters', stores.parameters), trust: timed('trust', stores.trust), csrs: timed('csrs', stores.csrs), monitor: timed('monitor', stores.monitor) };
+  return { devices: timed('devices', stores.devices), issuances: timed('issuances', stores.issuances), parameters: timed('parameters', stores.parameters), trust: timed('trust', stores.trust), csrs: timed('csrs', stores.csrs), audit: timed('audit', stores.audit), monitor: timed('monitor', stores.monitor) };
 }
 
 async function runWorker(config: WorkerConfig): Promise<void> {

@@ -6,6 +6,9 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 
+/** The table's global secondary indexes: `<name>pk` / `<name>sk` each (shared/store/dynamo-table.ts lays them out). */
+export const TABLE_INDEXES = ['gsi1', 'gsi2'] as const;
+
 /** The certificates-by-expiry index (infra imports no runtime code: the names are repeated here). */
 export const CERTIFICATES_INDEX = { indexName: 'certificates-by-not-after', partitionKey: 'state', sortKey: 'certNotAfter' } as const;
 
@@ -44,6 +47,16 @@ export class Storage extends Construct {
       sortKey: { name: CERTIFICATES_INDEX.sortKey, type: dynamodb.AttributeType.STRING },
       projectionType: dynamodb.ProjectionType.ALL,
     });
+    // The overloaded indexes of shared/store/dynamo-table.ts (TABLE_INDEXES; test/unit/infra checks both agree): gsi1
+    // devices by status and audit events by device, gsi2 devices by name. Listing never scans the table.
+    for (const index of TABLE_INDEXES) {
+      this.table.addGlobalSecondaryIndex({
+        indexName: index,
+        partitionKey: { name: `${index}pk`, type: dynamodb.AttributeType.STRING },
+        sortKey: { name: `${index}sk`, type: dynamodb.AttributeType.STRING },
+        projectionType: dynamodb.ProjectionType.ALL,
+      });
+    }
 
     const accessLogs = new s3.Bucket(this, 'AccessLogs', {
       blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,

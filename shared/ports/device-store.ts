@@ -38,10 +38,42 @@ export type OperationOutcome =
   /** The CA keeps the request (the offline CA): status pending with the reason, the operation stays armed. */
   | { status: 'pending'; reason: string };
 
+/** A page of devices from an index (never a scan): by name prefix, or by status (and name prefix), with filters. */
+export interface DeviceQuery {
+  status?: Device['status'];
+  /** Names starting with this (case as stored). */
+  namePrefix?: string;
+  operation?: Device['operation'];
+  /** At most this many items read from the index for the page (1..1000); a filter may leave fewer. */
+  limit: number;
+  /** Opaque, from the previous page's nextCursor. */
+  cursor?: string;
+}
+
+export interface DevicePage {
+  devices: Device[];
+  /** Present when there may be more: pass it as the next query's cursor. */
+  nextCursor?: string;
+}
+
+/** An administrator's change, applied to the device as stored (undefined: none yet); re-applied after a lost race. */
+export type DeviceEdit = (current: Device | undefined) => { settings: DeviceSettings; newOperation?: boolean };
+
 export interface DeviceStore {
   get(name: string): Promise<Device | undefined>;
   /** Every device, by name. */
   list(): Promise<Device[]>;
+  /** One page of devices, by name, from the store's indexes (ValidationError INVALID_CURSOR for a cursor it did not make). */
+  query(query: DeviceQuery): Promise<DevicePage>;
+  /**
+   * Admin read-modify-write: `edit` builds the settings from the device as just read; the write is conditional on the
+   * version read, and a lost race reads again and re-applies `edit`, so two concurrent edits merge instead of one
+   * overwriting the other. With `expectedVersion`, a stored version other than that is a ConflictError (optimistic
+   * locking for a caller that showed the device to a person). Returns the device before (undefined: created) and after.
+   */
+  edit(name: string, edit: DeviceEdit, options?: { expectedVersion?: number }): Promise<{ before: Device | undefined; after: Device }>;
+  /** Deletes the device conditional on `expectedVersion` when given; returns what was deleted. NotFoundError when absent. */
+  remove(name: string, options?: { expectedVersion?: number }): Promise<Device>;
   /**
    * Admin upsert. A changed operation (or `newOperation`) gets a fresh operationId and status pending (or none).
    * ValidationError for bad settings; auth-string mode needs an authString while an operation is pending.

@@ -13,3 +13,4 @@ export * from './audit-log.ts';
 export * from './trust-store.ts';
 export * from './capf-ca-custody.ts';
 export * from './monitor-store.ts';
+export * from './audit-store.ts';

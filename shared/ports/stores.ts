@@ -1,6 +1,7 @@
 // The stores of one deployment, one per entity. A composition root builds them once (shared/store/dynamo-stores.ts on
 // one DynamoDB table) and hands each consumer the ones it uses. A new entity (CSRs, CAPF-trust, audit) adds its port
 // file, its adapter and one member here.
+import type { AuditStore } from './audit-store.ts';
 import type { DeviceStore } from './device-store.ts';
 import type { IssuanceStore } from './issuance-store.ts';
 import type { ParameterStore } from './parameter-store.ts';
@@ -17,4 +18,5 @@ export interface Stores {
   csrs: PendingCsrStore;
   /** The expiry monitor's sent notices, revocations and CRL state (F19). */
   monitor: MonitorStore;
+  audit: AuditStore;
 }

@@ -2,13 +2,15 @@
 // transactions: dynalite has none): read, apply a transition of shared/domain/device-transitions.ts, write conditional
 // on the version read; a lost race re-reads and re-applies the change, which itself re-checks what matters (a session's
 // write requires its operationId to still be the device's pending operation).
-import { DeleteCommand, GetCommand, PutCommand, ScanCommand, type PutCommandInput } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand, PutCommand, QueryCommand, ScanCommand, type PutCommandInput } from '@aws-sdk/lib-dynamodb';
 import { createDevice, finishDevice, startOperation, updateDevice } from '../domain/device-transitions.ts';
 import { checkDeviceName, checkDeviceSettings, checkOperationId, checkSessionId } from '../domain/validation.ts';
 import { ConflictError, NotFoundError } from '../errors.ts';
 import type { Device } from '../model.ts';
-import type { DeviceSettings, DeviceStore, OperationOutcome } from '../ports/index.ts';
+import type { DeviceEdit, DevicePage, DeviceQuery, DeviceSettings, DeviceStore, OperationOutcome } from '../ports/index.ts';
+import { deviceIndexKeys, deviceQueryInput } from './dynamo-device-index.ts';
 import { backoff, collectPages, DEVICE_SK, deviceKey, isConditionFailure, storeCall, storeFailure, type DynamoTable } from './dynamo-table.ts';
+import { encodeCursor } from './dynamo-cursor.ts';
 
 /** Read-modify-write rounds before a device write gives up with ConflictError. */
 const MAX_WRITE_ROUNDS = 5;
@@ -43,6 +45,56 @@ export class DynamoDeviceStore implements DeviceStore {
       MAX_LISTED_DEVICES,
     );
     return items.map(deviceFromItem).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  }
+
+  async query(query: DeviceQuery): Promise<DevicePage> {
+    const { doc, tableName } = this.table;
+    const input = deviceQueryInput(tableName, query);
+    const out = await storeCall('listing devices', () => doc.send(new QueryCommand(input)));
+    const devices = (out.Items ?? []).map(deviceFromItem);
+    const nextCursor = encodeCursor(out.LastEvaluatedKey);
+    return nextCursor ? { devices, nextCursor } : { devices };
+  }
+
+  async edit(name: string, edit: DeviceEdit, options: { expectedVersion?: number } = {}): Promise<{ before: Device | undefined; after: Device }> {
+    checkDeviceName(name);
+    for (let round = 0; round < MAX_WRITE_ROUNDS; round++) {
+      const current = await this.get(name);
+      if (options.expectedVersion !== undefined && current?.version !== options.expectedVersion) {
+        throw new ConflictError(`device ${name} is at version ${current?.version ?? '(deleted)'}, not ${options.expectedVersion}: read it again and repeat the change`);
+      }
+      const { settings, newOperation } = edit(current);
+      const checked = checkDeviceSettings(settings);
+      if (checked.name !== name) throw new ConflictError(`an edit of device ${name} cannot rename it to ${checked.name}`);
+      const now = this.isoNow();
+      const next = current ? updateDevice(current, checked, newOperation === true, now) : createDevice(checked, now);
+      if (await this.write(next, current?.version)) return { before: current, after: next };
+      await backoff(round);
+    }
+    throw new ConflictError(`device ${name} kept changing while it was being saved; try again`);
+  }
+
+  async remove(name: string, options: { expectedVersion?: number } = {}): Promise<Device> {
+    checkDeviceName(name);
+    const { doc, tableName } = this.table;
+    const versioned = options.expectedVersion !== undefined;
+    try {
+      const out = await doc.send(
+        new DeleteCommand({
+          TableName: tableName,
+          Key: deviceKey(name),
+          ConditionExpression: versioned ? 'attribute_exists(pk) AND #version = :expected' : 'attribute_exists(pk)',
+          ...(versioned ? { ExpressionAttributeNames: { '#version': 'version' }, ExpressionAttributeValues: { ':expected': options.expectedVersion } } : {}),
+          ReturnValues: 'ALL_OLD',
+        }),
+      );
+      return deviceFromItem(out.Attributes ?? {});
+    } catch (err) {
+      if (!isConditionFailure(err)) throw storeFailure(`deleting device ${name}`, err);
+      const current = versioned ? await this.get(name) : undefined;
+      if (!current) throw new NotFoundError(`device ${name} does not exist`);
+      throw new ConflictError(`device ${name} is at version ${current.version}, not ${options.expectedVersion}: read it again before deleting`);
+    }
   }
 
   async put(settings: DeviceSettings, options: { newOperation?: boolean } = {}): Promise<Device> {
@@ -113,7 +165,7 @@ export class DynamoDeviceStore implements DeviceStore {
       };
     }
     try {
-      await this.table.doc.send(new PutCommand({ TableName: this.table.tableName, Item: { ...deviceKey(device.name), ...device }, ...condition }));
+      await this.table.doc.send(new PutCommand({ TableName: this.table.tableName, Item: { ...deviceKey(device.name), ...deviceIndexKeys(device), ...device }, ...condition }));
       return true;
     } catch (err) {
       if (isConditionFailure(err)) return false;
@@ -127,7 +179,7 @@ export class DynamoDeviceStore implements DeviceStore {
 }
 
 /** Rebuilds a Device from a table item, keeping the known fields only (no pk/sk or stray attributes). */
-function deviceFromItem(item: Record<string, unknown>): Device {
+export function deviceFromItem(item: Record<string, unknown>): Device {
   const source = item as unknown as Device;
   const device: Device = {
     name: source.name,

@@ -2,6 +2,7 @@
 // its adapter (dynamo-*-store.ts) over the shared table (dynamo-table.ts).
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { Stores } from '../ports/index.ts';
+import { DynamoAuditStore } from './dynamo-audit-store.ts';
 import { DynamoDeviceStore } from './dynamo-device-store.ts';
 import { DynamoMonitorStore } from './dynamo-monitor-store.ts';
 import { DynamoIssuanceStore } from './dynamo-issuance-store.ts';
@@ -20,5 +21,5 @@ export interface DynamoStoresOptions {
 
 export function createDynamoStores(options: DynamoStoresOptions): Stores {
   const table = openDynamoTable(options.client, options.tableName, options.now);
-  return { devices: new DynamoDeviceStore(table), issuances: new DynamoIssuanceStore(table), parameters: new DynamoParameterStore(table), trust: new DynamoTrustStore(table), csrs: new DynamoPendingCsrStore(table), monitor: new DynamoMonitorStore(table) };
+  return { devices: new DynamoDeviceStore(table), issuances: new DynamoIssuanceStore(table), parameters: new DynamoParameterStore(table), trust: new DynamoTrustStore(table), csrs: new DynamoPendingCsrStore(table), audit: new DynamoAuditStore(table), monitor: new DynamoMonitorStore(table) };
 }

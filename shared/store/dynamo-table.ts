@@ -8,6 +8,13 @@
 // Index CERTIFICATES_BY_NOT_AFTER: partition `state`, sort `certNotAfter`. Only issuance records holding a certificate
 // carry `certNotAfter` (a copy of certificate.notAfter), so the index holds certificates only (sparse), listed by state
 // and expiry (expiry monitor, admin API). The CDK table (infra/constructs/storage.ts) defines the same index.
+//   AUDIT#<yyyy-mm-dd> / <at>#<id>                      audit events, one partition per UTC day (dynamo-audit-store.ts)
+// Two more global secondary indexes, overloaded (each entity writes its own key values; an item without them is not
+// indexed):
+//   gsi1: gsi1pk / gsi1sk   DEVSTATUS#<status> / <name>      devices by operation status (then name)
+//                           AUDITDEV#<name> / <at>#<id>      audit events of one device, by time
+//   gsi2: gsi2pk / gsi2sk   DEVICE / <name>                  every device by name (name prefix: begins_with)
+// README "Data model" lists the same.
 import {
   CreateTableCommand,
   DescribeTableCommand,
@@ -39,8 +46,23 @@ export const ISSUE_PREFIX = 'ISSUE#';
 /** The certificates-by-expiry index: its name and key attributes (infra/constructs/storage.ts repeats them). */
 export const CERTIFICATES_BY_NOT_AFTER = { indexName: 'certificates-by-not-after', partitionKey: 'state', sortKey: 'certNotAfter' } as const;
 
+export const GSI1 = { name: 'gsi1', pk: 'gsi1pk', sk: 'gsi1sk' } as const;
+export const GSI2 = { name: 'gsi2', pk: 'gsi2pk', sk: 'gsi2sk' } as const;
+/** The overloaded indexes (devices by status and by name, audit events by device); the CDK table has the same. */
+export const TABLE_INDEXES = [GSI1, GSI2] as const;
+
 /** The table's secondary indexes, as CreateTable and UpdateTable take them. */
 const GLOBAL_INDEXES: GlobalSecondaryIndex[] = [
+  ...TABLE_INDEXES.map(
+    (index): GlobalSecondaryIndex => ({
+      IndexName: index.name,
+      KeySchema: [
+        { AttributeName: index.pk, KeyType: 'HASH' },
+        { AttributeName: index.sk, KeyType: 'RANGE' },
+      ],
+      Projection: { ProjectionType: 'ALL' },
+    }),
+  ),
   {
     IndexName: CERTIFICATES_BY_NOT_AFTER.indexName,
     KeySchema: [
@@ -51,6 +73,10 @@ const GLOBAL_INDEXES: GlobalSecondaryIndex[] = [
   },
 ];
 const INDEX_ATTRIBUTES = [
+  ...TABLE_INDEXES.flatMap((index) => [
+    { AttributeName: index.pk, AttributeType: 'S' as const },
+    { AttributeName: index.sk, AttributeType: 'S' as const },
+  ]),
   { AttributeName: CERTIFICATES_BY_NOT_AFTER.partitionKey, AttributeType: 'S' as const },
   { AttributeName: CERTIFICATES_BY_NOT_AFTER.sortKey, AttributeType: 'S' as const },
 ];

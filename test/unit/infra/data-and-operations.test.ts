@@ -3,8 +3,8 @@
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildCapf, logicalIdOf } from './support.ts';
-import { CERTIFICATES_INDEX } from '../../../infra/constructs/storage.ts';
-import { CERTIFICATES_BY_NOT_AFTER } from '../../../shared/store/dynamo-table.ts';
+import { CERTIFICATES_INDEX, TABLE_INDEXES as INFRA_INDEXES } from '../../../infra/constructs/storage.ts';
+import { CERTIFICATES_BY_NOT_AFTER, TABLE_INDEXES } from '../../../shared/store/dynamo-table.ts';
 
 let template: Template;
 let cleanup: () => void;
@@ -68,6 +68,19 @@ describe('store table', () => {
       ]),
     });
   });
+
+  it('has the indexes of shared/store/dynamo-table.ts: devices by status and name, audit events by device', () => {
+    const indexes = TABLE_INDEXES.map((index) => ({
+      IndexName: index.name,
+      KeySchema: [
+        { AttributeName: index.pk, KeyType: 'HASH' },
+        { AttributeName: index.sk, KeyType: 'RANGE' },
+      ],
+      Projection: { ProjectionType: 'ALL' },
+    }));
+    expect(INFRA_INDEXES).toEqual(TABLE_INDEXES.map((index) => index.name));
+    template.hasResourceProperties('AWS::DynamoDB::Table', { GlobalSecondaryIndexes: Match.arrayWith(indexes) });
+  });
 });
 
 describe('CSR bucket', () => {
@@ -121,12 +134,13 @@ describe('secrets and CA backend', () => {
 });
 
 describe('the registry as it stands', () => {
-  it('deploys the sign and offline import functions, the import on the CSR bucket\'s events, and no trigger of later functions', () => {
+  it('deploys the sign, offline import and admin functions, the import on the CSR bucket\'s events, the admin API, and no trigger of later functions', () => {
     expect(Object.keys(template.findResources('AWS::Lambda::Function')).filter((id) => id.startsWith('Functions'))).toEqual([
       logicalIdOf(template, 'AWS::Lambda::Function', 'FunctionsSignFunction'),
       logicalIdOf(template, 'AWS::Lambda::Function', 'FunctionsOfflineImportFunction'),
+      logicalIdOf(template, 'AWS::Lambda::Function', 'FunctionsAdminFunction'),
     ]);
-    template.resourceCountIs('AWS::ApiGatewayV2::Api', 0);
+    template.resourceCountIs('AWS::ApiGatewayV2::Api', 1);
     template.resourceCountIs('AWS::Scheduler::Schedule', 0);
     template.resourceCountIs('Custom::S3BucketNotifications', 1);
   });

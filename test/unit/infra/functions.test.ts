@@ -89,18 +89,18 @@ describe('least privilege per function', () => {
     });
   });
 
-  it('admin: the table, the TLS secret (read and store a new value), named object actions in the CSR bucket', () => {
-    const bucket = logicalIdOf(template, 'AWS::S3::Bucket', 'StorageCsrBucket');
+  it('admin: exactly the table actions its store calls use, Query on its two indexes by name, and nothing else', () => {
     const grants = grantsOf('Admin');
-    expect(grants[bucket]).toEqual(['s3:ListBucket']);
-    expect(grants[`${bucket}/*`]).toEqual(['s3:DeleteObject', 's3:GetObject', 's3:PutObject']);
-    expect(grants[logicalIdOf(template, 'AWS::SecretsManager::Secret', 'StorageTlsSecret')]).toEqual([
-      'secretsmanager:DescribeSecret',
-      'secretsmanager:GetSecretValue',
-      'secretsmanager:PutSecretValue',
-    ]);
-    expect(grants[table()]).toEqual(['dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:Scan', 'dynamodb:UpdateItem']);
-    expect(Object.keys(grants)).toHaveLength(5);
+    expect(grants[table()]).toEqual(['dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem']);
+    expect(grants[`${table()}/index/gsi1`]).toEqual(['dynamodb:Query']);
+    expect(grants[`${table()}/index/gsi2`]).toEqual(['dynamodb:Query']);
+    const logs = logicalIdOf(template, 'AWS::Logs::LogGroup', 'FunctionsAdminLogs');
+    expect(grants[logs]).toEqual(LOG_WRITE);
+    expect(Object.keys(grants).sort()).toEqual([logs, table(), `${table()}/index/gsi1`, `${table()}/index/gsi2`].sort());
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Role: arnOf(role('Admin')),
+      Environment: { Variables: Match.objectLike({ CAPF_TABLE: { Ref: table() } }) },
+    });
   });
 
   it('offline import: reads signed/, writes only the reports there, never touches csr/ or deletes, sends failures to its queue', () => {

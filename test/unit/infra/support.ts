@@ -11,16 +11,9 @@ import { FUNCTIONS, type FunctionSpec } from '../../../infra/functions.ts';
 /** The account and region whose availability zones cdk.json carries, so synth needs no AWS call. */
 export const TEST_ENV = { account: '111111111111', region: 'eu-west-1' };
 
-/** The registry plus the functions later issues add, shaped as they will be registered. */
+/** The registry (sign, offline import, admin) plus the functions later issues add, shaped as they will be registered. */
 export const WITH_FUTURE_FUNCTIONS: readonly FunctionSpec[] = [
   ...FUNCTIONS,
-  {
-    id: 'admin',
-    entry: 'functions/admin/handler.ts',
-    description: 'Admin API',
-    trigger: { kind: 'admin-api' },
-    access: { table: ['GetItem', 'PutItem', 'UpdateItem', 'DeleteItem', 'Query', 'Scan'], tlsSecret: 'readWrite', bucket: 'readWrite' },
-  },
   {
     id: 'expiry-monitor',
     entry: 'functions/expiry-monitor/handler.ts',

@@ -1,0 +1,166 @@
+// The admin service: what a CUCM administrator does for CAPF (devices, their operations, the service parameters, the
+// audit trail), over the ports. The admin function (AWS), the local admin API of `capf serve` and the tests call it;
+// the CLI reaches it through the HTTP API (shared/admin/http). Every change is a conditional write in the store and
+// records an AuditEvent with the actor, the result and the changed fields (secrets redacted).
+import { ConflictError, NotFoundError } from '../errors.ts';
+import { isValidDeviceName, type Device } from '../model.ts';
+import { normaliseDeviceName } from '../domain/device-name.ts';
+import type { AuditEvent, AuditPage, AuditQuery, DeviceQuery, ServiceParameters, Stores } from '../ports/index.ts';
+import { applyDeviceChange, generateAuthString, type DeviceChange } from './device-changes.ts';
+import { auditDiff, deviceView, type DeviceView } from './redaction.ts';
+
+export type AdminStores = Pick<Stores, 'devices' | 'parameters' | 'audit'>;
+
+/** Who asks: an IAM principal ARN (AWS) or `local`. */
+export interface AdminActor {
+  actor: string;
+}
+
+export interface AdminServiceOptions {
+  stores: AdminStores;
+  now?: () => Date;
+}
+
+/** A device as the API shows it; `authString` only in the one response that generated it. */
+export type DeviceResult = DeviceView & { authString?: string };
+
+export class AdminService {
+  private readonly stores: AdminStores;
+  private readonly now: () => Date;
+
+  constructor(options: AdminServiceOptions) {
+    this.stores = options.stores;
+    this.now = options.now ?? (() => new Date());
+  }
+
+  async getDevice(given: string): Promise<DeviceView> {
+    const name = lookupName(given);
+    const device = await this.stores.devices.get(name);
+    if (!device) throw new NotFoundError(`device ${name} does not exist`, 'DEVICE_NOT_FOUND');
+    return deviceView(device);
+  }
+
+  async listDevices(query: DeviceQuery): Promise<{ devices: DeviceView[]; nextCursor?: string }> {
+    const page = await this.stores.devices.query(query);
+    return { devices: page.devices.map(deviceView), ...(page.nextCursor ? { nextCursor: page.nextCursor } : {}) };
+  }
+
+  /** Creates a device; ConflictError DEVICE_EXISTS when one of that name exists. */
+  createDevice(who: AdminActor, name: string, change: DeviceChange): Promise<DeviceResult> {
+    return this.editDevice(who, 'device.create', name, change, { create: true, normalise: normaliseDeviceName });
+  }
+
+  /** Changes the given settings of an existing device; a changed operation is armed anew. */
+  changeDevice(who: AdminActor, name: string, change: DeviceChange, expectedVersion?: number): Promise<DeviceResult> {
+    return this.editDevice(who, 'device.update', name, change, { expectedVersion, normalise: lookupName });
+  }
+
+  /** Arms `operation` again (a fresh operation id) with its deadline, even when it is the operation already set. */
+  armOperation(who: AdminActor, name: string, change: DeviceChange & { operation: Device['operation'] }, expectedVersion?: number): Promise<DeviceResult> {
+    return this.editDevice(who, 'device.arm', name, change, { arm: true, expectedVersion, normalise: lookupName });
+  }
+
+  async deleteDevice(who: AdminActor, given: string, expectedVersion?: number): Promise<DeviceView> {
+    let name = given;
+    try {
+      name = lookupName(given);
+      const deleted = await this.stores.devices.remove(name, expectedVersion !== undefined ? { expectedVersion } : {});
+      await this.audit(who, 'device.delete', { deviceName: name, ...auditDiff(deleted, undefined) });
+      return deviceView(deleted);
+    } catch (error) {
+      await this.auditRefusal(who, 'device.delete', { deviceName: name }, error);
+      throw error;
+    }
+  }
+
+  getParameters(): Promise<ServiceParameters> {
+    return this.stores.parameters.get();
+  }
+
+  async setParameters(who: AdminActor, changes: Partial<ServiceParameters>): Promise<ServiceParameters> {
+    try {
+      const before = await this.stores.parameters.get();
+      const after = await this.stores.parameters.update(changes);
+      const was: Record<string, unknown> = {};
+      const now: Record<string, unknown> = {};
+      for (const key of Object.keys(after) as (keyof ServiceParameters)[]) {
+        if (key === 'updatedAt' || before[key] === after[key]) continue;
+        was[key] = before[key];
+        now[key] = after[key];
+      }
+      await this.audit(who, 'params.update', { target: 'parameters', before: was, after: now });
+      return after;
+    } catch (error) {
+      await this.auditRefusal(who, 'params.update', { target: 'parameters' }, error);
+      throw error;
+    }
+  }
+
+  listAudit(query: AuditQuery): Promise<AuditPage> {
+    return this.stores.audit.list(query.deviceName !== undefined ? { ...query, deviceName: lookupName(query.deviceName) } : query);
+  }
+
+  private async editDevice(
+    who: AdminActor,
+    action: string,
+    given: string,
+    change: DeviceChange,
+    mode: { create?: boolean; arm?: boolean; expectedVersion?: number | undefined; normalise: (name: string) => string },
+  ): Promise<DeviceResult> {
+    let name = given;
+    try {
+      name = mode.normalise(given);
+      const generated = change.generateAuthString ? generateAuthString() : undefined;
+      const { before, after } = await this.stores.devices.edit(
+        name,
+        (current) => {
+          if (mode.create && current) throw new ConflictError(`device ${name} already exists: change it instead`, 'DEVICE_EXISTS');
+          if (!mode.create && !current) throw new NotFoundError(`device ${name} does not exist`, 'DEVICE_NOT_FOUND');
+          return applyDeviceChange(name, current, change, { now: this.now(), arm: mode.arm === true, ...(generated ? { generated } : {}) });
+        },
+        mode.expectedVersion !== undefined ? { expectedVersion: mode.expectedVersion } : {},
+      );
+      await this.audit(who, action, { deviceName: name, ...auditDiff(before, after) });
+      return { ...deviceView(after), ...(generated ? { authString: generated } : {}) };
+    } catch (error) {
+      await this.auditRefusal(who, action, { deviceName: name }, error);
+      throw error;
+    }
+  }
+
+  private audit(who: AdminActor, action: string, fields: Partial<AuditEvent>): Promise<void> {
+    return this.stores.audit.record({ at: this.now().toISOString(), actor: who.actor, action, result: 'ok', ...fields });
+  }
+
+  /** A refused change is part of the trail too (who tried what); a failure to record it never hides the refusal. */
+  private async auditRefusal(who: AdminActor, action: string, fields: Partial<AuditEvent>, error: unknown): Promise<void> {
+    const code = typeof (error as { code?: unknown })?.code === 'string' ? (error as { code: string }).code : 'INTERNAL';
+    const message = error instanceof Error ? error.message : undefined;
+    const valid = fields.deviceName === undefined || /^[A-Za-z0-9_.-]{1,64}$/.test(fields.deviceName);
+    if (!valid) fields = { target: 'invalid device name' };
+    await this.stores.audit
+      .record({
+        at: this.now().toISOString(),
+        actor: who.actor,
+        action,
+        result: code === 'STORE' || code === 'INTERNAL' ? 'failed' : 'refused',
+        code,
+        ...fields,
+        ...(message ? { message } : {}),
+      })
+      .catch(() => undefined);
+  }
+}
+
+/**
+ * The name a device is looked up by: the CUCM form (upper case) when the name is one CUCM accepts, else the name as
+ * given if the store's wider rule accepts it (a device created before names were checked stays reachable).
+ */
+function lookupName(name: string): string {
+  try {
+    return normaliseDeviceName(name);
+  } catch (error) {
+    if (!isValidDeviceName(name)) throw error;
+    return name;
+  }
+}

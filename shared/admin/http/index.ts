@@ -1,0 +1,19 @@
+// The admin API: the router with the route modules of the admin service. A feature adds its module here (trust, CA,
+// CRL, imports, bulk: each a function of the service returning its routes) and its operations to docs/openapi.yaml.
+import type { AdminService } from '../admin-service.ts';
+import { deviceRoutes } from './device-routes.ts';
+import { auditRoutes, parameterRoutes } from './parameter-routes.ts';
+import { ApiRouter, type RouteModule, type RouterOptions } from './router.ts';
+
+export * from './api-error.ts';
+export * from './router.ts';
+
+export interface AdminRouterOptions extends RouterOptions {
+  /** Route modules of further features, served next to the core ones. */
+  modules?: readonly RouteModule[];
+  now?: () => Date;
+}
+
+export function createAdminRouter(service: AdminService, options: AdminRouterOptions = {}): ApiRouter {
+  return new ApiRouter([deviceRoutes(service), parameterRoutes(service), auditRoutes(service, options.now), ...(options.modules ?? [])], options);
+}

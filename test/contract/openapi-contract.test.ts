@@ -1,0 +1,176 @@
+// Contract tests: every operation of docs/openapi.yaml is exercised against the running local admin API (the real HTTP
+// server over dynalite), and every response is validated against the schema the document gives for its status. The
+// router serves exactly the operations the document lists.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js';
+import addFormats from 'ajv-formats';
+import { parse } from 'yaml';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AdminService } from '../../shared/admin/admin-service.ts';
+import { createAdminRouter } from '../../shared/admin/http/index.ts';
+import { startTestAdminApi, type ApiAnswer, type TestAdminApi } from '../support/admin-api.ts';
+
+type Json = Record<string, unknown>;
+const document = parse(readFileSync(join(import.meta.dirname, '../../docs/openapi.yaml'), 'utf8')) as Json;
+const METHODS = ['get', 'post', 'put', 'patch', 'delete'] as const;
+
+/** Every `#/components/...` reference made absolute (`openapi#/...`), so inline schemas compile on their own. */
+function absoluteRefs(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(absoluteRefs);
+  if (typeof value !== 'object' || value === null) return value;
+  return Object.fromEntries(Object.entries(value).map(([key, inner]) => [key, key === '$ref' && typeof inner === 'string' && inner.startsWith('#/') ? `openapi${inner}` : absoluteRefs(inner)]));
+}
+
+const resolved = absoluteRefs(document) as Json;
+const ajv = new Ajv2020({ strict: false, allErrors: true });
+addFormats.default(ajv);
+ajv.addSchema({ $id: 'openapi', components: resolved.components }, 'openapi');
+
+function deref(node: Json): Json {
+  const ref = node.$ref;
+  if (typeof ref !== 'string') return node;
+  const path = ref.replace(/^openapi#\//, '').split('/');
+  return deref(path.reduce<Json>((at, key) => at[key] as Json, resolved));
+}
+
+interface Operation {
+  method: string;
+  path: string;
+  operationId: string;
+  responses: Json;
+}
+
+const operations: Operation[] = Object.entries(resolved.paths as Json).flatMap(([path, item]) =>
+  METHODS.filter((m) => (item as Json)[m]).map((m) => {
+    const op = (item as Json)[m] as Json;
+    return { method: m.toUpperCase(), path, operationId: op.operationId as string, responses: op.responses as Json };
+  }),
+);
+
+const validators = new Map<string, ValidateFunction>();
+function validatorFor(operationId: string, status: number): ValidateFunction {
+  const key = `${operationId} ${status}`;
+  const cached = validators.get(key);
+  if (cached) return cached;
+  const op = operations.find((o) => o.operationId === operationId);
+  if (!op) throw new Error(`no operation ${operationId} in docs/openapi.yaml`);
+  const response = op.responses[String(status)];
+  if (!response) throw new Error(`${operationId} documents no ${status} response`);
+  const content = deref(response as Json).content as Json | undefined;
+  const schema = (content?.['application/json'] as Json | undefined)?.schema as Json | undefined;
+  const validate = ajv.compile(schema ?? { not: {} });
+  validators.set(key, validate);
+  return validate;
+}
+
+const exercised = new Map<string, Set<number>>();
+
+/** Calls the API and checks the answer against the document's schema for that operation and status. */
+async function call(api: TestAdminApi, operationId: string, method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<ApiAnswer> {
+  const answer = await api.request(method, path, body, headers);
+  const validate = validatorFor(operationId, answer.status);
+  if (!validate(answer.body)) throw new Error(`${operationId} ${answer.status}: the body does not match the schema: ${ajv.errorsText(validate.errors)}\n${JSON.stringify(answer.body)}`);
+  exercised.set(operationId, (exercised.get(operationId) ?? new Set()).add(answer.status));
+  return answer;
+}
+
+describe('admin API contract (docs/openapi.yaml)', () => {
+  let api: TestAdminApi;
+  beforeAll(async () => {
+    api = await startTestAdminApi();
+  });
+  afterAll(async () => {
+    await api?.close();
+  });
+
+  it('the router serves exactly the operations the document lists', () => {
+    const router = createAdminRouter(new AdminService({ stores: api.stores }));
+    const served = router.operations.map((o) => `${o.operationId} ${o.method} ${o.path}`).sort();
+    expect(served).toEqual(operations.map((o) => `${o.operationId} ${o.method} ${o.path}`).sort());
+  });
+
+  it('devices: create, get, change, arm, list, delete, with the documented errors', async () => {
+    const name = 'SEP00112233AABB';
+    const created = await call(api, 'createDevice', 'POST', '/v1/devices', { name, operation: 'install', generateAuthString: true });
+    expect(created.status).toBe(201);
+    expect(created.headers.get('etag')).toBe('"1"');
+    const secret = (created.body as { authString: string }).authString;
+    expect(secret).toMatch(/^\d{8}$/);
+    expect((await call(api, 'createDevice', 'POST', '/v1/devices', { name })).body).toMatchObject({ code: 'DEVICE_EXISTS' });
+    expect((await call(api, 'createDevice', 'POST', '/v1/devices', { name: 'SEP001122334455', rsaKeySize: 1000 })).body).toMatchObject({
+      code: 'INVALID_REQUEST',
+      allowed: [1024, 2048, 3072, 4096],
+    });
+    expect((await call(api, 'createDevice', 'POST', '/v1/devices', { name: 'bad name!' })).body).toMatchObject({ code: 'INVALID_DEVICE_NAME' });
+
+    const got = await call(api, 'getDevice', 'GET', `/v1/devices/${name}`);
+    expect(got.body).toMatchObject({ name, authStringSet: true, status: 'pending' });
+    expect(JSON.stringify(got.body)).not.toContain(secret);
+    expect((await call(api, 'getDevice', 'GET', '/v1/devices/SEP999999999999')).status).toBe(404);
+    expect((await call(api, 'getDevice', 'GET', '/v1/devices/%zz')).status).toBe(400);
+
+    const changed = await call(api, 'changeDevice', 'PATCH', `/v1/devices/${name}`, { keyOrder: 'ec' }, { 'if-match': '"1"' });
+    expect(changed.body).toMatchObject({ keyOrder: 'ec', version: 2 });
+    expect((await call(api, 'changeDevice', 'PATCH', `/v1/devices/${name}`, { keyOrder: 'rsa' }, { 'if-match': '"1"' })).status).toBe(409);
+    expect((await call(api, 'changeDevice', 'PATCH', '/v1/devices/SEP999999999999', { keyOrder: 'rsa' })).status).toBe(404);
+    expect((await call(api, 'changeDevice', 'PATCH', `/v1/devices/${name}`, { colour: 'red' })).body).toMatchObject({ code: 'INVALID_REQUEST' });
+
+    const armed = await call(api, 'armOperation', 'POST', `/v1/devices/${name}/operation`, { operation: 'delete', completesBy: new Date(Date.now() + 86_400_000).toISOString() });
+    expect(armed.body).toMatchObject({ operation: 'delete', status: 'pending' });
+    expect((await call(api, 'armOperation', 'POST', `/v1/devices/${name}/operation`, { operation: 'install', completesBy: '2001-01-01' })).body).toMatchObject({ code: 'DEADLINE_PASSED' });
+    expect((await call(api, 'armOperation', 'POST', `/v1/devices/${name}/operation`, { operation: 'nonsense' })).body).toMatchObject({ allowed: ['none', 'install', 'delete', 'fetch'] });
+    expect((await call(api, 'armOperation', 'POST', '/v1/devices/SEP999999999999/operation', { operation: 'install' })).status).toBe(404);
+    expect((await call(api, 'armOperation', 'POST', `/v1/devices/${name}/operation`, { operation: 'install' }, { 'if-match': '"1"' })).status).toBe(409);
+
+    expect((await call(api, 'createDevice', 'POST', '/v1/devices', { name: 'csfbob' })).body).toMatchObject({ name: 'CSFBOB' }); // CUCM's upper case
+    expect((await call(api, 'getDevice', 'GET', '/v1/devices/csfbob')).body).toMatchObject({ name: 'CSFBOB' });
+    const listed = await call(api, 'listDevices', 'GET', '/v1/devices?limit=1');
+    expect((listed.body as { devices: unknown[] }).devices).toHaveLength(1);
+    const next = (listed.body as { nextCursor: string }).nextCursor;
+    const second = await call(api, 'listDevices', 'GET', `/v1/devices?limit=1&cursor=${encodeURIComponent(next)}`);
+    expect((second.body as { devices: { name: string }[] }).devices[0]?.name).toBe(name);
+    expect((await call(api, 'listDevices', 'GET', '/v1/devices?status=pending&prefix=SEP')).body).toMatchObject({ devices: [{ name }] });
+    expect((await call(api, 'listDevices', 'GET', '/v1/devices?limit=1000')).body).toMatchObject({ code: 'INVALID_REQUEST', allowed: { max: 100 } });
+    expect((await call(api, 'listDevices', 'GET', '/v1/devices?cursor=abc')).body).toMatchObject({ code: 'INVALID_CURSOR' });
+
+    expect((await call(api, 'deleteDevice', 'DELETE', `/v1/devices/${name}`, undefined, { 'if-match': '"2"' })).status).toBe(409);
+    expect((await call(api, 'deleteDevice', 'DELETE', `/v1/devices/${name}`)).body).toMatchObject({ deleted: { name } });
+    expect((await call(api, 'deleteDevice', 'DELETE', `/v1/devices/${name}`)).status).toBe(404);
+    expect((await call(api, 'deleteDevice', 'DELETE', '/v1/devices/no%20way')).status).toBe(400);
+  });
+
+  it('parameters: read, change within the bounds, refuse outside them', async () => {
+    expect((await call(api, 'getParameters', 'GET', '/v1/parameters')).body).toMatchObject({ lscValidityDays: 365 });
+    expect((await call(api, 'setParameters', 'PATCH', '/v1/parameters', { lscValidityDays: 90 })).body).toMatchObject({ lscValidityDays: 90 });
+    expect((await call(api, 'setParameters', 'PATCH', '/v1/parameters', { lscValidityDays: 0 })).body).toMatchObject({ code: 'INVALID_LSC_VALIDITY' });
+    expect((await call(api, 'setParameters', 'PATCH', '/v1/parameters', { typo: true })).body).toMatchObject({ code: 'UNKNOWN_PARAMETER' });
+  });
+
+  it('audit: the trail by device and by time, with the actor local', async () => {
+    const byDevice = await call(api, 'listAudit', 'GET', '/v1/audit?device=SEP00112233AABB&since=1h');
+    const events = (byDevice.body as { events: { action: string; actor: string }[] }).events;
+    expect(events.map((e) => e.action)).toContain('device.create');
+    expect(events.every((e) => e.actor === 'local')).toBe(true);
+    expect((await call(api, 'listAudit', 'GET', '/v1/audit?limit=2')).body).toMatchObject({ nextCursor: expect.any(String) });
+    expect((await call(api, 'listAudit', 'GET', '/v1/audit?since=yesterday')).status).toBe(400);
+  });
+
+  it('refuses a request without the token, an unknown route and a wrong method, as JSON errors', async () => {
+    const unauthorised = await fetch(`${api.api.url}/v1/devices`);
+    expect(unauthorised.status).toBe(401);
+    expect(await unauthorised.json()).toMatchObject({ code: 'UNAUTHORISED' });
+    const wrongToken = await fetch(`${api.api.url}/v1/devices`, { headers: { authorization: 'Bearer nottherighttoken' } });
+    expect(wrongToken.status).toBe(401);
+    expect((await api.request('GET', '/v2/nothing')).body).toMatchObject({ code: 'ROUTE_NOT_FOUND' });
+    const wrongMethod = await api.request('PUT', '/v1/parameters', {});
+    expect(wrongMethod).toMatchObject({ status: 405, body: { code: 'METHOD_NOT_ALLOWED', allowed: ['GET', 'PATCH'] } });
+    expect(wrongMethod.headers.get('allow')).toBe('GET, PATCH');
+    expect((await api.request('POST', '/v1/devices', '{not json')).body).toMatchObject({ code: 'INVALID_JSON' });
+    expect((await api.request('POST', '/v1/devices', 'x'.repeat(70_000))).status).toBe(413);
+  });
+
+  it('exercised every operation of the document', () => {
+    expect([...exercised.keys()].sort()).toEqual(operations.map((o) => o.operationId).sort());
+  });
+});
