@@ -3,16 +3,20 @@
 // 3 the store could not be reached).
 import { readFile } from 'node:fs/promises';
 import { CapfError, ConflictError, NotFoundError, StoreError, ValidationError } from '../shared/errors.ts';
+import { prepareDataDir } from './data-folder.ts';
+import { errorLine, EXIT, exitCodeOf } from './exit-codes.ts';
 import type { LocalAdmin } from './local/local-admin.ts';
 import { defaultDataDir } from './options.ts';
+
+export { printJson, table } from './admin/table.ts';
 
 /** Files an administrator hands us are a few KiB; anything far larger is not a certificate or key file. */
 const MAX_INPUT_FILE_BYTES = 1_048_576;
 
+/** cli/exit-codes.ts, with a store that failed (not a lost race, not a missing item) counted as unreachable. */
 export function exitCodeFor(error: CapfError): number {
-  if (error instanceof NotFoundError) return 2;
-  if (error instanceof StoreError && !(error instanceof ConflictError)) return 3;
-  return 1;
+  if (error instanceof StoreError && !(error instanceof ConflictError) && !(error instanceof NotFoundError)) return EXIT.unreachable;
+  return exitCodeOf(error);
 }
 
 /** Runs `work` over the data folder's admin services; a CapfError becomes `capf: CODE: message` and its exit code. */
@@ -20,6 +24,7 @@ export async function runAdmin(dataDir: string | undefined, work: (admin: LocalA
   try {
     const [{ openLocalStore }, { localAdmin }] = await Promise.all([import('./local/local-store.ts'), import('./local/local-admin.ts')]);
     const folder = dataDir ?? defaultDataDir();
+    await prepareDataDir(folder);
     const local = await openLocalStore(folder);
     try {
       await work(localAdmin(folder, local.store));
@@ -28,7 +33,7 @@ export async function runAdmin(dataDir: string | undefined, work: (admin: LocalA
     }
   } catch (error) {
     if (!(error instanceof CapfError)) throw error;
-    process.stderr.write(`capf: ${error.code}: ${error.message.replace(/\s*\n\s*/g, ' ')}\n`);
+    process.stderr.write(`${errorLine(error)}\n`);
     process.exitCode = exitCodeFor(error);
   }
 }
@@ -43,15 +48,4 @@ export async function readInputFile(path: string, what: string): Promise<string>
   }
   if (text.length > MAX_INPUT_FILE_BYTES) throw new ValidationError(`${what} ${path} is over ${MAX_INPUT_FILE_BYTES} bytes`, 'FILE_TOO_LARGE');
   return text;
-}
-
-export function printJson(value: unknown): void {
-  process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
-}
-
-/** Rows as a table with a header: columns as wide as their widest cell, the last one free. */
-export function table(header: string[], rows: string[][]): string {
-  const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => (row[column] ?? '').length)));
-  const line = (cells: string[]) => cells.map((cell, column) => (column === cells.length - 1 ? cell : cell.padEnd(widths[column]!))).join('  ');
-  return [line(header), ...rows.map(line)].join('\n');
 }
