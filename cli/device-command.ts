@@ -5,8 +5,8 @@ import { AUTH_MODES, CERTIFICATE_OPERATIONS, EC_CURVES, KEY_ORDERS, RSA_KEY_SIZE
 import { DEVICE_NAME_RULE, normaliseDeviceName } from '../shared/domain/device-name.ts';
 import { NotFoundError } from '../shared/errors.ts';
 import { certificateView, formatCertificates } from './admin/certificates-view.ts';
-import { settingsFromFlags, type DeviceFlags } from './admin/device-settings.ts';
-import { withTarget, type TargetOptions } from './admin/open-target.ts';
+import { changeFromFlags, changeNotes, type DeviceFlags } from './admin/device-settings.ts';
+import { ENDPOINT_HELP, withTarget, type TargetOptions } from './admin/open-target.ts';
 import { printJson, table } from './admin/table.ts';
 import type { DeviceFilter, VisibleDevice } from './admin/target.ts';
 import { deadline, integer, oneOf, oneOfNumbers } from './options.ts';
@@ -69,6 +69,7 @@ export function registerDeviceCommands(program: Command): void {
     .command('set <name>')
     .description(`create or change a device; setting an operation arms it again. <name>: ${DEVICE_NAME_RULE}`)
     .option('--data <dir>', DATA_HELP)
+    .option('--endpoint <url>', ENDPOINT_HELP)
     .option('--operation <op>', `certificate operation the phone's next session carries out: ${CERTIFICATE_OPERATIONS.join(', ')}`, oneOf(CERTIFICATE_OPERATIONS))
     .option('--auth-mode <mode>', `how the phone proves who it is: ${AUTH_MODES.join(', ')} (default null-string)`, oneOf(AUTH_MODES))
     .option('--auth-string <string>', 'authentication string the phone user types, 4-64 printable characters; sets --auth-mode auth-string')
@@ -82,13 +83,12 @@ export function registerDeviceCommands(program: Command): void {
     .action(async (rawName: string, opts: SetCommandOptions) => {
       const name = deviceName(rawName);
       const flags: DeviceFlags = { ...opts, noDeadline: opts.deadline === false };
+      const change = changeFromFlags(flags);
       await withTarget(opts, async (target) => {
-        const existing = await target.getDeviceForChange(name);
-        const { settings, generated, notes } = settingsFromFlags(name, existing, flags);
-        const saved = await target.putDevice(settings, { newOperation: opts.operation !== undefined });
-        for (const note of notes) process.stderr.write(`${note}\n`);
+        const { before, device: saved, created, generated } = await target.setDevice(name, change, { arm: opts.operation !== undefined });
+        for (const note of changeNotes(flags, before, saved)) process.stderr.write(`${note}\n`);
         if (opts.json) return printJson({ ...saved, ...(generated ? { generatedAuthString: generated } : {}) });
-        process.stdout.write(`${existing ? 'changed' : 'created'} device ${saved.name}\n`);
+        process.stdout.write(`${created ? 'created' : 'changed'} device ${saved.name}\n`);
         if (generated) process.stdout.write(`authentication string: ${generated} (shown once: give it to the phone user)\n`);
         process.stdout.write(`${formatDevice(saved)}\n`);
       });
@@ -97,6 +97,7 @@ export function registerDeviceCommands(program: Command): void {
     .command('get <name>')
     .description('show a device: operation, status, authentication mode, key, LSC')
     .option('--data <dir>', DATA_HELP)
+    .option('--endpoint <url>', ENDPOINT_HELP)
     .option('--json', 'print the device as JSON')
     .action(async (rawName: string, opts: TargetOptions & { json?: boolean }) => {
       const name = deviceName(rawName);
@@ -112,6 +113,7 @@ export function registerDeviceCommands(program: Command): void {
     .command('list')
     .description('list devices as a table (name, operation, status, deadline, LSC)')
     .option('--data <dir>', DATA_HELP)
+    .option('--endpoint <url>', ENDPOINT_HELP)
     .option('--status <status>', `only devices with this status: ${STATUSES.join(', ')}`, oneOf(STATUSES))
     .option('--operation <op>', `only devices with this pending operation: ${CERTIFICATE_OPERATIONS.join(', ')}`, oneOf(CERTIFICATE_OPERATIONS))
     .option('--prefix <text>', 'only devices whose name starts with this (e.g. SEP00 or CSF)', (value) => value.toUpperCase())
@@ -133,6 +135,7 @@ export function registerDeviceCommands(program: Command): void {
     .command('delete <name>')
     .description('delete a device (its issuance records stay, for the audit trail)')
     .option('--data <dir>', DATA_HELP)
+    .option('--endpoint <url>', ENDPOINT_HELP)
     .action(async (rawName: string, opts: TargetOptions) => {
       const name = deviceName(rawName);
       await withTarget(opts, async (target) => {

@@ -1,5 +1,5 @@
 // The exit codes of `capf` (README "Exit codes") and the one-line error every failure ends with.
-import { CapfError, ConflictError, NotFoundError } from '../shared/errors.ts';
+import { CapfError, ConflictError, NotFoundError, StoreError } from '../shared/errors.ts';
 
 export const EXIT = {
   ok: 0,
@@ -17,10 +17,24 @@ export class UnreachableError extends CapfError {
   }
 }
 
+/** An error answer of the admin API: its code and message, and the exit code its HTTP status means. */
+export class ServiceError extends CapfError {
+  constructor(
+    message: string,
+    code: string,
+    readonly exitCode: number,
+  ) {
+    super(message, code);
+  }
+}
+
 export function exitCodeOf(error: CapfError): number {
+  if (error instanceof ServiceError) return error.exitCode;
   if (error instanceof UnreachableError) return EXIT.unreachable;
   if (error instanceof NotFoundError || error.code === 'NOT_FOUND' || error.code.endsWith('_NOT_FOUND')) return EXIT.notFound;
   if (error instanceof ConflictError) return EXIT.refused;
+  // The store itself failed (dynalite or DynamoDB unreachable, throttled): the service could not be reached.
+  if (error instanceof StoreError) return EXIT.unreachable;
   return EXIT.refused;
 }
 

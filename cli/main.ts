@@ -4,6 +4,7 @@ import 'reflect-metadata';
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { CapfError } from '../shared/errors.ts';
+import { registerAuditCommands } from './audit-command.ts';
 import { registerBenchCommand } from './bench/command.ts';
 import { registerCertsrvEmulatorCommand } from './certsrv-emulator-command.ts';
 import { registerCaCommands } from './ca-command.ts';
@@ -29,6 +30,7 @@ function buildProgram(): Command {
   registerTrustCommands(program);
   registerCaCommands(program);
   registerParamsCommands(program);
+  registerAuditCommands(program);
   registerPhoneCommand(program);
   registerBenchCommand(program);
   registerCertsrvEmulatorCommand(program);

@@ -17,7 +17,7 @@ import {
 import { DEFAULT_PARAMETERS_CACHE_MS } from '../shared/domain/parameters-cache.ts';
 import { LEAD_TIME_DAYS, REENROLMENT_FRACTION } from '../shared/monitor/index.ts';
 import type { ServiceParameters } from '../shared/ports/index.ts';
-import { withTarget, type TargetOptions } from './admin/open-target.ts';
+import { ENDPOINT_HELP, withTarget, type TargetOptions } from './admin/open-target.ts';
 import { printJson, table } from './admin/table.ts';
 import { emailList, fraction, integer, onOff } from './options.ts';
 
@@ -91,11 +91,13 @@ export function registerParamsCommands(program: Command): void {
     .command('get')
     .description('show the service parameters as a table: value, allowed values, meaning')
     .option('--data <dir>', DATA_HELP)
+    .option('--endpoint <url>', ENDPOINT_HELP)
     .option('--json', 'print JSON')
     .action(async (opts: TargetOptions & { json?: boolean }) => {
       await withTarget(opts, async (target) => printParameters(await target.getParameters(), opts.json));
     });
-  const set = params.command('set').description('change one or more service parameters').option('--data <dir>', DATA_HELP);
+  const set = params.command('set').description('change one or more service parameters').option('--data <dir>', DATA_HELP)
+    .option('--endpoint <url>', ENDPOINT_HELP);
   for (const spec of PARAMETER_SPECS) {
     const help = `${spec.meaning}: ${rangeText(spec)}`;
     if (spec.kind === 'on-off') set.option(`--${spec.flag} <on|off>`, help, onOff);

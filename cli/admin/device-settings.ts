@@ -7,6 +7,7 @@ import { ValidationError } from '../../shared/errors.ts';
 import { AUTH_STRING_LENGTH } from '../../shared/domain/validation.ts';
 import type { Device } from '../../shared/model.ts';
 import type { DeviceSettings } from '../../shared/ports/index.ts';
+import type { DeviceChange } from './target.ts';
 
 export interface DeviceFlags {
   operation?: Device['operation'];
@@ -50,7 +51,7 @@ function refuse(message: string, code = 'CONFLICTING_OPTIONS'): never {
   throw new ValidationError(message, code);
 }
 
-function checkFlags(flags: DeviceFlags): void {
+export function checkFlags(flags: DeviceFlags): void {
   if (flags.generate && flags.authString !== undefined) refuse('--auth-string and --generate both give the authentication string: use one of them');
   if (flags.completesBy !== undefined && flags.noDeadline) refuse('--completes-by and --no-deadline contradict each other: use one of them');
   const stringFlag = flags.generate ? '--generate' : flags.authString !== undefined ? '--auth-string' : undefined;
@@ -75,7 +76,6 @@ function baseSettings(name: string, existing: Device | undefined): DeviceSetting
 /** The settings `device set` writes for these flags over the device as it is (or a new one). */
 export function settingsFromFlags(name: string, existing: Device | undefined, flags: DeviceFlags): SettingsChange {
   checkFlags(flags);
-  const notes: string[] = [];
   const settings = baseSettings(name, existing);
   if (flags.operation) settings.operation = flags.operation;
   if (flags.keyOrder) settings.keyOrder = flags.keyOrder;
@@ -85,18 +85,12 @@ export function settingsFromFlags(name: string, existing: Device | undefined, fl
   const generated = flags.generate ? generateAuthString() : undefined;
   const newString = generated ?? flags.authString;
   if (flags.authMode) settings.authMode = flags.authMode;
-  else if (newString !== undefined && settings.authMode !== 'auth-string') {
-    notes.push(`auth mode set to auth-string (${flags.generate ? '--generate' : '--auth-string'} gives the device an authentication string)`);
-    settings.authMode = 'auth-string';
-  }
+  else if (newString !== undefined) settings.authMode = 'auth-string';
   if (newString !== undefined) settings.authString = newString;
   if (settings.authMode !== 'auth-string') delete settings.authString;
 
   // A deadline belongs to one operation: a new operation starts without the old one unless --completes-by is given.
-  if (flags.operation !== undefined && flags.completesBy === undefined && settings.completesBy !== undefined) {
-    notes.push(`the earlier deadline ${settings.completesBy} does not apply to the new operation (add --completes-by to set one)`);
-    delete settings.completesBy;
-  }
+  if (flags.operation !== undefined && flags.completesBy === undefined) delete settings.completesBy;
   if (flags.completesBy !== undefined) settings.completesBy = flags.completesBy;
   if (flags.noDeadline) delete settings.completesBy;
   if (flags.completesBy !== undefined && settings.operation === 'none') {
@@ -105,5 +99,33 @@ export function settingsFromFlags(name: string, existing: Device | undefined, fl
   if (settings.authMode === 'auth-string' && settings.operation !== 'none' && settings.authString === undefined) {
     refuse('--auth-mode auth-string needs the string the phone user will type: add --generate or --auth-string <string>', 'AUTH_STRING_REQUIRED');
   }
-  return { settings, ...(generated ? { generated } : {}), notes };
+  return { settings, ...(generated ? { generated } : {}), notes: changeNotes(flags, existing, settings) };
+}
+
+/** What the flags did beyond the obvious, from the device before and after the change: one line each. */
+export function changeNotes(flags: DeviceFlags, before: Pick<Device, 'authMode' | 'completesBy'> | undefined, after: Pick<Device, 'authMode' | 'completesBy'>): string[] {
+  const notes: string[] = [];
+  const stringFlag = flags.generate ? '--generate' : flags.authString !== undefined ? '--auth-string' : undefined;
+  if (stringFlag && flags.authMode === undefined && (before?.authMode ?? 'null-string') !== 'auth-string' && after.authMode === 'auth-string') {
+    notes.push(`auth mode set to auth-string (${stringFlag} gives the device an authentication string)`);
+  }
+  if (flags.operation !== undefined && flags.completesBy === undefined && before?.completesBy !== undefined && after.completesBy === undefined) {
+    notes.push(`the earlier deadline ${before.completesBy} does not apply to the new operation (add --completes-by to set one)`);
+  }
+  return notes;
+}
+
+/** The change the admin API takes for these flags (checked first: conflicting flags are refused naming them). */
+export function changeFromFlags(flags: DeviceFlags): DeviceChange {
+  checkFlags(flags);
+  return {
+    ...(flags.operation ? { operation: flags.operation } : {}),
+    ...(flags.authMode ? { authMode: flags.authMode } : flags.generate || flags.authString !== undefined ? { authMode: 'auth-string' as const } : {}),
+    ...(flags.authString !== undefined ? { authString: flags.authString } : {}),
+    ...(flags.generate ? { generateAuthString: true } : {}),
+    ...(flags.keyOrder ? { keyOrder: flags.keyOrder } : {}),
+    ...(flags.rsaSize ? { rsaKeySize: flags.rsaSize } : {}),
+    ...(flags.curve ? { curve: flags.curve } : {}),
+    ...(flags.completesBy !== undefined ? { completesBy: flags.completesBy } : flags.noDeadline ? { completesBy: null } : {}),
+  };
 }

@@ -1,27 +1,48 @@
-// The AdminTarget over the data folder's store: the running `capf serve`'s dynalite when it advertises one, else the
-// folder opened by this process (local-store.ts decides).
+// The AdminTarget over the data folder's store when no admin API is running: the running stack's dynalite when it
+// advertises one, else the folder opened by this process (local-store.ts decides). Changes follow the same rules as
+// the API's (device-settings.ts); the audit trail is the local one (<data>/audit.jsonl).
+import { open } from 'node:fs/promises';
+import { join } from 'node:path';
 import { NotFoundError } from '../../shared/errors.ts';
-import type { Stores } from '../../shared/ports/index.ts';
-import { matchesFilter, visibleDevice, type AdminTarget, type DeviceFilter } from './target.ts';
+import type { AuditEvent, Stores } from '../../shared/ports/index.ts';
+import { settingsFromFlags } from './device-settings.ts';
+import { matchesFilter, visibleDevice, type AdminTarget, type AuditFilter, type DeviceChange, type DeviceFilter } from './target.ts';
+
+/** The local audit trail's file (cli/local/local-admin.ts writes it). */
+const AUDIT_FILE = 'audit.jsonl';
+/** The newest events read from the local trail, at most. */
+const MAX_AUDIT_BYTES = 16 * 1024 * 1024;
 
 export async function openStoreTarget(dataDir: string): Promise<AdminTarget> {
   const { openLocalStore } = await import('../local/local-store.ts'); // the store's modules load only when a command runs
   const local = await openLocalStore(dataDir);
-  return storeTarget(local.store, `data folder ${dataDir}`, () => local.close());
+  return storeTarget(local.store, dataDir, () => local.close());
 }
 
-export function storeTarget(store: Stores, description: string, close: () => Promise<void>): AdminTarget {
+export function storeTarget(store: Stores, dataDir: string, close: () => Promise<void>): AdminTarget {
   return {
-    description,
+    description: `data folder ${dataDir}`,
     async getDevice(name) {
       const device = await store.devices.get(name);
       return device && visibleDevice(device);
     },
-    getDeviceForChange: (name) => store.devices.get(name),
-    deviceCertificates: (name) => store.issuances.listForDevice(name),
-    async putDevice(settings, options) {
-      return visibleDevice(await store.devices.put(settings, options));
+    async setDevice(name, change: DeviceChange, options) {
+      const existing = await store.devices.get(name);
+      const { settings, generated } = settingsFromFlags(name, existing, {
+        ...(change.operation ? { operation: change.operation } : {}),
+        ...(change.authMode ? { authMode: change.authMode } : {}),
+        ...(change.authString !== undefined ? { authString: change.authString } : {}),
+        ...(change.generateAuthString ? { generate: true } : {}),
+        ...(change.keyOrder ? { keyOrder: change.keyOrder } : {}),
+        ...(change.rsaKeySize ? { rsaSize: change.rsaKeySize } : {}),
+        ...(change.curve ? { curve: change.curve } : {}),
+        ...(typeof change.completesBy === 'string' ? { completesBy: change.completesBy } : {}),
+        ...(change.completesBy === null ? { noDeadline: true } : {}),
+      });
+      const device = visibleDevice(await store.devices.put(settings, { newOperation: options.arm }));
+      return { before: existing && visibleDevice(existing), device, created: !existing, ...(generated ? { generated } : {}) };
     },
+    deviceCertificates: (name) => store.issuances.listForDevice(name),
     async listDevices(filter: DeviceFilter) {
       const all = (await store.devices.list()).filter((device) => matchesFilter(device, filter));
       return (filter.limit ? all.slice(0, filter.limit) : all).map(visibleDevice);
@@ -37,6 +58,41 @@ export function storeTarget(store: Stores, description: string, close: () => Pro
     },
     getParameters: () => store.parameters.get(),
     setParameters: (change) => store.parameters.update(change),
+    listAudit: (filter) => readLocalAudit(join(dataDir, AUDIT_FILE), filter),
     close,
   };
+}
+
+/** The local trail's events matching the filter, newest first (a missing file is an empty trail). */
+async function readLocalAudit(path: string, filter: AuditFilter): Promise<AuditEvent[]> {
+  let text: string;
+  try {
+    const handle = await open(path, 'r');
+    try {
+      const { size } = await handle.stat();
+      const start = Math.max(0, size - MAX_AUDIT_BYTES);
+      const buffer = Buffer.alloc(size - start);
+      await handle.read(buffer, 0, buffer.length, start);
+      text = buffer.toString('utf8');
+    } finally {
+      await handle.close();
+    }
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw error;
+  }
+  const events: AuditEvent[] = [];
+  for (const line of text.split('\n')) {
+    if (!line.startsWith('{')) continue;
+    try {
+      const event = JSON.parse(line) as AuditEvent;
+      if (filter.device && event.deviceName !== filter.device) continue;
+      if (filter.since && event.at < filter.since) continue;
+      events.push(event);
+    } catch {
+      // a line cut by the size bound
+    }
+  }
+  events.reverse();
+  return filter.limit ? events.slice(0, filter.limit) : events;
 }

@@ -1,8 +1,9 @@
-// What the admin commands (`capf device`, `capf params`) ask of the service they administer. Today: the data
-// folder's store (the running stack's dynalite, or the folder opened by this process); the API client implements the
-// same contract for --endpoint.
+// What the admin commands (`capf device`, `capf params`, `capf audit`) ask of the service they administer: the admin
+// API (a local stack's or a deployed one's, api-target.ts) or, with neither, the data folder's store
+// (store-target.ts). Changes are expressed as the API takes them, so both behave alike.
+import type { AuditEvent } from '../../shared/ports/index.ts';
 import type { Device, CertificateOperation, OperationStatus } from '../../shared/model.ts';
-import type { DeviceSettings, IssuanceRecord, ServiceParameters } from '../../shared/ports/index.ts';
+import type { IssuanceRecord, ServiceParameters } from '../../shared/ports/index.ts';
 
 export interface DeviceFilter {
   status?: OperationStatus;
@@ -12,29 +13,58 @@ export interface DeviceFilter {
   limit?: number;
 }
 
+export interface AuditFilter {
+  device?: string;
+  /** ISO time: events at or after it. */
+  since?: string;
+  limit?: number;
+}
+
 /** A device as administrators see it: never its authentication string, only whether one is set. */
 export type VisibleDevice = Omit<Device, 'authString'> & { authStringSet?: boolean };
 
+/** A change of a device as the admin API takes it (PATCH /v1/devices/{name}). */
+export interface DeviceChange {
+  operation?: Device['operation'];
+  authMode?: Device['authMode'];
+  authString?: string;
+  generateAuthString?: boolean;
+  keyOrder?: Device['keyOrder'];
+  rsaKeySize?: number;
+  curve?: Device['curve'];
+  /** null removes the deadline. */
+  completesBy?: string | null;
+}
+
+export interface DeviceWrite {
+  /** The device before the change; undefined: it was created. */
+  before: VisibleDevice | undefined;
+  device: VisibleDevice;
+  created: boolean;
+  /** The string --generate made, shown once. */
+  generated?: string;
+}
+
 export interface AdminTarget {
-  /** Where the commands act, for messages ("data folder /x/.capf"). */
+  /** Where the commands act, for messages ("data folder /x/.capf", "admin API http://127.0.0.1:3805"). */
   readonly description: string;
   getDevice(name: string): Promise<VisibleDevice | undefined>;
-  /** The device with its authentication string, to merge a change into (only set needs it). */
-  getDeviceForChange(name: string): Promise<Device | undefined>;
-  putDevice(settings: DeviceSettings, options: { newOperation: boolean }): Promise<VisibleDevice>;
+  /** Creates or changes the device; `arm` (an --operation was given) arms the operation again even if unchanged. */
+  setDevice(name: string, change: DeviceChange, options: { arm: boolean }): Promise<DeviceWrite>;
+  /** The device's issuance records (its certificates and their states), oldest first; undefined when not offered. */
+  deviceCertificates(name: string): Promise<IssuanceRecord[] | undefined>;
   listDevices(filter: DeviceFilter): Promise<VisibleDevice[]>;
-  /** The device's issuance records (its certificates and their states), oldest first. */
-  deviceCertificates(name: string): Promise<IssuanceRecord[]>;
   /** False when there was no such device. */
   deleteDevice(name: string): Promise<boolean>;
   getParameters(): Promise<ServiceParameters>;
   setParameters(change: Partial<ServiceParameters>): Promise<ServiceParameters>;
+  listAudit(filter: AuditFilter): Promise<AuditEvent[]>;
   close(): Promise<void>;
 }
 
 export function visibleDevice(device: Device): VisibleDevice {
   const { authString, ...visible } = device;
-  return device.authMode === 'auth-string' ? { ...visible, authStringSet: authString !== undefined } : visible;
+  return { ...visible, authStringSet: authString !== undefined };
 }
 
 export function matchesFilter(device: Pick<Device, 'name' | 'status' | 'operation'>, filter: DeviceFilter): boolean {
