@@ -81,7 +81,9 @@ export async function openTarget(opts: TargetOptions): Promise<AdminTarget> {
     return openStoreTarget(dataDir);
   }
   const [{ ApiTarget }, { bearerTransport }] = await Promise.all([import('./api-target.ts'), import('./api-transport.ts')]);
-  if (endpoint.protocol === 'http:') return new ApiTarget(bearerTransport(endpoint, await localToken(dataDir)));
+  // CAPF_ENDPOINT_AUTH=sigv4 signs requests to a loopback endpoint too (an IAM-checking proxy or test stand-in).
+  const sign = endpoint.protocol === 'https:' || process.env.CAPF_ENDPOINT_AUTH === 'sigv4';
+  if (!sign) return new ApiTarget(bearerTransport(endpoint, await localToken(dataDir)));
   const { sigv4Transport } = await import('./sigv4-transport.ts');
   return new ApiTarget(await sigv4Transport(endpoint));
 }
