@@ -18,7 +18,7 @@ export type FunctionTrigger =
  * PutItem and UpdateItem for the conditional writes, DeleteItem (deleteDevice), Query (listIssuances), Scan
  * (listDevices).
  */
-export type TableAction = 'GetItem' | 'PutItem' | 'UpdateItem' | 'DeleteItem' | 'Query' | 'Scan';
+export type TableAction = 'GetItem' | 'PutItem' | 'UpdateItem' | 'DeleteItem' | 'Query' | 'Scan' | 'BatchWriteItem';
 
 export function tableActions(actions: readonly TableAction[]): string[] {
   return actions.map((action) => `dynamodb:${action}`);
@@ -44,6 +44,8 @@ export interface FunctionAccess {
   bucket?: 'read' | 'readWrite' | 'import';
   /** Publish to the notification topic and send email through SES. */
   notify?: boolean;
+  /** Write the CAPF CA's CRL: PutObject on the one key crl/capf.crl of the CSR bucket (CAPF_CRL_BUCKET, CAPF_CRL_KEY). */
+  crl?: boolean;
 }
 
 export interface FunctionSpec {
@@ -94,5 +96,24 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
     access: { table: ['GetItem', 'PutItem', 'UpdateItem', 'DeleteItem', 'Query'], tableIndexes: ['gsi1', 'gsi2'] },
     memoryMb: 512,
     timeoutSeconds: 29,
+  },
+  {
+    id: 'expiry-monitor',
+    entry: 'functions/expiry-monitor/handler.ts',
+    description: 'Expiry monitor (F19): notices before LSCs, the CAPF CA and trust certificates expire, revocation, the CRL, re-enrolment',
+    // Hourly; a run returns at once unless the schedule the last run stored (daily, hourly near an expiry) is due.
+    trigger: { kind: 'schedule', expression: 'rate(1 hour)' },
+    // Parameters, devices, CRL and schedule items (GetItem); CRL state, schedule and re-armed devices (PutItem); revocations
+    // (UpdateItem); the certificates index, sent notices and trust stores (Query); sent-notice keys (BatchWriteItem).
+    // issue: the CA key signs the CRL (the same CA access as the sign function).
+    access: {
+      table: ['GetItem', 'PutItem', 'UpdateItem', 'Query', 'BatchWriteItem'],
+      tableIndexes: ['certificates-by-not-after'],
+      issue: true,
+      notify: true,
+      crl: true,
+    },
+    memoryMb: 1024,
+    timeoutSeconds: 300,
   },
 ];

@@ -2,6 +2,8 @@
 // also carries the `service` dimension (capf-sign, capf-listener...). README ("Deploy to AWS") lists them.
 
 export const METRIC_NAMESPACE = 'capf';
+/** The expiry monitor's Powertools service name (functions/expiry-monitor/handler.ts): the `service` dimension. */
+export const EXPIRY_MONITOR_SERVICE = 'capf-expiry-monitor';
 
 export const APP_METRICS = {
   /** Sign function: one per LSC issued, and one per request left pending (offline CA, CA approval). */
@@ -17,6 +19,8 @@ export const APP_METRICS = {
   sessionFailures: 'SessionFailures',
   /** Expiry monitor: LSCs and CAPF certificates expiring within the warning window (a gauge). */
   expiring: 'CertificatesExpiring',
+  /** Expiry monitor: LSCs and CAPF certificates in service with 7 days or less left (the alarm fires above 0). */
+  critical: 'CertificatesCritical',
 } as const;
 
 /** Log fields that name the device and the session (Powertools keys; the listener writes `device`, the sign

@@ -104,6 +104,11 @@ function grantAccess(fn: CapfFunction, props: FunctionFleetProps): void {
     });
     env({ CAPF_CSR_BUCKET: bucket.bucketName });
   }
+  if (access.crl) {
+    const key = 'crl/capf.crl';
+    fn.role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['s3:PutObject'], resources: [storage.csrBucket.arnForObjects(key)] }));
+    env({ CAPF_CRL_BUCKET: storage.csrBucket.bucketName, CAPF_CRL_KEY: key });
+  }
   if (access.notify) {
     props.notifications.grantNotify(fn.role);
     env(props.notifications.environment);

@@ -6,7 +6,7 @@ import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
-import { APP_METRICS, LOG_FIELDS, METRIC_NAMESPACE } from '../metrics.ts';
+import { APP_METRICS, EXPIRY_MONITOR_SERVICE, LOG_FIELDS, METRIC_NAMESPACE } from '../metrics.ts';
 import type { CapfFunction } from './capf-function.ts';
 import type { Listener } from './listener.ts';
 
@@ -62,7 +62,22 @@ export class Monitoring extends Construct {
       treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
       alarmDescription: 'capf listener: a task has failed its health check for 5 minutes',
     });
-    const listenerAlarms = [noHealthyListener, unhealthyListener];
+    // The expiry monitor publishes once per run (daily, hourly near an expiry); between runs the alarm keeps its state.
+    const certificatesCritical = new cloudwatch.Alarm(this, 'CertificatesCriticalAlarm', {
+      metric: new cloudwatch.Metric({
+        namespace: METRIC_NAMESPACE,
+        metricName: APP_METRICS.critical,
+        dimensionsMap: { service: EXPIRY_MONITOR_SERVICE },
+        statistic: cloudwatch.Stats.MAXIMUM,
+        period: Duration.hours(6),
+      }),
+      threshold: 0,
+      evaluationPeriods: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+      treatMissingData: cloudwatch.TreatMissingData.IGNORE,
+      alarmDescription: 'capf expiry monitor: an LSC or the CAPF certificate in service expires within 7 days (see the expiry digest, capf report expiry)',
+    });
+    const listenerAlarms = [noHealthyListener, unhealthyListener, certificatesCritical];
     for (const alarm of listenerAlarms) alarm.addAlarmAction(new cloudwatchActions.SnsAction(props.topic));
     this.alarms = [...listenerAlarms, ...props.functions.flatMap((fn) => fn.alarms)];
 

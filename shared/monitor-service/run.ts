@@ -63,8 +63,27 @@ export interface MonitorSummary {
   schedule: { frequency: RunSchedule['frequency']; nextRunAt: string; reason: string };
 }
 
+/** What runIfDue did: ran (with the summary), or nothing because the stored schedule's next run is later. */
+export type MonitorOutcome = { skipped: false; summary: MonitorSummary } | { skipped: true; nextRunAt: string };
+
+/** A scheduled invocation this close to the stored next run counts as due (schedules drift by seconds to minutes). */
+const DUE_SLACK_MS = 5 * 60_000;
+
 export class ExpiryMonitor {
   constructor(private readonly deps: MonitorDeps) {}
+
+  /**
+   * For an hourly trigger: runs when the schedule the last run stored says so (or with `force`), otherwise returns at
+   * once. Each real run stores the next time from monitorSchedule (daily, or hourly near an expiry).
+   */
+  async runIfDue(options: { dryRun?: boolean; force?: boolean } = {}): Promise<MonitorOutcome> {
+    if (!options.force) {
+      const stored = await this.deps.stores.monitor.schedule();
+      const now = (this.deps.now ?? (() => new Date()))();
+      if (stored && now.getTime() + DUE_SLACK_MS < Date.parse(stored.nextRunAt)) return { skipped: true, nextRunAt: stored.nextRunAt };
+    }
+    return { skipped: false, summary: await this.run(options) };
+  }
 
   async run(options: { dryRun?: boolean } = {}): Promise<MonitorSummary> {
     const dryRun = options.dryRun === true;
@@ -90,6 +109,7 @@ export class ExpiryMonitor {
 
     const deliveries = await this.deliver({ parameters, due, armed, revoked, schedule, now, dryRun });
     const crl = this.deps.ca?.signer && this.deps.crlSink ? await refreshCrl(stores.monitor, { certificateDer: this.deps.ca.certificateDer, signer: this.deps.ca.signer }, this.deps.crlSink, now, { dryRun }) : undefined;
+    if (!dryRun) await stores.monitor.saveSchedule({ lastRunAt: now.toISOString(), nextRunAt: schedule.nextRunAt.toISOString() });
     return {
       at: now.toISOString(),
       dryRun,

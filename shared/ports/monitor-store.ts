@@ -40,6 +40,10 @@ export interface MonitorStore {
   listRevoked(notAfterFrom: string): Promise<RevokedLsc[]>;
   /** The last CRL published, if any. */
   publishedCrl(): Promise<PublishedCrl | undefined>;
+  /** When the last run wants the next one (monitorSchedule), and when that run was; undefined before the first run. */
+  schedule(): Promise<{ lastRunAt: string; nextRunAt: string } | undefined>;
+  /** Records the schedule after a run, unless a later run already recorded its own (that one stays). */
+  saveSchedule(schedule: { lastRunAt: string; nextRunAt: string }): Promise<void>;
   /** Records a newly published CRL, conditional on the previous number (ConflictError when another run won). */
   savePublishedCrl(next: PublishedCrl, previousNumber: number | undefined): Promise<void>;
 }

@@ -11,6 +11,7 @@ import type { IssuanceKey, MonitorStore, PublishedCrl, RevocationReason, Revoked
 import { CERTIFICATES_BY_NOT_AFTER, collectPages, isConditionFailure, issuanceKey, storeCall, storeFailure, type DynamoTable } from './dynamo-table.ts';
 
 const CRL_KEY = { pk: 'MONITOR', sk: 'CRL' } as const;
+const SCHEDULE_KEY = { pk: 'MONITOR', sk: 'SCHEDULE' } as const;
 const SENT_PREFIX = 'SENT#';
 const BATCH = 25;
 const PAGE = 1000;
@@ -146,6 +147,32 @@ export class DynamoMonitorStore implements MonitorStore {
     if (!out.Item) return undefined;
     const { crlNumber, thisUpdate, nextUpdate, listHash } = out.Item as Record<string, unknown>;
     return { crlNumber: Number(crlNumber), thisUpdate: String(thisUpdate), nextUpdate: String(nextUpdate), listHash: String(listHash) };
+  }
+
+  async schedule(): Promise<{ lastRunAt: string; nextRunAt: string } | undefined> {
+    const { doc, tableName } = this.table;
+    const out = await storeCall('reading the monitor schedule', () => doc.send(new GetCommand({ TableName: tableName, Key: SCHEDULE_KEY, ConsistentRead: true })));
+    if (!out.Item) return undefined;
+    return { lastRunAt: String(out.Item.lastRunAt), nextRunAt: String(out.Item.nextRunAt) };
+  }
+
+  async saveSchedule(schedule: { lastRunAt: string; nextRunAt: string }): Promise<void> {
+    const { doc, tableName } = this.table;
+    const lastRunAt = normaliseIsoDate('lastRunAt', schedule.lastRunAt);
+    const nextRunAt = normaliseIsoDate('nextRunAt', schedule.nextRunAt);
+    try {
+      await doc.send(
+        new PutCommand({
+          TableName: tableName,
+          Item: { ...SCHEDULE_KEY, lastRunAt, nextRunAt },
+          ConditionExpression: 'attribute_not_exists(pk) OR lastRunAt <= :last',
+          ExpressionAttributeValues: { ':last': lastRunAt },
+        }),
+      );
+    } catch (err) {
+      if (isConditionFailure(err)) return; // a later run recorded its schedule: it stands
+      throw storeFailure('saving the monitor schedule', err);
+    }
   }
 
   async savePublishedCrl(next: PublishedCrl, previousNumber: number | undefined): Promise<void> {

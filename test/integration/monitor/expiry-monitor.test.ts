@@ -10,6 +10,9 @@ import { startDynalite, type RunningDynalite } from '../../../cli/local/dynalite
 import type { DigestDocument } from '../../../shared/monitor/index.ts';
 import { OutboxEmailNotifier, OutboxTopicNotifier } from '../../../shared/notify/index.ts';
 import PostalMime from 'postal-mime';
+import { inProcessHandler } from '../../../functions/bootstrap.ts';
+import { monitorFunction } from '../../../functions/expiry-monitor/monitor-function.ts';
+import type { MonitorOutcome } from '../../../shared/monitor-service/run.ts';
 import { makeBed, type Bed } from './monitor-fixture.ts';
 
 const DAY = 86_400_000;
@@ -156,5 +159,26 @@ describe('expiry monitor run', () => {
     expect(document.digest.armed.map((a) => a.device)).toEqual(['SEP0000000000A1', 'SEP0000000000A3']);
     // Armed devices have an operation pending now: a second run arms nothing.
     expect((await bed.monitor(outbox(bed)).run()).armed).toEqual([]);
+  });
+
+  it('the function runs when the stored schedule is due: daily, hourly near an expiry; force and dryRun run at once', async () => {
+    const bed = await makeBed(client, START);
+    await bed.lsc('SEP0000000000B1', 3); // its last day starts in 2 days
+    const monitor = bed.monitor(outbox(bed), { fallbackRecipients: ['capf-admin@localhost'] });
+    const invoke = inProcessHandler(monitorFunction(async () => ({ monitor }))) as (event: unknown) => Promise<MonitorOutcome>;
+    const first = await invoke({});
+    expect(first.skipped).toBe(false);
+    expect(first.skipped === false && first.summary.schedule).toMatchObject({ frequency: 'daily', nextRunAt: new Date(START.getTime() + DAY).toISOString() });
+    bed.clock.now = new Date(START.getTime() + 3_600_000);
+    expect(await invoke({})).toEqual({ skipped: true, nextRunAt: new Date(START.getTime() + DAY).toISOString() });
+    expect((await invoke({ dryRun: true })).skipped).toBe(false);
+    expect((await invoke({ force: true })).skipped).toBe(false);
+    // Two days on, the LSC is in its last day: the run switches to hourly and the next hour's invocation runs.
+    bed.clock.now = new Date(START.getTime() + 2 * DAY + 60_000);
+    const near = await invoke({});
+    expect(near.skipped === false && near.summary.schedule.frequency).toBe('hourly');
+    bed.clock.now = new Date(bed.clock.now.getTime() + 3_600_000);
+    expect((await invoke({})).skipped).toBe(false);
+    await expect(invoke({ dryRun: 'yes' })).rejects.toThrow(/the event is not valid/);
   });
 });

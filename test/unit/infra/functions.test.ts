@@ -72,6 +72,21 @@ describe('each function', () => {
   });
 });
 
+describe('expiry alarm', () => {
+  it('alarms through the topic when the monitor counts an LSC or the CAPF CA within 7 days', () => {
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      Namespace: 'capf',
+      MetricName: 'CertificatesCritical',
+      Dimensions: [{ Name: 'service', Value: 'capf-expiry-monitor' }],
+      Statistic: 'Maximum',
+      Threshold: 0,
+      ComparisonOperator: 'GreaterThanThreshold',
+      TreatMissingData: 'ignore',
+      AlarmActions: [{ Ref: logicalIdOf(template, 'AWS::SNS::Topic', 'NotificationsTopic') }],
+    });
+  });
+});
+
 describe('least privilege per function', () => {
   it('sign: the item reads and writes of its store calls, its logs, the CA secret (read, and store the CA generated at first start); nothing else', () => {
     expect(grantsOf('Sign')).toEqual({
@@ -120,6 +135,25 @@ describe('least privilege per function', () => {
     template.hasResourceProperties('AWS::Lambda::Function', {
       Role: arnOf(role('OfflineImport')),
       Environment: { Variables: Match.objectLike({ CAPF_TABLE: { Ref: table() }, CAPF_CSR_BUCKET: { Ref: bucket } }) },
+    });
+  });
+
+  it('expiry monitor: its table calls, Query on the certificates index by name, the CA secret, PutObject on crl/capf.crl only', () => {
+    const grants = grantsOf('ExpiryMonitor');
+    const bucket = logicalIdOf(template, 'AWS::S3::Bucket', 'StorageCsrBucket');
+    expect(grants[table()]).toEqual(['dynamodb:BatchWriteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem']);
+    expect(grants[`${table()}/index/certificates-by-not-after`]).toEqual(['dynamodb:Query']);
+    expect(grants[`${bucket}/crl/capf.crl`]).toEqual(['s3:PutObject']);
+    expect(Object.keys(grants).filter((resource) => resource.startsWith(bucket))).toEqual([`${bucket}/crl/capf.crl`]);
+    expect(Object.values(grants).flat()).not.toContain('dynamodb:Scan');
+    expect(Object.values(grants).flat()).not.toContain('dynamodb:DeleteItem');
+    expect(grants[logicalIdOf(template, 'AWS::SecretsManager::Secret', 'StorageCaSecret')]).toContain('secretsmanager:GetSecretValue');
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Role: arnOf(role('ExpiryMonitor')),
+      Timeout: 300,
+      Environment: {
+        Variables: Match.objectLike({ CAPF_TABLE: { Ref: table() }, CAPF_ISSUER: 'capf-software', CAPF_CRL_BUCKET: { Ref: bucket }, CAPF_CRL_KEY: 'crl/capf.crl', CAPF_TOPIC_ARN: Match.anyValue() }),
+      },
     });
   });
 

@@ -11,16 +11,9 @@ import { FUNCTIONS, type FunctionSpec } from '../../../infra/functions.ts';
 /** The account and region whose availability zones cdk.json carries, so synth needs no AWS call. */
 export const TEST_ENV = { account: '111111111111', region: 'eu-west-1' };
 
-/** The registry (sign, offline import, admin) plus the functions later issues add, shaped as they will be registered. */
+/** The registry (sign, offline import, admin, expiry monitor) plus the functions later issues add, shaped as they will be registered. */
 export const WITH_FUTURE_FUNCTIONS: readonly FunctionSpec[] = [
   ...FUNCTIONS,
-  {
-    id: 'expiry-monitor',
-    entry: 'functions/expiry-monitor/handler.ts',
-    description: 'Warns before LSCs and the CAPF certificate expire',
-    trigger: { kind: 'schedule', expression: 'rate(1 hour)' },
-    access: { table: ['Scan'], notify: true },
-  },
 ];
 
 export const PHONE_CIDRS = ['198.51.100.0/24', '2001:db8:100::/48'];
