@@ -79,7 +79,8 @@ describe('capf ca regenerate on a running stack', () => {
       .poll(async () => (await t.phone('SEP00EE00000002', { caPem: newCaPem, auth: { mode: 'certificate', ...unrecorded } })).endReason, { timeout: 15_000, interval: 1_000 })
       .toBe(7);
 
-    const audit = (await readFile(join(t.dataDir, 'audit.jsonl'), 'utf8')).trim().split('\n').map((line) => JSON.parse(line) as { action: string; result: string });
-    expect(audit.map((event) => `${event.action}:${event.result}`)).toEqual(['ca.regenerate:ok', 'trust.remove:ok']);
+    const audit = await t.stack.store.audit.list({ limit: 100 });
+    const adminEvents = audit.events.filter((event) => event.actor === 'local').map((event) => `${event.action}:${event.result}`);
+    expect(adminEvents.sort()).toEqual(['ca.regenerate:ok', 'trust.remove:ok']);
   });
 });
