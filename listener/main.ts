@@ -11,6 +11,7 @@ import { createLogger } from '../shared/logging.ts';
 import { LambdaSignClient } from '../shared/signing/sign-client.ts';
 import { createDynamoStores } from '../shared/store/dynamo-stores.ts';
 import { CapfListener } from './server.ts';
+import { BatchedAuditRecorder, sessionEndEvent } from './session-audit.ts';
 import { requestLimits } from '../shared/aws-limits.ts';
 import { startHealthServer } from './health-server.ts';
 import { SessionMetrics } from './session-metrics.ts';
@@ -38,6 +39,8 @@ async function main(): Promise<void> {
     issuer: { name: config.issuer, keyDelivery: issuerDescriptor(config.issuer).keyDelivery },
   });
   const metrics = new SessionMetrics();
+  // Sessions' outcomes and authentication failures: audit events written in batches (BatchWriteItem), flushed at drain.
+  const audit = new BatchedAuditRecorder(stores.audit, { logger });
   const listener = new CapfListener({
     hosts: [config.host],
     port: config.port,
@@ -45,7 +48,11 @@ async function main(): Promise<void> {
     backend,
     logger,
     maxSessions: config.maxSessions,
-    onSessionEnd: (summary) => metrics.record(summary),
+    onSessionEnd: (summary) => {
+      metrics.record(summary);
+      void audit.record(sessionEndEvent(summary));
+    },
+    audit,
     proxyProtocol: config.proxyProtocol,
     phoneNetworks: config.phoneNetworks,
     ...(config.minTlsVersion ? { minTlsVersion: config.minTlsVersion } : {}),
@@ -67,11 +74,14 @@ async function main(): Promise<void> {
     logger.info('SIGTERM: draining sessions');
     clearInterval(refresh);
     clearInterval(flushMetrics);
-    listener.drain(config.drainMs).finally(() => {
-      metrics.flush();
-      health.close();
-      process.exit(0);
-    });
+    listener
+      .drain(config.drainMs)
+      .then(() => audit.flush())
+      .finally(() => {
+        metrics.flush();
+        health.close();
+        process.exit(0);
+      });
   });
 }
 

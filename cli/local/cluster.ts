@@ -29,6 +29,7 @@ import type { Stores } from '../../shared/ports/index.ts';
 import { CapfListener, type ListenerStats } from '../../listener/server.ts';
 import { SessionCounter } from '../../listener/session-counter.ts';
 import { errorText } from '../../listener/session-driver.ts';
+import { BatchedAuditRecorder, sessionEndEvent } from '../../listener/session-audit.ts';
 import { StoreSessionBackend } from '../../listener/store-backend.ts';
 
 const WORKER_ENV = 'CAPF_CLUSTER_WORKER';
@@ -305,6 +306,7 @@ async function runWorker(config: WorkerConfig): Promise<void> {
   const dynamo = createDynamoStores({ client: createDynamoClient(config.storeEndpoint), tableName: LOCAL_TABLE_NAME });
   const store = config.timeStoreCalls ? timedStores(dynamo, timings) : dynamo;
   let signClient = localSignClient(store, await createLocalIssuer(choice.kind, settings, store.trust, ca));
+  const recorder = new BatchedAuditRecorder(store.audit, { logger });
   const listener = new CapfListener({
     hosts: config.hosts,
     port: config.port,
@@ -316,6 +318,8 @@ async function runWorker(config: WorkerConfig): Promise<void> {
       issuer: { name: choice.kind, keyDelivery: issuerDescriptor(choice.kind).keyDelivery },
     }),
     logger,
+    audit: recorder,
+    onSessionEnd: (summary) => void recorder.record(sessionEndEvent(summary)),
     counter: new StridedSessionCounter(config.index, config.count),
     ...pick(config, ['minTlsVersion', 'messageTimeoutMs', 'keygenTimeoutMs', 'handshakeTimeoutMs', 'maxSessions', 'phoneNetworks'] as const),
   });
@@ -324,7 +328,10 @@ async function runWorker(config: WorkerConfig): Promise<void> {
   const drain = (graceMs: number): void => {
     if (draining) return;
     draining = true;
-    listener.drain(graceMs).finally(() => process.exit(0));
+    listener
+      .drain(graceMs)
+      .then(() => recorder.flush())
+      .finally(() => process.exit(0));
   };
   process.on('message', (message: ToWorker) => {
     switch (message.type) {

@@ -9,6 +9,7 @@ import type { AuditLog, Stores } from '../../shared/ports/index.ts';
 import { CapfListener } from '../../listener/server.ts';
 import { StoreSessionBackend } from '../../listener/store-backend.ts';
 import { errorText } from '../../listener/session-driver.ts';
+import { BatchedAuditRecorder, sessionEndEvent } from '../../listener/session-audit.ts';
 import { loadOrCreateLocalCa, type LocalCa } from './ca-files.ts';
 import { capfTrustAnchors } from '../../listener/capf-trust.ts';
 import { localSignClient, watchLocalCa } from './local-ca-runtime.ts';
@@ -46,6 +47,8 @@ export interface LocalStackOptions {
 export interface LocalStack {
   store: Stores;
   listener: CapfListener;
+  /** The sessions' audit recorder (batched; `flush` writes what it holds). */
+  audit: BatchedAuditRecorder;
   addresses: AddressInfo[];
   ca: LocalCa;
   issuer: IssuerKind;
@@ -95,19 +98,22 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     issuer: { name: choice.kind, keyDelivery: issuerDescriptor(choice.kind).keyDelivery },
     ...(options.parametersCacheMs !== undefined ? { parametersCacheMs: options.parametersCacheMs } : {}),
   });
+  // Sessions' outcomes (and authentication failures unless the caller records them) go to the audit store in batches.
+  const recorder = new BatchedAuditRecorder(local.store.audit, { logger: options.logger });
   const listener = new CapfListener({
     hosts: options.hosts,
     port: options.port,
     tls: ca,
     backend,
     logger: options.logger,
+    onSessionEnd: (summary) => void recorder.record(sessionEndEvent(summary)),
     ...(options.minTlsVersion ? { minTlsVersion: options.minTlsVersion } : {}),
     ...(options.proxyProtocol ? { proxyProtocol: options.proxyProtocol } : {}),
     ...(options.messageTimeoutMs ? { messageTimeoutMs: options.messageTimeoutMs } : {}),
     ...(options.keygenTimeoutMs ? { keygenTimeoutMs: options.keygenTimeoutMs } : {}),
     ...(options.handshakeTimeoutMs ? { handshakeTimeoutMs: options.handshakeTimeoutMs } : {}),
     ...(options.maxSessions ? { maxSessions: options.maxSessions } : {}),
-    ...(options.audit ? { audit: options.audit } : {}),
+    audit: options.audit ?? recorder,
     ...(options.phoneNetworks ? { phoneNetworks: options.phoneNetworks } : {}),
   });
   let addresses: AddressInfo[];
@@ -135,6 +141,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   return {
     store: local.store,
     listener,
+    audit: recorder,
     addresses,
     get ca() {
       return ca;
@@ -145,6 +152,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     async close(graceMs = 5_000) {
       stopWatching();
       await listener.drain(graceMs);
+      await recorder.flush();
       await csrBucket?.close();
       await local.close();
     },

@@ -40,7 +40,8 @@ const STOP_TIMEOUT_SECONDS = 120;
  * What the listener's store calls send: getDevice, getParameters and the re-reads (GetItem), markInProgress and
  * finishOperation (PutItem), setIssuanceState (UpdateItem), listIssuances (Query).
  */
-const LISTENER_TABLE_ACTIONS: readonly TableAction[] = ['GetItem', 'PutItem', 'UpdateItem', 'Query'];
+// BatchWriteItem: the sessions' audit events, written in batches (listener/session-audit.ts).
+const LISTENER_TABLE_ACTIONS: readonly TableAction[] = ['BatchWriteItem', 'GetItem', 'PutItem', 'UpdateItem', 'Query'];
 
 export interface ListenerProps {
   config: CapfConfig;

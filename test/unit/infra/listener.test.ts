@@ -165,7 +165,7 @@ describe('listener tasks', () => {
     expect(statements).toContainEqual(expect.objectContaining({ Action: 'secretsmanager:PutSecretValue', Resource: tls }));
     expect(statements).toContainEqual(expect.objectContaining({ Resource: { 'Fn::GetAtt': [logicalIdOf(template, 'AWS::DynamoDB::Table', 'StorageTable'), 'Arn'] } }));
     const tableStatement = statements.find((statement) => JSON.stringify(statement.Resource).includes('StorageTable'));
-    expect(tableStatement && actionsOf(tableStatement)).toEqual(['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem']);
+    expect(tableStatement && actionsOf(tableStatement)).toEqual(['dynamodb:BatchWriteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem']);
   });
 
   it('run as a Fargate service with the desired count, rolling back a failed deployment', () => {
