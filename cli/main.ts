@@ -10,6 +10,7 @@ import { registerCertsrvEmulatorCommand } from './certsrv-emulator-command.ts';
 import { registerCaCommands } from './ca-command.ts';
 import { registerDeviceCommands } from './device-command.ts';
 import { errorLine, EXIT, exitCodeOf } from './exit-codes.ts';
+import { registerMonitorCommands } from './monitor-command.ts';
 import { registerParamsCommands } from './params-command.ts';
 import { registerPhoneCommand } from './phone/command.ts';
 import { registerServeCommand } from './serve-command.ts';
@@ -28,6 +29,7 @@ function buildProgram(): Command {
   registerServeCommand(program);
   registerDeviceCommands(program);
   registerTrustCommands(program);
+  registerMonitorCommands(program);
   registerCaCommands(program);
   registerParamsCommands(program);
   registerAuditCommands(program);

@@ -106,7 +106,7 @@ export function registerServeCommand(program: Command): void {
       const issuer = { kind: issuerDescriptor(opts.issuer).kind, ...(opts.issuerConfig ? { configFile: opts.issuerConfig } : {}) };
       const logger = createLogger('capf-local');
       const hosts = opts.host ?? (hasIpv6Loopback() ? ['127.0.0.1', '::1'] : ['127.0.0.1']);
-      const options = { dataDir, hosts, port: opts.port, logger, minTlsVersion: opts.minTls, caKeyType: opts.caKeyType, issuer, ...(opts.phoneNetworks ? { phoneNetworks: opts.phoneNetworks } : {}) };
+      const options = { dataDir, hosts, port: opts.port, logger, expiryMonitor: true, minTlsVersion: opts.minTls, caKeyType: opts.caKeyType, issuer, ...(opts.phoneNetworks ? { phoneNetworks: opts.phoneNetworks } : {}) };
       const stack = await (opts.workers > 1
         ? import('./local/cluster.ts').then((m) => m.startListenerCluster({ ...options, workers: opts.workers }))
         : import('./local/local-stack.ts').then((m) => m.startLocalStack(options))

@@ -17,6 +17,8 @@ import { localAdmin } from './local-admin.ts';
 import { importTrustFolder } from './trust-folder-import.ts';
 import { createLocalIssuer, DEFAULT_LOCAL_ISSUER, readIssuerSettings, type LocalIssuerChoice } from './local-issuer.ts';
 import { openLocalStore } from './local-store.ts';
+import { localMonitor } from './local-monitor.ts';
+import { startMonitorTimer } from './monitor-timer.ts';
 import { LOCAL_CSR_BUCKET, startLocalCsrBucket, type LocalCsrBucket } from './local-csr-bucket.ts';
 
 export interface LocalStackOptions {
@@ -40,6 +42,8 @@ export interface LocalStackOptions {
   parametersCacheMs?: number;
   /** Where authentication failures and locks are recorded besides the log (the admin's audit store, tests). */
   audit?: AuditLog;
+  /** Run the expiry monitor on a timer (cli/local/monitor-timer.ts): what `capf serve` does; off for tests and benches. */
+  expiryMonitor?: boolean;
   /** The offline issuer's local bucket (s3rver) port; default a free one. */
   bucketPort?: number;
 }
@@ -138,6 +142,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     );
   });
 
+  const monitorTimer = options.expiryMonitor ? startMonitorTimer(() => localMonitor({ dataDir: options.dataDir, stores: local.store, ca }), options.logger) : undefined;
+
   return {
     store: local.store,
     listener,
@@ -151,6 +157,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     ...(csrBucket ? { csrBucket } : {}),
     async close(graceMs = 5_000) {
       stopWatching();
+      await monitorTimer?.stop();
       await listener.drain(graceMs);
       await recorder.flush();
       await csrBucket?.close();

@@ -55,34 +55,37 @@ export async function makeBed(client: DynamoDBClient, start: Date): Promise<Bed>
         now: () => clock.now,
         ...extra,
       }),
-    async lsc(device, daysLeft, state = 'installed') {
-      const notAfter = new Date(clock.now.getTime() + daysLeft * DAY);
-      const serialHex = `7${randomBytes(8).toString('hex')}`;
-      const key = { deviceName: device, operationId: randomBytes(8).toString('hex'), spkiSha256: randomBytes(32).toString('hex') };
-      await stores.issuances.putOnce({
-        ...key,
-        requestId: randomBytes(8).toString('hex'),
-        state: 'issued',
-        certificate: {
-          pem: '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n',
-          serialHex,
-          subject: `CN=${device}`,
-          issuer: 'CN=CAPF-monitor-test',
-          notBefore: new Date(notAfter.getTime() - 365 * DAY).toISOString(),
-          notAfter: notAfter.toISOString(),
-          sha256Fingerprint: randomBytes(32).toString('hex'),
-        },
-        chainPem: [],
-        issuer: 'capf-software',
-        createdAt: clock.now.toISOString(),
-      });
-      if (state !== 'issued') await stores.issuances.setState(key, 'installed');
-      if (state === 'superseded') await stores.issuances.setState(key, 'superseded');
-      return { key, serialHex };
-    },
+    lsc: (device, daysLeft, state) => putLsc(stores, clock.now, device, daysLeft, state),
   };
 }
 
 export async function readText(path: string): Promise<string> {
   return readFile(path, 'utf8');
+}
+
+/** An LSC record `daysLeft` from `now`, lifetime 365 days, in `state`; returns its key and serial. */
+export async function putLsc(stores: Stores, now: Date, device: string, daysLeft: number, state: 'issued' | 'installed' | 'superseded' = 'installed'): Promise<{ key: IssuanceKey; serialHex: string }> {
+  const notAfter = new Date(now.getTime() + daysLeft * DAY);
+  const serialHex = `7${randomBytes(8).toString('hex')}`;
+  const key = { deviceName: device, operationId: randomBytes(8).toString('hex'), spkiSha256: randomBytes(32).toString('hex') };
+  await stores.issuances.putOnce({
+    ...key,
+    requestId: randomBytes(8).toString('hex'),
+    state: 'issued',
+    certificate: {
+      pem: '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n',
+      serialHex,
+      subject: `CN=${device}`,
+      issuer: 'CN=CAPF-monitor-test',
+      notBefore: new Date(notAfter.getTime() - 365 * DAY).toISOString(),
+      notAfter: notAfter.toISOString(),
+      sha256Fingerprint: randomBytes(32).toString('hex'),
+    },
+    chainPem: [],
+    issuer: 'capf-software',
+    createdAt: now.toISOString(),
+  });
+  if (state !== 'issued') await stores.issuances.setState(key, 'installed');
+  if (state === 'superseded') await stores.issuances.setState(key, 'superseded');
+  return { key, serialHex };
 }

@@ -1,0 +1,109 @@
+// `capf monitor run [--dry-run]`: one expiry monitor run now on the local data folder (notices to <data>/outbox/, the
+// CRL to <data>/capf.crl); `capf report expiry [--within 30d] [--csv|--json]`: LSCs (and the CAPF CA) expiring within
+// a span, with device, serial, notAfter, days left and state. Both open the data folder's store (the running
+// `capf serve`'s when there is one). docs/expiry-monitoring.md.
+import type { Command } from 'commander';
+import { InvalidArgumentError } from 'commander';
+import { DAY_MS } from '../shared/monitor/index.ts';
+import type { MonitorSummary } from '../shared/monitor-service/run.ts';
+import type { CertificateState } from '../shared/ports/index.ts';
+import { printJson, table } from './admin/table.ts';
+import { defaultDataDir } from './options.ts';
+
+const DATA_HELP = 'data folder (default: $CAPF_DATA_DIR, else the nearest .capf here or above, else ./.capf)';
+const REPORT_STATES: readonly CertificateState[] = ['issued', 'installed', 'abandoned', 'superseded', 'deleted', 'revoked', 'expired'];
+const EARLIEST = '2000-01-01T00:00:00.000Z';
+
+export interface ExpiryRow {
+  kind: 'lsc' | 'capf-ca';
+  device: string;
+  serialHex: string;
+  notAfter: string;
+  daysLeft: number;
+  state: string;
+}
+
+/** `30d`, `12h`: a span of at most 10 years. */
+function span(value: string): number {
+  const match = /^(\d{1,4})([dh])$/.exec(value);
+  const ms = match ? Number(match[1]) * (match[2] === 'd' ? DAY_MS : 3_600_000) : Number.NaN;
+  if (!(ms > 0 && ms <= 3650 * DAY_MS)) throw new InvalidArgumentError('must be a span like 30d or 12h (at most 3650d)');
+  return ms;
+}
+
+async function withLocal<T>(dataDir: string | undefined, work: (local: { dataDir: string; stores: import('../shared/ports/index.ts').Stores; ca: import('./local/ca-files.ts').LocalCa }) => Promise<T>): Promise<T> {
+  const folder = dataDir ?? defaultDataDir();
+  const [{ openLocalStore }, { loadLocalCa }] = await Promise.all([import('./local/local-store.ts'), import('./local/ca-files.ts')]);
+  const ca = await loadLocalCa(folder);
+  const local = await openLocalStore(folder);
+  try {
+    return await work({ dataDir: folder, stores: local.store, ca });
+  } finally {
+    await local.close();
+  }
+}
+
+function csvField(value: string): string {
+  return /[",\n]/.test(value) ? `"${value.replace(/"/g, '""')}"` : value;
+}
+
+function summaryLines(summary: MonitorSummary): string {
+  const lines = [
+    `${summary.dryRun ? 'dry run (nothing sent, revoked, armed or published)' : 'monitor run'} at ${summary.at}: ${summary.certificates} certificates, ${summary.dueNotices} due notices`,
+    ...summary.deliveries.map((d) => `  ${d.channel} ${d.recipient}: ${d.notices} new notices${d.id ? ` -> ${d.id}` : ''}${d.error ? ` FAILED: ${d.error}` : ''}`),
+    `  revoked: ${summary.revoked.length ? summary.revoked.map((r) => `${r.device} ${r.serialHex} (${r.cause})`).join(', ') : 'none'}`,
+    `  re-enrolment armed: ${summary.armed.length ? summary.armed.map((a) => a.device).join(', ') : 'none'}${summary.skippedReenrolment.length ? ` (skipped, operation pending: ${summary.skippedReenrolment.join(', ')})` : ''}`,
+    summary.crl ? `  CRL: number ${summary.crl.crlNumber}, ${summary.crl.entries} entries, ${summary.crl.published ? `published to ${summary.crl.location}` : 'unchanged'}, next update ${summary.crl.nextUpdate}` : '  CRL: none (no CA signer)',
+    `  next run: ${summary.schedule.nextRunAt} (${summary.schedule.frequency}: ${summary.schedule.reason})`,
+  ];
+  return `${lines.join('\n')}\n`;
+}
+
+export function registerMonitorCommands(program: Command): void {
+  const monitor = program.command('monitor').description('the expiry monitor (F19): notices, revocation, the CRL, re-enrolment');
+  monitor
+    .command('run')
+    .description('run the expiry monitor now on the local data folder (digests to <data>/outbox/, CRL to <data>/capf.crl)')
+    .option('--data <dir>', DATA_HELP)
+    .option('--dry-run', 'say what would be sent, revoked, armed and published, and change nothing')
+    .option('--json', 'print the run summary as JSON')
+    .action(async (opts: { data?: string; dryRun?: boolean; json?: boolean }) => {
+      const { localMonitor } = await import('./local/local-monitor.ts');
+      const summary = await withLocal(opts.data, (local) => localMonitor(local).run({ dryRun: opts.dryRun === true }));
+      if (opts.json) printJson(summary);
+      else process.stdout.write(summaryLines(summary));
+    });
+
+  const report = program.command('report').description('reports over the certificates');
+  report
+    .command('expiry')
+    .description('LSCs and the CAPF CA expiring within a span (expired ones included): device, serial, notAfter, days left, state')
+    .option('--data <dir>', DATA_HELP)
+    .option('--within <span>', 'how far ahead: 30d, 12h ...', span, 30 * DAY_MS)
+    .option('--csv', 'print CSV')
+    .option('--json', 'print a JSON array')
+    .action(async (opts: { data?: string; within: number; csv?: boolean; json?: boolean }) => {
+      const [{ listAllByNotAfter, capfCaCertificate }] = await Promise.all([import('../shared/monitor-service/gather.ts')]);
+      const now = new Date();
+      const to = new Date(now.getTime() + opts.within).toISOString();
+      const rows = await withLocal(opts.data, async ({ stores, ca }) => {
+        const out: ExpiryRow[] = [];
+        for (const state of REPORT_STATES) {
+          for (const record of await listAllByNotAfter(stores.issuances, state, EARLIEST, to)) {
+            const certificate = record.certificate;
+            if (!certificate) continue;
+            out.push({ kind: 'lsc', device: record.deviceName, serialHex: certificate.serialHex, notAfter: certificate.notAfter, daysLeft: (Date.parse(certificate.notAfter) - now.getTime()) / DAY_MS, state });
+          }
+        }
+        const capf = capfCaCertificate(ca.certificateDer);
+        if (capf.notAfter <= to) out.push({ kind: 'capf-ca', device: capf.device, serialHex: capf.serialHex, notAfter: capf.notAfter, daysLeft: (Date.parse(capf.notAfter) - now.getTime()) / DAY_MS, state: 'active' });
+        return out.sort((a, b) => a.notAfter.localeCompare(b.notAfter) || a.device.localeCompare(b.device));
+      });
+      const cells = rows.map((r) => [r.kind, r.device, r.serialHex, r.notAfter, r.daysLeft.toFixed(1), r.state]);
+      const header = ['kind', 'device', 'serial', 'notAfter', 'daysLeft', 'state'];
+      if (opts.json) printJson(rows.map((r) => ({ ...r, daysLeft: Math.round(r.daysLeft * 100) / 100 })));
+      else if (opts.csv) process.stdout.write(`${[header, ...cells].map((line) => line.map(csvField).join(',')).join('\n')}\n`);
+      else if (rows.length === 0) process.stdout.write(`no certificate expires within ${Math.round(opts.within / DAY_MS)} days\n`);
+      else process.stdout.write(`${table(header, cells)}\n`);
+    });
+}
