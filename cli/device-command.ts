@@ -4,7 +4,7 @@ import type { Command } from 'commander';
 import { AUTH_MODES, CERTIFICATE_OPERATIONS, EC_CURVES, KEY_ORDERS, RSA_KEY_SIZES, type OperationStatus } from '../shared/model.ts';
 import { DEVICE_NAME_RULE, normaliseDeviceName } from '../shared/domain/device-name.ts';
 import { NotFoundError } from '../shared/errors.ts';
-import { certificateView, formatCertificates } from './admin/certificates-view.ts';
+import { formatCertificates } from './admin/certificates-view.ts';
 import { changeFromFlags, changeNotes, type DeviceFlags } from './admin/device-settings.ts';
 import { ENDPOINT_HELP, withTarget, type TargetOptions } from './admin/open-target.ts';
 import { printJson, table } from './admin/table.ts';
@@ -105,7 +105,7 @@ export function registerDeviceCommands(program: Command): void {
         const found = await target.getDevice(name);
         if (!found) throw new NotFoundError(`no device named ${name}: list them with capf device list, create it with capf device set ${name}`);
         const records = await target.deviceCertificates(name);
-        if (opts.json) printJson({ ...found, ...(records ? { certificates: records.map(certificateView) } : {}) });
+        if (opts.json) printJson({ ...found, ...(records ? { certificates: records } : {}) });
         else process.stdout.write(`${formatDevice(found)}\n${records ? `${formatCertificates(records)}\n` : ''}`);
       });
     });

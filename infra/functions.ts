@@ -92,7 +92,8 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
     description: 'The admin API: devices, parameters and the audit trail (IAM-authorised HTTP API)',
     trigger: { kind: 'admin-api' },
     // getDevice and getParameters (GetItem); device writes and audit events (PutItem); parameters (UpdateItem);
-    // deleteDevice (DeleteItem); listings of devices and audit events from the table and its indexes (Query).
+    // deleteDevice (DeleteItem); listings of devices, a device's certificates and audit events from the table and its
+    // indexes (Query).
     access: { table: ['GetItem', 'PutItem', 'UpdateItem', 'DeleteItem', 'Query'], tableIndexes: ['gsi1', 'gsi2'] },
     memoryMb: 512,
     timeoutSeconds: 29,

@@ -1,6 +1,7 @@
 // The AdminTarget over the admin API (docs/openapi.yaml): a local stack's or a deployed one's, whichever transport
 // reaches it. An error answer ({ code, message, allowed? }) becomes one CLI error line with that code and the exit
 // code its status means: 404 not found (2), other 4xx refused (1), 5xx and no answer the service (3).
+import type { CertificateView } from '../../shared/admin/certificate-view.ts';
 import type { CapfError } from '../../shared/errors.ts';
 import type { AuditEvent, ServiceParameters } from '../../shared/ports/index.ts';
 import { ServiceError } from '../exit-codes.ts';
@@ -65,8 +66,8 @@ export class ApiTarget implements AdminTarget {
     return { before: existing, device, created: !existing, ...(authString ? { generated: authString } : {}) };
   }
 
-  async deviceCertificates(): Promise<undefined> {
-    return undefined; // the API's device answer carries what it shows; no separate certificate listing yet
+  async deviceCertificates(name: string): Promise<CertificateView[] | undefined> {
+    return (await this.find<{ certificates: CertificateView[] }>({ method: 'GET', path: `/v1/devices/${encodeURIComponent(name)}/certificates` }))?.certificates;
   }
 
   async listDevices(filter: DeviceFilter): Promise<VisibleDevice[]> {

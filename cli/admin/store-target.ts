@@ -3,6 +3,7 @@
 // the API's (device-settings.ts); the audit trail is the local one (<data>/audit.jsonl).
 import { open } from 'node:fs/promises';
 import { join } from 'node:path';
+import { certificateView } from '../../shared/admin/certificate-view.ts';
 import { NotFoundError } from '../../shared/errors.ts';
 import type { AuditEvent, Stores } from '../../shared/ports/index.ts';
 import { settingsFromFlags } from './device-settings.ts';
@@ -42,7 +43,7 @@ export function storeTarget(store: Stores, dataDir: string, close: () => Promise
       const device = visibleDevice(await store.devices.put(settings, { newOperation: options.arm }));
       return { before: existing && visibleDevice(existing), device, created: !existing, ...(generated ? { generated } : {}) };
     },
-    deviceCertificates: (name) => store.issuances.listForDevice(name),
+    deviceCertificates: async (name) => (await store.issuances.listForDevice(name)).map(certificateView),
     async listDevices(filter: DeviceFilter) {
       const all = (await store.devices.list()).filter((device) => matchesFilter(device, filter));
       return (filter.limit ? all.slice(0, filter.limit) : all).map(visibleDevice);

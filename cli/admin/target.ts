@@ -3,7 +3,8 @@
 // (store-target.ts). Changes are expressed as the API takes them, so both behave alike.
 import type { AuditEvent } from '../../shared/ports/index.ts';
 import type { Device, CertificateOperation, OperationStatus } from '../../shared/model.ts';
-import type { IssuanceRecord, ServiceParameters } from '../../shared/ports/index.ts';
+import type { CertificateView } from '../../shared/admin/certificate-view.ts';
+import type { ServiceParameters } from '../../shared/ports/index.ts';
 
 export interface DeviceFilter {
   status?: OperationStatus;
@@ -52,7 +53,7 @@ export interface AdminTarget {
   /** Creates or changes the device; `arm` (an --operation was given) arms the operation again even if unchanged. */
   setDevice(name: string, change: DeviceChange, options: { arm: boolean }): Promise<DeviceWrite>;
   /** The device's issuance records (its certificates and their states), oldest first; undefined when not offered. */
-  deviceCertificates(name: string): Promise<IssuanceRecord[] | undefined>;
+  deviceCertificates(name: string): Promise<CertificateView[] | undefined>;
   listDevices(filter: DeviceFilter): Promise<VisibleDevice[]>;
   /** False when there was no such device. */
   deleteDevice(name: string): Promise<boolean>;

@@ -2,6 +2,7 @@
 // audit trail), over the ports. The admin function (AWS), the local admin API of `capf serve` and the tests call it;
 // the CLI reaches it through the HTTP API (shared/admin/http). Every change is a conditional write in the store and
 // records an AuditEvent with the actor, the result and the changed fields (secrets redacted).
+import { certificateView, type CertificateView } from './certificate-view.ts';
 import { ConflictError, NotFoundError } from '../errors.ts';
 import { isValidDeviceName, type Device } from '../model.ts';
 import { normaliseDeviceName } from '../domain/device-name.ts';
@@ -9,7 +10,7 @@ import type { AuditEvent, AuditPage, AuditQuery, DeviceQuery, ServiceParameters,
 import { applyDeviceChange, generateAuthString, type DeviceChange } from './device-changes.ts';
 import { auditDiff, deviceView, type DeviceView } from './redaction.ts';
 
-export type AdminStores = Pick<Stores, 'devices' | 'parameters' | 'audit'>;
+export type AdminStores = Pick<Stores, 'devices' | 'parameters' | 'audit' | 'issuances'>;
 
 /** Who asks: an IAM principal ARN (AWS) or `local`. */
 export interface AdminActor {
@@ -38,6 +39,14 @@ export class AdminService {
     const device = await this.stores.devices.get(name);
     if (!device) throw new NotFoundError(`device ${name} does not exist`, 'DEVICE_NOT_FOUND');
     return deviceView(device);
+  }
+
+  /** The device's certificates (issuance records) and their states, oldest first; they outlive a deleted device. */
+  async deviceCertificates(given: string): Promise<CertificateView[]> {
+    const name = lookupName(given);
+    const records = await this.stores.issuances.listForDevice(name);
+    if (records.length === 0 && !(await this.stores.devices.get(name))) throw new NotFoundError(`device ${name} does not exist`, 'DEVICE_NOT_FOUND');
+    return records.map(certificateView);
   }
 
   async listDevices(query: DeviceQuery): Promise<{ devices: DeviceView[]; nextCursor?: string }> {

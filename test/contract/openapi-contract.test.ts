@@ -109,6 +109,8 @@ describe('admin API contract (docs/openapi.yaml)', () => {
     expect(JSON.stringify(got.body)).not.toContain(secret);
     expect((await call(api, 'getDevice', 'GET', '/v1/devices/SEP999999999999')).status).toBe(404);
     expect((await call(api, 'getDevice', 'GET', '/v1/devices/%zz')).status).toBe(400);
+    expect((await call(api, 'listDeviceCertificates', 'GET', `/v1/devices/${name}/certificates`)).body).toEqual({ certificates: [] });
+    expect((await call(api, 'listDeviceCertificates', 'GET', '/v1/devices/SEP999999999999/certificates')).status).toBe(404);
 
     const changed = await call(api, 'changeDevice', 'PATCH', `/v1/devices/${name}`, { keyOrder: 'ec' }, { 'if-match': '"1"' });
     expect(changed.body).toMatchObject({ keyOrder: 'ec', version: 2 });

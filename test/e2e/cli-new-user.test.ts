@@ -99,12 +99,13 @@ describe('output', () => {
     expect(JSON.stringify(json)).not.toMatch(/"authString"/);
     expect((await capf('device', 'list', '--limit', '1', '--json')).stdout).toMatch(/^\[\n {2}\{/);
     expect(JSON.parse((await capf('device', 'list', '--limit', '1', '--json')).stdout)).toHaveLength(1);
-    expect((await capf('device', 'list', '--status', 'in-progress')).stdout).toBe(`no devices matching --status in-progress in data folder ${dataDir}\n`);
+    // While capf serve runs, the commands go through its admin API (found through <data>/admin.json).
+    expect((await capf('device', 'list', '--status', 'in-progress')).stdout).toBe(`no devices matching --status in-progress in admin API ${serve.adminUrl}\n`);
   });
 
   it('device delete says what it did; a second delete is "not found" (exit 2)', async () => {
     await capf('device', 'set', 'SEP00112233AA09');
-    expect((await capf('device', 'delete', 'sep00112233aa09')).stdout).toBe(`deleted device SEP00112233AA09 (data folder ${dataDir})\n`);
+    expect((await capf('device', 'delete', 'sep00112233aa09')).stdout).toBe(`deleted device SEP00112233AA09 (admin API ${serve.adminUrl})\n`);
     expectOneLineError(await capf('device', 'delete', 'SEP00112233AA09'), 2, /^capf: NOT_FOUND: no device named SEP00112233AA09/);
   });
 

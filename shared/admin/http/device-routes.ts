@@ -53,6 +53,12 @@ export function deviceRoutes(service: AdminService): RouteModule {
       handle: async ({ params }) => deviceAnswer(await service.getDevice(params.name!)),
     }),
     defineRoute({
+      method: 'GET',
+      path: '/v1/devices/{name}/certificates',
+      operationId: 'listDeviceCertificates',
+      handle: async ({ params }) => ({ body: { certificates: await service.deviceCertificates(params.name!) } }),
+    }),
+    defineRoute({
       method: 'PATCH',
       path: '/v1/devices/{name}',
       operationId: 'changeDevice',
