@@ -11,7 +11,16 @@ import { DynamoPendingCsrStore } from './dynamo-pending-csr-store.ts';
 import { openDynamoTable } from './dynamo-table.ts';
 import { DynamoTrustStore } from './dynamo-trust-store.ts';
 
-export { ensureTable } from './dynamo-table.ts';
+import { ensureTable as ensureTableLayout } from './dynamo-table.ts';
+import { backfillDeviceIndexKeys } from './dynamo-index-backfill.ts';
+
+/**
+ * Creates the table with its indexes, or adds the indexes an older table lacks; then gives the devices written before
+ * those indexes existed their index keys, so listings show them.
+ */
+export async function ensureTable(client: DynamoDBClient, tableName: string): Promise<void> {
+  if (await ensureTableLayout(client, tableName)) await backfillDeviceIndexKeys(openDynamoTable(client, tableName));
+}
 
 export interface DynamoStoresOptions {
   client: DynamoDBClient;

@@ -151,9 +151,10 @@ const TABLE_ACTIVE_TIMEOUT_MS = 60_000;
 
 /**
  * Creates the table (PAY_PER_REQUEST, string pk/sk, the secondary indexes) when it is missing, adds an index an older
- * table lacks (a data folder from an earlier version), and waits until the table and its indexes are ACTIVE.
+ * table lacks (a data folder from an earlier version), and waits until the table and its indexes are ACTIVE. True when
+ * it added indexes (items written before them may lack their keys: see dynamo-index-backfill.ts).
  */
-export async function ensureTable(client: DynamoDBClient, tableName: string): Promise<void> {
+export async function ensureTable(client: DynamoDBClient, tableName: string): Promise<boolean> {
   let status = await describeStatus(client, tableName);
   if (status === undefined) {
     try {
@@ -165,12 +166,13 @@ export async function ensureTable(client: DynamoDBClient, tableName: string): Pr
     status = await describeStatus(client, tableName);
   }
   await waitActive(client, tableName, status);
-  if (!(await addMissingIndexes(client, tableName))) return;
+  if (!(await addMissingIndexes(client, tableName))) return false;
   await waitActive(client, tableName, 'INDEXING');
   // dynalite ignores a new index on an existing table: rebuild the (local) table with it.
   if ((await missingIndexes(client, tableName)).length > 0) {
     await rebuildTable(client, tableDefinition(tableName), () => waitActive(client, tableName, 'CREATING'));
   }
+  return true;
 }
 
 function tableDefinition(tableName: string): CreateTableCommandInput {
