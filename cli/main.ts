@@ -15,6 +15,7 @@ import { registerParamsCommands } from './params-command.ts';
 import { registerPhoneCommand } from './phone/command.ts';
 import { registerServeCommand } from './serve-command.ts';
 import { registerTrustCommands } from './trust-command.ts';
+import { registerCsrCommands } from './csr-command.ts';
 
 function packageVersion(): string {
   const text = readFileSync(new URL('../package.json', import.meta.url), 'utf8');
@@ -31,6 +32,7 @@ function buildProgram(): Command {
   registerTrustCommands(program);
   registerMonitorCommands(program);
   registerCaCommands(program);
+  registerCsrCommands(program);
   registerParamsCommands(program);
   registerAuditCommands(program);
   registerPhoneCommand(program);

@@ -10,7 +10,7 @@ import { importFunction } from '../../functions/import/import-function.ts';
 import type { CapfLogger } from '../../shared/logging.ts';
 import { CertificateImporter } from '../../shared/issuers/offline/certificate-import.ts';
 import { S3CsrBucket } from '../../shared/issuers/offline/s3-csr-bucket.ts';
-import type { AuditEvent, AuditLog, Stores } from '../../shared/ports/index.ts';
+import type { AuditLog, Stores } from '../../shared/ports/index.ts';
 
 /** The part of s3rver (CommonJS without type declarations) the local stack uses. */
 interface S3rverServer {
@@ -48,17 +48,8 @@ export interface LocalCsrBucketOptions {
   stores: Stores;
   logger: CapfLogger;
   trustAnchors: () => Promise<Uint8Array[]>;
-  audit?: AuditLog;
+  audit: AuditLog;
   port?: number;
-}
-
-/** Audit events as log lines, where no audit store is given. */
-class LoggedAudit implements AuditLog {
-  constructor(private readonly logger: CapfLogger) {}
-  record(event: AuditEvent): Promise<void> {
-    this.logger.info('audit', { ...event });
-    return Promise.resolve();
-  }
 }
 
 interface S3rverEvent {
@@ -81,7 +72,7 @@ export async function startLocalCsrBucket(options: LocalCsrBucketOptions): Promi
   const importer = new CertificateImporter({
     csrs: options.stores.csrs,
     issuances: options.stores.issuances,
-    audit: options.audit ?? new LoggedAudit(options.logger),
+    audit: options.audit,
     bucket,
     trustAnchors: options.trustAnchors,
   });

@@ -82,7 +82,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
         stores: local.store,
         logger: options.logger,
         trustAnchors,
-        ...(options.audit ? { audit: options.audit } : {}),
+        audit: options.audit ?? local.store.audit,
         ...(options.bucketPort !== undefined ? { port: options.bucketPort } : {}),
       });
     }

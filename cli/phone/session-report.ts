@@ -48,6 +48,7 @@ function findProblem(verb: PhoneVerb, deviceName: string, result: PhoneResult): 
   if (result.operation !== verb) {
     return `the server asked for ${result.operation}, not ${verb}; END_SESSION ${describeEndReason(result.endReason)}`;
   }
+  if (waitsForOfflineCa(verb, result)) return undefined;
   const expected = EXPECTED_END[verb];
   if (result.endReason !== expected) {
     return `the session ended with ${describeEndReason(result.endReason)}, not ${describeEndReason(expected)}${result.error ? `; phone: ${result.error}` : ''}`;
@@ -56,11 +57,17 @@ function findProblem(verb: PhoneVerb, deviceName: string, result: PhoneResult): 
   return undefined;
 }
 
+/** The phone sent its CSR and the server ended with "no action now": the certificate comes in a later session (offline CA). */
+function waitsForOfflineCa(verb: PhoneVerb, result: PhoneResult): boolean {
+  return verb === 'install' && result.operation === 'install' && result.csrDer !== undefined && !result.certificatePem && result.endReason === Reason.NoAction;
+}
+
 export function judgeSession(verb: PhoneVerb, deviceName: string, target: string, result: PhoneResult): SessionVerdict {
   const lines = [`session ${result.sessionId} with ${target}${result.tlsProtocol ? ` over ${result.tlsProtocol}` : ''}`];
   lines.push(`server asked: ${ASKED[result.operation]}`);
   lines.push(result.endReason === undefined ? 'no END_SESSION (connection closed)' : `END_SESSION ${describeEndReason(result.endReason)}${result.endInfo ? `: ${result.endInfo}` : ''}`);
   if (result.certificatePem) lines.push('certificate stored');
+  if (waitsForOfflineCa(verb, result)) lines.push('CSR sent; the certificate waits for the offline CA: keep the key (--key-out) and run again with --pending-key once it is imported');
   if (result.fetchedAnswered !== undefined) lines.push(result.fetchedAnswered ? 'sent the LSC to the server' : 'had no LSC to send');
   if (result.error) lines.push(`phone: ${result.error}`);
   const problem = findProblem(verb, deviceName, result);

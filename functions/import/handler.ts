@@ -11,17 +11,16 @@ import { pemToDer } from '../../shared/pki/index.ts';
 import { createDynamoStores } from '../../shared/store/dynamo-stores.ts';
 import { lambdaHandler } from '../bootstrap.ts';
 import { importFunction } from './import-function.ts';
-import { LogAuditLog } from './log-audit.ts';
 
 export const handler = lambdaHandler(
-  importFunction(async ({ logger }) => {
+  importFunction(async () => {
     const config = loadImportConfig(process.env);
     const limits = { maxAttempts: 3, requestHandler: requestLimits(5_000) };
     const stores = createDynamoStores({ client: new DynamoDBClient(limits), tableName: config.tableName });
     const importer = new CertificateImporter({
       csrs: stores.csrs,
       issuances: stores.issuances,
-      audit: new LogAuditLog(logger),
+      audit: stores.audit,
       bucket: new S3CsrBucket(new S3Client(limits), config.bucketName),
       trustAnchors: async () => (await stores.trust.list('capf')).map((entry) => pemToDer(entry.pem)),
     });
