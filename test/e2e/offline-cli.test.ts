@@ -11,6 +11,8 @@ import { makeExternalCa, type ExternalCa } from '../support/external-ca.ts';
 import { opensslVerify } from '../support/openssl.ts';
 
 const run = promisify(execFile);
+/** Each test runs a dozen `capf` processes (a few seconds each on a busy machine). */
+const CLI_TIMEOUT_MS = 300_000;
 const CAPF = join(process.cwd(), 'bin', 'capf.js');
 
 let dataDir: string;
@@ -100,7 +102,7 @@ describe('the offline CA from the command line', () => {
     expect(second.stdout).toMatch(/END_SESSION 1/);
     expect(opensslVerify(ca.rootPem, await readFile(lscPath, 'utf8'))).toMatch(/OK/);
     expect((await capf('device', 'get', 'SEP00AA00BB00C1')).stdout).toMatch(/status:\s+success/);
-  });
+  }, CLI_TIMEOUT_MS);
 
   it('stale-lsc list/report/delete all, and csr delete --all', async () => {
     await capf('device', 'set', 'SEP00AA00BB00C2', '--operation', 'install');
@@ -129,5 +131,5 @@ describe('the offline CA from the command line', () => {
     const audit = (await capf('audit', 'list', '--json', '--limit', '1000')).stdout;
     const actions = (JSON.parse(audit) as { action: string }[]).map((event) => event.action);
     expect(actions).toEqual(expect.arrayContaining(['stale-lsc.delete', 'csr.delete', 'certificate.import']));
-  });
+  }, CLI_TIMEOUT_MS);
 });
