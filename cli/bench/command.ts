@@ -1,4 +1,4 @@
-// `capf bench [--phones 200] [--only issuance,ec,idle,store,bundles] [--out bench/results.json]`: measures the local
+// `capf bench [--phones 200] [--only issuance,ec,idle,store,bundles,monitor] [--out bench/results.json]`: measures the local
 // stack on this machine, prints a table and writes the figures as JSON.
 import { InvalidArgumentError, type Command } from 'commander';
 import { mkdir, writeFile } from 'node:fs/promises';

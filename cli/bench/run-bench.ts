@@ -7,6 +7,7 @@ import { benchIssuance } from './issuance-bench.ts';
 import { LoadProcess } from './load-client.ts';
 import { benchResultsSchema, loadAverage, machineInfo, type BenchResults } from './results.ts';
 import type { BenchSection } from './sections.ts';
+import { benchMonitor } from './monitor-bench.ts';
 import { benchStore } from './store-bench.ts';
 
 export interface BenchOptions {
@@ -43,6 +44,7 @@ export async function runBench(options: BenchOptions, progress: (line: string) =
         if (section === 'idle') results.idle = await benchIdle({ ...common, connections: options.idleConnections });
         if (section === 'store') results.store = await benchStore({ load });
         if (section === 'bundles') results.bundles = await benchBundles(progress);
+        if (section === 'monitor') results.monitor = await benchMonitor(progress);
         progress(`capf bench: ${section} done in ${((performance.now() - started) / 1000).toFixed(1)} s`);
       } catch (error) {
         // One section failing (a file descriptor limit, a missing dev dependency) still leaves the others' figures.

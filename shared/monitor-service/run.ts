@@ -25,6 +25,8 @@ import { capfCaCertificate, gatherLscs, gatherTrust, type GatheredLsc } from './
 
 /** Sent keys of certificates no longer due are pruned at most this many per recipient per run (the table has no TTL locally). */
 const MAX_PRUNED_PER_RUN = 5_000;
+/** Revocations written at once. */
+const REVOKE_CONCURRENCY = 16;
 
 export interface MonitorDeps {
   stores: { devices: DeviceStore; issuances: IssuanceStore; parameters: ParameterStore; monitor: MonitorStore; trust?: TrustStore };
@@ -147,12 +149,20 @@ export class ExpiryMonitor {
   private async revoke(lscs: readonly GatheredLsc[], due: readonly RevocationDue[], dryRun: boolean): Promise<RevocationDue[]> {
     if (dryRun) return [...due];
     const keys = new Map<string, IssuanceKey>(lscs.map((lsc) => [`${lsc.certificate.device}\n${lsc.certificate.serialHex.toLowerCase().replace(/^0+(?=.)/, '')}`, lsc.key]));
-    const done: RevocationDue[] = [];
-    for (const entry of due) {
-      const key = keys.get(`${entry.device}\n${entry.serialHex}`);
-      if (key && (await this.deps.stores.monitor.revoke(key, entry.reason))) done.push(entry);
+    // A few conditional updates at a time (each is one item's own write), in the order revocationsDue gave.
+    const results: boolean[] = [];
+    for (let i = 0; i < due.length; i += REVOKE_CONCURRENCY) {
+      const chunk = due.slice(i, i + REVOKE_CONCURRENCY);
+      results.push(
+        ...(await Promise.all(
+          chunk.map(async (entry) => {
+            const key = keys.get(`${entry.device}\n${entry.serialHex}`);
+            return key !== undefined && (await this.deps.stores.monitor.revoke(key, entry.reason));
+          }),
+        )),
+      );
     }
-    return done;
+    return due.filter((_, i) => results[i]);
   }
 
   private async deliver(run: {
