@@ -9,6 +9,8 @@ import { chmod, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { AdminService } from '../../shared/admin/admin-service.ts';
 import { createAdminRouter, MAX_BODY_BYTES, type ApiResponse, type RouteModule } from '../../shared/admin/http/index.ts';
+import { trustRoutes } from '../../shared/admin/http/trust-routes.ts';
+import { localAdmin } from './local-admin.ts';
 import { ConfigError } from '../../shared/errors.ts';
 import type { CapfLogger } from '../../shared/logging.ts';
 import type { Stores } from '../../shared/ports/index.ts';
@@ -60,7 +62,7 @@ export async function startLocalAdminApi(options: LocalAdminApiOptions): Promise
   const token = Buffer.from(await loadOrCreateAdminToken(options.dataDir), 'utf8');
   const service = new AdminService({ stores: options.stores });
   const router = createAdminRouter(service, {
-    modules: options.modules?.(service) ?? [],
+    modules: [trustRoutes(localAdmin(options.dataDir, options.stores).trust), ...(options.modules?.(service) ?? [])],
     onInternalError: (error, request) => options.logger.error('admin API request failed', { method: request.method, path: request.path, reason: error instanceof Error ? error.message : String(error) }),
   });
   const server = createServer((req, res) => {

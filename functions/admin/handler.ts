@@ -4,6 +4,8 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { requestLimits } from '../../shared/aws-limits.ts';
 import { AdminService } from '../../shared/admin/admin-service.ts';
 import { createAdminRouter } from '../../shared/admin/http/index.ts';
+import { trustRoutes } from '../../shared/admin/http/trust-routes.ts';
+import { TrustAdmin } from '../../shared/admin/trust.ts';
 import { loadAdminConfig } from '../../shared/config/index.ts';
 import { createDynamoStores } from '../../shared/store/dynamo-stores.ts';
 import { lambdaHandler } from '../bootstrap.ts';
@@ -16,6 +18,7 @@ export const handler = lambdaHandler(
     const service = new AdminService({ stores });
     return {
       router: createAdminRouter(service, {
+        modules: [trustRoutes(new TrustAdmin({ trust: stores.trust, audit: stores.audit }))],
         onInternalError: (error, request) => logger?.error('admin API request failed', { method: request.method, path: request.path, error: error instanceof Error ? `${error.name}: ${error.message}` : String(error) }),
       }),
     };

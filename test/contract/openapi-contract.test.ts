@@ -8,7 +8,9 @@ import addFormats from 'ajv-formats';
 import { parse } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AdminService } from '../../shared/admin/admin-service.ts';
-import { createAdminRouter } from '../../shared/admin/http/index.ts';
+import { createAdminRouter, trustRoutes } from '../../shared/admin/http/index.ts';
+import { TrustAdmin } from '../../shared/admin/trust.ts';
+import { makeChain } from '../support/trust-pki.ts';
 import { startTestAdminApi, type ApiAnswer, type TestAdminApi } from '../support/admin-api.ts';
 
 type Json = Record<string, unknown>;
@@ -85,7 +87,7 @@ describe('admin API contract (docs/openapi.yaml)', () => {
   });
 
   it('the router serves exactly the operations the document lists', () => {
-    const router = createAdminRouter(new AdminService({ stores: api.stores }));
+    const router = createAdminRouter(new AdminService({ stores: api.stores }), { modules: [trustRoutes(new TrustAdmin({ trust: api.stores.trust, audit: api.stores.audit }))] });
     const served = router.operations.map((o) => `${o.operationId} ${o.method} ${o.path}`).sort();
     expect(served).toEqual(operations.map((o) => `${o.operationId} ${o.method} ${o.path}`).sort());
   });
@@ -156,6 +158,28 @@ describe('admin API contract (docs/openapi.yaml)', () => {
     expect(events.every((e) => e.actor === 'local')).toBe(true);
     expect((await call(api, 'listAudit', 'GET', '/v1/audit?limit=2')).body).toMatchObject({ nextCursor: expect.any(String) });
     expect((await call(api, 'listAudit', 'GET', '/v1/audit?since=yesterday')).status).toBe(400);
+  });
+
+  it('trust stores: add (scenario and refusal), list, show by short id, remove, remove the MIC roots', async () => {
+    const chain = await makeChain('Contract');
+    const refused = await call(api, 'addTrust', 'POST', '/v1/trust', { store: 'capf', pem: chain.https.pem + chain.intermediate.pem });
+    expect(refused).toMatchObject({ status: 400, body: { code: 'INCOMPLETE_CHAIN' } });
+    expect((await call(api, 'addTrust', 'POST', '/v1/trust', { store: 'phones', pem: chain.root.pem })).body).toMatchObject({ code: 'INVALID_REQUEST', allowed: ['capf', 'callmanager'] });
+    const added = await call(api, 'addTrust', 'POST', '/v1/trust', { store: 'capf', pem: chain.intermediate.pem + chain.root.pem, description: 'AD CS' });
+    expect(added).toMatchObject({ status: 201, body: { chains: [{ scenario: 'intermediate', number: 3 }] } });
+    const listed = await call(api, 'listTrust', 'GET', '/v1/trust?store=capf');
+    const id = (listed.body as { entries: { id: string; subject: string }[] }).entries.find((e) => e.subject.startsWith('CN=Contract Root'))!.id;
+    expect((await call(api, 'getTrust', 'GET', `/v1/trust/${id.slice(0, 12)}`)).body).toMatchObject({ entries: [{ id, pem: expect.stringContaining('BEGIN CERTIFICATE') }] });
+    expect((await call(api, 'getTrust', 'GET', '/v1/trust/00000000')).status).toBe(404);
+    expect((await call(api, 'getTrust', 'GET', '/v1/trust/xyz')).body).toMatchObject({ code: 'INVALID_ID' });
+    expect((await call(api, 'removeTrust', 'DELETE', `/v1/trust/${id}?store=capf`)).body).toMatchObject({ removed: { id, store: 'capf' } });
+    expect((await call(api, 'removeTrust', 'DELETE', `/v1/trust/${id}`)).status).toBe(404);
+    expect((await call(api, 'removeTrust', 'DELETE', '/v1/trust/nothex')).status).toBe(400);
+    expect((await call(api, 'removeMicRoots', 'POST', '/v1/trust/remove-mic-roots')).body).toEqual({ removed: [] });
+    const audit = await call(api, 'listAudit', 'GET', '/v1/audit?since=1h&limit=100');
+    expect((audit.body as { events: { action: string; result: string }[] }).events.map((e) => `${e.action}:${e.result}`)).toEqual(
+      expect.arrayContaining(['trust.add:refused', 'trust.add:ok', 'trust.remove:ok', 'trust.remove-mic-roots:ok']),
+    );
   });
 
   it('refuses a request without the token, an unknown route and a wrong method, as JSON errors', async () => {
