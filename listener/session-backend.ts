@@ -5,7 +5,9 @@ import type { DeviceContext, SessionAction } from '../shared/protocol/session.ts
 import type { AddressBudget } from './address-limiter.ts';
 
 /** What signing gave the session: the certificate in its stored form and, for the wire, its DER. */
-export type SignOutcome = { kind: 'issued'; certificate: StoredCertificate; certificateDer: Uint8Array } | { kind: 'refused'; code: string; reason: string };
+export type SignOutcome =
+  | { kind: 'issued'; certificate: StoredCertificate; certificateDer: Uint8Array; notice?: string }
+  | { kind: 'refused'; code: string; reason: string };
 
 export type RecordAction = Extract<SessionAction, { type: 'record' }>;
 

@@ -152,7 +152,7 @@ export class SessionDriver {
       case 'sign':
         return this.call(
           () => this.backend.sign({ ...action, sessionId: this.sessionId }),
-          (outcome) => (outcome.kind === 'issued' ? { type: 'signed', certificate: outcome.certificate, certificateDer: outcome.certificateDer } : { type: 'sign-failed', code: outcome.code, reason: outcome.reason }),
+          (outcome) => (outcome.kind === 'issued' ? { type: 'signed', certificate: outcome.certificate, certificateDer: outcome.certificateDer, ...(outcome.notice ? { notice: outcome.notice } : {}) } : { type: 'sign-failed', code: outcome.code, reason: outcome.reason }),
           (error) => ({ type: 'sign-failed', code: error instanceof CapfError ? error.code : 'SIGN_ERROR', reason: errorText(error) }),
         );
       case 'record':

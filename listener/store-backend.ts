@@ -3,13 +3,14 @@
 import { randomUUID } from 'node:crypto';
 import { pemToDer } from '../shared/pki/certificate.ts';
 import type { SignClient } from '../shared/signing/sign-client.ts';
-import { ConflictError, StoreError } from '../shared/errors.ts';
+import { ConflictError, NotFoundError, StoreError } from '../shared/errors.ts';
 import { toSignRequestJson, type SignResponse } from '../shared/signing/sign-messages.ts';
 import type { Device } from '../shared/model.ts';
 import { ParametersCache } from '../shared/domain/parameters-cache.ts';
 import { lockoutPolicy } from '../shared/domain/auth-lockout.ts';
 import { waitingImport } from '../shared/domain/offline-csrs.ts';
 import type { KeyDelivery, OperationOutcome, ServiceParameters, Stores } from '../shared/ports/index.ts';
+import type { IssuedCertificateFact } from '../shared/protocol/certificate-rules.ts';
 import type { RecordAction, SessionBackend, SignOutcome } from './session-backend.ts';
 import { addressBudget, type AddressBudget } from './address-limiter.ts';
 
@@ -29,6 +30,9 @@ export interface StoreBackendOptions {
   issuer: { name: string; keyDelivery: KeyDelivery };
   parametersCacheMs?: number;
 }
+
+/** CA certificates taken from one device's records (far more than CA rotations ever give; the chain check caps anchors). */
+const MAX_LSC_ISSUERS = 64;
 
 /** Sessions whose device copy is kept between calls; a backstop only, as each entry goes when its session ends. */
 const MAX_KNOWN_DEVICES = 10_000;
@@ -59,7 +63,10 @@ export class StoreSessionBackend implements SessionBackend {
     return {
       device,
       context: {
-        trustAnchorsDer: certificateAuth ? [...trustAnchorsDer, ...(await this.issuingCas(deviceName))] : trustAnchorsDer,
+        trustAnchorsDer,
+        ...(certificateAuth ? await this.issuedCertificates(deviceName) : {}),
+        clockSkewMs: parameters.certificateClockSkewSeconds * 1000,
+        acceptExpiredMic: parameters.acceptExpiredMic,
         requireNameMatch: parameters.requireCertificateNameMatch,
         lockout: lockoutPolicy(parameters),
         keyDelivery: this.options.issuer.keyDelivery,
@@ -72,14 +79,20 @@ export class StoreSessionBackend implements SessionBackend {
   }
 
   /**
-   * The CAs that signed this device's installed LSCs, as the sign service recorded them. In AWS the LSC issuer (CA
-   * secret, KMS or PCA) is not the listener's TLS certificate, yet an LSC we issued must authenticate the phone later;
-   * an LSC from another cluster's CAPF stays untrusted (F18).
+   * What the device's issuance records say (issue 10): every certificate issued for it with its state, so a stale LSC
+   * is refused with its reason, and the CAs that signed them. In AWS the LSC issuer (CA secret, KMS or PCA) is not the
+   * listener's TLS certificate, yet the current LSC must authenticate the phone; an LSC from another cluster's CAPF
+   * stays untrusted (F18).
    */
-  private async issuingCas(deviceName: string): Promise<Uint8Array[]> {
-    const records = await this.options.stores.issuances.listForDevice(deviceName);
-    const chains = records.filter((record) => record.state === 'installed').flatMap((record) => record.chainPem);
-    return [...new Set(chains)].map((pem) => pemToDer(pem));
+  private async issuedCertificates(deviceName: string): Promise<{ issuedCertificates: IssuedCertificateFact[]; lscIssuersDer: Uint8Array[] }> {
+    const records = (await this.options.stores.issuances.listForDevice(deviceName)).filter((record) => record.certificate);
+    const issuedCertificates = records.map((record) => ({
+      serialHex: record.certificate?.serialHex as string,
+      sha256Fingerprint: record.certificate?.sha256Fingerprint as string,
+      state: record.state,
+    }));
+    const chains = [...new Set(records.flatMap((record) => record.chainPem))].slice(0, MAX_LSC_ISSUERS);
+    return { issuedCertificates, lscIssuersDer: chains.map((pem) => pemToDer(pem)) };
   }
 
   async beginOperation(deviceName: string, operationId: string, sessionId: number): Promise<void> {
@@ -114,7 +127,7 @@ export class StoreSessionBackend implements SessionBackend {
     }
     switch (response.status) {
       case 'issued':
-        return { kind: 'issued', certificate: response.certificate, certificateDer: pemToDer(response.certificate.pem) };
+        return { kind: 'issued', certificate: response.certificate, certificateDer: pemToDer(response.certificate.pem), ...(response.notice ? { notice: response.notice } : {}) };
       case 'pending':
         // Another signer still holds the key: a failed attempt (END 7, retried later), not a CA that keeps the request.
         if (response.busy) return { kind: 'refused', code: 'SIGNING_IN_PROGRESS', reason: response.message };
@@ -127,12 +140,19 @@ export class StoreSessionBackend implements SessionBackend {
   async record(action: RecordAction, sessionId: number): Promise<Device | undefined> {
     const known = this.knownDevices.get(sessionId);
     this.knownDevices.delete(sessionId);
+    const outcome = withLscIssuance(action);
+    const retired = retiredLsc(action, known);
     for (let attempt = 1; ; attempt++) {
       try {
-        if (action.issuance) {
-          await this.options.stores.issuances.setState({ deviceName: action.deviceName, operationId: action.operationId, spkiSha256: action.issuance.spkiSha256 }, action.issuance.state);
-        }
-        return await this.options.stores.devices.finishOperation(action.deviceName, action.operationId, action.outcome, attempt === 1 ? known : undefined);
+        // The phone's answer is the truth: its new LSC is installed and the one it replaced (or deleted) is retired,
+        // whatever becomes of the device write. Both state changes go together (one round trip of latency).
+        await Promise.all([
+          action.issuance
+            ? this.options.stores.issuances.setState({ deviceName: action.deviceName, operationId: action.operationId, spkiSha256: action.issuance.spkiSha256 }, action.issuance.state)
+            : undefined,
+          retired ? this.retire(action.deviceName, retired) : undefined,
+        ]);
+        return await this.options.stores.devices.finishOperation(action.deviceName, action.operationId, outcome, attempt === 1 ? known : undefined);
       } catch (error) {
         if (error instanceof ConflictError) {
           const verdict = await this.afterConflict(action);
@@ -143,6 +163,15 @@ export class StoreSessionBackend implements SessionBackend {
         }
         await pause(attempt);
       }
+    }
+  }
+
+  /** Marks the device's previous LSC superseded or deleted; one already retired (or revoked, or unknown) stays as it is. */
+  private async retire(deviceName: string, retired: { key: { operationId: string; spkiSha256: string }; state: 'superseded' | 'deleted' }): Promise<void> {
+    try {
+      await this.options.stores.issuances.setState({ deviceName, ...retired.key }, retired.state);
+    } catch (error) {
+      if (!(error instanceof ConflictError) && !(error instanceof NotFoundError)) throw error;
     }
   }
 
@@ -184,6 +213,23 @@ export class StoreSessionBackend implements SessionBackend {
   private parameters(): Promise<ServiceParameters> {
     return this.parametersCache.get();
   }
+}
+
+/** An installed LSC's outcome names its issuance record, so the next install or delete can retire it. */
+function withLscIssuance(action: RecordAction): OperationOutcome {
+  const { outcome, issuance } = action;
+  if (outcome.status !== 'success' || !outcome.lsc || issuance?.state !== 'installed') return outcome;
+  return { ...outcome, lscIssuance: { operationId: action.operationId, spkiSha256: issuance.spkiSha256 } };
+}
+
+/** The record of the LSC this outcome replaces (a new install) or removes (a delete), from the device as the session knew it. */
+function retiredLsc(action: RecordAction, known: Device | undefined): { key: { operationId: string; spkiSha256: string }; state: 'superseded' | 'deleted' } | undefined {
+  const previous = known?.lscIssuance;
+  if (!previous || action.outcome.status !== 'success') return undefined;
+  if (action.outcome.lsc === null) return { key: previous, state: 'deleted' };
+  const replaced = action.outcome.lsc && action.issuance?.state === 'installed';
+  const same = previous.operationId === action.operationId && previous.spkiSha256 === action.issuance?.spkiSha256;
+  return replaced && !same ? { key: previous, state: 'superseded' } : undefined;
 }
 
 /** The device already shows this success: same status, and the same LSC (or none, after a delete) or fetched certificate. */

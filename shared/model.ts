@@ -51,6 +51,10 @@ export interface Device {
   statusSessionId?: number;
   /** The LSC the phone confirmed it stored (STORE_CERTIFICATE_RESPONSE success). */
   lsc?: StoredCertificate;
+  /** Which issuance record holds `lsc` (absent for an LSC recorded before issue 10): superseded or deleted through it. */
+  lscIssuance?: { operationId: string; spkiSha256: string };
+  /** Certificates the sign service counted for the current operation (issue 10: at most maxCertificatesPerOperation). */
+  certificatesIssued?: number;
   /** Wrong authentication strings since the operation was armed or last authenticated (shared/domain/auth-lockout.ts). */
   authFailures?: number;
   /** ISO 8601: until then the operation is locked (END_SESSION 7, the string not even compared). Re-arming clears it. */

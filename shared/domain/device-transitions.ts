@@ -35,11 +35,14 @@ export function updateDevice(current: Device, settings: DeviceSettings, newOpera
     version: current.version + 1,
   };
   if (current.lsc) next.lsc = current.lsc;
+  if (current.lscIssuance) next.lscIssuance = current.lscIssuance;
   if (current.fetched) next.fetched = current.fetched;
   const rearmed = newOperation || current.operation !== settings.operation;
   // Re-arming unlocks (and forgets the wrong strings); any other change keeps the lock.
   if (!rearmed && current.authFailures !== undefined) next.authFailures = current.authFailures;
   if (!rearmed && current.lockedUntil !== undefined) next.lockedUntil = current.lockedUntil;
+  // The certificates counted belong to the operation: re-arming starts a new count.
+  if (!rearmed && current.certificatesIssued !== undefined) next.certificatesIssued = current.certificatesIssued;
   if (rearmed) {
     next.operationId = randomUUID();
     next.status = settings.operation === 'none' ? 'none' : 'pending';
@@ -96,14 +99,20 @@ export function finishDevice(current: Device, operationId: string, outcome: Oper
   next.statusReason = successReason(current, outcome);
   next.operation = 'none';
   if (current.authMode === 'auth-string') delete next.authString;
-  if (outcome.lsc === null) delete next.lsc;
-  else if (outcome.lsc !== undefined) next.lsc = checkStoredCertificate('lsc', outcome.lsc);
+  if (outcome.lsc === null) {
+    delete next.lsc;
+    delete next.lscIssuance;
+  } else if (outcome.lsc !== undefined) {
+    next.lsc = checkStoredCertificate('lsc', outcome.lsc);
+    if (outcome.lscIssuance) next.lscIssuance = { operationId: outcome.lscIssuance.operationId, spkiSha256: outcome.lscIssuance.spkiSha256 };
+    else delete next.lscIssuance;
+  }
   if (outcome.fetched !== undefined) next.fetched = checkFetched(outcome.fetched);
   return next;
 }
 
 function successReason(current: Device, outcome: Extract<OperationOutcome, { status: 'success' }>): string {
-  if (outcome.lsc) return `LSC installed (serial ${outcome.lsc.serialHex.slice(0, 40)})`;
+  if (outcome.lsc) return `LSC installed (serial ${outcome.lsc.serialHex.slice(0, 40)})${outcome.note ? `; ${outcome.note.slice(0, 200)}` : ''}`;
   if (outcome.lsc === null) return 'LSC deleted';
   if (outcome.fetched) return `${outcome.fetched.certificateType.toUpperCase()} fetched`;
   return `${current.operation} completed`;

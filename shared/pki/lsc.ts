@@ -2,7 +2,7 @@
 // Issuance is the hot path, so everything that does not depend on the phone is encoded once in the constructor and
 // build() only writes the serial, subject, validity, SPKI, SAN, SKI and the signature.
 import { checkLscValidity } from '../domain/parameters.ts';
-import { ValidationError } from '../errors.ts';
+import { ConfigError, ValidationError } from '../errors.ts';
 import { isValidDeviceName } from '../model.ts';
 import type { CaSigner } from '../ports/index.ts';
 import { readNameAttributes } from './certificate-parts.ts';
@@ -51,6 +51,8 @@ export class LscBuilder {
   private readonly leadingExtensions: Uint8Array;
   /** AKI: written after SKI. */
   private readonly trailingExtensions: Uint8Array;
+  /** Issue 10: no LSC outlives the CA that signs it; its notAfter is capped at this. */
+  readonly issuerNotAfter: Date;
 
   constructor(issuerCertificateDer: Uint8Array, signer: CaSigner) {
     const issuer = readSigningIssuer(issuerCertificateDer, signer, 'LSC');
@@ -69,6 +71,7 @@ export class LscBuilder {
       extendedKeyUsageExtension(CAPF_EXTENDED_KEY_USAGES),
     ]);
     this.trailingExtensions = authorityKeyIdentifierExtension(issuerKeyIdentifier(issuer));
+    this.issuerNotAfter = issuer.notAfter;
   }
 
   /** Builds and signs one LSC; returns its DER. Throws ValidationError for a bad name, validity or public key. */
@@ -81,7 +84,12 @@ export class LscBuilder {
     const now = input.now ?? new Date();
     if (Number.isNaN(now.getTime())) throw new ValidationError('LSC start time is not a valid date', 'INVALID_VALIDITY');
     const key = inspectPublicKey(spkiDer);
-    const { notBefore, notAfter } = validityPeriod(now, validityDays);
+    const { notBefore, notAfter: wanted } = validityPeriod(now, validityDays);
+    // An LSC never outlives its CA (issue 10): past the CA's notAfter no chain to it verifies.
+    const notAfter = wanted > this.issuerNotAfter ? this.issuerNotAfter : wanted;
+    if (notAfter <= notBefore) {
+      throw new ConfigError(`the CA that signs LSCs expired at ${this.issuerNotAfter.toISOString()}: renew or replace it before issuing`, 'CA_EXPIRED');
+    }
     const tbs = sequence(
       VERSION_3,
       randomSerial(),

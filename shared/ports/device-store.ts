@@ -18,6 +18,8 @@ export type DeviceSettings = Omit<
   | 'operationId'
   | 'authFailures'
   | 'lockedUntil'
+  | 'lscIssuance'
+  | 'certificatesIssued'
 >;
 
 /**
@@ -33,7 +35,8 @@ export interface LockoutPolicy {
 
 /** How an operation ended, written once, conditional on the operation id it started under. */
 export type OperationOutcome =
-  | { status: 'success'; lsc?: StoredCertificate | null; fetched?: Device['fetched'] } // lsc null = deleted
+  // lsc null = deleted; lscIssuance names the issuance record of a new lsc
+  | { status: 'success'; lsc?: StoredCertificate | null; lscIssuance?: Device['lscIssuance']; fetched?: Device['fetched']; note?: string }
   | { status: 'failed'; reason: string; keepOperation: boolean; authFailure?: LockoutPolicy }
   /** The CA keeps the request (the offline CA): status pending with the reason, the operation stays armed. */
   | { status: 'pending'; reason: string };
@@ -58,6 +61,16 @@ export interface DevicePage {
 
 /** An administrator's change, applied to the device as stored (undefined: none yet); re-applied after a lost race. */
 export type DeviceEdit = (current: Device | undefined) => { settings: DeviceSettings; newOperation?: boolean };
+
+/**
+ * The sign service's count of one more certificate for an operation: counted (the device as stored after it), or not
+ * because the operation reached its limit, or because the operation is no longer the pending install (device as stored,
+ * or undefined when it is gone).
+ */
+export type CertificateCount =
+  | { verdict: 'counted'; device: Device }
+  | { verdict: 'limit'; device: Device }
+  | { verdict: 'not-pending'; device: Device | undefined };
 
 export interface DeviceStore {
   get(name: string): Promise<Device | undefined>;
@@ -92,4 +105,12 @@ export interface DeviceStore {
    * the operation to none and clears a one-time auth string.
    */
   finishOperation(name: string, operationId: string, outcome: OperationOutcome, known?: Device): Promise<Device>;
+  /**
+   * The sign service, before it signs for `operationId`: one conditional write that counts a certificate against the
+   * operation (at most `limit`) while the device has that install pending, and returns the device (it replaces a read).
+   * The count changes nothing else of the device (no version bump), so a session's copy stays current.
+   */
+  countCertificate(name: string, operationId: string, limit: number): Promise<CertificateCount>;
+  /** Gives back one count of the operation (a repeated request that made no new certificate); no-op once re-armed. */
+  uncountCertificate(name: string, operationId: string): Promise<void>;
 }

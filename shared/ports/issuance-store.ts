@@ -78,6 +78,11 @@ export interface IssuanceStore {
    */
   abandon(key: IssuanceKey, requestId: string): Promise<void>;
   /**
+   * A claimant that must not sign after all (the device refused the request) removes its own reservation, so a refusal
+   * leaves no record. Conditional on state reserved and the same requestId; a no-op otherwise.
+   */
+  release(key: IssuanceKey, requestId: string): Promise<void>;
+  /**
    * Moves an existing record to `state`, conditional on its current state allowing it (shared/domain/certificate-states.ts);
    * a record already in `state` is left as it is (a repeated write is a no-op). NotFoundError for a missing record;
    * ConflictError when the record's state does not allow the change (e.g. installed on a record without certificate).

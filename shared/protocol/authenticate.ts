@@ -1,14 +1,15 @@
 // Authentication of AUTH_RESPONSE against the device's policy (docs/protocol.md §4.2–§4.4, features F8).
 // Pure: certificates and keys come in as bytes; nothing is read from disk or network.
 import { X509Certificate, createHash, constants, publicDecrypt, timingSafeEqual, verify, type KeyObject } from 'node:crypto';
-import { AuthenticationError, CapfError } from '../errors.ts';
+import { AuthenticationError } from '../errors.ts';
 import { peerText } from '../peer-text.ts';
-import { certificateNamesDevice, verifyIssuedBy } from '../pki/chain.ts';
+import { certificateNamesDevice } from '../pki/chain.ts';
+import { judgeCertificate, judgeTrusted, type CertificateRules } from './certificate-rules.ts';
 import type { Device } from '../model.ts';
 import { HashAlgorithm } from './constants.ts';
 import type { MessageFields } from './elements.ts';
 
-export interface AuthenticationContext {
+export interface AuthenticationContext extends CertificateRules {
   sessionId: number;
   /** CAPF-trust: the CAPF CA and every CA an administrator trusts for MIC/LSC authentication. */
   trustAnchorsDer: readonly Uint8Array[];
@@ -79,7 +80,7 @@ function checkCertificate(device: Device, fields: MessageFields, context: Authen
   }
   const deviceName = fields.deviceName ?? device.name;
   const certificate = parseCertificate(fields.certificate.der, 'the presented certificate');
-  verifyTrusted(fields.certificate.der, context, 'the presented certificate');
+  judgeCertificate(device, fields.certificate.der, context);
   if (context.requireNameMatch && !certificateNamesDevice(fields.certificate.der, deviceName)) {
     throw new AuthenticationError(`the presented certificate (${peerText(certificate.subject.replace(/\n/g, ', '))}) belongs to another device`, 'CERTIFICATE_OTHER_DEVICE');
   }
@@ -93,7 +94,7 @@ function checkCertificate(device: Device, fields: MessageFields, context: Authen
       throw new AuthenticationError('SUDI SHA-2 signature is not SHA-512', 'BAD_HASH_ALGORITHM');
     }
     const sudi = parseCertificate(fields.sudi.certificate.data, 'the SUDI certificate');
-    verifyTrusted(fields.sudi.certificate.data, context, 'the SUDI certificate');
+    judgeTrusted(fields.sudi.certificate.data, context, 'the SUDI certificate');
     const sudiData = sudiSignedData(context.sessionId, fields.sudi.certificate.data);
     verifyProof(sudi.publicKey, sudiData, 'sha1', fields.sudi.sha1Signature.data, 'SUDI SHA-1 signature');
     verifyProof(sudi.publicKey, sudiData, 'sha512', fields.sudi.sha2Signature.data, 'SUDI SHA-512 signature');
@@ -106,16 +107,6 @@ function parseCertificate(der: Uint8Array, what: string): X509Certificate {
     return new X509Certificate(der);
   } catch {
     throw new AuthenticationError(`${what} is not a valid X.509 certificate`, 'CERTIFICATE_INVALID');
-  }
-}
-
-/** Expiry is not checked: old MICs have expired and phones still use them (§4.2). */
-function verifyTrusted(der: Uint8Array, context: AuthenticationContext, what: string): void {
-  try {
-    verifyIssuedBy(der, [...context.trustAnchorsDer], { checkValidity: false });
-  } catch (error) {
-    if (error instanceof CapfError) throw new AuthenticationError(`${what} is not trusted: ${error.message}`, 'CERTIFICATE_UNTRUSTED');
-    throw error;
   }
 }
 

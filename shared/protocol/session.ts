@@ -37,7 +37,7 @@ export type SessionInput =
   | { type: 'operation-begun' }
   | { type: 'begin-failed'; reason: string }
   /** The certificate as the store keeps it (recorded as the LSC once installed) and its DER (sent to the phone). */
-  | { type: 'signed'; certificate: StoredCertificate; certificateDer: Uint8Array }
+  | { type: 'signed'; certificate: StoredCertificate; certificateDer: Uint8Array; notice?: string }
   | { type: 'sign-failed'; code: string; reason: string }
   | { type: 'recorded' }
   | { type: 'store-failed'; reason: string }
@@ -84,6 +84,8 @@ export class CapfSession {
   private keyRequestedAt = 0;
   private publicKey: PublicKeyDescription | undefined;
   private certificate: StoredCertificate | undefined;
+  /** What the sign service said about the certificate (its validity capped at the CA's), for the device's status. */
+  private certificateNotice: string | undefined;
   private endReasonAfterRecord: number = Reason.InvalidElement;
   /** REASON_INFO text for the END_SESSION after the record, when the phone should hear why. */
   private endInfoAfterRecord: string | undefined;
@@ -131,10 +133,11 @@ export class CapfSession {
       case 'begin-failed':
         return this.state === 'begin' ? this.onBeginFailed(input.reason) : this.ignored(input.type);
       case 'signed':
-        return this.state === 'signing' ? this.onSigned(input.certificate, input.certificateDer) : this.ignored(input.type);
+        return this.state === 'signing' ? this.onSigned(input.certificate, input.certificateDer, input.notice) : this.ignored(input.type);
       case 'sign-failed':
         if (this.state !== 'signing') return this.ignored(input.type);
-        return input.code === 'PENDING' ? this.onPending(input.reason) : this.fail(`the issuer did not sign: ${input.reason}`, input.code);
+        if (input.code === 'PENDING') return this.onPending(input.reason);
+        return input.code === 'CERTIFICATE_LIMIT' ? this.onCertificateLimit(input.reason) : this.fail(`the issuer did not sign: ${input.reason}`, input.code);
       case 'recorded':
         return this.state === 'recording' ? this.end(this.endReasonAfterRecord, 'operation recorded') : this.ignored(input.type);
       case 'store-failed':
@@ -227,7 +230,7 @@ export class CapfSession {
       return this.fail(`the operation is locked after ${device.authFailures ?? 0} wrong authentication strings until ${locked}; the string was not checked`, 'LOCKED');
     }
     try {
-      authenticate(device, this.authFields as MessageFields, { ...context, sessionId: this.sessionId });
+      authenticate(device, this.authFields as MessageFields, { ...context, sessionId: this.sessionId, now: this.now() });
     } catch (error) {
       if (!(error instanceof CapfError)) throw error;
       this.authFailureCode = error.code;
@@ -342,10 +345,12 @@ export class CapfSession {
     return [this.log('info', 'delivering-imported-certificate', { serialHex: waiting.certificate.serialHex }), ...this.onSigned(waiting.certificate, waiting.certificateDer)];
   }
 
-  private onSigned(certificate: StoredCertificate, certificateDer: Uint8Array): SessionAction[] {
+  private onSigned(certificate: StoredCertificate, certificateDer: Uint8Array, notice?: string): SessionAction[] {
     this.certificate = certificate;
+    this.certificateNotice = notice;
     this.state = 'store';
-    return [this.send(Opcode.StoreCertificateRequest, [element.certificateType(1), element.certificate(certificateDer, 1)]), { type: 'await-reply', timeout: 'message' }];
+    return [
+      ...(notice ? [this.log('warn', 'lsc-validity-capped', { serial: certificate.serialHex, notice })] : []),this.send(Opcode.StoreCertificateRequest, [element.certificateType(1), element.certificate(certificateDer, 1)]), { type: 'await-reply', timeout: 'message' }];
   }
 
   private onStoreResponse(fields: MessageFields): SessionAction[] {
@@ -358,7 +363,8 @@ export class CapfSession {
         ...this.recordThenEnd({ status: 'failed', reason, keepOperation: true }, Reason.InvalidElement, { spkiSha256, state: 'abandoned' }),
       ];
     }
-    return this.recordThenEnd({ status: 'success', lsc: this.certificate }, Reason.UpdateCertificate, { spkiSha256, state: 'installed' });
+    const note = this.certificateNotice ? { note: this.certificateNotice } : {};
+    return this.recordThenEnd({ status: 'success', lsc: this.certificate, ...note }, Reason.UpdateCertificate, { spkiSha256, state: 'installed' });
   }
 
   private onFetchResponse(fields: MessageFields): SessionAction[] {
@@ -383,6 +389,15 @@ export class CapfSession {
       return this.recordThenEnd({ status: 'failed', reason, keepOperation: true }, Reason.UpdateCertificate);
     }
     return this.recordThenEnd({ status: 'success', lsc: null }, Reason.UpdateCertificate);
+  }
+
+  /** Issue 10: the operation has yielded its certificates; it ends (no longer pending) until an administrator re-arms it. */
+  private onCertificateLimit(reason: string): SessionAction[] {
+    const why = `CERTIFICATE_LIMIT: ${reason}`;
+    return [
+      this.log('warn', 'session-failed', { reason: why, code: 'CERTIFICATE_LIMIT', state: this.state }),
+      ...this.recordThenEnd({ status: 'failed', reason: why, keepOperation: false }, Reason.InvalidElement),
+    ];
   }
 
   /** The store could not be read or written (lookup or record): nothing more can be done safely. */

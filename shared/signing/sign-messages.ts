@@ -42,7 +42,8 @@ export type SignRequest = z.output<typeof signRequestSchema>;
 export type SignRequestJson = z.input<typeof signRequestSchema>;
 
 export type SignResponse =
-  | { status: 'issued'; certificate: StoredCertificate; chainPem: string[] }
+  /** notice: something the device's status should say about the certificate (its validity capped at the CA's). */
+  | { status: 'issued'; certificate: StoredCertificate; chainPem: string[]; notice?: string }
   /** busy: another signer holds this key's claim (retry for the same certificate); otherwise the CA keeps the request. */
   | { status: 'pending'; message: string; busy?: true }
   | { status: 'refused'; code: string; reason: string };
@@ -63,7 +64,7 @@ const storedCertificateSchema = z.object({
 
 /** Validates an answer read back from the Lambda (or any untrusted hop). */
 export const signResponseSchema = z.discriminatedUnion('status', [
-  z.object({ status: z.literal('issued'), certificate: storedCertificateSchema, chainPem: z.array(text(MAX_PEM)).max(16) }),
+  z.object({ status: z.literal('issued'), certificate: storedCertificateSchema, chainPem: z.array(text(MAX_PEM)).max(16), notice: text(512).optional() }),
   z.object({ status: z.literal('pending'), message: text(2048), busy: z.literal(true).optional() }),
   z.object({ status: z.literal('refused'), code: text(64), reason: text(4096) }),
 ]);

@@ -28,6 +28,16 @@ type IssuanceKey = { deviceName: string; operationId: string; spkiSha256: string
 
 const refused = (code: string, reason: string): SignResponse => ({ status: 'refused', code, reason });
 
+const DAY_MS = 86_400_000;
+
+/** Issue 10: an LSC never outlives its CA; when the validity asked for was cut short, the answer says so. */
+function withCapNotice(answer: Extract<SignResponse, { status: 'issued' }>, validityDays: number): SignResponse {
+  const { notBefore, notAfter } = answer.certificate;
+  const granted = Date.parse(notAfter) - Date.parse(notBefore);
+  if (granted >= validityDays * DAY_MS - 1000) return answer;
+  return { ...answer, notice: `validity capped at the issuing CA's notAfter ${notAfter} (${validityDays} days were asked)` };
+}
+
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /** Polling backoff while another request signs: 25 ms doubling to 1 s. */
@@ -70,10 +80,6 @@ export class SignService {
       if (error instanceof CapfError) return refused(error.code, error.message);
       throw error;
     }
-    const device = await this.stores.devices.get(request.deviceName);
-    const deviceProblem = this.checkDevice(request, device, key);
-    if (deviceProblem) return deviceProblem;
-
     // Read before claiming: a store failure here must not leave a reservation that blocks a retry until its lease ends.
     const parameters = await this.parameters.get();
     const issuanceKey: IssuanceKey = { deviceName: request.deviceName, operationId: request.operationId, spkiSha256: key.sha256Hex };
@@ -81,15 +87,47 @@ export class SignService {
     // request (a retried invocation, a duplicated message) must not both sign.
     const claimId = `${request.requestId}~${randomBytes(6).toString('hex')}`;
     const deadline = this.now().getTime() + this.maxWaitMs;
+    let checked = false;
     for (let round = 0; round < MAX_CLAIM_ROUNDS; round++) {
       const claim = await this.stores.issuances.claim(issuanceKey, { requestId: claimId, issuer: this.issuer.name, leaseMs: this.leaseMs });
-      if (claim.claimed) return this.issueClaimed(request, claim.record, parameters.lscValidityDays);
+      if (claim.claimed) {
+        const refusal = await this.countCertificate(request, key, parameters.maxCertificatesPerOperation);
+        if (!refusal) return this.issueClaimed(request, claim.record, parameters.lscValidityDays);
+        // Nothing was signed: the reservation goes, so a refusal leaves no record behind.
+        await this.stores.issuances.release(issuanceKey, claimId);
+        return refusal;
+      }
+      // This key has its record already (a duplicate, a retry, a pending request asked again): no new certificate, so
+      // nothing is counted, but the device must still have this install pending.
+      if (!checked) {
+        const deviceProblem = this.checkDevice(request, await this.stores.devices.get(request.deviceName), key);
+        if (deviceProblem) return deviceProblem;
+        checked = true;
+      }
       const settled = await this.waitWhileReserved(issuanceKey, claim.record, deadline);
       if (settled) return settled.state === 'pending' ? this.pollPending(settled, request.publicKeyDer) : this.answerFromRecord(settled);
       if (this.now().getTime() >= deadline) break;
       // The holder's lease ran out: loop to take it over.
     }
     return { status: 'pending', message: 'another request is signing this key for this device; retry shortly to receive the same certificate', busy: true };
+  }
+
+  /**
+   * Issue 10: the claimant of a new certificate counts it against the operation, in the one conditional write that
+   * also reads the device (so signing costs no extra store call). Returns the refusal, if any; a refused request's
+   * count goes back (it makes no certificate).
+   */
+  private async countCertificate(request: SignRequest, key: PublicKeyDescription, limit: number): Promise<SignResponse | undefined> {
+    const count = await this.stores.devices.countCertificate(request.deviceName, request.operationId, limit);
+    if (count.verdict === 'limit') {
+      return refused(
+        'CERTIFICATE_LIMIT',
+        `operation ${request.operationId} of ${request.deviceName} has yielded ${count.device.certificatesIssued ?? limit} certificates, its limit (maxCertificatesPerOperation ${limit}); an administrator must re-arm the device`,
+      );
+    }
+    const problem = this.checkDevice(request, count.device, key);
+    if (problem && count.verdict === 'counted') await this.stores.devices.uncountCertificate(request.deviceName, request.operationId);
+    return problem;
   }
 
   private checkDevice(request: SignRequest, device: Device | undefined, key: PublicKeyDescription): SignResponse | undefined {
@@ -129,7 +167,8 @@ export class SignService {
       ...(request.csrDer ? { csrDer: request.csrDer } : {}),
       validityDays,
     });
-    return this.settle(reservation, result, request.publicKeyDer);
+    const answer = await this.settle(reservation, result, request.publicKeyDer);
+    return answer.status === 'issued' ? withCapNotice(answer, validityDays) : answer;
   }
 
   /** Stores what the issuer answered for a reserved (or pending) record and turns it into the answer. */

@@ -2,13 +2,14 @@
 // transactions: dynalite has none): read, apply a transition of shared/domain/device-transitions.ts, write conditional
 // on the version read; a lost race re-reads and re-applies the change, which itself re-checks what matters (a session's
 // write requires its operationId to still be the device's pending operation).
-import { DeleteCommand, GetCommand, PutCommand, QueryCommand, ScanCommand, type PutCommandInput } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand, PutCommand, QueryCommand, ScanCommand, UpdateCommand, type PutCommandInput } from '@aws-sdk/lib-dynamodb';
 import { createDevice, finishDevice, startOperation, updateDevice } from '../domain/device-transitions.ts';
 import { checkDeviceName, checkDeviceSettings, checkOperationId, checkSessionId } from '../domain/validation.ts';
 import { ConflictError, NotFoundError } from '../errors.ts';
 import type { Device } from '../model.ts';
-import type { DeviceEdit, DevicePage, DeviceQuery, DeviceSettings, DeviceStore, OperationOutcome } from '../ports/index.ts';
+import type { CertificateCount, DeviceEdit, DevicePage, DeviceQuery, DeviceSettings, DeviceStore, OperationOutcome } from '../ports/index.ts';
 import { deviceIndexKeys, deviceQueryInput } from './dynamo-device-index.ts';
+import { changedAttributes } from './item-diff.ts';
 import { backoff, collectPages, DEVICE_SK, deviceKey, isConditionFailure, storeCall, storeFailure, type DynamoTable } from './dynamo-table.ts';
 import { encodeCursor } from './dynamo-cursor.ts';
 
@@ -68,7 +69,7 @@ export class DynamoDeviceStore implements DeviceStore {
       if (checked.name !== name) throw new ConflictError(`an edit of device ${name} cannot rename it to ${checked.name}`);
       const now = this.isoNow();
       const next = current ? updateDevice(current, checked, newOperation === true, now) : createDevice(checked, now);
-      if (await this.write(next, current?.version)) return { before: current, after: next };
+      if (await this.write(next, current)) return { before: current, after: next };
       await backoff(round);
     }
     throw new ConflictError(`device ${name} kept changing while it was being saved; try again`);
@@ -103,7 +104,7 @@ export class DynamoDeviceStore implements DeviceStore {
       const current = await this.get(checked.name);
       const now = this.isoNow();
       const next = current ? updateDevice(current, checked, options.newOperation === true, now) : createDevice(checked, now);
-      if (await this.write(next, current?.version)) return next;
+      if (await this.write(next, current)) return next;
       await backoff(round);
     }
     throw new ConflictError(`device ${checked.name} kept changing while it was being saved; try again`);
@@ -142,30 +143,91 @@ export class DynamoDeviceStore implements DeviceStore {
       const current = round === 0 && known?.name === name ? known : await this.get(name);
       if (!current) throw new NotFoundError(`device ${name} does not exist`);
       const next = change(current, this.isoNow());
-      if (await this.write(next, current.version, operationId)) return next;
+      if (await this.write(next, current, operationId)) return next;
       await backoff(round);
     }
     throw new ConflictError(`device ${name} kept changing while the session tried to record its state`);
   }
 
-  /**
-   * Puts the whole device item; false when the condition was lost: absent for a new device, else the version read
-   * and, for a session's write, also the operation id it runs under (stated explicitly, not only implied by version).
-   */
-  private async write(device: Device, expectedVersion: number | undefined, operationId?: string): Promise<boolean> {
-    let condition: Pick<PutCommandInput, 'ConditionExpression' | 'ExpressionAttributeNames' | 'ExpressionAttributeValues'>;
-    if (expectedVersion === undefined) condition = { ConditionExpression: 'attribute_not_exists(pk)' };
-    else if (operationId === undefined) {
-      condition = { ConditionExpression: '#version = :expected', ExpressionAttributeNames: { '#version': 'version' }, ExpressionAttributeValues: { ':expected': expectedVersion } };
-    } else {
-      condition = {
-        ConditionExpression: '#version = :expected AND #operationId = :operationId',
-        ExpressionAttributeNames: { '#version': 'version', '#operationId': 'operationId' },
-        ExpressionAttributeValues: { ':expected': expectedVersion, ':operationId': operationId },
-      };
-    }
+  async countCertificate(name: string, operationId: string, limit: number): Promise<CertificateCount> {
+    checkDeviceName(name);
+    checkOperationId(operationId);
+    const { doc, tableName } = this.table;
     try {
-      await this.table.doc.send(new PutCommand({ TableName: this.table.tableName, Item: { ...deviceKey(device.name), ...deviceIndexKeys(device), ...device }, ...condition }));
+      const out = await doc.send(
+        new UpdateCommand({
+          TableName: tableName,
+          Key: deviceKey(name),
+          UpdateExpression: 'ADD certificatesIssued :one',
+          ConditionExpression: '#operationId = :operationId AND #operation = :install AND (attribute_not_exists(certificatesIssued) OR certificatesIssued < :limit)',
+          ExpressionAttributeNames: { '#operationId': 'operationId', '#operation': 'operation' },
+          ExpressionAttributeValues: { ':one': 1, ':operationId': operationId, ':install': 'install', ':limit': limit },
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      return { verdict: 'counted', device: deviceFromItem(out.Attributes as Record<string, unknown>) };
+    } catch (err) {
+      if (!isConditionFailure(err)) throw storeFailure(`counting a certificate of ${name}`, err);
+    }
+    const device = await this.get(name);
+    if (device && device.operationId === operationId && device.operation === 'install' && (device.certificatesIssued ?? 0) >= limit) return { verdict: 'limit', device };
+    return { verdict: 'not-pending', device };
+  }
+
+  async uncountCertificate(name: string, operationId: string): Promise<void> {
+    checkDeviceName(name);
+    checkOperationId(operationId);
+    const { doc, tableName } = this.table;
+    try {
+      await doc.send(
+        new UpdateCommand({
+          TableName: tableName,
+          Key: deviceKey(name),
+          UpdateExpression: 'ADD certificatesIssued :minus',
+          ConditionExpression: '#operationId = :operationId AND certificatesIssued > :zero',
+          ExpressionAttributeNames: { '#operationId': 'operationId' },
+          ExpressionAttributeValues: { ':minus': -1, ':operationId': operationId, ':zero': 0 },
+        }),
+      );
+    } catch (err) {
+      if (!isConditionFailure(err)) throw storeFailure(`returning a certificate count of ${name}`, err);
+    }
+  }
+
+  /**
+   * Writes `device` conditional on the version read (and, for a session's write, on the operation id it runs under);
+   * false when that condition was lost. A new device is one PutItem (absent before); a change is one UpdateItem of the
+   * attributes that changed since `previous`, so what other writers keep on the item without a version bump (the
+   * sign service's certificate count) is never overwritten with a stale copy.
+   */
+  private async write(device: Device, previous: Device | undefined, operationId?: string): Promise<boolean> {
+    const { doc, tableName } = this.table;
+    try {
+      if (previous === undefined) {
+        const create: Pick<PutCommandInput, 'ConditionExpression'> = { ConditionExpression: 'attribute_not_exists(pk)' };
+        await doc.send(new PutCommand({ TableName: tableName, Item: { ...deviceKey(device.name), ...deviceIndexKeys(device), ...device }, ...create }));
+        return true;
+      }
+      // The index keys follow the fields (a status change moves the device in the by-status index).
+      const update = changedAttributes({ ...deviceIndexKeys(previous), ...previous }, { ...deviceIndexKeys(device), ...device });
+      const names: Record<string, string> = { ...update.names, '#version': 'version' };
+      const values: Record<string, unknown> = { ...update.values, ':expected': previous.version };
+      let condition = '#version = :expected';
+      if (operationId !== undefined) {
+        condition += ' AND #operationId = :operationId';
+        names['#operationId'] = 'operationId';
+        values[':operationId'] = operationId;
+      }
+      await doc.send(
+        new UpdateCommand({
+          TableName: tableName,
+          Key: deviceKey(device.name),
+          UpdateExpression: update.expression,
+          ConditionExpression: condition,
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: values,
+        }),
+      );
       return true;
     } catch (err) {
       if (isConditionFailure(err)) return false;
@@ -195,7 +257,7 @@ export function deviceFromItem(item: Record<string, unknown>): Device {
     updatedAt: source.updatedAt,
     version: source.version,
   };
-  const optional = ['completesBy', 'authString', 'statusReason', 'statusSessionId', 'lsc', 'fetched', 'authFailures', 'lockedUntil'] as const;
+  const optional = ['completesBy', 'authString', 'statusReason', 'statusSessionId', 'lsc', 'fetched', 'authFailures', 'lockedUntil', 'lscIssuance', 'certificatesIssued'] as const;
   for (const key of optional) {
     if (source[key] !== undefined) (device as unknown as Record<string, unknown>)[key] = source[key];
   }

@@ -2,7 +2,7 @@
 // ISSUE#<operationId>#<spkiSha256>), so a retried or duplicated signing request finds the first one instead of signing
 // again. Every write is a single conditional PutItem/UpdateItem; after a lost condition a consistent GetItem tells the
 // caller what is stored (dynalite returns no item with ReturnValuesOnConditionCheckFailure, so we never rely on it).
-import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { statesBefore } from '../domain/certificate-states.ts';
 import { checkDeviceName, checkIssuanceRecord, checkIssuanceState, checkOperationId, checkSpkiSha256, normaliseIsoDate } from '../domain/validation.ts';
 import { ConflictError, NotFoundError, StoreError, ValidationError } from '../errors.ts';
@@ -174,6 +174,24 @@ export class DynamoIssuanceStore implements IssuanceStore {
     if (!stored) throw new NotFoundError(`no issuance claimed for ${describeKey(key)}`);
     if (stored.requestId === requestId && stored.state === 'abandoned') return;
     throw new ConflictError(`issuance for ${describeKey(key)} is ${stored.state} under request ${stored.requestId}`);
+  }
+
+  async release(key: IssuanceKey, requestId: string): Promise<void> {
+    checkKey(key);
+    checkOperationId(requestId);
+    try {
+      await this.doc.send(
+        new DeleteCommand({
+          TableName: this.tableName,
+          Key: issuanceKey(key.deviceName, key.operationId, key.spkiSha256),
+          ConditionExpression: '#state = :reserved AND requestId = :rid',
+          ExpressionAttributeNames: { '#state': 'state' },
+          ExpressionAttributeValues: { ':reserved': 'reserved', ':rid': requestId },
+        }),
+      );
+    } catch (err) {
+      if (!isConditionFailure(err)) throw storeFailure('releasing an issuance claim', err);
+    }
   }
 
   async setState(key: IssuanceKey, state: IssuanceState): Promise<void> {

@@ -112,6 +112,23 @@ describe('SignService', () => {
     expect(await store.issuances.listForDevice(device.name)).toEqual([]);
   });
 
+  it('issue 10: 10 concurrent requests with different keys for one operation get exactly 3 certificates; repeats of an issued key are not counted', async () => {
+    const { store } = fixture;
+    const service = new SignService({ stores: store, issuer: fixture.issuer });
+    const device = await installDevice(store);
+    const keys = Array.from({ length: 10 }, () => phoneKey('rsa').spkiDer);
+    const answers = await Promise.all(keys.map((spki) => service.sign(request(device.name, device.operationId, spki))));
+    const issued = answers.filter((answer) => answer.status === 'issued');
+    expect(issued).toHaveLength(3);
+    for (const answer of answers.filter((a) => a.status !== 'issued')) expect(answer).toMatchObject({ status: 'refused', code: 'CERTIFICATE_LIMIT' });
+    expect((await store.devices.get(device.name))?.certificatesIssued).toBe(3);
+    expect(await store.issuances.listForDevice(device.name)).toHaveLength(3);
+    // The same key again (a retried call) still answers its certificate, and counts nothing.
+    const repeatKey = keys[answers.findIndex((answer) => answer.status === 'issued')] as Uint8Array;
+    expect(await service.sign(request(device.name, device.operationId, repeatKey))).toMatchObject({ status: 'issued' });
+    expect((await store.devices.get(device.name))?.certificatesIssued).toBe(3);
+  });
+
   it('accepts the RSA backup key for an ec-rsa device and the configured curve for ec', async () => {
     const service = new SignService({ stores: fixture.store, issuer: fixture.issuer });
     const ecRsa = await installDevice(fixture.store, { keyOrder: 'ec-rsa' });
