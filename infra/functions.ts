@@ -70,8 +70,10 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
     entry: 'functions/sign/handler.ts',
     description: 'Signs an LSC for the listener through the configured CA backend',
     trigger: { kind: 'listener' },
-    // getDevice, getParameters, getIssuance; claimIssuance and completeIssuance (PutItem), abandonIssuance (UpdateItem).
-    access: { table: ['GetItem', 'PutItem', 'UpdateItem'], issue: true },
+    // getDevice, getParameters, getIssuance; claimIssuance and completeIssuance (PutItem), abandonIssuance and
+    // countCertificate (UpdateItem), releaseIssuance (DeleteItem).
+    // DeleteItem: a claim whose request the device refuses is released (issue 10), so refusals leave no record.
+    access: { table: ['GetItem', 'PutItem', 'UpdateItem', 'DeleteItem'], issue: true },
     // RSA signing and the first TLS handshake to an online CA are CPU-bound: more memory buys CPU.
     memoryMb: 1024,
     timeoutSeconds: 30,

@@ -17,8 +17,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { isIpv6Cidr, type CapfConfig } from '../config.ts';
-import type { TableAction } from '../functions.ts';
-import { grantTable } from './table-access.ts';
+import { grantListenerTableAccess } from './table-access.ts';
 import { EsbuildLocalBundling, LISTENER_DOCKERFILE, LISTENER_ENTRY } from '../bundling.ts';
 import type { CapfFunction } from './capf-function.ts';
 
@@ -36,12 +35,6 @@ export const LISTENER_PLATFORM = { image: Platform.LINUX_ARM64, cpuArchitecture:
 export const MAX_SESSIONS_PER_TASK = 2_000;
 /** Fargate's longest stop timeout; the listener's own drain after SIGTERM must end before it. */
 const STOP_TIMEOUT_SECONDS = 120;
-/**
- * What the listener's store calls send: getDevice, getParameters and the re-reads (GetItem), markInProgress and
- * finishOperation (PutItem), setIssuanceState (UpdateItem), listIssuances (Query).
- */
-// BatchWriteItem: the sessions' audit events, written in batches (listener/session-audit.ts).
-const LISTENER_TABLE_ACTIONS: readonly TableAction[] = ['BatchWriteItem', 'GetItem', 'PutItem', 'UpdateItem', 'Query'];
 
 export interface ListenerProps {
   config: CapfConfig;
@@ -128,7 +121,7 @@ export class Listener extends Construct {
       reason: 'The environment holds resource names and ARNs only; the TLS key is read at run time from Secrets Manager.',
     });
 
-    grantTable(props.table, taskDefinition.taskRole, LISTENER_TABLE_ACTIONS);
+    grantListenerTableAccess(props.table, taskDefinition.taskRole);
     // readWrite: the first task to start stores the CAPF certificate it generates into the `{}` placeholder.
     grantSecretAccess(props.tlsSecret, taskDefinition.taskRole, 'readWrite');
     if (props.invokes.length > 0) {

@@ -226,8 +226,8 @@ export class DynamoIssuanceStore implements IssuanceStore {
 
   /** Certificates by expiry through the CERTIFICATES_BY_NOT_AFTER index: one query per state, merged soonest first. */
   async listByNotAfter(query: NotAfterQuery): Promise<IssuanceRecord[]> {
-    const from = normaliseIsoDate('from', query.from);
-    const to = normaliseIsoDate('to', query.to);
+    const from = normaliseIsoDate('the range start', query.from);
+    const to = normaliseIsoDate('the range end', query.to);
     if (from > to) throw new ValidationError(`the notAfter range starts (${from}) after it ends (${to})`, 'INVALID_RANGE');
     const states = query.states ?? CERTIFICATE_STATES;
     for (const state of states) if (!(CERTIFICATE_STATES as readonly string[]).includes(state)) checkIssuanceState(state);
@@ -251,9 +251,9 @@ export class DynamoIssuanceStore implements IssuanceStore {
           new QueryCommand({
             TableName: this.tableName,
             IndexName: CERTIFICATES_BY_NOT_AFTER.indexName,
-            KeyConditionExpression: '#state = :state AND #notAfter BETWEEN :from AND :to',
+            KeyConditionExpression: '#state = :state AND #notAfter BETWEEN :start AND :end',
             ExpressionAttributeNames: { '#state': CERTIFICATES_BY_NOT_AFTER.partitionKey, '#notAfter': CERTIFICATES_BY_NOT_AFTER.sortKey },
-            ExpressionAttributeValues: { ':state': state, ':from': from, ':to': to },
+            ExpressionAttributeValues: { ':state': state, ':start': from, ':end': to },
             Limit: Math.min(limit - items.length, QUERY_PAGE_SIZE),
             ExclusiveStartKey: startKey,
           }),

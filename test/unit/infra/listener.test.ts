@@ -3,6 +3,7 @@
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { actionsOf, buildCapf, logicalIdOf, PHONE_CIDRS, policyStatementsOf } from './support.ts';
+import { LISTENER_WRITABLE_ATTRIBUTES } from '../../../infra/constructs/table-access.ts';
 
 let template: Template;
 let cleanup: () => void;
@@ -157,15 +158,38 @@ describe('listener tasks', () => {
     const taskRole = logicalIdOf(template, 'AWS::IAM::Role', 'ListenerTaskTaskRole');
     const statements = policyStatementsOf(template, taskRole);
     const tls = { Ref: logicalIdOf(template, 'AWS::SecretsManager::Secret', 'StorageTlsSecret') };
-    expect(statements).toHaveLength(4);
+    expect(statements).toHaveLength(6);
     expect(statements).toContainEqual(
       expect.objectContaining({ Action: 'lambda:InvokeFunction', Resource: { 'Fn::GetAtt': [logicalIdOf(template, 'AWS::Lambda::Function', 'FunctionsSignFunction'), 'Arn'] } }),
     );
     expect(statements).toContainEqual(expect.objectContaining({ Action: ['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue'], Resource: tls }));
     expect(statements).toContainEqual(expect.objectContaining({ Action: 'secretsmanager:PutSecretValue', Resource: tls }));
-    expect(statements).toContainEqual(expect.objectContaining({ Resource: { 'Fn::GetAtt': [logicalIdOf(template, 'AWS::DynamoDB::Table', 'StorageTable'), 'Arn'] } }));
-    const tableStatement = statements.find((statement) => JSON.stringify(statement.Resource).includes('StorageTable'));
-    expect(tableStatement && actionsOf(tableStatement)).toEqual(['dynamodb:BatchWriteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem']);
+    const tableArn = { 'Fn::GetAtt': [logicalIdOf(template, 'AWS::DynamoDB::Table', 'StorageTable'), 'Arn'] };
+    const tableStatements = statements.filter((statement) => JSON.stringify(statement.Resource).includes('StorageTable'));
+    // Items only (no index): reads without condition, audit events in AUDIT# partitions, updates (below); no DeleteItem.
+    expect(tableStatements.map((statement) => statement.Resource)).toEqual([tableArn, tableArn, tableArn]);
+    expect(tableStatements.map((statement) => actionsOf(statement))).toEqual([['dynamodb:GetItem', 'dynamodb:Query'], ['dynamodb:BatchWriteItem', 'dynamodb:PutItem'], ['dynamodb:UpdateItem']]);
+    expect(tableStatements[0]).not.toHaveProperty('Condition');
+    expect(tableStatements[1]).toMatchObject({ Condition: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['AUDIT#*'] } } });
+  });
+
+  it('may update only the attributes a session changes, in device partitions, with no item returned (issue 10)', () => {
+    const statements = policyStatementsOf(template, logicalIdOf(template, 'AWS::IAM::Role', 'ListenerTaskTaskRole'));
+    const update = statements.find((statement) => actionsOf(statement).includes('dynamodb:UpdateItem'));
+    const condition = (update as { Condition: Record<string, Record<string, string[]>> }).Condition;
+    const attributes = condition['ForAllValues:StringEquals']?.['dynamodb:Attributes'] ?? [];
+    expect(attributes).toEqual([...LISTENER_WRITABLE_ATTRIBUTES]);
+    // What only administrators (and the sign function's count) may set is not among them.
+    for (const adminOnly of ['operationId', 'authMode', 'keyOrder', 'rsaKeySize', 'curve', 'completesBy', 'certificatesIssued', 'certificate', 'chainPem', 'requestId']) {
+      expect(attributes).not.toContain(adminOnly);
+    }
+    expect(condition['ForAllValues:StringLike']).toEqual({ 'dynamodb:LeadingKeys': ['DEVICE#*'] });
+    expect(condition.StringEqualsIfExists).toEqual({ 'dynamodb:ReturnValues': ['NONE', 'UPDATED_OLD', 'UPDATED_NEW'] });
+    // Puts only with the audit condition; no DeleteItem and no wildcard action anywhere.
+    for (const statement of statements.filter((s) => actionsOf(s).some((action) => /PutItem|BatchWrite/.test(action)))) {
+      expect(statement).toMatchObject({ Condition: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['AUDIT#*'] } } });
+    }
+    expect(statements.some((statement) => actionsOf(statement).some((action) => /DeleteItem|\*/.test(action)))).toBe(false);
   });
 
   it('run as a Fargate service with the desired count, rolling back a failed deployment', () => {

@@ -1,7 +1,7 @@
-import { createPrivateKey, X509Certificate } from 'node:crypto';
+import { createPrivateKey, createPublicKey, X509Certificate } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AuthenticationError, ConfigError } from '../../../shared/errors.ts';
-import { generateCapfCa, type CapfCaMaterial } from '../../../shared/pki/capf-ca.ts';
+import { createCapfCaCertificate, generateCapfCa, type CapfCaMaterial } from '../../../shared/pki/capf-ca.ts';
 import { certificateNamesDevice, verifyIssuedBy, type VerifyOptions } from '../../../shared/pki/chain.ts';
 import { derToPem } from '../../../shared/pki/certificate.ts';
 import { LscBuilder } from '../../../shared/pki/lsc.ts';
@@ -115,12 +115,16 @@ describe('verifyIssuedBy: validity', () => {
 
   it('checks the issuers too', async () => {
     const start = new Date('2020-01-01T00:00:00Z');
-    const shortLived = await generateCapfCa({ keyType: 'ec', validityDays: 1, now: start });
-    const leaf = await new LscBuilder(shortLived.certificateDer, createSoftwareSigner(createPrivateKey(shortLived.privateKeyPem))).build({ deviceName: DEVICE, spkiDer: phoneSpki(), validityDays: 365, now: start });
+    // An LSC never outlives its CA (LscBuilder caps it), so this leaf comes from a longer-lived CA with the same key.
+    const longLived = await generateCapfCa({ keyType: 'ec', commonName: 'CAPF-5a5a5a5a', validityDays: 3650, now: start });
+    const signer = createSoftwareSigner(createPrivateKey(longLived.privateKeyPem));
+    const publicKeyDer = new Uint8Array(createPublicKey(longLived.privateKeyPem).export({ type: 'spki', format: 'der' }));
+    const sameKeyShortLived = await createCapfCaCertificate(signer, publicKeyDer, { commonName: 'CAPF-5a5a5a5a', validityDays: 1, now: start });
+    const leaf = await new LscBuilder(longLived.certificateDer, createSoftwareSigner(createPrivateKey(longLived.privateKeyPem))).build({ deviceName: DEVICE, spkiDer: phoneSpki(), validityDays: 365, now: start });
     const options: VerifyOptions = { now: new Date('2020-06-01T00:00:00Z') };
-    expect(rejection(() => verifyIssuedBy(leaf, [shortLived.certificateDer], options)).message).toMatch(/^certificate is not trusted: issuer "CN=CAPF-[0-9a-f]{8}" expired at 2020-01-02T00:00:00.000Z$/);
-    expect(verifyIssuedBy(leaf, [shortLived.certificateDer], { ...options, checkValidity: false }).path).toHaveLength(2);
-    expect(verifyIssuedBy(leaf, [shortLived.certificateDer], { now: new Date('2020-01-01T12:00:00Z') }).path).toHaveLength(2);
+    expect(rejection(() => verifyIssuedBy(leaf, [sameKeyShortLived], options)).message).toMatch(/^certificate is not trusted: issuer "CN=CAPF-[0-9a-f]{8}" expired at 2020-01-02T00:00:00.000Z$/);
+    expect(verifyIssuedBy(leaf, [sameKeyShortLived], { ...options, checkValidity: false }).path).toHaveLength(2);
+    expect(verifyIssuedBy(leaf, [sameKeyShortLived], { now: new Date('2020-01-01T12:00:00Z') }).path).toHaveLength(2);
   });
 });
 

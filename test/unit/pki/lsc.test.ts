@@ -38,8 +38,9 @@ let rsaBuilder: LscBuilder;
 let ecBuilder: LscBuilder;
 beforeAll(async () => {
   [rsaCa, ecCa] = await Promise.all([
-    generateCapfCa({ organization: 'CAPF', organizationalUnit: 'CAPF', now: new Date(NOW.getTime() - DAY) }),
-    generateCapfCa({ keyType: 'ec', organization: 'CAPF', organizationalUnit: 'CAPF', now: new Date(NOW.getTime() - DAY) }),
+    // Ten years, so a 1825-day LSC fits inside the CA's validity (an LSC never outlives its CA: it would be capped).
+    generateCapfCa({ organization: 'CAPF', organizationalUnit: 'CAPF', now: new Date(NOW.getTime() - DAY), validityDays: 3650 }),
+    generateCapfCa({ keyType: 'ec', organization: 'CAPF', organizationalUnit: 'CAPF', now: new Date(NOW.getTime() - DAY), validityDays: 3650 }),
   ]);
   rsaBuilder = new LscBuilder(rsaCa.certificateDer, createSoftwareSigner(createPrivateKey(rsaCa.privateKeyPem)));
   ecBuilder = new LscBuilder(ecCa.certificateDer, createSoftwareSigner(createPrivateKey(ecCa.privateKeyPem)));
@@ -184,6 +185,16 @@ describe('LscBuilder with the CAPF certificate as issuer', () => {
     expect([...lengths].some((n) => n <= 16)).toBe(true);
   });
 
+  it('caps the notAfter at the issuing CA certificate\'s, and refuses to issue once the CA has expired', async () => {
+    const spki = spkiOf(keyPair({ type: 'ec', curve: 'P-256' }).publicKey);
+    const shortCa = await generateCapfCa({ keyType: 'ec', validityDays: 10, now: NOW });
+    const short = new LscBuilder(shortCa.certificateDer, createSoftwareSigner(createPrivateKey(shortCa.privateKeyPem)));
+    const lsc = libraryView(await short.build({ deviceName: DEVICE, spkiDer: spki, validityDays: 365, now: NOW }));
+    expect(lsc.tbs.validity.notAfter.getTime()).toEqual(short.issuerNotAfter);
+    expect(short.issuerNotAfter.getTime() - NOW_SECOND.getTime()).toBe(10 * DAY);
+    await expect(short.build({ deviceName: DEVICE, spkiDer: spki, validityDays: 1, now: new Date(NOW.getTime() + 11 * DAY) })).rejects.toMatchObject({ code: 'CA_EXPIRED' });
+  });
+
   it('accepts 1 and 1825 days and refuses anything else', async () => {
     const spki = spkiOf(keyPair({ type: 'ec', curve: 'P-256' }).publicKey);
     for (const days of [1, 1825]) {
@@ -234,6 +245,7 @@ describe('LscBuilder with an intermediate issuer', () => {
       privateKey: intermediateKey,
       extensions: `${CA_EXTENSIONS.replace('CA:TRUE', 'CA:TRUE, pathlen:0')}`,
       issuer: { der: rootDer, privateKey: rootKey },
+      days: 365,
     });
     builder = new LscBuilder(intermediateDer, createSoftwareSigner(intermediateKey));
   });
