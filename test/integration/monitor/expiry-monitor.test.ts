@@ -4,30 +4,19 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createDynamoClient } from '../../../cli/local/local-store.ts';
-import { startDynalite, type RunningDynalite } from '../../../cli/local/dynalite.ts';
+import { describe, expect, it } from 'vitest';
 import type { DigestDocument } from '../../../shared/monitor/index.ts';
 import { OutboxEmailNotifier, OutboxTopicNotifier } from '../../../shared/notify/index.ts';
 import PostalMime from 'postal-mime';
 import { inProcessHandler } from '../../../functions/bootstrap.ts';
 import { monitorFunction } from '../../../functions/expiry-monitor/monitor-function.ts';
 import type { MonitorOutcome } from '../../../shared/monitor-service/run.ts';
-import { makeBed, type Bed } from './monitor-fixture.ts';
+import { makeBed, useDynalite, type Bed } from './monitor-fixture.ts';
 
 const DAY = 86_400_000;
 const START = new Date('2027-03-01T06:00:00.000Z');
-let dynalite: RunningDynalite;
-let client: ReturnType<typeof createDynamoClient>;
 
-beforeAll(async () => {
-  dynalite = await startDynalite();
-  client = createDynamoClient(dynalite.endpoint);
-});
-afterAll(async () => {
-  client?.destroy();
-  await dynalite?.close();
-});
+const dynamo = useDynalite();
 
 async function outboxFiles(bed: Bed, suffix: string): Promise<string[]> {
   const names = await readdir(join(bed.dir, 'outbox')).catch(() => [] as string[]);
@@ -45,7 +34,7 @@ function openssl(args: string[]): string {
 
 describe('expiry monitor run', () => {
   it('40/30/7/1/-1 days: one digest per recipient, nothing twice, revoked LSCs on a CRL openssl verifies', async () => {
-    const bed = await makeBed(client, START);
+    const bed = await makeBed(dynamo.client(), START);
     const lscs = {
       d40: await bed.lsc('SEP000000000040', 40),
       d30: await bed.lsc('SEP000000000030', 30),
@@ -122,7 +111,7 @@ describe('expiry monitor run', () => {
   });
 
   it('a dry run reports what it would do and changes nothing', async () => {
-    const bed = await makeBed(client, START);
+    const bed = await makeBed(dynamo.client(), START);
     await bed.lsc('SEP00000000AAAA', -2);
     const monitor = bed.monitor(outbox(bed), { fallbackRecipients: ['capf-admin@localhost'] });
     const dry = await monitor.run({ dryRun: true });
@@ -136,7 +125,7 @@ describe('expiry monitor run', () => {
   });
 
   it('re-enrolment arms install with lsc-precedence on exactly the devices past the threshold', async () => {
-    const bed = await makeBed(client, START);
+    const bed = await makeBed(dynamo.client(), START);
     await bed.stores.parameters.update({ reenrolmentEnabled: true, expiryRecipients: ['ops@example.com'] });
     const idle = { operation: 'none', authMode: 'null-string', keyOrder: 'rsa', rsaKeySize: 2048, curve: 'P-256' } as const;
     // 365-day LSCs: 100 days left = 73% of the lifetime used (past 2/3); 200 days left = 45% (not yet).
@@ -162,7 +151,7 @@ describe('expiry monitor run', () => {
   });
 
   it('the function runs when the stored schedule is due: daily, hourly near an expiry; force and dryRun run at once', async () => {
-    const bed = await makeBed(client, START);
+    const bed = await makeBed(dynamo.client(), START);
     await bed.lsc('SEP0000000000B1', 3); // its last day starts in 2 days
     const monitor = bed.monitor(outbox(bed), { fallbackRecipients: ['capf-admin@localhost'] });
     const invoke = inProcessHandler(monitorFunction(async () => ({ monitor }))) as (event: unknown) => Promise<MonitorOutcome>;

@@ -3,25 +3,14 @@
 import { randomBytes } from 'node:crypto';
 import { CreateEmailIdentityCommand, SESv2Client } from '@aws-sdk/client-sesv2';
 import { CreateTopicCommand, SNSClient } from '@aws-sdk/client-sns';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { startDynalite, type RunningDynalite } from '../../../cli/local/dynalite.ts';
-import { createDynamoClient } from '../../../cli/local/local-store.ts';
+import { describe, expect, inject, it } from 'vitest';
 import { SesEmailNotifier, SnsTopicNotifier } from '../../../shared/notify/index.ts';
-import { makeBed } from './monitor-fixture.ts';
+import { makeBed, useDynalite } from './monitor-fixture.ts';
 
-let dynalite: RunningDynalite;
-let client: ReturnType<typeof createDynamoClient>;
 const endpoint = inject('motoEndpoint');
 const config = { endpoint, region: 'eu-west-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' } };
 
-beforeAll(async () => {
-  dynalite = await startDynalite();
-  client = createDynamoClient(dynalite.endpoint);
-});
-afterAll(async () => {
-  client?.destroy();
-  await dynalite?.close();
-});
+const dynamo = useDynalite();
 
 interface MotoState {
   ses?: { RawMessage?: Array<{ destinations: string[]; raw_data: string }> };
@@ -34,7 +23,7 @@ async function motoState(): Promise<MotoState> {
 
 describe('expiry monitor with SES and SNS (moto)', () => {
   it('one email per recipient and one topic message, nothing again on the next run', async () => {
-    const bed = await makeBed(client, new Date('2027-05-01T06:00:00.000Z'));
+    const bed = await makeBed(dynamo.client(), new Date('2027-05-01T06:00:00.000Z'));
     await bed.lsc('SEP00000000C007', 7);
     await bed.lsc('SEP00000000C0FF', -1);
     const tag = randomBytes(4).toString('hex');

@@ -5,6 +5,9 @@ import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { afterAll, beforeAll } from 'vitest';
+import { startDynalite, type RunningDynalite } from '../../../cli/local/dynalite.ts';
+import { createDynamoClient } from '../../../cli/local/local-store.ts';
 import { ExpiryMonitor, type MonitorDeps } from '../../../shared/monitor-service/run.ts';
 import { createSoftwareSigner, derToPem, generateCapfCa } from '../../../shared/pki/index.ts';
 import type { IssuanceKey, Notifier, Stores } from '../../../shared/ports/index.ts';
@@ -88,4 +91,19 @@ export async function putLsc(stores: Stores, now: Date, device: string, daysLeft
   if (state !== 'issued') await stores.issuances.setState(key, 'installed');
   if (state === 'superseded') await stores.issuances.setState(key, 'superseded');
   return { key, serialHex };
+}
+
+/** A dynalite for the file (started before its tests, stopped after); `client()` is its DynamoDB client. */
+export function useDynalite(): { client: () => DynamoDBClient } {
+  let dynalite: RunningDynalite | undefined;
+  let client: DynamoDBClient | undefined;
+  beforeAll(async () => {
+    dynalite = await startDynalite();
+    client = createDynamoClient(dynalite.endpoint);
+  });
+  afterAll(async () => {
+    client?.destroy();
+    await dynalite?.close();
+  });
+  return { client: () => client! };
 }
