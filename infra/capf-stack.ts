@@ -61,6 +61,7 @@ export class CapfStack extends Stack {
       repoRoot: props.repoRoot,
       table: storage.table,
       tlsSecret: storage.tlsSecret,
+      authKeySecret: storage.authKeySecret,
       issuer: caBackend.issuer,
       invokes: this.fleet.byTrigger('listener'),
       logRetention,
@@ -91,6 +92,7 @@ export class CapfStack extends Stack {
     });
     new CfnOutput(this, 'TlsSecretArn', { value: storage.tlsSecret.secretArn, description: 'CAPF TLS key and certificate' });
     new CfnOutput(this, 'TrustSecretArn', { value: storage.trustSecret.secretArn, description: 'CAPF-trust PEM bundle (MIC roots)' });
+    new CfnOutput(this, 'AuthKeySecretArn', { value: storage.authKeySecret.secretArn, description: 'Key of the authentication strings\' keyed hash' });
     new CfnOutput(this, 'CaSecretArn', { value: storage.caSecret.secretArn, description: 'CAPF CA key and certificate' });
     new CfnOutput(this, 'TableName', { value: storage.table.tableName });
     new CfnOutput(this, 'CsrBucketName', { value: storage.csrBucket.bucketName });

@@ -37,6 +37,8 @@ export interface FunctionAccess {
   caSecret?: 'read';
   /** The CAPF TLS service certificate: read it, or also store a new one (F4 regeneration). */
   tlsSecret?: 'read' | 'readWrite';
+  /** The key authentication strings are hashed with (admin paths that set a string): CAPF_AUTH_KEY_SECRET_ARN. */
+  authKeySecret?: 'read';
   /**
    * The CSR bucket (offline CA exports and imports): read, read and write, or what the import needs only (list and
    * read under signed/, write the signed/*.result.json reports; nothing under csr/, no delete).

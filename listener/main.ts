@@ -7,6 +7,7 @@ import { LambdaClient } from '@aws-sdk/client-lambda';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { loadListenerConfig } from '../shared/config/index.ts';
 import { issuerDescriptor } from '../shared/issuers/registry.ts';
+import { readAuthStringKey } from '../shared/issuers/auth-key-secret.ts';
 import { createLogger } from '../shared/logging.ts';
 import { LambdaSignClient } from '../shared/signing/sign-client.ts';
 import { createDynamoStores } from '../shared/store/dynamo-stores.ts';
@@ -29,7 +30,11 @@ const SIGN_REQUEST_LIMITS = requestLimits(35_000);
 async function main(): Promise<void> {
   const logger = createLogger('capf-listener');
   const config = loadListenerConfig();
-  const secrets = await ListenerSecrets.load(new SecretsManagerClient({}), config.tlsSecretId);
+  const secretsClient = new SecretsManagerClient({});
+  const secrets = await ListenerSecrets.load(secretsClient, config.tlsSecretId);
+  // Authentication strings are stored as HMACs under this key; without it a device in auth-string mode is refused.
+  const authStringKey = config.authKeySecretId ? await readAuthStringKey(secretsClient, config.authKeySecretId) : undefined;
+  if (!authStringKey) logger.warn('no CAPF_AUTH_KEY_SECRET_ARN: devices in auth-string mode will be refused');
   const stores = createDynamoStores({ client: new DynamoDBClient({ maxAttempts: 3, requestHandler: STORE_REQUEST_LIMITS }), tableName: config.tableName });
   const backend = new StoreSessionBackend({
     stores,
@@ -37,6 +42,7 @@ async function main(): Promise<void> {
     // CAPF-trust: the CAPF certificate plus the trust store's CAPF-trust entries (capf trust add), cached 5 s.
     trustAnchors: capfTrustAnchors({ trust: stores.trust, capfCertificates: () => [pemToDer(secrets.tls.certificatePem)], logger }),
     issuer: { name: config.issuer, keyDelivery: issuerDescriptor(config.issuer).keyDelivery },
+    ...(authStringKey ? { authStringKey } : {}),
   });
   const metrics = new SessionMetrics();
   // Sessions' outcomes and authentication failures: audit events written in batches (BatchWriteItem), flushed at drain.

@@ -29,6 +29,8 @@ export interface StoreBackendOptions {
   trustAnchors: () => Promise<Uint8Array[]>;
   issuer: { name: string; keyDelivery: KeyDelivery };
   parametersCacheMs?: number;
+  /** The deployment's key for authentication strings (they are stored as its HMAC); without it auth-string mode refuses. */
+  authStringKey?: Uint8Array;
 }
 
 /** CA certificates taken from one device's records (far more than CA rotations ever give; the chain check caps anchors). */
@@ -69,6 +71,7 @@ export class StoreSessionBackend implements SessionBackend {
         acceptExpiredMic: parameters.acceptExpiredMic,
         requireNameMatch: parameters.requireCertificateNameMatch,
         lockout: lockoutPolicy(parameters),
+        ...(this.options.authStringKey ? { authStringKey: this.options.authStringKey } : {}),
         keyDelivery: this.options.issuer.keyDelivery,
         issuerName: this.options.issuer.name,
         ...(waiting?.imported

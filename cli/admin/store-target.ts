@@ -5,7 +5,8 @@ import { open } from 'node:fs/promises';
 import { join } from 'node:path';
 import { certificateView } from '../../shared/admin/certificate-view.ts';
 import { NotFoundError } from '../../shared/errors.ts';
-import type { AuditEvent, Stores } from '../../shared/ports/index.ts';
+import type { AuditEvent, DeviceSettings, Stores } from '../../shared/ports/index.ts';
+import { hashAuthString, isHashedAuthString } from '../../shared/domain/auth-string.ts';
 import { settingsFromFlags } from './device-settings.ts';
 import { matchesFilter, visibleDevice, type AdminTarget, type AuditFilter, type DeviceChange, type DeviceFilter } from './target.ts';
 
@@ -18,6 +19,17 @@ export async function openStoreTarget(dataDir: string): Promise<AdminTarget> {
   const { openLocalStore } = await import('../local/local-store.ts'); // the store's modules load only when a command runs
   const local = await openLocalStore(dataDir);
   return storeTarget(local.store, dataDir, () => local.close());
+}
+
+/**
+ * The settings as the store takes them: a string in clear (a new one from the flags, or one an older version stored in
+ * clear) becomes its keyed hash under <data>/auth-string.key; the store refuses clear strings.
+ */
+async function hashedSettings(settings: DeviceSettings, dataDir: string): Promise<DeviceSettings> {
+  const { authString } = settings;
+  if (authString === undefined || isHashedAuthString(authString)) return settings;
+  const { loadOrCreateAuthStringKey } = await import('../local/auth-string-key.ts');
+  return { ...settings, authString: hashAuthString(authString, (await loadOrCreateAuthStringKey(dataDir)).key) };
 }
 
 export function storeTarget(store: Stores, dataDir: string, close: () => Promise<void>): AdminTarget {
@@ -40,7 +52,7 @@ export function storeTarget(store: Stores, dataDir: string, close: () => Promise
         ...(typeof change.completesBy === 'string' ? { completesBy: change.completesBy } : {}),
         ...(change.completesBy === null ? { noDeadline: true } : {}),
       });
-      const device = visibleDevice(await store.devices.put(settings, { newOperation: options.arm }));
+      const device = visibleDevice(await store.devices.put(await hashedSettings(settings, dataDir), { newOperation: options.arm }));
       return { before: existing && visibleDevice(existing), device, created: !existing, ...(generated ? { generated } : {}) };
     },
     deviceCertificates: async (name) => (await store.issuances.listForDevice(name)).map(certificateView),

@@ -7,6 +7,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { chmod, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { loadOrCreateAuthStringKey } from './auth-string-key.ts';
 import { AdminService } from '../../shared/admin/admin-service.ts';
 import { createAdminRouter, MAX_BODY_BYTES, type ApiResponse, type RouteModule } from '../../shared/admin/http/index.ts';
 import { trustRoutes } from '../../shared/admin/http/trust-routes.ts';
@@ -60,7 +61,9 @@ export async function loadOrCreateAdminToken(dataDir: string): Promise<string> {
 
 export async function startLocalAdminApi(options: LocalAdminApiOptions): Promise<LocalAdminApi> {
   const token = Buffer.from(await loadOrCreateAdminToken(options.dataDir), 'utf8');
-  const service = new AdminService({ stores: options.stores });
+  const authStringKey = loadOrCreateAuthStringKey(options.dataDir).then((loaded) => loaded.key);
+  authStringKey.catch(() => undefined); // a bad key file is reported by the request that needs it
+  const service = new AdminService({ stores: options.stores, authStringKey: () => authStringKey });
   const router = createAdminRouter(service, {
     modules: [trustRoutes(localAdmin(options.dataDir, options.stores).trust), ...(options.modules?.(service) ?? [])],
     onInternalError: (error, request) => options.logger.error('admin API request failed', { method: request.method, path: request.path, reason: error instanceof Error ? error.message : String(error) }),

@@ -31,6 +31,7 @@ import { SessionCounter } from '../../listener/session-counter.ts';
 import { errorText } from '../../listener/session-driver.ts';
 import { BatchedAuditRecorder, sessionEndEvent } from '../../listener/session-audit.ts';
 import { StoreSessionBackend } from '../../listener/store-backend.ts';
+import { loadOrCreateAuthStringKey } from './auth-string-key.ts';
 
 const WORKER_ENV = 'CAPF_CLUSTER_WORKER';
 const START_TIMEOUT_MS = 60_000;
@@ -315,6 +316,7 @@ async function runWorker(config: WorkerConfig): Promise<void> {
       stores: store,
       signClient: { sign: (request) => signClient.sign(request) },
       trustAnchors: capfTrustAnchors({ trust: store.trust, capfCertificates: () => [ca.certificateDer], logger }),
+      authStringKey: (await loadOrCreateAuthStringKey(config.dataDir)).key,
       issuer: { name: choice.kind, keyDelivery: issuerDescriptor(choice.kind).keyDelivery },
     }),
     logger,

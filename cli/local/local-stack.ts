@@ -11,6 +11,7 @@ import { StoreSessionBackend } from '../../listener/store-backend.ts';
 import { errorText } from '../../listener/session-driver.ts';
 import { BatchedAuditRecorder, sessionEndEvent } from '../../listener/session-audit.ts';
 import { loadOrCreateLocalCa, type LocalCa } from './ca-files.ts';
+import { loadOrCreateAuthStringKey } from './auth-string-key.ts';
 import { capfTrustAnchors } from '../../listener/capf-trust.ts';
 import { localSignClient, watchLocalCa } from './local-ca-runtime.ts';
 import { localAdmin } from './local-admin.ts';
@@ -59,6 +60,8 @@ export interface LocalStack {
   storeEndpoint: string;
   /** The offline CA's CSR bucket (s3rver), with `--issuer offline` only. */
   csrBucket?: LocalCsrBucket;
+  /** `<data>/auth-string.key`: what authentication strings are hashed with before they are stored. */
+  authStringKey: Uint8Array;
   close(graceMs?: number): Promise<void>;
 }
 
@@ -70,6 +73,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   const first = await loadOrCreateLocalCa(options.dataDir, { keyType: options.caKeyType ?? 'rsa' });
   let ca: LocalCa = first;
   if (first.created) options.logger.info('generated the CAPF CA', { certificate: ca.certificatePath });
+  const authKey = await loadOrCreateAuthStringKey(options.dataDir);
+  if (authKey.created) options.logger.info('generated the authentication string key', { file: authKey.path });
   const local = await openLocalStore(options.dataDir, { advertise: true });
   const trustAnchors = capfTrustAnchors({ trust: local.store.trust, capfCertificates: () => [ca.certificateDer], logger: options.logger });
   let issuer;
@@ -101,6 +106,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     trustAnchors,
     issuer: { name: choice.kind, keyDelivery: issuerDescriptor(choice.kind).keyDelivery },
     ...(options.parametersCacheMs !== undefined ? { parametersCacheMs: options.parametersCacheMs } : {}),
+    authStringKey: authKey.key,
   });
   // Sessions' outcomes (and authentication failures unless the caller records them) go to the audit store in batches.
   const recorder = new BatchedAuditRecorder(local.store.audit, { logger: options.logger });
@@ -155,6 +161,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     issuer: choice.kind,
     storeEndpoint: local.endpoint,
     ...(csrBucket ? { csrBucket } : {}),
+    authStringKey: authKey.key,
     async close(graceMs = 5_000) {
       stopWatching();
       await monitorTimer?.stop();

@@ -70,6 +70,10 @@ function grantAccess(fn: CapfFunction, props: FunctionFleetProps): void {
     grantSecretAccess(storage.caSecret, fn.role, access.caSecret);
     env({ CAPF_CA_SECRET_ARN: storage.caSecret.secretArn });
   }
+  if (access.authKeySecret) {
+    storage.authKeySecret.grantRead(fn.role);
+    env({ CAPF_AUTH_KEY_SECRET_ARN: storage.authKeySecret.secretArn });
+  }
   if (access.tlsSecret) {
     grantSecretAccess(storage.tlsSecret, fn.role, access.tlsSecret);
     env({ CAPF_TLS_SECRET_ARN: storage.tlsSecret.secretArn });

@@ -42,6 +42,8 @@ export interface ListenerProps {
   repoRoot: string;
   table: dynamodb.ITable;
   tlsSecret: secretsmanager.ISecret;
+  /** The key authentication strings are hashed with (read only). */
+  authKeySecret: secretsmanager.ISecret;
   /** CAPF_ISSUER: the listener asks phones for a CSR when the issuer needs one (acm-pca, microsoft-ca). */
   issuer: string;
   /** Functions the listener invokes; each arrives as CAPF_<ID>_FUNCTION (the sign function: CAPF_SIGN_FUNCTION). */
@@ -77,6 +79,7 @@ export class Listener extends Construct {
     const environment: Record<string, string> = {
       CAPF_TABLE: props.table.tableName,
       CAPF_TLS_SECRET_ARN: props.tlsSecret.secretArn,
+      CAPF_AUTH_KEY_SECRET_ARN: props.authKeySecret.secretArn,
       CAPF_ISSUER: props.issuer,
       CAPF_PORT: String(CAPF_PORT),
       CAPF_HEALTH_PORT: String(HEALTH_PORT),
@@ -124,6 +127,7 @@ export class Listener extends Construct {
     grantListenerTableAccess(props.table, taskDefinition.taskRole);
     // readWrite: the first task to start stores the CAPF certificate it generates into the `{}` placeholder.
     grantSecretAccess(props.tlsSecret, taskDefinition.taskRole, 'readWrite');
+    props.authKeySecret.grantRead(taskDefinition.taskRole);
     if (props.invokes.length > 0) {
       // The function ARN itself, not `arn:*`: the listener never calls a version or alias.
       taskDefinition.taskRole.addToPrincipalPolicy(

@@ -26,6 +26,8 @@ export class Storage extends Construct {
   readonly tlsSecret: secretsmanager.Secret;
   /** CAPF-trust beyond the CAPF certificate: a PEM bundle (Cisco MIC roots) for "by existing certificate" (F6, F8). */
   readonly trustSecret: secretsmanager.Secret;
+  /** The key authentication strings are stored under (HMAC-SHA-256): generated here, read by the listener and admin paths. */
+  readonly authKeySecret: secretsmanager.Secret;
 
   constructor(scope: Construct, id: string, props: StorageProps) {
     super(scope, id);
@@ -101,6 +103,16 @@ export class Storage extends Construct {
       description: `capf-cloud ${props.environment}: CAPF-trust PEM bundle (Cisco MIC roots) for certificate authentication`,
       secretStringValue: placeholder,
       removalPolicy: RemovalPolicy.RETAIN,
+    });
+    // 64 random letters and digits, made by Secrets Manager at creation: the value never passes through CloudFormation.
+    this.authKeySecret = new secretsmanager.Secret(this, 'AuthKeySecret', {
+      description: `capf-cloud ${props.environment}: key for the keyed hash (HMAC-SHA-256) of authentication strings`,
+      generateSecretString: { passwordLength: 64, excludePunctuation: true, includeSpace: false },
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    Validations.of(this.authKeySecret).acknowledge({
+      id: 'AwsSolutions-SMG4',
+      reason: 'Every stored authentication string is a hash under this key: a rotation would void them all, so it is not rotated on a timer.',
     });
     for (const secret of [this.caSecret, this.tlsSecret, this.trustSecret]) {
       Validations.of(secret).acknowledge({

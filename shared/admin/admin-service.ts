@@ -6,6 +6,7 @@ import { certificateView, type CertificateView } from './certificate-view.ts';
 import { ConflictError, NotFoundError } from '../errors.ts';
 import { isValidDeviceName, type Device } from '../model.ts';
 import { normaliseDeviceName } from '../domain/device-name.ts';
+import { hashAuthString, isHashedAuthString } from '../domain/auth-string.ts';
 import type { AuditEvent, AuditPage, AuditQuery, DeviceQuery, ServiceParameters, Stores } from '../ports/index.ts';
 import { applyDeviceChange, generateAuthString, type DeviceChange } from './device-changes.ts';
 import { auditDiff, deviceView, type DeviceView } from './redaction.ts';
@@ -20,6 +21,11 @@ export interface AdminActor {
 export interface AdminServiceOptions {
   stores: AdminStores;
   now?: () => Date;
+  /**
+   * The deployment's key for authentication strings: a string is stored only as its keyed hash under it
+   * (shared/domain/auth-string.ts). Without it a device cannot be given a string (the store refuses clear ones).
+   */
+  authStringKey?: () => Promise<Uint8Array>;
 }
 
 /** A device as the API shows it; `authString` only in the one response that generated it. */
@@ -28,10 +34,12 @@ export type DeviceResult = DeviceView & { authString?: string };
 export class AdminService {
   private readonly stores: AdminStores;
   private readonly now: () => Date;
+  private readonly authStringKey: (() => Promise<Uint8Array>) | undefined;
 
   constructor(options: AdminServiceOptions) {
     this.stores = options.stores;
     this.now = options.now ?? (() => new Date());
+    this.authStringKey = options.authStringKey;
   }
 
   async getDevice(given: string): Promise<DeviceView> {
@@ -120,12 +128,17 @@ export class AdminService {
     try {
       name = mode.normalise(given);
       const generated = change.generateAuthString ? generateAuthString() : undefined;
+      const key = this.authStringKey ? await this.authStringKey() : undefined;
       const { before, after } = await this.stores.devices.edit(
         name,
         (current) => {
           if (mode.create && current) throw new ConflictError(`device ${name} already exists: change it instead`, 'DEVICE_EXISTS');
           if (!mode.create && !current) throw new NotFoundError(`device ${name} does not exist`, 'DEVICE_NOT_FOUND');
-          return applyDeviceChange(name, current, change, { now: this.now(), arm: mode.arm === true, ...(generated ? { generated } : {}) });
+          const next = applyDeviceChange(name, current, change, { now: this.now(), arm: mode.arm === true, ...(generated ? { generated } : {}) });
+          // Only the keyed hash is stored: a new string, or one an older version stored in clear (hashed at this save).
+          const clear = next.settings.authString;
+          if (clear !== undefined && key && !isHashedAuthString(clear)) next.settings.authString = hashAuthString(clear, key);
+          return next;
         },
         mode.expectedVersion !== undefined ? { expectedVersion: mode.expectedVersion } : {},
       );

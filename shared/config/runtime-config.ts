@@ -27,6 +27,8 @@ export interface ListenerConfig {
   issuer: IssuerKind;
   /** Secret holding the CAPF TLS certificate and key `{ certificatePem, privateKeyPem }`. */
   tlsSecretId: string;
+  /** The secret whose text is the key authentication strings are hashed with (CAPF_AUTH_KEY_SECRET_ARN). */
+  authKeySecretId?: string;
   /** TLSv1 only for old phones that need it; otherwise the listener's default. */
   minTlsVersion?: 'TLSv1' | 'TLSv1.1' | 'TLSv1.2';
   /** 'v2' behind a load balancer sending PROXY protocol v2 (CAPF_PROXY_PROTOCOL); 'off' otherwise. */
@@ -120,6 +122,7 @@ const listenerEnvSchema = z
     CAPF_SIGN_FUNCTION: requiredVar('CAPF_SIGN_FUNCTION'),
     CAPF_ISSUER: issuerKindVar,
     CAPF_TLS_SECRET_ARN: requiredVar('CAPF_TLS_SECRET_ARN'),
+    CAPF_AUTH_KEY_SECRET_ARN: optionalVar('CAPF_AUTH_KEY_SECRET_ARN'),
     CAPF_HOST: optionalVar('CAPF_HOST'),
     CAPF_PORT: portVar('CAPF_PORT', CAPF_PORT),
     CAPF_MIN_TLS: minTlsVar,
@@ -140,6 +143,7 @@ const listenerEnvSchema = z
       fipsMode: raw.CAPF_FIPS_MODE,
       issuer: raw.CAPF_ISSUER,
       tlsSecretId: raw.CAPF_TLS_SECRET_ARN,
+      ...(raw.CAPF_AUTH_KEY_SECRET_ARN ? { authKeySecretId: raw.CAPF_AUTH_KEY_SECRET_ARN } : {}),
       minTlsVersion: raw.CAPF_MIN_TLS as ListenerConfig['minTlsVersion'],
       proxyProtocol: raw.CAPF_PROXY_PROTOCOL,
       healthPort: raw.CAPF_HEALTH_PORT,
@@ -175,7 +179,8 @@ export function loadSignConfig(env: Env = process.env): SignConfig {
 /**
  * Reads the listener's environment: CAPF_TABLE, CAPF_SIGN_FUNCTION, CAPF_TLS_SECRET_ARN (required); CAPF_ISSUER,
  * CAPF_HOST (::), CAPF_PORT (3804), CAPF_MIN_TLS, CAPF_PROXY_PROTOCOL (off), CAPF_HEALTH_PORT
- * (8080), CAPF_DRAIN_MS (60000), CAPF_MAX_SESSIONS (2000), CAPF_PHONE_NETWORKS (none), CAPF_FIPS_MODE.
+ * (8080), CAPF_DRAIN_MS (60000), CAPF_MAX_SESSIONS (2000), CAPF_PHONE_NETWORKS (none), CAPF_AUTH_KEY_SECRET_ARN (without it auth-string mode refuses),
+ * CAPF_FIPS_MODE.
  */
 export function loadListenerConfig(env: Env = process.env): ListenerConfig {
   return parseEnv(listenerEnvSchema, env, 'listener');

@@ -12,14 +12,14 @@ import {
   type Device,
   type StoredCertificate,
 } from '../model.ts';
+import { checkClearAuthString, isHashedAuthString } from './auth-string.ts';
+export { AUTH_STRING_LENGTH } from './auth-string.ts';
 import { ISSUANCE_STATES, type DeviceSettings, type IssuanceRecord, type IssuanceState, type LockoutPolicy } from '../ports/index.ts';
 
-export const AUTH_STRING_LENGTH = { min: 4, max: 64 } as const;
 /** Longest status reason kept; longer texts are cut so one bad session cannot bloat the item. */
 export const MAX_STATUS_REASON = 512;
 const MAX_ID_LENGTH = 128;
 const MAX_PEM_LENGTH = 64 * 1024;
-const PRINTABLE_ASCII = /^[\x20-\x7e]+$/;
 const ISO_DATE = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2}))?$/;
 const SHA256_HEX = /^[0-9a-f]{64}$/;
 
@@ -88,24 +88,20 @@ export function checkDeviceSettings(settings: DeviceSettings): DeviceSettings {
   }
   const checked: DeviceSettings = { name, operation, authMode, keyOrder, rsaKeySize: settings.rsaKeySize, curve };
   if (settings.completesBy !== undefined) checked.completesBy = normaliseIsoDate('completesBy', settings.completesBy);
-  if (settings.authString !== undefined) checked.authString = checkAuthString(settings.authString);
+  if (settings.authString !== undefined) checked.authString = checkStoredAuthString(settings.authString);
   if (authMode === 'auth-string' && operation !== 'none' && checked.authString === undefined) {
     throw new ValidationError('authMode auth-string needs an authString for the pending operation', 'AUTH_STRING_REQUIRED');
   }
   return checked;
 }
 
-function checkAuthString(value: unknown): string {
-  // Never put the value itself in the message: it is a secret the phone user types.
-  if (typeof value !== 'string') throw new ValidationError('authString must be a string', 'INVALID_AUTH_STRING');
-  if (value.length < AUTH_STRING_LENGTH.min || value.length > AUTH_STRING_LENGTH.max) {
-    throw new ValidationError(
-      `authString must be ${AUTH_STRING_LENGTH.min} to ${AUTH_STRING_LENGTH.max} characters long (got ${value.length})`,
-      'INVALID_AUTH_STRING',
-    );
-  }
-  if (!PRINTABLE_ASCII.test(value)) throw new ValidationError('authString must contain printable ASCII characters only', 'INVALID_AUTH_STRING');
-  return value;
+/**
+ * What the store keeps: the keyed hash (shared/domain/auth-string.ts), written by every admin path that holds the key;
+ * a clear string (4-64 printable characters) is still accepted from a path without the key and from older records,
+ * and is hashed at the next save through a path with the key. The value is never echoed.
+ */
+function checkStoredAuthString(value: unknown): string {
+  return isHashedAuthString(value) ? value : checkClearAuthString(value);
 }
 
 export function checkSessionId(sessionId: unknown): number {

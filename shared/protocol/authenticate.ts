@@ -6,6 +6,7 @@ import { peerText } from '../peer-text.ts';
 import { certificateNamesDevice } from '../pki/chain.ts';
 import { judgeCertificate, judgeTrusted, type CertificateRules } from './certificate-rules.ts';
 import type { Device } from '../model.ts';
+import { authStringMatches, isHashedAuthString } from '../domain/auth-string.ts';
 import { HashAlgorithm } from './constants.ts';
 import type { MessageFields } from './elements.ts';
 
@@ -15,6 +16,8 @@ export interface AuthenticationContext extends CertificateRules {
   trustAnchorsDer: readonly Uint8Array[];
   /** Refuse a certificate that does not name the device (scenario 10). */
   requireNameMatch: boolean;
+  /** The deployment's key for authentication strings (stored as its HMAC-SHA-256); without it auth-string mode refuses. */
+  authStringKey?: Uint8Array;
 }
 
 export interface AuthenticationResult {
@@ -49,7 +52,7 @@ export function authenticate(device: Device, fields: MessageFields, context: Aut
     case 'null-string':
       return { method: 'null-string' };
     case 'auth-string':
-      checkAuthString(device, fields);
+      checkAuthString(device, fields, context.authStringKey);
       return { method: 'auth-string' };
     case 'lsc-precedence':
     case 'mic-precedence':
@@ -57,11 +60,16 @@ export function authenticate(device: Device, fields: MessageFields, context: Aut
   }
 }
 
-function checkAuthString(device: Device, fields: MessageFields): void {
+function checkAuthString(device: Device, fields: MessageFields, key: Uint8Array | undefined): void {
   if (!device.authString) throw new AuthenticationError('the device has no authentication string set', 'AUTH_STRING_NOT_SET');
-  if (!fields.password) throw new AuthenticationError('the phone sent no authentication string', 'AUTH_STRING_MISSING');
-  if (fields.password.length === 0) throw new AuthenticationError('the phone sent an empty authentication string', 'AUTH_STRING_MISSING');
-  // Compare digests so the comparison takes the same time whatever the lengths.
+  if (!fields.password || fields.password.length === 0) throw new AuthenticationError('the phone sent no authentication string', 'AUTH_STRING_MISSING');
+  if (isHashedAuthString(device.authString)) {
+    if (!key) throw new AuthenticationError('the listener has no authentication string key to check the string with', 'AUTH_STRING_KEY_MISSING');
+    // HMAC of what the phone sent, compared with the stored one in constant time.
+    if (!authStringMatches(device.authString, fields.password, key)) throw new AuthenticationError('the authentication string does not match', 'AUTH_STRING_MISMATCH');
+    return;
+  }
+  // A string stored in clear (an older record, or a path without the key): digests compared in constant time.
   const expected = createHash('sha256').update(device.authString, 'utf8').digest();
   const given = createHash('sha256').update(fields.password).digest();
   if (!timingSafeEqual(expected, given)) throw new AuthenticationError('the authentication string does not match', 'AUTH_STRING_MISMATCH');

@@ -3,6 +3,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MemoryLogger } from '../../shared/logging.ts';
+import { hashAuthString, isHashedAuthString } from '../../shared/domain/auth-string.ts';
 import type { DeviceSettings } from '../../shared/ports/index.ts';
 import { localAdmin } from '../../cli/local/local-admin.ts';
 import { startLocalStack, type LocalStack, type LocalStackOptions } from '../../cli/local/local-stack.ts';
@@ -46,8 +47,20 @@ export async function startTestStack(
     dataDir,
     logger,
     caPem: stack.ca.certificatePem,
-    setDevice: (settings) =>
-      stack.store.devices.put({ operation: 'install', authMode: 'null-string', keyOrder: 'rsa', rsaKeySize: 2048, curve: 'P-256', ...settings }, { newOperation: true }),
+    // A clear authentication string is hashed with the stack's key first, as `capf device set` does.
+    setDevice: ({ authString, ...settings }) =>
+      stack.store.devices.put(
+        {
+          operation: 'install',
+          authMode: 'null-string',
+          keyOrder: 'rsa',
+          rsaKeySize: 2048,
+          curve: 'P-256',
+          ...settings,
+          ...(authString === undefined ? {} : { authString: isHashedAuthString(authString) ? authString : hashAuthString(authString, stack.authStringKey) }),
+        },
+        { newOperation: true },
+      ),
     phone: (deviceName, phoneOptions = {}) => runPhone({ host: '127.0.0.1', port, deviceName, caPem: stack.ca.certificatePem, timeoutMs: 8_000, ...phoneOptions }),
     async close() {
       await stack.close(1_000);

@@ -4,7 +4,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConflictError, NotFoundError, StoreError, ValidationError } from '../../../shared/errors.ts';
 import { createDynamoStores, ensureTable } from '../../../shared/store/dynamo-stores.ts';
 import type { DeviceSettings, Stores } from '../../../shared/ports/index.ts';
-import { BACKENDS, installSettings, issuedRecord, randomDeviceName, randomSpkiHash, sampleCertificate } from './store-backends.ts';
+import { hashAuthString } from '../../../shared/domain/auth-string.ts';
+import { BACKENDS, HASHED_123456, TEST_AUTH_KEY, installSettings, issuedRecord, randomDeviceName, randomSpkiHash, sampleCertificate } from './store-backends.ts';
+
+const SPARE = hashAuthString('spare-1', TEST_AUTH_KEY);
 
 describe.each(BACKENDS)('device store on $name', (backend) => {
   let connection: Awaited<ReturnType<typeof backend.connect>>;
@@ -21,7 +24,7 @@ describe.each(BACKENDS)('device store on $name', (backend) => {
   it('creates a device with a pending operation and reads it back', async () => {
     const name = randomDeviceName();
     const created = await store.devices.put(installSettings(name));
-    expect(created).toMatchObject({ name, operation: 'install', status: 'pending', version: 1, authString: '123456' });
+    expect(created).toMatchObject({ name, operation: 'install', status: 'pending', version: 1, authString: HASHED_123456 });
     expect(created.operationId).toMatch(/^[0-9a-f-]{36}$/);
     expect(created.createdAt).toBe(created.updatedAt);
     expect(await store.devices.get(name)).toEqual(created);
@@ -88,7 +91,7 @@ describe.each(BACKENDS)('device store on $name', (backend) => {
     ['an unknown operation', { operation: 'renew' as never }, 'INVALID_OPERATION', /operation/],
     ['auth-string mode without a string', { authString: undefined }, 'AUTH_STRING_REQUIRED', /needs an authString/],
     ['a 3-character auth string', { authString: '123' }, 'INVALID_AUTH_STRING', /4 to 64 characters/],
-    ['a 65-character auth string', { authString: '1'.repeat(65) }, 'INVALID_AUTH_STRING', /4 to 64 characters/],
+    ['a hash of the wrong form', { authString: `hmac-sha256:${'A'.repeat(64)}` }, 'INVALID_AUTH_STRING', /4 to 64 characters/],
     ['a non-printable auth string', { authString: 'ab\ncd' }, 'INVALID_AUTH_STRING', /printable ASCII/],
     ['a deadline that is not a date', { completesBy: 'next tuesday' }, 'INVALID_DATE', /completesBy/],
     ['a deadline on the 30th of February', { completesBy: '2030-02-30T00:00:00Z' }, 'INVALID_DATE', /completesBy/],
@@ -156,11 +159,11 @@ describe.each(BACKENDS)('device store on $name', (backend) => {
 
   it('keeps the auth string of other modes on success, removes the LSC on delete and stores a fetched certificate', async () => {
     const name = randomDeviceName();
-    const installed = await store.devices.put(installSettings(name, { authMode: 'lsc-precedence', authString: 'spare-1' }));
+    const installed = await store.devices.put(installSettings(name, { authMode: 'lsc-precedence', authString: SPARE }));
     const withLsc = await store.devices.finishOperation(name, installed.operationId, { status: 'success', lsc: sampleCertificate() });
-    expect(withLsc.authString).toBe('spare-1');
+    expect(withLsc.authString).toBe(SPARE);
 
-    const deleting = await store.devices.put(installSettings(name, { operation: 'delete', authMode: 'lsc-precedence', authString: 'spare-1' }));
+    const deleting = await store.devices.put(installSettings(name, { operation: 'delete', authMode: 'lsc-precedence', authString: SPARE }));
     expect(deleting.lsc).toEqual(sampleCertificate());
     const deleted = await store.devices.finishOperation(name, deleting.operationId, { status: 'success', lsc: null });
     expect(deleted.lsc).toBeUndefined();
@@ -176,7 +179,7 @@ describe.each(BACKENDS)('device store on $name', (backend) => {
     const name = randomDeviceName();
     const device = await store.devices.put(installSettings(name));
     const kept = await store.devices.finishOperation(name, device.operationId, { status: 'failed', reason: 'phone did not answer', keepOperation: true });
-    expect(kept).toMatchObject({ status: 'failed', statusReason: 'phone did not answer', operation: 'install', operationId: device.operationId, authString: '123456' });
+    expect(kept).toMatchObject({ status: 'failed', statusReason: 'phone did not answer', operation: 'install', operationId: device.operationId, authString: HASHED_123456 });
 
     const retried = await store.devices.markInProgress(name, device.operationId, 9);
     expect(retried.status).toBe('in-progress');

@@ -7,6 +7,7 @@ import { startDynalite, type RunningDynalite } from '../../../cli/local/dynalite
 import { createDynamoClient } from '../../../cli/local/local-store.ts';
 import { createDynamoStores, ensureTable } from '../../../shared/store/dynamo-stores.ts';
 import type { StoredCertificate } from '../../../shared/model.ts';
+import { hashAuthString } from '../../../shared/domain/auth-string.ts';
 import type { DeviceSettings, IssuanceRecord, Stores } from '../../../shared/ports/index.ts';
 
 export interface Backend {
@@ -62,12 +63,17 @@ export function randomSpkiHash(): string {
   return randomBytes(32).toString('hex');
 }
 
+/** The key the store tests hash their authentication strings with (the store only ever sees the hash). */
+export const TEST_AUTH_KEY = Buffer.from('0123456789abcdef0123456789abcdef', 'utf8');
+/** The stored form of '123456' under TEST_AUTH_KEY. */
+export const HASHED_123456 = hashAuthString('123456', TEST_AUTH_KEY);
+
 export function installSettings(name: string, overrides: Partial<DeviceSettings> = {}): DeviceSettings {
   return {
     name,
     operation: 'install',
     authMode: 'auth-string',
-    authString: '123456',
+    authString: HASHED_123456,
     keyOrder: 'rsa',
     rsaKeySize: 2048,
     curve: 'P-256',

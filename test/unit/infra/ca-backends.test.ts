@@ -109,7 +109,7 @@ describe('acm-pca backend', () => {
 describe('microsoft-ca backend', () => {
   it('keeps the CA settings and enrolment account in their own secret, readable (only) by the sign function, with CAPF-trust', () => {
     const template = stacks['microsoft-ca'] as Template;
-    template.resourceCountIs('AWS::SecretsManager::Secret', 4);
+    template.resourceCountIs('AWS::SecretsManager::Secret', 5); // with the authentication string key
     const secret = logicalIdOf(template, 'AWS::SecretsManager::Secret', 'CaBackendOnlineCaSettings');
     const trust = logicalIdOf(template, 'AWS::SecretsManager::Secret', 'StorageTrustSecret');
     template.hasResourceProperties('AWS::SecretsManager::Secret', { SecretString: JSON.stringify({ host: 'ca.corp.example.com', port: 443, auth: 'ntlm' }) });

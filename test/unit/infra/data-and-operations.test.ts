@@ -118,13 +118,16 @@ describe('CSR bucket', () => {
 
 describe('secrets and CA backend', () => {
   it('keeps the CA, TLS and CAPF-trust PEM bundles in three retained secrets that start as the `{}` placeholder', () => {
-    template.resourceCountIs('AWS::SecretsManager::Secret', 3);
+    template.resourceCountIs('AWS::SecretsManager::Secret', 4); // and the generated authentication string key
     for (const secret of ['StorageCaSecret', 'StorageTlsSecret', 'StorageTrustSecret']) {
       const resource = template.findResources('AWS::SecretsManager::Secret')[logicalIdOf(template, 'AWS::SecretsManager::Secret', secret)];
       expect(resource?.DeletionPolicy).toBe('Retain');
       expect(resource?.Properties.SecretString).toBe('{}');
       expect(resource?.Properties.GenerateSecretString).toBeUndefined();
     }
+    const authKey = template.findResources('AWS::SecretsManager::Secret')[logicalIdOf(template, 'AWS::SecretsManager::Secret', 'StorageAuthKeySecret')];
+    expect(authKey?.DeletionPolicy).toBe('Retain');
+    expect(authKey?.Properties.SecretString).toBeUndefined();
   });
 
   it('creates no KMS key and no private CA for the software backend', () => {

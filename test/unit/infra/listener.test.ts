@@ -135,12 +135,23 @@ describe('listener tasks', () => {
     expect(task?.Properties.ContainerDefinitions[0].MountPoints).toBeUndefined();
   });
 
+  it('read the authentication string key from a secret the deployment generates (never in the template)', () => {
+    const authKey = logicalIdOf(template, 'AWS::SecretsManager::Secret', 'StorageAuthKeySecret');
+    template.hasResource('AWS::SecretsManager::Secret', {
+      Properties: { GenerateSecretString: Match.objectLike({ PasswordLength: 64, ExcludePunctuation: true }), SecretString: Match.absent() },
+      DeletionPolicy: 'Retain',
+    });
+    template.hasResourceProperties('AWS::ECS::TaskDefinition', {
+      ContainerDefinitions: [Match.objectLike({ Environment: Match.arrayWith([{ Name: 'CAPF_AUTH_KEY_SECRET_ARN', Value: { Ref: authKey } }]) })],
+    });
+  });
+
   it('get the table, the TLS secret, the issuer kind and the sign function through environment variables', () => {
     const env = template.findResources('AWS::ECS::TaskDefinition');
     const container = Object.values(env)[0]?.Properties.ContainerDefinitions[0];
     const names = (container.Environment as { Name: string }[]).map((variable) => variable.Name).sort();
     expect(names).toEqual([
-      'CAPF_DRAIN_MS', 'CAPF_HEALTH_PORT', 'CAPF_ISSUER', 'CAPF_MAX_SESSIONS', 'CAPF_MIN_TLS', 'CAPF_PHONE_NETWORKS', 'CAPF_PORT', 'CAPF_PROXY_PROTOCOL', 'CAPF_SIGN_FUNCTION',
+      'CAPF_AUTH_KEY_SECRET_ARN', 'CAPF_DRAIN_MS', 'CAPF_HEALTH_PORT', 'CAPF_ISSUER', 'CAPF_MAX_SESSIONS', 'CAPF_MIN_TLS', 'CAPF_PHONE_NETWORKS', 'CAPF_PORT', 'CAPF_PROXY_PROTOCOL', 'CAPF_SIGN_FUNCTION',
       'CAPF_TABLE', 'CAPF_TLS_SECRET_ARN',
     ]);
     expect(container.Environment).toContainEqual({ Name: 'CAPF_PORT', Value: '3804' });
@@ -158,11 +169,12 @@ describe('listener tasks', () => {
     const taskRole = logicalIdOf(template, 'AWS::IAM::Role', 'ListenerTaskTaskRole');
     const statements = policyStatementsOf(template, taskRole);
     const tls = { Ref: logicalIdOf(template, 'AWS::SecretsManager::Secret', 'StorageTlsSecret') };
+    const authKey = { Ref: logicalIdOf(template, 'AWS::SecretsManager::Secret', 'StorageAuthKeySecret') };
     expect(statements).toHaveLength(6);
     expect(statements).toContainEqual(
       expect.objectContaining({ Action: 'lambda:InvokeFunction', Resource: { 'Fn::GetAtt': [logicalIdOf(template, 'AWS::Lambda::Function', 'FunctionsSignFunction'), 'Arn'] } }),
     );
-    expect(statements).toContainEqual(expect.objectContaining({ Action: ['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue'], Resource: tls }));
+    expect(statements).toContainEqual(expect.objectContaining({ Action: ['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue'], Resource: [authKey, tls] }));
     expect(statements).toContainEqual(expect.objectContaining({ Action: 'secretsmanager:PutSecretValue', Resource: tls }));
     const tableArn = { 'Fn::GetAtt': [logicalIdOf(template, 'AWS::DynamoDB::Table', 'StorageTable'), 'Arn'] };
     const tableStatements = statements.filter((statement) => JSON.stringify(statement.Resource).includes('StorageTable'));
