@@ -13,6 +13,7 @@ import type { KeyDelivery, OperationOutcome, ServiceParameters, Stores } from '.
 import type { IssuedCertificateFact } from '../shared/protocol/certificate-rules.ts';
 import type { RecordAction, SessionBackend, SignOutcome } from './session-backend.ts';
 import { addressBudget, type AddressBudget } from './address-limiter.ts';
+import { PerKeyQueue } from './per-key-queue.ts';
 
 /** A sign call that fails (throws: refusals are answers) is made once more with the same request. */
 const SIGN_ATTEMPTS = 2;
@@ -46,6 +47,8 @@ export class StoreSessionBackend implements SessionBackend {
    * trip less for begin and for record). A stale copy only costs the read it tried to save.
    */
   private readonly knownDevices = new Map<number, Device>();
+  /** Device writes of this process take turns per device (see per-key-queue.ts). */
+  private readonly deviceWrites = new PerKeyQueue();
 
   constructor(private readonly options: StoreBackendOptions) {
     this.parametersCache = new ParametersCache(options.stores.parameters, options.parametersCacheMs);
@@ -99,7 +102,10 @@ export class StoreSessionBackend implements SessionBackend {
   }
 
   async beginOperation(deviceName: string, operationId: string, sessionId: number): Promise<void> {
-    this.remember(sessionId, await this.options.stores.devices.markInProgress(deviceName, operationId, sessionId, this.knownDevices.get(sessionId)));
+    const device = await this.deviceWrites.run(deviceName, () =>
+      this.options.stores.devices.markInProgress(deviceName, operationId, sessionId, this.knownDevices.get(sessionId)),
+    );
+    this.remember(sessionId, device);
   }
 
   private remember(sessionId: number, device: Device): void {
@@ -155,7 +161,10 @@ export class StoreSessionBackend implements SessionBackend {
             : undefined,
           retired ? this.retire(action.deviceName, retired) : undefined,
         ]);
-        return await this.options.stores.devices.finishOperation(action.deviceName, action.operationId, outcome, attempt === 1 ? known : undefined);
+        const first = attempt === 1;
+        return await this.deviceWrites.run(action.deviceName, () =>
+          this.options.stores.devices.finishOperation(action.deviceName, action.operationId, outcome, first ? known : undefined),
+        );
       } catch (error) {
         if (error instanceof ConflictError) {
           const verdict = await this.afterConflict(action);

@@ -13,8 +13,8 @@ import { changedAttributes } from './item-diff.ts';
 import { backoff, collectPages, DEVICE_SK, deviceKey, isConditionFailure, storeCall, storeFailure, type DynamoTable } from './dynamo-table.ts';
 import { encodeCursor } from './dynamo-cursor.ts';
 
-/** Read-modify-write rounds before a device write gives up with ConflictError. */
-const MAX_WRITE_ROUNDS = 5;
+/** Read-modify-write rounds before a device write gives up with ConflictError (with backoff(), at most about 1.3 s of waiting). */
+const MAX_WRITE_ROUNDS = 10;
 /** Far above one CUCM cluster's phones; a scan past it is refused instead of exhausting memory. */
 export const MAX_LISTED_DEVICES = 100_000;
 

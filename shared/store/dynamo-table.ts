@@ -142,9 +142,14 @@ export async function collectPages(
   return items;
 }
 
-/** Waits a little before the next round after a lost conditional write, so racing writers spread out. */
+/**
+ * Waits before the next round after a lost conditional write, so racing writers spread out: exponential with full
+ * jitter (a random wait up to 10 ms, 20 ms, 40 ms, … capped at 250 ms), which keeps eight sessions racing on one
+ * device from losing the same round again and again.
+ */
 export function backoff(round: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, (round + 1) * (5 + Math.floor(Math.random() * 20))));
+  const ceiling = Math.min(250, 10 * 2 ** round);
+  return new Promise((resolve) => setTimeout(resolve, 1 + Math.floor(Math.random() * ceiling)));
 }
 
 const TABLE_ACTIVE_TIMEOUT_MS = 60_000;

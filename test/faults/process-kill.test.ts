@@ -52,7 +52,7 @@ describe('capf serve killed mid-session', () => {
 
     const exited = server.kill('SIGTERM');
     serve = undefined;
-    await server.waitFor(/draining sessions/);
+    await server.waitFor(/SIGTERM: stopping; 1 session open/);
     // The line is written just before the listening socket closes: poll until a new connection is refused.
     const connectError = async () => {
       try {
