@@ -97,8 +97,8 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
     trigger: { kind: 'admin-api' },
     // getDevice and getParameters (GetItem); device writes and audit events (PutItem); parameters (UpdateItem);
     // deleteDevice (DeleteItem); listings of devices, a device's certificates and audit events from the table and its
-    // indexes (Query).
-    access: { table: ['GetItem', 'PutItem', 'UpdateItem', 'DeleteItem', 'Query'], tableIndexes: ['gsi1', 'gsi2'] },
+    // indexes (Query). authKeySecret: a string set through the API is stored as its keyed hash under the deployment's key.
+    access: { table: ['GetItem', 'PutItem', 'UpdateItem', 'DeleteItem', 'Query'], tableIndexes: ['gsi1', 'gsi2'], authKeySecret: 'read' },
     memoryMb: 512,
     timeoutSeconds: 29,
   },

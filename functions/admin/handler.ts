@@ -1,21 +1,38 @@
 // The admin Lambda behind the IAM-authorised HTTP API: the admin router over the DynamoDB stores, built once per
-// container on the first invocation.
+// container on the first invocation. Authentication strings are stored as their keyed hash under the deployment's key
+// (CAPF_AUTH_KEY_SECRET_ARN), read on the first request that sets one and kept for the container's life.
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { requestLimits } from '../../shared/aws-limits.ts';
 import { AdminService } from '../../shared/admin/admin-service.ts';
 import { createAdminRouter } from '../../shared/admin/http/index.ts';
 import { trustRoutes } from '../../shared/admin/http/trust-routes.ts';
 import { TrustAdmin } from '../../shared/admin/trust.ts';
 import { loadAdminConfig } from '../../shared/config/index.ts';
+import { ConfigError } from '../../shared/errors.ts';
+import { readAuthStringKey } from '../../shared/issuers/auth-key-secret.ts';
 import { createDynamoStores } from '../../shared/store/dynamo-stores.ts';
+import { cachedLoader } from '../../shared/util/cached-loader.ts';
 import { lambdaHandler } from '../bootstrap.ts';
 import { adminFunction } from './admin-function.ts';
+
+const AWS_LIMITS = { maxAttempts: 3, requestHandler: requestLimits(5_000) };
+
+/** The key, loaded once; a failed read is tried again by the next request that needs it. */
+function authStringKeyLoader(secretId: string | undefined): () => Promise<Uint8Array> {
+  if (!secretId) {
+    return () => Promise.reject(new ConfigError('the admin function has no CAPF_AUTH_KEY_SECRET_ARN, so it cannot store an authentication string: deploy the stack again', 'AUTH_STRING_KEY_MISSING'));
+  }
+  const load = cachedLoader<Uint8Array>();
+  let client: SecretsManagerClient | undefined;
+  return () => load(secretId, () => readAuthStringKey((client ??= new SecretsManagerClient(AWS_LIMITS)), secretId));
+}
 
 export const handler = lambdaHandler(
   adminFunction(async ({ logger }) => {
     const config = loadAdminConfig(process.env);
-    const stores = createDynamoStores({ client: new DynamoDBClient({ maxAttempts: 3, requestHandler: requestLimits(5_000) }), tableName: config.tableName });
-    const service = new AdminService({ stores });
+    const stores = createDynamoStores({ client: new DynamoDBClient(AWS_LIMITS), tableName: config.tableName });
+    const service = new AdminService({ stores, authStringKey: authStringKeyLoader(config.authKeySecretId) });
     return {
       router: createAdminRouter(service, {
         modules: [trustRoutes(new TrustAdmin({ trust: stores.trust, audit: stores.audit }))],

@@ -23,7 +23,8 @@ export interface AdminServiceOptions {
   now?: () => Date;
   /**
    * The deployment's key for authentication strings: a string is stored only as its keyed hash under it
-   * (shared/domain/auth-string.ts). Without it a device cannot be given a string (the store refuses clear ones).
+   * (shared/domain/auth-string.ts). When loading it fails, an edit that would store a string is refused with that
+   * error; other edits go on. Without it at all, a string is stored as given (tests and older local set-ups only).
    */
   authStringKey?: () => Promise<Uint8Array>;
 }
@@ -117,6 +118,16 @@ export class AdminService {
     return this.stores.audit.list(query.deviceName !== undefined ? { ...query, deviceName: lookupName(query.deviceName) } : query);
   }
 
+  /** The key, its loading error (thrown only if a string must be hashed), or none when the service was given no key. */
+  private async loadAuthStringKey(): Promise<{ key?: Uint8Array } | { error: unknown }> {
+    if (!this.authStringKey) return {};
+    try {
+      return { key: await this.authStringKey() };
+    } catch (error) {
+      return { error };
+    }
+  }
+
   private async editDevice(
     who: AdminActor,
     action: string,
@@ -128,7 +139,8 @@ export class AdminService {
     try {
       name = mode.normalise(given);
       const generated = change.generateAuthString ? generateAuthString() : undefined;
-      const key = this.authStringKey ? await this.authStringKey() : undefined;
+      // The key is needed only when a clear string is to be saved; an edit that stores none does not wait on it.
+      const key = await this.loadAuthStringKey();
       const { before, after } = await this.stores.devices.edit(
         name,
         (current) => {
@@ -137,7 +149,10 @@ export class AdminService {
           const next = applyDeviceChange(name, current, change, { now: this.now(), arm: mode.arm === true, ...(generated ? { generated } : {}) });
           // Only the keyed hash is stored: a new string, or one an older version stored in clear (hashed at this save).
           const clear = next.settings.authString;
-          if (clear !== undefined && key && !isHashedAuthString(clear)) next.settings.authString = hashAuthString(clear, key);
+          if (clear !== undefined && !isHashedAuthString(clear)) {
+            if ('error' in key) throw key.error;
+            if (key.key) next.settings.authString = hashAuthString(clear, key.key);
+          }
           return next;
         },
         mode.expectedVersion !== undefined ? { expectedVersion: mode.expectedVersion } : {},

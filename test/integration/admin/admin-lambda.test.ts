@@ -3,15 +3,21 @@
 // userArn and recorded as the actor of each change.
 import { randomBytes } from 'node:crypto';
 import type { APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { CreateSecretCommand } from '@aws-sdk/client-secrets-manager';
+import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
 import { createDynamoClient } from '../../../cli/local/local-store.ts';
-import { ensureTable } from '../../../shared/store/dynamo-stores.ts';
+import { hashAuthString } from '../../../shared/domain/auth-string.ts';
+import { createDynamoStores, ensureTable } from '../../../shared/store/dynamo-stores.ts';
+import { motoClients, uniqueName } from '../issuers/moto-aws.ts';
 
 type Handler = (event: unknown, context: Context) => Promise<APIGatewayProxyStructuredResultV2>;
 
 const ALICE = 'arn:aws:iam::123456789012:user/alice';
 const savedEnv = { ...process.env };
+/** The deployment's authentication-string key, as the CDK app's generated secret holds it (64 letters and digits). */
+const AUTH_KEY_TEXT = randomBytes(32).toString('hex');
 let handler: Handler;
+let tableName: string;
 
 function event(method: string, rawPath: string, options: { body?: unknown; query?: Record<string, string>; principal?: string | null; base64?: boolean; headers?: Record<string, string> } = {}) {
   const text = options.body === undefined ? undefined : JSON.stringify(options.body);
@@ -39,12 +45,14 @@ async function call(e: ReturnType<typeof event>): Promise<{ status: number; body
 }
 
 beforeAll(async () => {
-  const tableName = `admin-lambda-${randomBytes(5).toString('hex')}`;
+  tableName = `admin-lambda-${randomBytes(5).toString('hex')}`;
   const client = createDynamoClient(inject('motoEndpoint'));
   await ensureTable(client, tableName);
   client.destroy();
+  const authKeySecret = await motoClients().secretsManager.send(new CreateSecretCommand({ Name: uniqueName('capf/auth-key'), SecretString: AUTH_KEY_TEXT }));
   Object.assign(process.env, {
     CAPF_TABLE: tableName,
+    CAPF_AUTH_KEY_SECRET_ARN: authKeySecret.ARN,
     AWS_ENDPOINT_URL: inject('motoEndpoint'),
     AWS_REGION: 'us-east-1',
     AWS_ACCESS_KEY_ID: 'test',
@@ -86,5 +94,39 @@ describe('admin Lambda on moto', () => {
     expect(await call(event('PATCH', '/v1/parameters', { body: { lscValidityDays: 4000 } }))).toMatchObject({ status: 400, body: { code: 'INVALID_LSC_VALIDITY' } });
     expect(await call(event('GET', '/v1/devices', { principal: null }))).toMatchObject({ status: 401, body: { code: 'UNAUTHORISED' } });
     expect(await call({ nonsense: true } as never)).toMatchObject({ status: 400, body: { code: 'INVALID_REQUEST' } });
+  });
+
+  it('stores a string set or generated through the API only as its keyed hash under the key in CAPF_AUTH_KEY_SECRET_ARN', async () => {
+    const devices = createDynamoStores({ client: createDynamoClient(inject('motoEndpoint')), tableName }).devices;
+    const key = Buffer.from(AUTH_KEY_TEXT, 'utf8');
+    const given = await call(event('POST', '/v1/devices', { body: { name: 'SEP111111111111', operation: 'install', authString: '4711' } }));
+    expect(given.status).toBe(201);
+    expect(given.body).not.toHaveProperty('authString');
+    expect((await devices.get('SEP111111111111'))?.authString).toBe(hashAuthString('4711', key));
+    const generated = await call(event('POST', '/v1/devices', { body: { name: 'SEP222222222222', operation: 'install', generateAuthString: true } }));
+    const shown = generated.body.authString as string;
+    expect(shown).toMatch(/^\d{8}$/);
+    const stored = (await devices.get('SEP222222222222'))?.authString;
+    expect(stored).toBe(hashAuthString(shown, key));
+    expect(stored).not.toContain(shown);
+  });
+});
+
+describe('admin Lambda without CAPF_AUTH_KEY_SECRET_ARN', () => {
+  it('refuses to store a string (never in clear) and still makes the changes that store none', async () => {
+    vi.resetModules();
+    delete process.env.CAPF_AUTH_KEY_SECRET_ARN;
+    const keyless = (await import('../../../functions/admin/handler.ts')).handler as unknown as Handler;
+    const send = async (e: ReturnType<typeof event>) => {
+      const result = await keyless(e, context);
+      return { status: result.statusCode ?? 0, body: result.body ? (JSON.parse(result.body) as Record<string, unknown>) : {} };
+    };
+    expect(await send(event('POST', '/v1/devices', { body: { name: 'SEP333333333333', operation: 'install', authString: '4711' } }))).toMatchObject({
+      status: 500,
+      body: { code: 'AUTH_STRING_KEY_MISSING' },
+    });
+    const devices = createDynamoStores({ client: createDynamoClient(inject('motoEndpoint')), tableName }).devices;
+    expect(await devices.get('SEP333333333333')).toBeUndefined();
+    expect(await send(event('POST', '/v1/devices', { body: { name: 'SEP444444444444', operation: 'install', authMode: 'null-string' } }))).toMatchObject({ status: 201 });
   });
 });

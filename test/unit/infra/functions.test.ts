@@ -104,17 +104,20 @@ describe('least privilege per function', () => {
     });
   });
 
-  it('admin: exactly the table actions its store calls use, Query on its two indexes by name, and nothing else', () => {
+  it('admin: exactly the table actions its store calls use, Query on its two indexes by name, reading the auth-string key, and nothing else', () => {
     const grants = grantsOf('Admin');
     expect(grants[table()]).toEqual(['dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem']);
     expect(grants[`${table()}/index/gsi1`]).toEqual(['dynamodb:Query']);
     expect(grants[`${table()}/index/gsi2`]).toEqual(['dynamodb:Query']);
     const logs = logicalIdOf(template, 'AWS::Logs::LogGroup', 'FunctionsAdminLogs');
     expect(grants[logs]).toEqual(LOG_WRITE);
-    expect(Object.keys(grants).sort()).toEqual([logs, table(), `${table()}/index/gsi1`, `${table()}/index/gsi2`].sort());
+    // Strings set through the API are stored as their keyed hash: read (never write) the key's secret.
+    const authKey = logicalIdOf(template, 'AWS::SecretsManager::Secret', 'StorageAuthKeySecret');
+    expect(grants[authKey]).toEqual(['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue']);
+    expect(Object.keys(grants).sort()).toEqual([logs, table(), `${table()}/index/gsi1`, `${table()}/index/gsi2`, authKey].sort());
     template.hasResourceProperties('AWS::Lambda::Function', {
       Role: arnOf(role('Admin')),
-      Environment: { Variables: Match.objectLike({ CAPF_TABLE: { Ref: table() } }) },
+      Environment: { Variables: Match.objectLike({ CAPF_TABLE: { Ref: table() }, CAPF_AUTH_KEY_SECRET_ARN: { Ref: authKey } }) },
     });
   });
 
