@@ -33,6 +33,8 @@ export interface FunctionAccess {
   /** Sign through the configured CA backend: whatever that backend needs (CA secret, KMS key, private CA or the
    *  online CA's settings), and its environment variables. */
   issue?: boolean;
+  /** Sign the CAPF CA's CRL: read the CA secret, or kms:Sign on the CA key (capf-software, capf-kms); no issue access. */
+  crlSigning?: boolean;
   /** Read the CAPF CA secret without issuing (it holds the private key with the software backend). */
   caSecret?: 'read';
   /** The CAPF TLS service certificate: read it, or also store a new one (F4 regeneration). */
@@ -110,11 +112,11 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
     trigger: { kind: 'schedule', expression: 'rate(1 hour)' },
     // Parameters, devices, CRL and schedule items (GetItem); CRL state, schedule and re-armed devices (PutItem); revocations
     // (UpdateItem); the certificates index, sent notices and trust stores (Query); sent-notice keys (BatchWriteItem).
-    // issue: the CA key signs the CRL (the same CA access as the sign function).
+    // crlSigning: the CA key signs the CRL (read access to it; not the sign function's issue access).
     access: {
       table: ['GetItem', 'PutItem', 'UpdateItem', 'Query', 'BatchWriteItem'],
       tableIndexes: ['certificates-by-not-after'],
-      issue: true,
+      crlSigning: true,
       notify: true,
       crl: true,
     },

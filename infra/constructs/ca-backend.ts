@@ -114,6 +114,22 @@ export class CaBackend extends Construct {
     }
   }
 
+  /**
+   * What signing the CAPF CA's CRL needs, nothing more (the expiry monitor): read the CA secret (software key), or
+   * kms:Sign and kms:GetPublicKey on the CA key plus read its certificate. No secret writes, no Private CA, no online
+   * CA, no CSR bucket: the CRL of another issuer's CA is that CA's business. Returns the environment that goes with it
+   * (empty when the backend has no CAPF CA key to sign with).
+   */
+  grantCrlSigning(grantee: iam.IGrantable): Record<string, string> {
+    if (this.issuer !== 'capf-software' && this.issuer !== 'capf-kms') return {};
+    if (this.caSecret) grantSecretAccess(this.caSecret, grantee, 'read');
+    if (this.kmsKey) {
+      grantee.grantPrincipal.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['kms:Sign', 'kms:GetPublicKey'], resources: [this.kmsKey.keyArn] }));
+    }
+    const { CAPF_ISSUER, CAPF_CA_SECRET_ARN, CAPF_KMS_KEY_ID, CAPF_CA_CERT_SECRET_ARN } = this.environment;
+    return Object.fromEntries(Object.entries({ CAPF_ISSUER, CAPF_CA_SECRET_ARN, CAPF_KMS_KEY_ID, CAPF_CA_CERT_SECRET_ARN }).filter((entry): entry is [string, string] => entry[1] !== undefined));
+  }
+
   /** A root CA, self-signed and activated in the same deployment. */
   private createPrivateCa(environment: string): string {
     const ca = new acmpca.CfnCertificateAuthority(this, 'PrivateCa', {

@@ -66,6 +66,7 @@ function grantAccess(fn: CapfFunction, props: FunctionFleetProps): void {
     props.caBackend.grantIssue(fn.role);
     env(props.caBackend.environment);
   }
+  if (access.crlSigning) env(props.caBackend.grantCrlSigning(fn.role));
   if (access.caSecret) {
     grantSecretAccess(storage.caSecret, fn.role, access.caSecret);
     env({ CAPF_CA_SECRET_ARN: storage.caSecret.secretArn });

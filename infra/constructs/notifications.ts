@@ -28,7 +28,8 @@ export class Notifications extends Construct {
     for (const email of props.emailRecipients) this.topic.addSubscription(new subscriptions.EmailSubscription(email));
 
     const senderEmail = props.senderEmail ?? props.emailRecipients[0];
-    this.environment = { CAPF_TOPIC_ARN: this.topic.topicArn, CAPF_EMAIL_RECIPIENTS: props.emailRecipients.join(',') };
+    // CAPF_CLUSTER_NAME: which deployment a digest or topic message is about (the subject names it).
+    this.environment = { CAPF_TOPIC_ARN: this.topic.topicArn, CAPF_EMAIL_RECIPIENTS: props.emailRecipients.join(','), CAPF_CLUSTER_NAME: `capf-${props.environment}` };
     if (senderEmail) {
       // SES mails the address a verification link; sending works once it is clicked (and, in the SES sandbox,
       // only to verified recipients).

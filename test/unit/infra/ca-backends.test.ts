@@ -35,7 +35,23 @@ function signEnvironment(template: Template): Record<string, unknown> {
 
 /** The sign role's statements beyond its own logs and the table. */
 function issuerStatements(template: Template) {
-  return signStatements(template).filter((statement) => !actionsOf(statement).some((action) => /^(logs|dynamodb):/.test(action)));
+  return beyondLogsAndTable(signStatements(template));
+}
+
+/** The expiry monitor's statements beyond logs, table, topic, SES, its failure queue and the CRL object. */
+function monitorCaStatements(template: Template) {
+  return beyondLogsAndTable(policyStatementsOf(template, logicalIdOf(template, 'AWS::IAM::Role', 'FunctionsExpiryMonitorRole'))).filter(
+    (statement) => !actionsOf(statement).some((action) => /^(sns|ses|sqs):/.test(action)) && !JSON.stringify(statement.Resource).includes('/crl/capf.crl'),
+  );
+}
+
+function monitorEnvironment(template: Template): Record<string, unknown> {
+  const id = logicalIdOf(template, 'AWS::Lambda::Function', 'FunctionsExpiryMonitorFunction');
+  return template.findResources('AWS::Lambda::Function')[id]?.Properties.Environment.Variables;
+}
+
+function beyondLogsAndTable(statements: ReturnType<typeof signStatements>) {
+  return statements.filter((statement) => !actionsOf(statement).some((action) => /^(logs|dynamodb):/.test(action)));
 }
 
 const SECRET_READ = ['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue'];
@@ -72,6 +88,17 @@ describe('kms backend', () => {
       CAPF_CA_CERT_SECRET_ARN: { Ref: logicalIdOf(template, 'AWS::SecretsManager::Secret', 'StorageCaSecret') },
     });
   });
+
+  it('lets the expiry monitor sign its CRL with that key and read the certificate, without storing a CA', () => {
+    const template = stacks.kms as Template;
+    const key = logicalIdOf(template, 'AWS::KMS::Key', 'CaBackendCaKey');
+    const caSecret = { Ref: logicalIdOf(template, 'AWS::SecretsManager::Secret', 'StorageCaSecret') };
+    expect(monitorCaStatements(template)).toEqual([
+      { Effect: 'Allow', Action: SECRET_READ, Resource: caSecret },
+      { Effect: 'Allow', Action: ['kms:GetPublicKey', 'kms:Sign'], Resource: { 'Fn::GetAtt': [key, 'Arn'] } },
+    ]);
+    expect(monitorEnvironment(template)).toMatchObject({ CAPF_ISSUER: 'capf-kms', CAPF_KMS_KEY_ID: { 'Fn::GetAtt': [key, 'Arn'] }, CAPF_CA_CERT_SECRET_ARN: caSecret });
+  });
 });
 
 describe('acm-pca backend', () => {
@@ -94,6 +121,13 @@ describe('acm-pca backend', () => {
     ]);
     expect(signEnvironment(template)).toMatchObject({ CAPF_ISSUER: 'acm-pca', CAPF_PCA_ARN: { 'Fn::GetAtt': [ca, 'Arn'] } });
     expect(signEnvironment(template)).not.toHaveProperty('CAPF_CA_SECRET_ARN');
+  });
+
+  it('gives the expiry monitor no access to the private CA (it cannot issue; that CA publishes its own CRL)', () => {
+    const template = stacks['acm-pca'] as Template;
+    expect(monitorCaStatements(template)).toEqual([]);
+    expect(monitorEnvironment(template)).not.toHaveProperty('CAPF_PCA_ARN');
+    expect(monitorEnvironment(template)).not.toHaveProperty('CAPF_ISSUER');
   });
 
   it('uses an existing CA by ARN without creating one', () => {
@@ -136,5 +170,10 @@ describe('offline backend', () => {
     expect(actionsOf(statements[0]!)).toEqual(['s3:PutObject']);
     expect(JSON.stringify(statements[0]!.Resource)).toContain('/csr/*');
     template.resourceCountIs('AWS::KMS::Key', 0);
+  });
+
+  it('gives the expiry monitor nothing under csr/ (it only writes crl/capf.crl)', () => {
+    expect(monitorCaStatements(template)).toEqual([]);
+    expect(monitorEnvironment(template)).not.toHaveProperty('CAPF_CSR_BUCKET');
   });
 });

@@ -141,7 +141,7 @@ describe('least privilege per function', () => {
     });
   });
 
-  it('expiry monitor: its table calls, Query on the certificates index by name, the CA secret, PutObject on crl/capf.crl only', () => {
+  it('expiry monitor: its table calls, Query on the certificates index by name, reads the CA secret (never writes it), PutObject on crl/capf.crl only', () => {
     const grants = grantsOf('ExpiryMonitor');
     const bucket = logicalIdOf(template, 'AWS::S3::Bucket', 'StorageCsrBucket');
     expect(grants[table()]).toEqual(['dynamodb:BatchWriteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem']);
@@ -150,12 +150,24 @@ describe('least privilege per function', () => {
     expect(Object.keys(grants).filter((resource) => resource.startsWith(bucket))).toEqual([`${bucket}/crl/capf.crl`]);
     expect(Object.values(grants).flat()).not.toContain('dynamodb:Scan');
     expect(Object.values(grants).flat()).not.toContain('dynamodb:DeleteItem');
-    expect(grants[logicalIdOf(template, 'AWS::SecretsManager::Secret', 'StorageCaSecret')]).toContain('secretsmanager:GetSecretValue');
+    const caSecret = grants[logicalIdOf(template, 'AWS::SecretsManager::Secret', 'StorageCaSecret')];
+    expect(caSecret).toContain('secretsmanager:GetSecretValue');
+    // Least privilege: signing the CRL reads the CA key; storing a CA is the sign function's (issue access) only.
+    expect(caSecret).not.toContain('secretsmanager:PutSecretValue');
+    expect(grantsOf('Sign')[logicalIdOf(template, 'AWS::SecretsManager::Secret', 'StorageCaSecret')]).toContain('secretsmanager:PutSecretValue');
     template.hasResourceProperties('AWS::Lambda::Function', {
       Role: arnOf(role('ExpiryMonitor')),
       Timeout: 300,
       Environment: {
-        Variables: Match.objectLike({ CAPF_TABLE: { Ref: table() }, CAPF_ISSUER: 'capf-software', CAPF_CRL_BUCKET: { Ref: bucket }, CAPF_CRL_KEY: 'crl/capf.crl', CAPF_TOPIC_ARN: Match.anyValue() }),
+        Variables: Match.objectLike({
+          CAPF_TABLE: { Ref: table() },
+          CAPF_ISSUER: 'capf-software',
+          CAPF_CA_SECRET_ARN: Match.anyValue(),
+          CAPF_CRL_BUCKET: { Ref: bucket },
+          CAPF_CRL_KEY: 'crl/capf.crl',
+          CAPF_TOPIC_ARN: Match.anyValue(),
+          CAPF_CLUSTER_NAME: 'capf-dev',
+        }),
       },
     });
   });
