@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { ConfigError } from '../../shared/errors.ts';
 import { prepareDataDir } from '../data-folder.ts';
 import { defaultDataDir } from '../options.ts';
+import type { ApiTransport } from './api-transport.ts';
 import type { AdminTarget } from './target.ts';
 
 export interface TargetOptions {
@@ -71,21 +72,35 @@ async function runningLocalApi(dataDir: string): Promise<URL | undefined> {
   }
 }
 
-export async function openTarget(opts: TargetOptions): Promise<AdminTarget> {
+/**
+ * The transport to the admin API the options name (--endpoint, $CAPF_ENDPOINT, else a running `capf serve` on the data
+ * folder), or undefined when there is none (no endpoint given and no local API running).
+ */
+export async function openApiTransport(opts: TargetOptions): Promise<ApiTransport | undefined> {
   const given = opts.endpoint ?? process.env.CAPF_ENDPOINT;
   const dataDir = opts.data ?? defaultDataDir();
   const endpoint = given ? parseEndpoint(given) : await runningLocalApi(dataDir);
-  if (!endpoint) {
+  if (!endpoint) return undefined;
+  // CAPF_ENDPOINT_AUTH=sigv4 signs requests to a loopback endpoint too (an IAM-checking proxy or test stand-in).
+  const sign = endpoint.protocol === 'https:' || process.env.CAPF_ENDPOINT_AUTH === 'sigv4';
+  if (!sign) {
+    const { bearerTransport } = await import('./api-transport.ts');
+    return bearerTransport(endpoint, await localToken(dataDir));
+  }
+  const { sigv4Transport } = await import('./sigv4-transport.ts');
+  return sigv4Transport(endpoint);
+}
+
+export async function openTarget(opts: TargetOptions): Promise<AdminTarget> {
+  const transport = await openApiTransport(opts);
+  if (!transport) {
+    const dataDir = opts.data ?? defaultDataDir();
     await prepareDataDir(dataDir);
     const { openStoreTarget } = await import('./store-target.ts');
     return openStoreTarget(dataDir);
   }
-  const [{ ApiTarget }, { bearerTransport }] = await Promise.all([import('./api-target.ts'), import('./api-transport.ts')]);
-  // CAPF_ENDPOINT_AUTH=sigv4 signs requests to a loopback endpoint too (an IAM-checking proxy or test stand-in).
-  const sign = endpoint.protocol === 'https:' || process.env.CAPF_ENDPOINT_AUTH === 'sigv4';
-  if (!sign) return new ApiTarget(bearerTransport(endpoint, await localToken(dataDir)));
-  const { sigv4Transport } = await import('./sigv4-transport.ts');
-  return new ApiTarget(await sigv4Transport(endpoint));
+  const { ApiTarget } = await import('./api-target.ts');
+  return new ApiTarget(transport);
 }
 
 export async function withTarget<T>(opts: TargetOptions, work: (target: AdminTarget) => Promise<T>): Promise<T> {

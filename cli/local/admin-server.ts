@@ -136,7 +136,7 @@ function authorised(header: string | undefined, token: Buffer): boolean {
 }
 
 /** The body as text, or undefined when it is over MAX_BODY_BYTES (refused before it is buffered further). */
-async function readBody(req: IncomingMessage): Promise<string | undefined> {
+export async function readBody(req: IncomingMessage): Promise<string | undefined> {
   const declared = Number(req.headers['content-length'] ?? 0);
   if (declared > MAX_BODY_BYTES) {
     req.resume();
