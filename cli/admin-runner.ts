@@ -1,10 +1,10 @@
-// How the trust and CA commands run: on the data folder's store through the admin service (cli/local/local-admin.ts),
-// printing one line per failure with its code and the documented exit code (0 ok, 1 refused or invalid, 2 not found,
-// 3 the store could not be reached).
+// How the data-folder-only admin commands (`capf csr`, `capf stale-lsc`, `capf cert import`) run: on the data folder's
+// store through the admin services (cli/local/local-admin.ts), printing one line per failure with its code and the
+// documented exit code (cli/exit-codes.ts). Also the bounded reading of the files an administrator names.
 import { readFile } from 'node:fs/promises';
-import { CapfError, ConflictError, NotFoundError, StoreError, ValidationError } from '../shared/errors.ts';
+import { CapfError, ValidationError } from '../shared/errors.ts';
 import { prepareDataDir } from './data-folder.ts';
-import { errorLine, EXIT, exitCodeOf } from './exit-codes.ts';
+import { errorLine, exitCodeOf } from './exit-codes.ts';
 import type { LocalAdmin } from './local/local-admin.ts';
 import { defaultDataDir } from './options.ts';
 
@@ -12,12 +12,6 @@ export { printJson, table } from './admin/table.ts';
 
 /** Files an administrator hands us are a few KiB; anything far larger is not a certificate or key file. */
 const MAX_INPUT_FILE_BYTES = 1_048_576;
-
-/** cli/exit-codes.ts, with a store that failed (not a lost race, not a missing item) counted as unreachable. */
-export function exitCodeFor(error: CapfError): number {
-  if (error instanceof StoreError && !(error instanceof ConflictError) && !(error instanceof NotFoundError)) return EXIT.unreachable;
-  return exitCodeOf(error);
-}
 
 /** Runs `work` over the data folder's admin services; a CapfError becomes `capf: CODE: message` and its exit code. */
 export async function runAdmin(dataDir: string | undefined, work: (admin: LocalAdmin) => Promise<void>): Promise<void> {
@@ -34,7 +28,7 @@ export async function runAdmin(dataDir: string | undefined, work: (admin: LocalA
   } catch (error) {
     if (!(error instanceof CapfError)) throw error;
     process.stderr.write(`${errorLine(error)}\n`);
-    process.exitCode = exitCodeFor(error);
+    process.exitCode = exitCodeOf(error);
   }
 }
 

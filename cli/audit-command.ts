@@ -2,11 +2,9 @@
 import type { Command } from 'commander';
 import { normaliseDeviceName } from '../shared/domain/device-name.ts';
 import type { AuditEvent } from '../shared/ports/index.ts';
-import { ENDPOINT_HELP, withTarget, type TargetOptions } from './admin/open-target.ts';
+import { DATA_HELP, ENDPOINT_HELP, withTarget, type TargetOptions } from './admin/open-target.ts';
 import { printJson, table } from './admin/table.ts';
 import { integer, since } from './options.ts';
-
-const DATA_HELP = 'data folder (default: $CAPF_DATA_DIR, else the nearest .capf here or above, else ./.capf)';
 
 /** before → after of the changed fields, one `field: a → b` per field, on one line. */
 function changeText(event: AuditEvent): string {

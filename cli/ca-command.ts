@@ -1,14 +1,16 @@
-// `capf ca show|export|regenerate|import`: the CAPF certificate (F4) through the admin service. Export is what
-// CUCM's CallManager-trust and the phones' ITL/CTL need; regenerate and import apply to a running `capf serve`
-// without a restart, and the replaced certificate stays in CAPF-trust so the LSCs it issued still authenticate.
+// `capf ca show|export|regenerate|import`: the CAPF certificate (F4) through the admin API (--endpoint, a running
+// capf serve) or, with neither, the data folder. Export is what CUCM's CallManager-trust and the phones' ITL/CTL
+// need; regenerate and import apply to running listeners and signers without a restart, and the replaced certificate
+// stays in CAPF-trust so the LSCs it issued still authenticate.
 import { writeFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import type { CaChangeResult, CapfCaView } from '../shared/admin/ca.ts';
 import { ValidationError } from '../shared/errors.ts';
-import { printJson, readInputFile, runAdmin } from './admin-runner.ts';
+import { readInputFile } from './admin-runner.ts';
+import { DATA_HELP, ENDPOINT_HELP, withTarget, type TargetOptions } from './admin/open-target.ts';
+import { printJson } from './admin/table.ts';
 import { oneOf } from './options.ts';
 
-const ACTOR = { actor: 'local' };
 
 function viewText(view: CapfCaView): string {
   const lines = [
@@ -35,13 +37,15 @@ function changeText(result: CaChangeResult): string {
 
 export function registerCaCommands(program: Command): void {
   const ca = program.command('ca').description('the CAPF certificate (F4): show, export for CUCM, regenerate, import your own');
-  const data = ['--data <dir>', 'data folder (default $CAPF_DATA_DIR or ./.capf)'] as const;
+  const data = ['--data <dir>', DATA_HELP] as const;
+  const endpoint = ['--endpoint <url>', ENDPOINT_HELP] as const;
   ca.command('show')
     .description('the CAPF certificate in use and the replaced ones still in CAPF-trust')
     .option(...data)
+    .option(...endpoint)
     .option('--json', 'print JSON')
-    .action(async (opts: { data?: string; json?: boolean }) => {
-      await runAdmin(opts.data, async (admin) => {
+    .action(async (opts: TargetOptions & { json?: boolean }) => {
+      await withTarget(opts, async (admin) => {
         const view = await admin.ca.show();
         if (opts.json) printJson(view);
         else process.stdout.write(`${viewText(view)}\n`);
@@ -50,9 +54,10 @@ export function registerCaCommands(program: Command): void {
   ca.command('export')
     .description('the CAPF certificate as PEM (never the key): upload it to CUCM as CallManager-trust')
     .option(...data)
+    .option(...endpoint)
     .option('--out <file>', 'write it to this file instead of standard output')
-    .action(async (opts: { data?: string; out?: string }) => {
-      await runAdmin(opts.data, async (admin) => {
+    .action(async (opts: TargetOptions & { out?: string }) => {
+      await withTarget(opts, async (admin) => {
         const pem = await admin.ca.export();
         if (opts.out === undefined) {
           process.stdout.write(pem);
@@ -69,12 +74,13 @@ export function registerCaCommands(program: Command): void {
   ca.command('regenerate')
     .description('a new CAPF certificate and key; running listeners and signers use it at once, the old one stays in CAPF-trust')
     .option(...data)
+    .option(...endpoint)
     .option('--key-type <type>', 'rsa (2048) or ec (P-256); default: the type of the current key', oneOf(['rsa', 'ec'] as const))
     .option('--common-name <cn>', 'CN and DNS name of the new certificate (default CAPF- and 8 random hex digits)')
     .option('--json', 'print JSON')
-    .action(async (opts: { data?: string; keyType?: 'rsa' | 'ec'; commonName?: string; json?: boolean }) => {
-      await runAdmin(opts.data, async (admin) => {
-        const result = await admin.ca.regenerate(ACTOR, { ...(opts.keyType ? { keyType: opts.keyType } : {}), ...(opts.commonName !== undefined ? { commonName: opts.commonName } : {}) });
+    .action(async (opts: TargetOptions & { keyType?: 'rsa' | 'ec'; commonName?: string; json?: boolean }) => {
+      await withTarget(opts, async (admin) => {
+        const result = await admin.ca.regenerate({ ...(opts.keyType ? { keyType: opts.keyType } : {}), ...(opts.commonName !== undefined ? { commonName: opts.commonName } : {}) });
         if (opts.json) printJson(result);
         else process.stdout.write(`${changeText(result)}\n`);
       });
@@ -82,13 +88,14 @@ export function registerCaCommands(program: Command): void {
   ca.command('import')
     .description('replace the CAPF certificate with yours (CA:TRUE, digitalSignature + keyCertSign, RSA up to 2048 or EC)')
     .option(...data)
+    .option(...endpoint)
     .requiredOption('--cert <file>', 'the certificate, PEM')
     .requiredOption('--key <file>', 'its private key, unencrypted PEM (kept with mode 0600; never printed)')
     .option('--json', 'print JSON')
-    .action(async (opts: { data?: string; cert: string; key: string; json?: boolean }) => {
-      await runAdmin(opts.data, async (admin) => {
+    .action(async (opts: TargetOptions & { cert: string; key: string; json?: boolean }) => {
+      await withTarget(opts, async (admin) => {
         const [certificatePem, privateKeyPem] = await Promise.all([readInputFile(opts.cert, '--cert file'), readInputFile(opts.key, '--key file')]);
-        const result = await admin.ca.import(ACTOR, certificatePem, privateKeyPem);
+        const result = await admin.ca.import(certificatePem, privateKeyPem);
         if (opts.json) printJson(result);
         else process.stdout.write(`${changeText(result)}\n`);
       });

@@ -6,14 +6,12 @@ import { DEVICE_NAME_RULE, normaliseDeviceName } from '../shared/domain/device-n
 import { NotFoundError } from '../shared/errors.ts';
 import { formatCertificates } from './admin/certificates-view.ts';
 import { changeFromFlags, changeNotes, type DeviceFlags } from './admin/device-settings.ts';
-import { ENDPOINT_HELP, withTarget, type TargetOptions } from './admin/open-target.ts';
+import { DATA_HELP, ENDPOINT_HELP, withTarget, type TargetOptions } from './admin/open-target.ts';
 import { printJson, table } from './admin/table.ts';
 import type { DeviceFilter, VisibleDevice } from './admin/target.ts';
 import { deadline, integer, oneOf, oneOfNumbers } from './options.ts';
 
 const STATUSES: readonly OperationStatus[] = ['none', 'pending', 'in-progress', 'success', 'failed'];
-const DATA_HELP = 'data folder (default: $CAPF_DATA_DIR, else the nearest .capf here or above, else ./.capf)';
-
 /** "expired at T" once the deadline of a pending operation has passed (the next session records it so). */
 function deadlineText(device: VisibleDevice, now = Date.now()): string {
   if (!device.completesBy) return '';

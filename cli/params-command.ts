@@ -17,11 +17,9 @@ import {
 import { DEFAULT_PARAMETERS_CACHE_MS } from '../shared/domain/parameters-cache.ts';
 import { LEAD_TIME_DAYS, REENROLMENT_FRACTION } from '../shared/monitor/index.ts';
 import type { ServiceParameters } from '../shared/ports/index.ts';
-import { ENDPOINT_HELP, withTarget, type TargetOptions } from './admin/open-target.ts';
+import { DATA_HELP, ENDPOINT_HELP, withTarget, type TargetOptions } from './admin/open-target.ts';
 import { printJson, table } from './admin/table.ts';
 import { emailList, fraction, integer, onOff } from './options.ts';
-
-const DATA_HELP = 'data folder (default: $CAPF_DATA_DIR, else the nearest .capf here or above, else ./.capf)';
 
 type Field = Exclude<keyof ServiceParameters, 'updatedAt'>;
 type Spec =

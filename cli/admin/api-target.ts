@@ -3,10 +3,12 @@
 // code its status means: 404 not found (2), other 4xx refused (1), 5xx and no answer the service (3).
 import type { CertificateView } from '../../shared/admin/certificate-view.ts';
 import type { CapfError } from '../../shared/errors.ts';
-import type { AuditEvent, ServiceParameters } from '../../shared/ports/index.ts';
+import type { AuditEvent, ServiceParameters, TrustEntry, TrustStoreName } from '../../shared/ports/index.ts';
 import { ServiceError } from '../exit-codes.ts';
 import type { ApiAnswer, ApiCall, ApiTransport } from './api-transport.ts';
-import type { AdminTarget, AuditFilter, DeviceChange, DeviceFilter, DeviceWrite, VisibleDevice } from './target.ts';
+import type { CaChangeResult, CapfCaView } from '../../shared/admin/ca.ts';
+import type { TrustEntrySummary, TrustUploadResult } from '../../shared/admin/trust.ts';
+import type { AdminTarget, AuditFilter, CaTarget, DeviceChange, DeviceFilter, DeviceWrite, TrustTarget, VisibleDevice } from './target.ts';
 
 /** Most items asked per page; a --limit above it takes several pages. */
 const PAGE_SIZE = 100;
@@ -32,9 +34,26 @@ function failure(answer: ApiAnswer, where: string): CapfError {
 
 export class ApiTarget implements AdminTarget {
   readonly description: string;
+  readonly trust: TrustTarget;
+  readonly ca: CaTarget;
 
   constructor(private readonly transport: ApiTransport) {
     this.description = transport.description;
+    const trustPath = (id: string) => `/v1/trust/${encodeURIComponent(id)}`;
+    const body = async <T>(call: ApiCall, accept?: number[]): Promise<T> => (await this.call<T>(call, accept)).body;
+    this.trust = {
+      list: async (store?: TrustStoreName) => (await body<{ entries: TrustEntrySummary[] }>({ method: 'GET', path: '/v1/trust', query: { store } })).entries,
+      add: (pem, options) => body<TrustUploadResult>({ method: 'POST', path: '/v1/trust', body: { pem, ...options } }, [201]),
+      show: async (id, store) => (await body<{ entries: TrustEntry[] }>({ method: 'GET', path: trustPath(id), query: { store } })).entries,
+      remove: async (id, store) => (await body<{ removed: TrustEntrySummary }>({ method: 'DELETE', path: trustPath(id), query: { store } })).removed,
+      removeMicRoots: async () => (await body<{ removed: TrustEntrySummary[] }>({ method: 'POST', path: '/v1/trust/remove-mic-roots' })).removed,
+    };
+    this.ca = {
+      show: () => body<CapfCaView>({ method: 'GET', path: '/v1/ca' }),
+      export: async () => (await body<{ pem: string }>({ method: 'GET', path: '/v1/ca/certificate' })).pem,
+      regenerate: (options) => body<CaChangeResult>({ method: 'POST', path: '/v1/ca/regenerate', body: options }),
+      import: (certificatePem, privateKeyPem) => body<CaChangeResult>({ method: 'POST', path: '/v1/ca/import', body: { certificatePem, privateKeyPem } }),
+    };
   }
 
   private async call<T>(call: ApiCall, accept: number[] = [200]): Promise<{ status: number; body: T }> {

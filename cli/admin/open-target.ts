@@ -23,6 +23,9 @@ export const ADMIN_TOKEN_FILE = 'admin-token';
 const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]', '::1']);
 const MAX_SMALL_FILE = 4096;
 
+/** --data's help, the same in every command. */
+export const DATA_HELP = 'data folder (default: $CAPF_DATA_DIR, else the nearest .capf here or above, else ./.capf)';
+
 export const ENDPOINT_HELP = 'admin API to use: a local stack (http://127.0.0.1:3805) or a deployed one (https://...execute-api...; AWS credentials and region from the environment) (default: $CAPF_ENDPOINT, else a running capf serve on the data folder, else the data folder itself)';
 
 function parseEndpoint(text: string): URL {

@@ -7,8 +7,9 @@ import { certificateView } from '../../shared/admin/certificate-view.ts';
 import { NotFoundError } from '../../shared/errors.ts';
 import type { AuditEvent, DeviceSettings, Stores } from '../../shared/ports/index.ts';
 import { hashAuthString, isHashedAuthString } from '../../shared/domain/auth-string.ts';
+import { localAdmin } from '../local/local-admin.ts';
 import { settingsFromFlags } from './device-settings.ts';
-import { matchesFilter, visibleDevice, type AdminTarget, type AuditFilter, type DeviceChange, type DeviceFilter } from './target.ts';
+import { matchesFilter, visibleDevice, type AdminTarget, type AuditFilter, type CaTarget, type DeviceChange, type DeviceFilter, type TrustTarget } from './target.ts';
 
 /** The local audit trail's file (cli/local/local-admin.ts writes it). */
 const AUDIT_FILE = 'audit.jsonl';
@@ -32,8 +33,27 @@ async function hashedSettings(settings: DeviceSettings, dataDir: string): Promis
   return { ...settings, authString: hashAuthString(authString, (await loadOrCreateAuthStringKey(dataDir)).key) };
 }
 
+/** Changes made on the data folder are the local administrator's. */
+const LOCAL = { actor: 'local' };
+
 export function storeTarget(store: Stores, dataDir: string, close: () => Promise<void>): AdminTarget {
+  const admin = localAdmin(dataDir, store);
+  const trust: TrustTarget = {
+    list: (name) => admin.trust.list(name),
+    add: (pem, options) => admin.trust.add(LOCAL, pem, options),
+    show: (id, name) => admin.trust.show(id, name),
+    remove: (id, name) => admin.trust.remove(LOCAL, id, name),
+    removeMicRoots: () => admin.trust.removeMicRoots(LOCAL),
+  };
+  const ca: CaTarget = {
+    show: () => admin.ca.show(),
+    export: () => admin.ca.export(),
+    regenerate: (options) => admin.ca.regenerate(LOCAL, options),
+    import: (certificatePem, privateKeyPem) => admin.ca.import(LOCAL, certificatePem, privateKeyPem),
+  };
   return {
+    trust,
+    ca,
     description: `data folder ${dataDir}`,
     async getDevice(name) {
       const device = await store.devices.get(name);

@@ -4,7 +4,9 @@
 import type { AuditEvent } from '../../shared/ports/index.ts';
 import type { Device, CertificateOperation, OperationStatus } from '../../shared/model.ts';
 import type { CertificateView } from '../../shared/admin/certificate-view.ts';
-import type { ServiceParameters } from '../../shared/ports/index.ts';
+import type { ServiceParameters, TrustEntry, TrustStoreName } from '../../shared/ports/index.ts';
+import type { TrustEntrySummary, TrustUploadResult } from '../../shared/admin/trust.ts';
+import type { CaChangeResult, CapfCaView, RegenerateOptions } from '../../shared/admin/ca.ts';
 
 export interface DeviceFilter {
   status?: OperationStatus;
@@ -46,6 +48,24 @@ export interface DeviceWrite {
   generated?: string;
 }
 
+/** CAPF-trust and CallManager-trust (F6), as `capf trust` uses them; the actor is the target's (local, the IAM caller). */
+export interface TrustTarget {
+  list(store?: TrustStoreName): Promise<TrustEntrySummary[]>;
+  add(pem: string, options: { store: TrustStoreName; description?: string }): Promise<TrustUploadResult>;
+  show(id: string, store?: TrustStoreName): Promise<TrustEntry[]>;
+  remove(id: string, store?: TrustStoreName): Promise<TrustEntrySummary>;
+  removeMicRoots(): Promise<TrustEntrySummary[]>;
+}
+
+/** The CAPF certificate (F4), as `capf ca` uses it. */
+export interface CaTarget {
+  show(): Promise<CapfCaView>;
+  /** PEM, never the key. */
+  export(): Promise<string>;
+  regenerate(options: RegenerateOptions): Promise<CaChangeResult>;
+  import(certificatePem: string, privateKeyPem: string): Promise<CaChangeResult>;
+}
+
 export interface AdminTarget {
   /** Where the commands act, for messages ("data folder /x/.capf", "admin API http://127.0.0.1:3805"). */
   readonly description: string;
@@ -60,6 +80,8 @@ export interface AdminTarget {
   getParameters(): Promise<ServiceParameters>;
   setParameters(change: Partial<ServiceParameters>): Promise<ServiceParameters>;
   listAudit(filter: AuditFilter): Promise<AuditEvent[]>;
+  readonly trust: TrustTarget;
+  readonly ca: CaTarget;
   close(): Promise<void>;
 }
 

@@ -11,6 +11,7 @@ import { loadOrCreateAuthStringKey } from './auth-string-key.ts';
 import { AdminService } from '../../shared/admin/admin-service.ts';
 import { createAdminRouter, MAX_BODY_BYTES, type ApiResponse, type RouteModule } from '../../shared/admin/http/index.ts';
 import { trustRoutes } from '../../shared/admin/http/trust-routes.ts';
+import { caRoutes } from '../../shared/admin/http/ca-routes.ts';
 import { localAdmin } from './local-admin.ts';
 import { ConfigError } from '../../shared/errors.ts';
 import type { CapfLogger } from '../../shared/logging.ts';
@@ -36,6 +37,8 @@ export interface LocalAdminApi {
   url: string;
   port: number;
   tokenPath: string;
+  /** The operations served (the contract test compares them with docs/openapi.yaml). */
+  operations: { method: string; path: string; operationId: string }[];
   close(): Promise<void>;
 }
 
@@ -64,8 +67,9 @@ export async function startLocalAdminApi(options: LocalAdminApiOptions): Promise
   const authStringKey = loadOrCreateAuthStringKey(options.dataDir).then((loaded) => loaded.key);
   authStringKey.catch(() => undefined); // a bad key file is reported by the request that needs it
   const service = new AdminService({ stores: options.stores, authStringKey: () => authStringKey });
+  const local = localAdmin(options.dataDir, options.stores);
   const router = createAdminRouter(service, {
-    modules: [trustRoutes(localAdmin(options.dataDir, options.stores).trust), ...(options.modules?.(service) ?? [])],
+    modules: [trustRoutes(local.trust), caRoutes(local.ca), ...(options.modules?.(service) ?? [])],
     onInternalError: (error, request) => options.logger.error('admin API request failed', { method: request.method, path: request.path, reason: error instanceof Error ? error.message : String(error) }),
   });
   const server = createServer((req, res) => {
@@ -118,6 +122,7 @@ export async function startLocalAdminApi(options: LocalAdminApiOptions): Promise
     url,
     port,
     tokenPath: join(options.dataDir, ADMIN_TOKEN_FILE),
+    operations: router.operations,
     async close() {
       await new Promise<void>((resolve) => {
         server.close(() => resolve());

@@ -7,9 +7,7 @@ import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
 import { parse } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AdminService } from '../../shared/admin/admin-service.ts';
-import { createAdminRouter, trustRoutes } from '../../shared/admin/http/index.ts';
-import { TrustAdmin } from '../../shared/admin/trust.ts';
+import { generateCapfCa } from '../../shared/pki/index.ts';
 import { makeChain } from '../support/trust-pki.ts';
 import { startTestAdminApi, type ApiAnswer, type TestAdminApi } from '../support/admin-api.ts';
 
@@ -87,8 +85,7 @@ describe('admin API contract (docs/openapi.yaml)', () => {
   });
 
   it('the router serves exactly the operations the document lists', () => {
-    const router = createAdminRouter(new AdminService({ stores: api.stores }), { modules: [trustRoutes(new TrustAdmin({ trust: api.stores.trust, audit: api.stores.audit }))] });
-    const served = router.operations.map((o) => `${o.operationId} ${o.method} ${o.path}`).sort();
+    const served = api.api.operations.map((o) => `${o.operationId} ${o.method} ${o.path}`).sort();
     expect(served).toEqual(operations.map((o) => `${o.operationId} ${o.method} ${o.path}`).sort());
   });
 
@@ -180,6 +177,36 @@ describe('admin API contract (docs/openapi.yaml)', () => {
     expect((audit.body as { events: { action: string; result: string }[] }).events.map((e) => `${e.action}:${e.result}`)).toEqual(
       expect.arrayContaining(['trust.add:refused', 'trust.add:ok', 'trust.remove:ok', 'trust.remove-mic-roots:ok']),
     );
+  });
+
+  it('the CAPF certificate: show, export, regenerate, import (refusals too); the replaced one stays in CAPF-trust', async () => {
+    const shown = await call(api, 'getCa', 'GET', '/v1/ca');
+    const first = shown.body as { id: string; subject: string; previous: unknown[] };
+    expect(first).toMatchObject({ subject: expect.stringMatching(/^CN=CAPF-/), previous: [] });
+    const exported = await call(api, 'exportCa', 'GET', '/v1/ca/certificate');
+    expect((exported.body as { pem: string }).pem).toMatch(/^-----BEGIN CERTIFICATE-----/);
+    expect(JSON.stringify(exported.body)).not.toContain('PRIVATE KEY');
+
+    const regenerated = await call(api, 'regenerateCa', 'POST', '/v1/ca/regenerate', { keyType: 'ec', commonName: 'CAPF-contract1' });
+    expect(regenerated.body).toMatchObject({ current: { subject: 'CN=CAPF-contract1', key: 'EC P-256', previous: [{ id: first.id }] }, replaced: { id: first.id, keptInCapfTrust: true } });
+    expect(JSON.stringify(regenerated.body)).not.toContain('PRIVATE KEY');
+    expect((await call(api, 'regenerateCa', 'POST', '/v1/ca/regenerate', { keyType: 'dsa' })).body).toMatchObject({ code: 'INVALID_REQUEST', allowed: ['rsa', 'ec'] });
+
+    const own = await generateCapfCa({ commonName: 'CAPF-contract2' });
+    const other = await generateCapfCa({ commonName: 'CAPF-contract3' });
+    const mismatch = await call(api, 'importCa', 'POST', '/v1/ca/import', { certificatePem: own.certificatePem, privateKeyPem: other.privateKeyPem });
+    expect(mismatch).toMatchObject({ status: 400, body: { code: 'KEY_MISMATCH' } });
+    expect(JSON.stringify(mismatch.body)).not.toContain('PRIVATE KEY');
+    expect((await call(api, 'importCa', 'POST', '/v1/ca/import', { certificatePem: own.certificatePem })).body).toMatchObject({ code: 'INVALID_REQUEST' });
+    const imported = await call(api, 'importCa', 'POST', '/v1/ca/import', { certificatePem: own.certificatePem, privateKeyPem: own.privateKeyPem });
+    expect(imported.body).toMatchObject({ current: { subject: 'CN=CAPF-contract2' }, replaced: { subject: 'CN=CAPF-contract1' } });
+    expect((await call(api, 'importCa', 'POST', '/v1/ca/import', { certificatePem: own.certificatePem, privateKeyPem: own.privateKeyPem })).body).toMatchObject({ code: 'SAME_CERTIFICATE' });
+    expect((await call(api, 'getCa', 'GET', '/v1/ca')).body).toMatchObject({ subject: 'CN=CAPF-contract2', previous: [{}, {}] });
+
+    const audit = await call(api, 'listAudit', 'GET', '/v1/audit?since=1h&limit=100');
+    const events = (audit.body as { events: { action: string; result: string }[] }).events;
+    expect(events.map((e) => `${e.action}:${e.result}`)).toEqual(expect.arrayContaining(['ca.regenerate:ok', 'ca.import:refused', 'ca.import:ok']));
+    expect(JSON.stringify(events)).not.toContain('PRIVATE KEY');
   });
 
   it('refuses a request without the token, an unknown route and a wrong method, as JSON errors', async () => {

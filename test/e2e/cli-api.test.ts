@@ -1,7 +1,8 @@
 // The CLI as an API client (issue 11 item 4): against a real `capf serve`'s admin API (bearer token from the data
 // folder) and against the admin function behind a SigV4-checking stand-in for API Gateway (the SDK's signer verifies
 // every request; the function's own event mapping and the admin router over dynalite answer).
-import { mkdtemp, rm } from 'node:fs/promises';
+import { X509Certificate } from 'node:crypto';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -11,6 +12,8 @@ import { startDynalite, type RunningDynalite } from '../../cli/local/dynalite.ts
 import { AdminService } from '../../shared/admin/admin-service.ts';
 import { createAdminRouter } from '../../shared/admin/http/index.ts';
 import { createDynamoStores, ensureTable } from '../../shared/store/dynamo-stores.ts';
+import { generateCapfCa } from '../../shared/pki/index.ts';
+import { makeChain } from '../support/trust-pki.ts';
 import { capfRun, startServe, type ServeProcess } from '../support/capf-process.ts';
 import { startSigV4StandIn, type StandIn } from '../support/sigv4-stand-in.ts';
 
@@ -95,6 +98,48 @@ describe('the CLI on a local stack through its admin API', () => {
     const audit = await capf('audit', 'list', '--device', 'SEP00112233AB01', '--since', '1h');
     expect(audit.stdout).toMatch(/^AT\s+WHO\s+ACTION\s+DEVICE\s+RESULT\s+DETAIL\n/);
     expect(audit.stdout).toMatch(/local\s+device\.\S+\s+SEP00112233AB01\s+ok/);
+  });
+
+  it('capf trust and capf ca through the API: add, list, show, remove; show, export, regenerate, import', async () => {
+    const capf = (...args: string[]) => capfRun([...args, '--endpoint', adminUrl], { env: localEnv });
+    const chain = await makeChain('ApiCli');
+    const files = join(folder, 'files');
+    await mkdir(files, { recursive: true });
+    await writeFile(join(files, 'partial.pem'), chain.https.pem + chain.intermediate.pem);
+    await writeFile(join(files, 'chain.pem'), chain.intermediate.pem + chain.root.pem);
+    expectOneLine(await capf('trust', 'add', join(files, 'partial.pem'), '--store', 'capf'), 1, /^capf: INCOMPLETE_CHAIN: incomplete chain: .* \(key id [0-9a-f]{40}\)/);
+    const added = await capf('trust', 'add', join(files, 'chain.pem'), '--store', 'capf', '--description', 'issuing CA');
+    expect(added.stdout).toMatch(/^scenario 3: /);
+    const entries = JSON.parse((await capf('trust', 'list', '--store', 'capf', '--json')).stdout) as { id: string; subject: string }[];
+    const root = entries.find((e) => e.subject.startsWith('CN=ApiCli Root'))!;
+    expect((await capf('trust', 'show', root.id.slice(0, 10))).stdout).toContain('BEGIN CERTIFICATE');
+    expect((await capf('trust', 'remove', root.id.slice(0, 10), '--store', 'capf')).stdout).toMatch(/^removed [0-9a-f]{16} \(CN=ApiCli Root/);
+    expectOneLine(await capf('trust', 'remove', root.id.slice(0, 10)), 2, /^capf: \w*NOT_FOUND/);
+
+    const before = JSON.parse((await capf('ca', 'show', '--json')).stdout) as { id: string; where: string };
+    expect(before.where).toBe(join(localEnv.CAPF_DATA_DIR as string, 'capf-ca.pem'));
+    const regenerated = await capf('ca', 'regenerate', '--common-name', 'CAPF-apicli01');
+    expect(regenerated.stdout).toMatch(/^CAPF certificate [0-9a-f]{64}\n {2}subject: {3}CN=CAPF-apicli01\n/);
+    expect(regenerated.stdout).toMatch(/replaced [0-9a-f]{16} .*kept in CAPF-trust/);
+    await capf('ca', 'export', '--out', join(files, 'capf.pem'));
+    const exported = await readFile(join(files, 'capf.pem'), 'utf8');
+    expect(new X509Certificate(exported).subject).toBe('CN=CAPF-apicli01');
+    expect(exported).toBe(await readFile(join(localEnv.CAPF_DATA_DIR as string, 'capf-ca.pem'), 'utf8'));
+
+    const own = await generateCapfCa({ commonName: 'CAPF-apicli02' });
+    await writeFile(join(files, 'own.pem'), own.certificatePem);
+    await writeFile(join(files, 'own.key'), own.privateKeyPem, { mode: 0o600 });
+    await writeFile(join(files, 'wrong.key'), (await generateCapfCa()).privateKeyPem, { mode: 0o600 });
+    const mismatch = await capf('ca', 'import', '--cert', join(files, 'own.pem'), '--key', join(files, 'wrong.key'));
+    expectOneLine(mismatch, 1, /^capf: KEY_MISMATCH: /);
+    const imported = JSON.parse((await capf('ca', 'import', '--cert', join(files, 'own.pem'), '--key', join(files, 'own.key'), '--json')).stdout) as { current: { subject: string; previous: { id: string }[] } };
+    expect(imported.current.subject).toBe('CN=CAPF-apicli02');
+    expect(imported.current.previous.map((e) => e.id)).toContain(before.id);
+    const audit = await capf('audit', 'list', '--since', '1h', '--json');
+    expect((JSON.parse(audit.stdout) as { action: string; actor: string }[]).filter((e) => e.action.startsWith('ca.')).map((e) => `${e.action} ${e.actor}`)).toEqual(
+      expect.arrayContaining(['ca.regenerate local', 'ca.import local']),
+    );
+    expect(audit.stdout).not.toContain('PRIVATE KEY');
   });
 
   it('a wrong token is refused in one line (exit 1); an endpoint that does not answer is exit 3', async () => {

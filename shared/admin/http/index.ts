@@ -8,6 +8,7 @@ import { ApiRouter, type RouteModule, type RouterOptions } from './router.ts';
 export * from './api-error.ts';
 export * from './router.ts';
 export { trustRoutes } from './trust-routes.ts';
+export { caRoutes } from './ca-routes.ts';
 
 export interface AdminRouterOptions extends RouterOptions {
   /** Route modules of further features, served next to the core ones. */
