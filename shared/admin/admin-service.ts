@@ -3,6 +3,7 @@
 // the CLI reaches it through the HTTP API (shared/admin/http). Every change is a conditional write in the store and
 // records an AuditEvent with the actor, the result and the changed fields (secrets redacted).
 import { certificateView, type CertificateView } from './certificate-view.ts';
+import { certificatesExpiring, expirySummary, type ExpirySummary, type ListedCertificate } from './certificate-expiry.ts';
 import { ConflictError, NotFoundError } from '../errors.ts';
 import { isValidDeviceName, type Device } from '../model.ts';
 import { normaliseDeviceName } from '../domain/device-name.ts';
@@ -56,6 +57,16 @@ export class AdminService {
     const records = await this.stores.issuances.listForDevice(name);
     if (records.length === 0 && !(await this.stores.devices.get(name))) throw new NotFoundError(`device ${name} does not exist`, 'DEVICE_NOT_FOUND');
     return records.map(certificateView);
+  }
+
+  /** The certificates in service by expiry: buckets of days to expiry and the next twelve months (the console's chart). */
+  expirySummary(): Promise<ExpirySummary> {
+    return expirySummary(this.stores.issuances, this.now());
+  }
+
+  /** The certificates in service expiring in [from, to], soonest first (the list behind a bar of the chart). */
+  certificatesExpiring(range: { from: string; to: string; limit: number }): Promise<{ certificates: ListedCertificate[]; truncated: boolean }> {
+    return certificatesExpiring(this.stores.issuances, range);
   }
 
   async listDevices(query: DeviceQuery): Promise<{ devices: DeviceView[]; nextCursor?: string }> {

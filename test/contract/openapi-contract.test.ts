@@ -9,6 +9,7 @@ import { parse } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateCapfCa } from '../../shared/pki/index.ts';
 import { makeChain } from '../support/trust-pki.ts';
+import { putLsc } from '../integration/monitor/monitor-fixture.ts';
 import { startTestAdminApi, type ApiAnswer, type TestAdminApi } from '../support/admin-api.ts';
 
 type Json = Record<string, unknown>;
@@ -139,6 +140,20 @@ describe('admin API contract (docs/openapi.yaml)', () => {
     expect((await call(api, 'deleteDevice', 'DELETE', `/v1/devices/${name}`)).body).toMatchObject({ deleted: { name } });
     expect((await call(api, 'deleteDevice', 'DELETE', `/v1/devices/${name}`)).status).toBe(404);
     expect((await call(api, 'deleteDevice', 'DELETE', '/v1/devices/no%20way')).status).toBe(400);
+  });
+
+  it('certificates by expiry: the summary by days and months, the list of a range', async () => {
+    const now = new Date();
+    await putLsc(api.stores, now, 'SEP0000000E0001', 0.5);
+    await putLsc(api.stores, now, 'SEP0000000E0002', 20, 'issued');
+    await putLsc(api.stores, now, 'SEP0000000E0003', 200);
+    await putLsc(api.stores, now, 'SEP0000000E0004', 10, 'superseded');
+    const summary = (await call(api, 'certificateExpiry', 'GET', '/v1/certificates/expiry')).body as { total: number; buckets: Record<string, number> };
+    expect(summary.total).toBe(3);
+    expect(summary.buckets).toEqual({ expired: 0, le1: 1, le7: 0, le30: 1, le90: 0, later: 1 });
+    const soon = (await call(api, 'listCertificates', 'GET', `/v1/certificates?from=${now.toISOString()}&to=${new Date(now.getTime() + 30 * 86_400_000).toISOString()}&limit=1`)).body as { certificates: { deviceName: string }[]; truncated: boolean };
+    expect(soon).toMatchObject({ certificates: [{ deviceName: 'SEP0000000E0001', state: 'installed' }], truncated: true });
+    expect((await call(api, 'listCertificates', 'GET', '/v1/certificates?limit=5000')).status).toBe(400);
   });
 
   it('parameters: read, change within the bounds, refuse outside them', async () => {

@@ -1,6 +1,7 @@
 // The admin API: the router with the route modules of the admin service. A feature adds its module here (trust, CA,
 // CRL, imports, bulk: each a function of the service returning its routes) and its operations to docs/openapi.yaml.
 import type { AdminService } from '../admin-service.ts';
+import { certificateRoutes } from './certificate-routes.ts';
 import { deviceRoutes } from './device-routes.ts';
 import { auditRoutes, parameterRoutes } from './parameter-routes.ts';
 import { ApiRouter, type RouteModule, type RouterOptions } from './router.ts';
@@ -17,5 +18,5 @@ export interface AdminRouterOptions extends RouterOptions {
 }
 
 export function createAdminRouter(service: AdminService, options: AdminRouterOptions = {}): ApiRouter {
-  return new ApiRouter([deviceRoutes(service), parameterRoutes(service), auditRoutes(service, options.now), ...(options.modules ?? [])], options);
+  return new ApiRouter([deviceRoutes(service), parameterRoutes(service), auditRoutes(service, options.now), certificateRoutes(service, options.now), ...(options.modules ?? [])], options);
 }
