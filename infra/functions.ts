@@ -35,6 +35,8 @@ export interface FunctionAccess {
   issue?: boolean;
   /** Sign the CAPF CA's CRL: read the CA secret, or kms:Sign on the CA key (capf-software, capf-kms); no issue access. */
   crlSigning?: boolean;
+  /** Administer the CAPF CA (F4): read and replace the CA secret (software key), read its certificate (KMS key). */
+  capfCa?: boolean;
   /** Read the CAPF CA secret without issuing (it holds the private key with the software backend). */
   caSecret?: 'read';
   /** The CAPF TLS service certificate: read it, or also store a new one (F4 regeneration). */
@@ -95,12 +97,13 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
   {
     id: 'admin',
     entry: 'functions/admin/handler.ts',
-    description: 'The admin API: devices, parameters and the audit trail (IAM-authorised HTTP API)',
+    description: 'The admin API: devices, parameters, trust stores, the CAPF certificate and the audit trail (IAM-authorised HTTP API)',
     trigger: { kind: 'admin-api' },
     // getDevice and getParameters (GetItem); device writes and audit events (PutItem); parameters (UpdateItem);
     // deleteDevice (DeleteItem); listings of devices, a device's certificates and audit events from the table and its
     // indexes (Query). authKeySecret: a string set through the API is stored as its keyed hash under the deployment's key.
-    access: { table: ['GetItem', 'PutItem', 'UpdateItem', 'DeleteItem', 'Query'], tableIndexes: ['gsi1', 'gsi2'], authKeySecret: 'read' },
+    // capfCa: capf ca show/export/regenerate/import (F4) on the CA secret.
+    access: { table: ['GetItem', 'PutItem', 'UpdateItem', 'DeleteItem', 'Query'], tableIndexes: ['gsi1', 'gsi2'], authKeySecret: 'read', capfCa: true },
     memoryMb: 512,
     timeoutSeconds: 29,
   },

@@ -6,8 +6,11 @@ import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { requestLimits } from '../../shared/aws-limits.ts';
 import { AdminService } from '../../shared/admin/admin-service.ts';
 import { createAdminRouter } from '../../shared/admin/http/index.ts';
+import { caRoutes } from '../../shared/admin/http/ca-routes.ts';
 import { trustRoutes } from '../../shared/admin/http/trust-routes.ts';
+import { CaAdmin } from '../../shared/admin/ca.ts';
 import { TrustAdmin } from '../../shared/admin/trust.ts';
+import { SecretCaCustody } from '../../shared/issuers/capf-ca/secret-ca-custody.ts';
 import { loadAdminConfig } from '../../shared/config/index.ts';
 import { ConfigError } from '../../shared/errors.ts';
 import { readAuthStringKey } from '../../shared/issuers/auth-key-secret.ts';
@@ -33,9 +36,12 @@ export const handler = lambdaHandler(
     const config = loadAdminConfig(process.env);
     const stores = createDynamoStores({ client: new DynamoDBClient(AWS_LIMITS), tableName: config.tableName });
     const service = new AdminService({ stores, authStringKey: authStringKeyLoader(config.authKeySecretId) });
+    const trust = new TrustAdmin({ trust: stores.trust, audit: stores.audit });
+    // F4: the CAPF CA in the CA secret; the sign function follows a replacement within its re-read interval.
+    const ca = config.capfCa && new CaAdmin({ custody: new SecretCaCustody({ client: new SecretsManagerClient(AWS_LIMITS), ...config.capfCa }), trust, audit: stores.audit });
     return {
       router: createAdminRouter(service, {
-        modules: [trustRoutes(new TrustAdmin({ trust: stores.trust, audit: stores.audit }))],
+        modules: [trustRoutes(trust), caRoutes(ca, config.issuer)],
         onInternalError: (error, request) => logger?.error('admin API request failed', { method: request.method, path: request.path, error: error instanceof Error ? `${error.name}: ${error.message}` : String(error) }),
       }),
     };

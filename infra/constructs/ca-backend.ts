@@ -130,6 +130,18 @@ export class CaBackend extends Construct {
     return Object.fromEntries(Object.entries({ CAPF_ISSUER, CAPF_CA_SECRET_ARN, CAPF_KMS_KEY_ID, CAPF_CA_CERT_SECRET_ARN }).filter((entry): entry is [string, string] => entry[1] !== undefined));
   }
 
+  /**
+   * Lets `grantee` administer the CAPF CA (F4, the admin function): with the software backend read the CA secret and
+   * store a new value (regenerate, import); with a KMS key read its certificate only (the key cannot be replaced
+   * there); nothing with an issuer that has no CAPF CA. Returns the environment that goes with it.
+   */
+  grantCaCustody(grantee: iam.IGrantable): Record<string, string> {
+    if (!this.caSecret || (this.issuer !== 'capf-software' && this.issuer !== 'capf-kms')) return { CAPF_ISSUER: this.issuer };
+    grantSecretAccess(this.caSecret, grantee, this.issuer === 'capf-software' ? 'readWrite' : 'read');
+    const variable = this.issuer === 'capf-software' ? 'CAPF_CA_SECRET_ARN' : 'CAPF_CA_CERT_SECRET_ARN';
+    return { CAPF_ISSUER: this.issuer, [variable]: this.caSecret.secretArn };
+  }
+
   /** A root CA, self-signed and activated in the same deployment. */
   private createPrivateCa(environment: string): string {
     const ca = new acmpca.CfnCertificateAuthority(this, 'PrivateCa', {

@@ -67,6 +67,7 @@ function grantAccess(fn: CapfFunction, props: FunctionFleetProps): void {
     env(props.caBackend.environment);
   }
   if (access.crlSigning) env(props.caBackend.grantCrlSigning(fn.role));
+  if (access.capfCa) env(props.caBackend.grantCaCustody(fn.role));
   if (access.caSecret) {
     grantSecretAccess(storage.caSecret, fn.role, access.caSecret);
     env({ CAPF_CA_SECRET_ARN: storage.caSecret.secretArn });

@@ -3,12 +3,16 @@
 // userArn and recorded as the actor of each change.
 import { randomBytes } from 'node:crypto';
 import type { APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
-import { CreateSecretCommand } from '@aws-sdk/client-secrets-manager';
+import { X509Certificate } from 'node:crypto';
+import { CreateSecretCommand, GetSecretValueCommand } from '@aws-sdk/client-secrets-manager';
 import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
 import { createDynamoClient } from '../../../cli/local/local-store.ts';
 import { hashAuthString } from '../../../shared/domain/auth-string.ts';
 import { createDynamoStores, ensureTable } from '../../../shared/store/dynamo-stores.ts';
-import { motoClients, uniqueName } from '../issuers/moto-aws.ts';
+import { ConflictError } from '../../../shared/errors.ts';
+import { CA_RECHECK_MS, ReloadingCapfCaIssuer, readSoftwareCaFromSecret, SecretCaCustody } from '../../../shared/issuers/capf-ca/index.ts';
+import { generateCapfCa } from '../../../shared/pki/index.ts';
+import { motoClients, phoneKey, rejection, uniqueName } from '../issuers/moto-aws.ts';
 
 type Handler = (event: unknown, context: Context) => Promise<APIGatewayProxyStructuredResultV2>;
 
@@ -18,6 +22,8 @@ const savedEnv = { ...process.env };
 const AUTH_KEY_TEXT = randomBytes(32).toString('hex');
 let handler: Handler;
 let tableName: string;
+/** The deployment's CA secret, created as the CDK app does: the placeholder `{}` the first user fills. */
+let caSecretArn: string;
 
 function event(method: string, rawPath: string, options: { body?: unknown; query?: Record<string, string>; principal?: string | null; base64?: boolean; headers?: Record<string, string> } = {}) {
   const text = options.body === undefined ? undefined : JSON.stringify(options.body);
@@ -50,9 +56,12 @@ beforeAll(async () => {
   await ensureTable(client, tableName);
   client.destroy();
   const authKeySecret = await motoClients().secretsManager.send(new CreateSecretCommand({ Name: uniqueName('capf/auth-key'), SecretString: AUTH_KEY_TEXT }));
+  caSecretArn = (await motoClients().secretsManager.send(new CreateSecretCommand({ Name: uniqueName('capf/ca'), SecretString: '{}' }))).ARN as string;
   Object.assign(process.env, {
     CAPF_TABLE: tableName,
     CAPF_AUTH_KEY_SECRET_ARN: authKeySecret.ARN,
+    CAPF_ISSUER: 'capf-software',
+    CAPF_CA_SECRET_ARN: caSecretArn,
     AWS_ENDPOINT_URL: inject('motoEndpoint'),
     AWS_REGION: 'us-east-1',
     AWS_ACCESS_KEY_ID: 'test',
@@ -109,6 +118,77 @@ describe('admin Lambda on moto', () => {
     const stored = (await devices.get('SEP222222222222'))?.authString;
     expect(stored).toBe(hashAuthString(shown, key));
     expect(stored).not.toContain(shown);
+  });
+});
+
+describe('admin Lambda: the CAPF CA in the CA secret (F4)', () => {
+  const secretValue = async () =>
+    JSON.parse((await motoClients().secretsManager.send(new GetSecretValueCommand({ SecretId: caSecretArn }))).SecretString ?? '{}') as { certificatePem?: string; privateKeyPem?: string };
+
+  it('shows the CA (generated into the placeholder at first use), regenerates and imports it into the secret, and the sign side follows', async () => {
+    const shown = await call(event('GET', '/v1/ca'));
+    expect(shown).toMatchObject({ status: 200, body: { where: caSecretArn, subject: expect.stringMatching(/^CN=CAPF-/), previous: [] } });
+    const first = await secretValue();
+    expect((await call(event('GET', '/v1/ca/certificate'))).body).toEqual({ pem: first.certificatePem });
+
+    // The sign function's issuer, built before the change, as a container that is already warm.
+    let clock = Date.now();
+    const { secretsManager } = motoClients();
+    const signer = new ReloadingCapfCaIssuer({
+      initial: await readSoftwareCaFromSecret(secretsManager, caSecretArn),
+      reread: () => readSoftwareCaFromSecret(secretsManager, caSecretArn),
+      now: () => clock,
+    });
+    const phone = phoneKey();
+    const issuedBy = async () => {
+      const result = await signer.issue({ requestId: 'r1', deviceName: 'SEP0A0B0C0D0E0F', publicKeyDer: phone.spkiDer, validityDays: 30 });
+      if (result.kind !== 'issued') throw new Error(`not issued: ${JSON.stringify(result)}`);
+      return new X509Certificate(result.certificateDer).issuer;
+    };
+    expect(await issuedBy()).toBe(new X509Certificate(first.certificatePem as string).subject);
+
+    const regenerated = await call(event('POST', '/v1/ca/regenerate', { body: { commonName: 'CAPF-moto0001' } }));
+    expect(regenerated).toMatchObject({ status: 200, body: { current: { subject: 'CN=CAPF-moto0001', where: caSecretArn }, replaced: { subject: shown.body.subject, keptInCapfTrust: true } } });
+    const second = await secretValue();
+    expect(new X509Certificate(second.certificatePem as string).subject).toBe('CN=CAPF-moto0001');
+    expect(second.privateKeyPem).toMatch(/^-----BEGIN PRIVATE KEY-----/);
+    expect(JSON.stringify(regenerated.body)).not.toContain('PRIVATE KEY');
+
+    // Within the re-read interval the warm container still signs with the old CA; after it, with the new one.
+    expect(await issuedBy()).toBe(new X509Certificate(first.certificatePem as string).subject);
+    clock += CA_RECHECK_MS;
+    expect(await issuedBy()).toBe('CN=CAPF-moto0001');
+
+    const own = await generateCapfCa({ commonName: 'CAPF-moto0002' });
+    const mismatch = await call(event('POST', '/v1/ca/import', { body: { certificatePem: own.certificatePem, privateKeyPem: first.privateKeyPem } }));
+    expect(mismatch).toMatchObject({ status: 400, body: { code: 'KEY_MISMATCH' } });
+    expect(JSON.stringify(mismatch.body)).not.toContain('PRIVATE KEY');
+    const imported = await call(event('POST', '/v1/ca/import', { body: { certificatePem: own.certificatePem, privateKeyPem: own.privateKeyPem } }));
+    expect(imported).toMatchObject({ status: 200, body: { current: { subject: 'CN=CAPF-moto0002', previous: [{}, {}] } } });
+    clock += CA_RECHECK_MS;
+    expect(await issuedBy()).toBe('CN=CAPF-moto0002');
+
+    const audit = await call(event('GET', '/v1/audit', { query: { since: '1h', limit: '100' } }));
+    const events = audit.body.events as { action: string; actor: string; result: string }[];
+    expect(events.filter((e) => e.action.startsWith('ca.')).map((e) => `${e.action} ${e.result} ${e.actor}`)).toEqual([`ca.import ok ${ALICE}`, `ca.import refused ${ALICE}`, `ca.regenerate ok ${ALICE}`]);
+    expect(JSON.stringify(events)).not.toContain('PRIVATE KEY');
+  });
+
+  it('refuses a replacement based on a certificate that is no longer current (two administrators at once)', async () => {
+    const custody = new SecretCaCustody({ client: motoClients().secretsManager, secretId: caSecretArn });
+    const stale = await generateCapfCa();
+    const next = await generateCapfCa();
+    const error = await rejection(custody.replace({ certificatePem: next.certificatePem, privateKeyPem: next.privateKeyPem }, stale.certificatePem));
+    expect(error).toBeInstanceOf(ConflictError);
+    expect((await secretValue()).certificatePem).not.toBe(next.certificatePem);
+  });
+
+  it('with a KMS key (capf-kms) shows the certificate and refuses a replacement', async () => {
+    const certSecret = await motoClients().secretsManager.send(new CreateSecretCommand({ Name: uniqueName('capf/ca-cert'), SecretString: JSON.stringify({ certificatePem: (await generateCapfCa()).certificatePem }) }));
+    const custody = new SecretCaCustody({ client: motoClients().secretsManager, secretId: certSecret.ARN as string, keyInKms: true });
+    const current = await custody.certificate();
+    const next = await generateCapfCa();
+    expect((await rejection(custody.replace({ certificatePem: next.certificatePem, privateKeyPem: next.privateKeyPem }, current))).code).toBe('CA_KEY_IN_KMS');
   });
 });
 

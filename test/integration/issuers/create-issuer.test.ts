@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { loadSignConfig } from '../../../shared/config/index.ts';
 import { ConfigError, IssuerError } from '../../../shared/errors.ts';
 import { AcmPcaIssuer } from '../../../shared/issuers/acm-pca/index.ts';
-import { CapfCaIssuer } from '../../../shared/issuers/capf-ca/index.ts';
+import { ReloadingCapfCaIssuer } from '../../../shared/issuers/capf-ca/index.ts';
 import { MicrosoftCaIssuer } from '../../../shared/issuers/microsoft-ca/index.ts';
 import { createIssuer, issuerDescriptor } from '../../../shared/issuers/index.ts';
 import { generateCapfCa } from '../../../shared/pki/index.ts';
@@ -19,7 +19,7 @@ const PCA_ARN = 'arn:aws:acm-pca:us-east-1:123456789012:certificate-authority/11
 describe('createIssuer', () => {
   it('builds the software CAPF CA, generating it at first start', async () => {
     const issuer = await createIssuer(loadSignConfig({ CAPF_TABLE: 't', CAPF_CA_SECRET_ARN: uniqueName('capf/ca') }), clients);
-    expect(issuer).toBeInstanceOf(CapfCaIssuer);
+    expect(issuer).toBeInstanceOf(ReloadingCapfCaIssuer);
     expect((await issuer.describe()).name).toBe('capf-software');
   });
 
@@ -119,6 +119,6 @@ describe('createIssuer', () => {
     const error = await rejection(createIssuer(loadSignConfig({ CAPF_TABLE: 't', CAPF_CA_SECRET_ARN: secretId, CAPF_FIPS_MODE: 'true' }), clients));
     expect(error.message).toMatch(/FIPS.*RSA 1024/);
     // Without FIPS mode the same CA is fine.
-    expect(await createIssuer(loadSignConfig({ CAPF_TABLE: 't', CAPF_CA_SECRET_ARN: secretId }), clients)).toBeInstanceOf(CapfCaIssuer);
+    expect(await createIssuer(loadSignConfig({ CAPF_TABLE: 't', CAPF_CA_SECRET_ARN: secretId }), clients)).toBeInstanceOf(ReloadingCapfCaIssuer);
   });
 });

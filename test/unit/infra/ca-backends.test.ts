@@ -45,6 +45,15 @@ function monitorCaStatements(template: Template) {
   );
 }
 
+/** The admin function's statements and environment about the CAPF CA (F4). */
+function adminCa(template: Template): { statements: ReturnType<typeof signStatements>; environment: Record<string, unknown> } {
+  const statements = policyStatementsOf(template, logicalIdOf(template, 'AWS::IAM::Role', 'FunctionsAdminRole')).filter((statement) =>
+    JSON.stringify(statement.Resource).includes('StorageCaSecret'),
+  );
+  const id = logicalIdOf(template, 'AWS::Lambda::Function', 'FunctionsAdminFunction');
+  return { statements, environment: template.findResources('AWS::Lambda::Function')[id]?.Properties.Environment.Variables };
+}
+
 function monitorEnvironment(template: Template): Record<string, unknown> {
   const id = logicalIdOf(template, 'AWS::Lambda::Function', 'FunctionsExpiryMonitorFunction');
   return template.findResources('AWS::Lambda::Function')[id]?.Properties.Environment.Variables;
@@ -98,6 +107,28 @@ describe('kms backend', () => {
       { Effect: 'Allow', Action: ['kms:GetPublicKey', 'kms:Sign'], Resource: { 'Fn::GetAtt': [key, 'Arn'] } },
     ]);
     expect(monitorEnvironment(template)).toMatchObject({ CAPF_ISSUER: 'capf-kms', CAPF_KMS_KEY_ID: { 'Fn::GetAtt': [key, 'Arn'] }, CAPF_CA_CERT_SECRET_ARN: caSecret });
+  });
+});
+
+describe('the admin function and the CAPF CA (F4)', () => {
+  it('capf-kms: reads the certificate of the KMS key, never stores a value, no KMS access', () => {
+    const template = stacks.kms as Template;
+    const caSecret = { Ref: logicalIdOf(template, 'AWS::SecretsManager::Secret', 'StorageCaSecret') };
+    const { statements, environment } = adminCa(template);
+    // (CDK merges it with the auth-key secret's read into one statement.)
+    expect(statements.map((statement) => actionsOf(statement))).toEqual([SECRET_READ]);
+    expect(environment).toMatchObject({ CAPF_ISSUER: 'capf-kms', CAPF_CA_CERT_SECRET_ARN: caSecret });
+    expect(environment).not.toHaveProperty('CAPF_CA_SECRET_ARN');
+    expect(JSON.stringify(policyStatementsOf(template, logicalIdOf(template, 'AWS::IAM::Role', 'FunctionsAdminRole')))).not.toContain('kms:');
+  });
+
+  it('an issuer without a CAPF CA (acm-pca, microsoft-ca): no CA secret access, only the issuer named', () => {
+    for (const name of ['acm-pca', 'microsoft-ca']) {
+      const { statements, environment } = adminCa(stacks[name] as Template);
+      expect(statements).toEqual([]);
+      expect(environment).toMatchObject({ CAPF_ISSUER: name });
+      expect(environment).not.toHaveProperty('CAPF_CA_SECRET_ARN');
+    }
   });
 });
 

@@ -104,7 +104,7 @@ describe('least privilege per function', () => {
     });
   });
 
-  it('admin: exactly the table actions its store calls use, Query on its two indexes by name, reading the auth-string key, and nothing else', () => {
+  it('admin: exactly the table actions its store calls use, Query on its two indexes by name, reading the auth-string key, the CA secret (F4), and nothing else', () => {
     const grants = grantsOf('Admin');
     expect(grants[table()]).toEqual(['dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem']);
     expect(grants[`${table()}/index/gsi1`]).toEqual(['dynamodb:Query']);
@@ -114,10 +114,15 @@ describe('least privilege per function', () => {
     // Strings set through the API are stored as their keyed hash: read (never write) the key's secret.
     const authKey = logicalIdOf(template, 'AWS::SecretsManager::Secret', 'StorageAuthKeySecret');
     expect(grants[authKey]).toEqual(['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue']);
-    expect(Object.keys(grants).sort()).toEqual([logs, table(), `${table()}/index/gsi1`, `${table()}/index/gsi2`, authKey].sort());
+    // F4 with the default software CA: read the CA secret and store a new value (regenerate, import), nothing more.
+    const caSecret = logicalIdOf(template, 'AWS::SecretsManager::Secret', 'StorageCaSecret');
+    expect(grants[caSecret]).toEqual(['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue', 'secretsmanager:PutSecretValue']);
+    expect(Object.keys(grants).sort()).toEqual([logs, table(), `${table()}/index/gsi1`, `${table()}/index/gsi2`, authKey, caSecret].sort());
     template.hasResourceProperties('AWS::Lambda::Function', {
       Role: arnOf(role('Admin')),
-      Environment: { Variables: Match.objectLike({ CAPF_TABLE: { Ref: table() }, CAPF_AUTH_KEY_SECRET_ARN: { Ref: authKey } }) },
+      Environment: {
+        Variables: Match.objectLike({ CAPF_TABLE: { Ref: table() }, CAPF_AUTH_KEY_SECRET_ARN: { Ref: authKey }, CAPF_ISSUER: 'capf-software', CAPF_CA_SECRET_ARN: { Ref: caSecret } }),
+      },
     });
   });
 
