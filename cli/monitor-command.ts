@@ -6,23 +6,10 @@ import type { Command } from 'commander';
 import { InvalidArgumentError } from 'commander';
 import { DAY_MS } from '../shared/monitor/index.ts';
 import type { MonitorSummary } from '../shared/monitor-service/run.ts';
-import type { CertificateState } from '../shared/ports/index.ts';
 import { printJson, table } from './admin/table.ts';
 import { defaultDataDir } from './options.ts';
 
 const DATA_HELP = 'data folder (default: $CAPF_DATA_DIR, else the nearest .capf here or above, else ./.capf)';
-const REPORT_STATES: readonly CertificateState[] = ['issued', 'installed', 'abandoned', 'superseded', 'deleted', 'revoked', 'expired'];
-const EARLIEST = '2000-01-01T00:00:00.000Z';
-
-export interface ExpiryRow {
-  kind: 'lsc' | 'capf-ca';
-  device: string;
-  serialHex: string;
-  notAfter: string;
-  daysLeft: number;
-  state: string;
-}
-
 /** `30d`, `12h`: a span of at most 10 years. */
 function span(value: string): number {
   const match = /^(\d{1,4})([dh])$/.exec(value);
@@ -83,25 +70,11 @@ export function registerMonitorCommands(program: Command): void {
     .option('--csv', 'print CSV')
     .option('--json', 'print a JSON array')
     .action(async (opts: { data?: string; within: number; csv?: boolean; json?: boolean }) => {
-      const [{ listAllByNotAfter, capfCaCertificate }] = await Promise.all([import('../shared/monitor-service/gather.ts')]);
-      const now = new Date();
-      const to = new Date(now.getTime() + opts.within).toISOString();
-      const rows = await withLocal(opts.data, async ({ stores, ca }) => {
-        const out: ExpiryRow[] = [];
-        for (const state of REPORT_STATES) {
-          for (const record of await listAllByNotAfter(stores.issuances, state, EARLIEST, to)) {
-            const certificate = record.certificate;
-            if (!certificate) continue;
-            out.push({ kind: 'lsc', device: record.deviceName, serialHex: certificate.serialHex, notAfter: certificate.notAfter, daysLeft: (Date.parse(certificate.notAfter) - now.getTime()) / DAY_MS, state });
-          }
-        }
-        const capf = capfCaCertificate(ca.certificateDer);
-        if (capf.notAfter <= to) out.push({ kind: 'capf-ca', device: capf.device, serialHex: capf.serialHex, notAfter: capf.notAfter, daysLeft: (Date.parse(capf.notAfter) - now.getTime()) / DAY_MS, state: 'active' });
-        return out.sort((a, b) => a.notAfter.localeCompare(b.notAfter) || a.device.localeCompare(b.device));
-      });
+      const { expiryReport } = await import('../shared/monitor-service/expiry-report.ts');
+      const rows = await withLocal(opts.data, ({ stores, ca }) => expiryReport({ issuances: stores.issuances, capfCertificateDer: ca.certificateDer, withinMs: opts.within, now: new Date() }));
       const cells = rows.map((r) => [r.kind, r.device, r.serialHex, r.notAfter, r.daysLeft.toFixed(1), r.state]);
       const header = ['kind', 'device', 'serial', 'notAfter', 'daysLeft', 'state'];
-      if (opts.json) printJson(rows.map((r) => ({ ...r, daysLeft: Math.round(r.daysLeft * 100) / 100 })));
+      if (opts.json) printJson(rows);
       else if (opts.csv) process.stdout.write(`${[header, ...cells].map((line) => line.map(csvField).join(',')).join('\n')}\n`);
       else if (rows.length === 0) process.stdout.write(`no certificate expires within ${Math.round(opts.within / DAY_MS)} days\n`);
       else process.stdout.write(`${table(header, cells)}\n`);

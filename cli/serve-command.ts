@@ -117,7 +117,8 @@ export function registerServeCommand(program: Command): void {
       const adminPort = opts.adminPort ?? (opts.port === 0 ? 0 : DEFAULT_ADMIN_PORT);
       let admin: Awaited<ReturnType<typeof startLocalAdminApi>>;
       try {
-        admin = await startLocalAdminApi({ dataDir, stores: stack.store, port: adminPort, logger });
+        const csrBucket = 'csrBucket' in stack ? stack.csrBucket?.bucket : undefined;
+        admin = await startLocalAdminApi({ dataDir, stores: stack.store, port: adminPort, logger, ...(csrBucket ? { csrBucket } : {}) });
       } catch (error) {
         await stack.close(0);
         throw error;

@@ -10,12 +10,12 @@ import { join } from 'node:path';
 import { loadOrCreateAuthStringKey } from './auth-string-key.ts';
 import { AdminService } from '../../shared/admin/admin-service.ts';
 import { createAdminRouter, MAX_BODY_BYTES, type ApiResponse, type RouteModule } from '../../shared/admin/http/index.ts';
-import { trustRoutes } from '../../shared/admin/http/trust-routes.ts';
 import { caRoutes } from '../../shared/admin/http/ca-routes.ts';
 import { localAdmin } from './local-admin.ts';
+import { localRouteModules } from './local-admin-routes.ts';
 import { ConfigError } from '../../shared/errors.ts';
 import type { CapfLogger } from '../../shared/logging.ts';
-import type { Stores } from '../../shared/ports/index.ts';
+import type { CsrBucket, Stores } from '../../shared/ports/index.ts';
 
 export const ADMIN_TOKEN_FILE = 'admin-token';
 export const ADMIN_ENDPOINT_FILE = 'admin.json';
@@ -31,6 +31,8 @@ export interface LocalAdminApiOptions {
   host?: string;
   logger: CapfLogger;
   modules?: (service: AdminService) => readonly RouteModule[];
+  /** The offline CA's bucket (capf serve --issuer offline): deleting a CSR removes its object there too. */
+  csrBucket?: CsrBucket;
 }
 
 export interface LocalAdminApi {
@@ -69,7 +71,11 @@ export async function startLocalAdminApi(options: LocalAdminApiOptions): Promise
   const service = new AdminService({ stores: options.stores, authStringKey: () => authStringKey });
   const local = localAdmin(options.dataDir, options.stores);
   const router = createAdminRouter(service, {
-    modules: [trustRoutes(local.trust), caRoutes(local.ca), ...(options.modules?.(service) ?? [])],
+    modules: [
+      caRoutes(local.ca),
+      ...localRouteModules({ dataDir: options.dataDir, stores: options.stores, ...(options.csrBucket ? { csrBucket: options.csrBucket } : {}) }),
+      ...(options.modules?.(service) ?? []),
+    ],
     onInternalError: (error, request) => options.logger.error('admin API request failed', { method: request.method, path: request.path, reason: error instanceof Error ? error.message : String(error) }),
   });
   const server = createServer((req, res) => {
@@ -161,6 +167,11 @@ export async function readBody(req: IncomingMessage): Promise<string | undefined
 }
 
 function send(res: ServerResponse, response: ApiResponse): void {
+  if (response.rawBody) {
+    res.writeHead(response.status, { ...response.headers, 'content-length': response.rawBody.length });
+    res.end(response.rawBody);
+    return;
+  }
   const text = response.body === undefined ? '' : JSON.stringify(response.body);
   res.writeHead(response.status, { ...response.headers, 'content-length': Buffer.byteLength(text) });
   res.end(text);

@@ -52,6 +52,7 @@ export function adminFunction(deps: (tools: FunctionTools) => Promise<AdminDeps>
       if (!request) return json(401, { code: 'UNAUTHORISED', message: 'sign the request with SigV4 (IAM authorisation)' });
       const response = await router.handle(request);
       if (response.status >= 400) logger?.info('admin request refused', { status: response.status, code: (response.body as { code?: string } | undefined)?.code });
+      if (response.rawBody) return { statusCode: response.status, headers: response.headers, body: Buffer.from(response.rawBody).toString('base64'), isBase64Encoded: true };
       return { statusCode: response.status, headers: response.headers, ...(response.body !== undefined ? { body: JSON.stringify(response.body) } : {}) };
     },
     onFailure: (error, { logger }) => logger?.error('admin request failed', { error: error instanceof Error ? `${error.name}: ${error.message}` : String(error) }),

@@ -1,9 +1,10 @@
 // F21 and F20: what an administrator does with the offline CA's pending CSRs (list with timestamps, count, dump, delete)
 // and with stale LSCs (certificates imported for a CSR the phone had already replaced: list, report, delete all).
-// Every deletion is an audit event. Works on the PendingCsrStore port only.
+// Every deletion is an audit event. Works on the PendingCsrStore port, and on the CSR bucket when given: deleting a
+// pending CSR removes its object under csr/ too, so the offline CA's administrator does not sign it.
 import { NotFoundError, ValidationError } from '../errors.ts';
 import { staleImports } from '../domain/offline-csrs.ts';
-import type { AuditLog, PendingCsr, PendingCsrStore } from '../ports/index.ts';
+import type { AuditLog, CsrBucket, PendingCsr, PendingCsrStore } from '../ports/index.ts';
 
 export interface CsrActor {
   actor: string;
@@ -42,10 +43,22 @@ function csvCell(value: string): string {
   return /[",\n\r]/.test(value) ? `"${value.replace(/"/g, '""')}"` : value;
 }
 
+const STALE_COLUMNS = ['deviceName', 'serialHex', 'subject', 'notAfter', 'importedAt', 'source', 'csr'] as const;
+
+/** The stale-LSC report (F20) as CSV: a header line, then one line each. */
+export function staleCsv(stale: readonly StaleLsc[]): string {
+  return `${[STALE_COLUMNS.join(','), ...stale.map((row) => STALE_COLUMNS.map((column) => csvCell(row[column])).join(','))].join('\n')}\n`;
+}
+
+/** The stale-LSC report (F20) as JSON text. */
+export function staleJson(stale: readonly StaleLsc[], generatedAt: string): string {
+  return `${JSON.stringify({ generatedAt, count: stale.length, staleLscs: stale }, null, 2)}\n`;
+}
+
 export class CsrAdmin {
   private readonly now: () => Date;
 
-  constructor(private readonly options: { csrs: PendingCsrStore; audit: AuditLog; now?: () => Date }) {
+  constructor(private readonly options: { csrs: PendingCsrStore; audit: AuditLog; bucket?: CsrBucket; now?: () => Date }) {
     this.now = options.now ?? (() => new Date());
   }
 
@@ -73,22 +86,40 @@ export class CsrAdmin {
     return (await this.find(name)).csrPem;
   }
 
-  /** Deletes one CSR record: a certificate uploaded for it later is refused as NO_MATCHING_CSR. */
+  /** The CSR as lists show it, with its PEM. */
+  async show(name: string): Promise<CsrSummary & { pem: string }> {
+    const csr = await this.find(name);
+    return { ...this.summaries([csr])[0]!, pem: csr.csrPem };
+  }
+
+  /**
+   * Deletes one CSR: its record (a certificate uploaded for it later is refused as NO_MATCHING_CSR) and its object in
+   * the bucket. The object goes first: a failure there leaves the record, so the deletion can simply be repeated.
+   */
   async delete(actor: CsrActor, name: string): Promise<CsrSummary> {
     const csr = await this.find(name);
-    await this.options.csrs.delete(csr);
+    await this.remove(csr);
     await this.audit(actor, 'csr.delete', csr, `pending CSR ${csr.objectKey} deleted`);
     return this.summaries([csr])[0]!;
   }
 
-  /** Deletes every CSR still waiting for its certificate; returns how many. */
+  /** Deletes every CSR still waiting for its certificate (records and objects); returns how many. */
   async deleteAll(actor: CsrActor): Promise<number> {
     const pending = (await this.options.csrs.list()).filter((csr) => csr.state === 'pending');
     for (const csr of pending) {
-      await this.options.csrs.delete(csr);
+      await this.remove(csr);
       await this.audit(actor, 'csr.delete', csr, `pending CSR ${csr.objectKey} deleted (all)`);
     }
     return pending.length;
+  }
+
+  private async remove(csr: PendingCsr): Promise<void> {
+    await this.options.bucket?.delete(csr.objectKey);
+    try {
+      await this.options.csrs.delete(csr);
+    } catch (error) {
+      if (!(error instanceof NotFoundError)) throw error; // deleted meanwhile: the same outcome
+    }
   }
 
   async staleList(): Promise<StaleLsc[]> {
@@ -109,9 +140,7 @@ export class CsrAdmin {
   /** The stale-LSC report (F20) as CSV (a header line, then one line each) or JSON. */
   async staleReport(format: 'csv' | 'json'): Promise<string> {
     const stale = await this.staleList();
-    if (format === 'json') return `${JSON.stringify({ generatedAt: this.now().toISOString(), count: stale.length, staleLscs: stale }, null, 2)}\n`;
-    const columns = ['deviceName', 'serialHex', 'subject', 'notAfter', 'importedAt', 'source', 'csr'] as const;
-    return `${[columns.join(','), ...stale.map((row) => columns.map((column) => csvCell(row[column])).join(','))].join('\n')}\n`;
+    return format === 'json' ? staleJson(stale, this.now().toISOString()) : staleCsv(stale);
   }
 
   /** `stale-lsc delete all`: removes the stale certificates' records; returns how many. */

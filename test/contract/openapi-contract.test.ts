@@ -8,6 +8,9 @@ import addFormats from 'ajv-formats';
 import { parse } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateCapfCa } from '../../shared/pki/index.ts';
+import { loadOrCreateLocalCa } from '../../cli/local/ca-files.ts';
+import { buildCsr, generatePhoneKey } from '../../cli/phone/phone-keys.ts';
+import { derToPem } from '../../shared/pki/index.ts';
 import { makeChain } from '../support/trust-pki.ts';
 import { putLsc } from '../integration/monitor/monitor-fixture.ts';
 import { startTestAdminApi, type ApiAnswer, type TestAdminApi } from '../support/admin-api.ts';
@@ -222,6 +225,65 @@ describe('admin API contract (docs/openapi.yaml)', () => {
     const events = (audit.body as { events: { action: string; result: string }[] }).events;
     expect(events.map((e) => `${e.action}:${e.result}`)).toEqual(expect.arrayContaining(['ca.regenerate:ok', 'ca.import:refused', 'ca.import:ok']));
     expect(JSON.stringify(events)).not.toContain('PRIVATE KEY');
+  });
+
+  it('offline CA: pending CSRs (list, count, show, delete one and all), stale LSCs, imports with their refusals', async () => {
+    const key = await generatePhoneKey({ keyType: 'ec', curve: 'P-256' });
+    const csrPem = derToPem(await buildCsr(key, 'SEP0011223344CC'), 'CERTIFICATE REQUEST');
+    const record = (n: number) => ({
+      deviceName: 'SEP0011223344CC',
+      spkiSha256: String(n).repeat(64),
+      operationId: `op-${n}`,
+      requestId: `req-${n}`,
+      objectKey: `csr/SEP0011223344CC/2026-12-02T10150${n}Z-req-${n}.csr`,
+      keyType: 'EC P-256',
+      requestedAt: `2026-12-02T10:15:0${n}.000Z`,
+      csrPem,
+      state: 'pending' as const,
+    });
+    for (const n of [1, 2, 3]) await api.stores.csrs.putOnce(record(n));
+    const listed = await call(api, 'listCsrs', 'GET', '/v1/csrs');
+    expect((listed.body as { csrs: { name: string; deviceName: string }[] }).csrs.map((c) => c.name)).toEqual([1, 2, 3].map((n) => `2026-12-02T10150${n}Z-req-${n}.csr`));
+    expect((await call(api, 'listCsrs', 'GET', '/v1/csrs?all=yes')).status).toBe(400);
+    expect((await call(api, 'countCsrs', 'GET', '/v1/csrs/count')).body).toEqual({ pending: 3, imported: 0 });
+    expect((await call(api, 'getCsr', 'GET', '/v1/csrs/2026-12-02T101501Z-req-1.csr')).body).toMatchObject({ deviceName: 'SEP0011223344CC', pem: csrPem });
+    expect((await call(api, 'getCsr', 'GET', `/v1/csrs/${encodeURIComponent(record(2).objectKey)}`)).body).toMatchObject({ name: '2026-12-02T101502Z-req-2.csr' });
+    expect((await call(api, 'getCsr', 'GET', '/v1/csrs/nothing.csr')).status).toBe(404);
+    expect((await call(api, 'deleteCsr', 'DELETE', '/v1/csrs/2026-12-02T101501Z-req-1.csr')).body).toMatchObject({ deleted: { name: '2026-12-02T101501Z-req-1.csr' } });
+    expect((await call(api, 'deleteCsr', 'DELETE', '/v1/csrs/2026-12-02T101501Z-req-1.csr')).status).toBe(404);
+    expect((await call(api, 'deleteAllCsrs', 'POST', '/v1/csrs/delete-all')).body).toEqual({ deleted: 2 });
+    expect((await call(api, 'listStaleLscs', 'GET', '/v1/stale-lscs')).body).toEqual({ staleLscs: [] });
+    expect((await call(api, 'deleteAllStaleLscs', 'POST', '/v1/stale-lscs/delete-all')).body).toEqual({ deleted: 0 });
+
+    const chain = await makeChain('Offline');
+    const refused = await call(api, 'importCertificates', 'POST', '/v1/certificates/import', { name: 'phone.pem', content: Buffer.from(chain.https.pem).toString('base64') });
+    expect(refused.body).toMatchObject({ source: 'api:phone.pem', result: 'refused', certificates: [{ result: 'refused', code: 'NO_MATCHING_CSR' }] });
+    expect((await call(api, 'importCertificates', 'POST', '/v1/certificates/import', { name: 'x.pem', content: '***' })).body).toMatchObject({ code: 'INVALID_BASE64' });
+    expect((await call(api, 'importCertificates', 'POST', '/v1/certificates/import', { name: '../x.pem', content: 'AAAA' })).body).toMatchObject({ code: 'INVALID_REQUEST' });
+    expect((await api.request('POST', '/v1/certificates/import', { name: 'big.pem', content: 'A'.repeat(66_000) })).status).toBe(413);
+    exercised.get('importCertificates')?.add(413);
+    const audit = await call(api, 'listAudit', 'GET', '/v1/audit?device=SEP0011223344CC&since=1h');
+    expect((audit.body as { events: { action: string }[] }).events.filter((e) => e.action === 'csr.delete')).toHaveLength(3);
+  });
+
+  it('expiry monitor: a run (dry and real), the expiry report, the CRL it published (DER)', async () => {
+    expect((await call(api, 'getCrl', 'GET', '/crl')).body).toMatchObject({ code: 'CRL_NOT_PUBLISHED' });
+    await loadOrCreateLocalCa(api.dataDir);
+    const dry = await call(api, 'runMonitor', 'POST', '/v1/monitor/run', { dryRun: true });
+    expect(dry.body).toMatchObject({ dryRun: true });
+    expect((await call(api, 'runMonitor', 'POST', '/v1/monitor/run', { dryRun: 'yes' })).status).toBe(400);
+    const real = await call(api, 'runMonitor', 'POST', '/v1/monitor/run', {});
+    expect(real.body).toMatchObject({ dryRun: false, crl: { published: true } });
+    const report = await call(api, 'reportExpiry', 'GET', '/v1/reports/expiry?within=3650d');
+    expect((report.body as { rows: { kind: string }[] }).rows.map((r) => r.kind)).toContain('capf-ca');
+    expect((await call(api, 'reportExpiry', 'GET', '/v1/reports/expiry')).body).toMatchObject({ within: '30d', rows: expect.any(Array) });
+    expect((await call(api, 'reportExpiry', 'GET', '/v1/reports/expiry?within=5y')).body).toMatchObject({ code: 'INVALID_SPAN' });
+    const crl = await fetch(`${api.api.url}/crl`, { headers: { authorization: `Bearer ${api.token}` } });
+    expect(crl.status).toBe(200);
+    expect(crl.headers.get('content-type')).toBe('application/pkix-crl');
+    const der = new Uint8Array(await crl.arrayBuffer());
+    expect(der[0]).toBe(0x30); // a DER SEQUENCE: the CertificateList
+    exercised.get('getCrl')?.add(200);
   });
 
   it('refuses a request without the token, an unknown route and a wrong method, as JSON errors', async () => {

@@ -24,6 +24,8 @@ export interface ApiResponse {
   headers: Record<string, string>;
   /** JSON-serialisable; absent for 204. */
   body?: unknown;
+  /** Bytes sent as they are, instead of a JSON body (e.g. a DER CRL); `headers` give their content-type. */
+  rawBody?: Uint8Array;
 }
 
 export interface RouteInput<Query, Body> {
@@ -39,6 +41,8 @@ export interface RouteResult {
   status?: number;
   body?: unknown;
   headers?: Record<string, string>;
+  /** A non-JSON answer (e.g. application/pkix-crl), instead of `body`. */
+  raw?: { contentType: string; bytes: Uint8Array };
 }
 
 export interface Route {
@@ -137,6 +141,7 @@ export class ApiRouter {
       const { route, params } = this.match(request);
       const result = await route.handle(request, params);
       const status = result.status ?? 200;
+      if (result.raw) return { status, headers: { 'content-type': result.raw.contentType, ...result.headers }, rawBody: result.raw.bytes };
       return { status, headers: { ...(result.body !== undefined ? { 'content-type': 'application/json' } : {}), ...result.headers }, ...(result.body !== undefined ? { body: result.body } : {}) };
     } catch (error) {
       const answer = errorAnswer(error);
