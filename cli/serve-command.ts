@@ -1,6 +1,6 @@
 // `capf serve`: the local embedded stack in the foreground, until SIGINT/SIGTERM (then a graceful drain).
 import { InvalidArgumentError, Option, type Command } from 'commander';
-import { networkInterfaces } from 'node:os';
+import { availableParallelism, networkInterfaces } from 'node:os';
 import type { SecureVersion } from 'node:tls';
 import { ConfigError } from '../shared/errors.ts';
 import { prepareDataDir } from './data-folder.ts';
@@ -37,8 +37,15 @@ export function bindFailure(error: unknown, hosts: string[], port: number): unkn
 
 interface Drainable {
   close(graceMs?: number): Promise<void>;
-  /** Single-process stack only: the listener whose sessions a drain waits for. */
-  listener?: { openSessions: number; endGrace(reason: string): void };
+  /** Sessions open now (in every listener worker). */
+  openSessions(): Promise<number>;
+  /** Ends the drain's grace now: open sessions are aborted with `reason`, recorded as interrupted. */
+  endGrace(reason: string): void;
+}
+
+/** Listener workers when `--workers` is not given: one per core the process may use. */
+export function defaultWorkers(cores = availableParallelism()): number {
+  return Math.max(1, Math.min(cores, MAX_CLUSTER_WORKERS));
 }
 
 const DRAIN_GRACE_MS = 30_000;
@@ -48,24 +55,32 @@ function stopOnSignals(stack: Drainable, say: (line: string) => void): void {
   let stoppingSince: number | undefined;
   const stop = (signal: string) => {
     if (stoppingSince === undefined) {
-      stoppingSince = Date.now();
-      const open = stack.listener?.openSessions;
-      say(
-        open === undefined || open === 0
-          ? `${signal}: stopping${open === 0 ? ' (no sessions open)' : ''}`
-          : `${signal}: stopping; ${open} session${open === 1 ? '' : 's'} open, waiting up to ${DRAIN_GRACE_MS / 1000} s for them to finish (Ctrl-C again to stop now)`,
-      );
-      stack.close(DRAIN_GRACE_MS).then(
-        () => process.exit(0),
-        () => process.exit(1),
-      );
+      const since = Date.now();
+      stoppingSince = since;
+      const countOpen = stack.openSessions().catch(() => undefined); // a worker that cannot answer: say no number
+      void countOpen.then((open) => {
+        say(
+          open === undefined || open === 0
+            ? `${signal}: stopping${open === 0 ? ' (no sessions open)' : ''}`
+            : `${signal}: stopping; ${open} session${open === 1 ? '' : 's'} open, waiting up to ${DRAIN_GRACE_MS / 1000} s for them to finish (Ctrl-C again to stop now)`,
+        );
+        stack.close(Math.max(0, since + DRAIN_GRACE_MS - Date.now())).then(
+          () => process.exit(0),
+          () => process.exit(1),
+        );
+      });
       return;
     }
     const left = Math.max(0, Math.ceil((stoppingSince + DRAIN_GRACE_MS - Date.now()) / 1000));
-    const open = stack.listener?.openSessions ?? 0;
-    say(`${signal} again: stopping now (${left} s of grace left); ${open} open session${open === 1 ? '' : 's'} recorded as interrupted`);
-    if (!stack.listener) process.exit(1);
-    stack.listener.endGrace(`interrupted: capf serve was stopped (${signal} twice) during the session`);
+    // Counted and said before the sessions end: once they have, the process exits.
+    void stack
+      .openSessions()
+      .catch(() => undefined)
+      .then((open) => {
+        const sessions = open === undefined ? 'open sessions' : `${open} open session${open === 1 ? '' : 's'}`;
+        say(`${signal} again: stopping now (${left} s of grace left); ${sessions} recorded as interrupted`);
+        stack.endGrace(`interrupted: capf serve was stopped (${signal} twice) during the session`);
+      });
   };
   process.on('SIGINT', () => stop('SIGINT'));
   process.on('SIGTERM', () => stop('SIGTERM'));
@@ -79,7 +94,7 @@ interface ServeOptions {
   caKeyType: 'rsa' | 'ec';
   issuer: string;
   issuerConfig?: string;
-  workers: number;
+  workers?: number;
   phoneNetworks?: string[];
   adminPort?: number;
 }
@@ -98,7 +113,7 @@ export function registerServeCommand(program: Command): void {
     .option('--issuer-config <file>', "JSON settings of that issuer: the fields of its AWS settings (see the README's issuer table)")
     .option('--phone-networks <cidrs>', 'CIDR blocks of the phone networks (comma-separated): a larger failed-authentication budget per address', phoneNetworkList)
     .option('--admin-port <port>', 'port of the admin API on 127.0.0.1 (default 3805; 0 = any free port, also the default with --port 0)', integer(0, 65535))
-    .option('--workers <n>', 'listener processes sharing the port (cli/local/cluster.ts); 1 = all in this process', integer(1, MAX_CLUSTER_WORKERS), 1)
+    .option('--workers <n>', `listener processes sharing the port (cli/local/cluster.ts; default one per core, here ${defaultWorkers()}); 1 = all in this process`, integer(1, MAX_CLUSTER_WORKERS))
     .action(async (opts: ServeOptions) => {
       const dataDir = opts.data ?? defaultDataDir();
       await prepareDataDir(dataDir, () => undefined); // serve prints the folder it uses below
@@ -107,8 +122,12 @@ export function registerServeCommand(program: Command): void {
       const logger = createLogger('capf-local');
       const hosts = opts.host ?? (hasIpv6Loopback() ? ['127.0.0.1', '::1'] : ['127.0.0.1']);
       const options = { dataDir, hosts, port: opts.port, logger, expiryMonitor: true, minTlsVersion: opts.minTls, caKeyType: opts.caKeyType, issuer, ...(opts.phoneNetworks ? { phoneNetworks: opts.phoneNetworks } : {}) };
-      const stack = await (opts.workers > 1
-        ? import('./local/cluster.ts').then((m) => m.startListenerCluster({ ...options, workers: opts.workers }))
+      // The offline CA's bucket and its import run in the stack's own process: that issuer signs nothing online, one
+      // listener process serves it.
+      if (issuer.kind === 'offline' && (opts.workers ?? 1) > 1) throw new ConfigError('--issuer offline runs in one process: drop --workers or pass --workers 1', 'CLUSTER');
+      const workers = opts.workers ?? (issuer.kind === 'offline' ? 1 : defaultWorkers());
+      const stack = await (workers > 1
+        ? import('./local/cluster.ts').then((m) => m.startListenerCluster({ ...options, workers }))
         : import('./local/local-stack.ts').then((m) => m.startLocalStack(options))
       ).catch((error: unknown) => {
         throw bindFailure(error, hosts, opts.port);
@@ -126,7 +145,7 @@ export function registerServeCommand(program: Command): void {
       const where = stack.addresses.map((a) => hostPort(a.address, a.port)).join(', ');
       const first = stack.addresses[0];
       process.stdout.write(
-        `capf-cloud local stack\n  listener:    ${where} (TLS ${opts.minTls}+)\n  admin API:   ${admin.url} (bearer token in ${admin.tokenPath})\n  CAPF CA:     ${stack.ca.certificatePath}\n  issuer:      ${issuer.kind}\n  data folder: ${dataDir}\n` +
+        `capf-cloud local stack\n  listener:    ${where} (TLS ${opts.minTls}+, ${workers} listener process${workers === 1 ? '' : 'es'})\n  admin API:   ${admin.url} (bearer token in ${admin.tokenPath})\n  CAPF CA:     ${stack.ca.certificatePath}\n  issuer:      ${issuer.kind}\n  data folder: ${dataDir}\n` +
           `Enrol a simulated phone:\n  npx capf device set SEP001122334455 --operation install --data ${dataDir}\n` +
           `  npx capf phone install SEP001122334455 --host ${first?.address ?? '127.0.0.1'} --port ${first?.port} --data ${dataDir} --out lsc.pem\n`,
       );
@@ -140,8 +159,10 @@ export function registerServeCommand(program: Command): void {
         );
       }
       const stopping: Drainable = {
-        listener: 'listener' in stack ? stack.listener : undefined,
         close: (graceMs) => admin.close().then(() => stack.close(graceMs)),
+        ...('listener' in stack
+          ? { openSessions: () => Promise.resolve(stack.listener.openSessions), endGrace: (reason: string) => stack.listener.endGrace(reason) }
+          : { openSessions: () => stack.openSessions(), endGrace: (reason: string) => stack.endGrace(reason) }),
       };
       stopOnSignals(stopping, (line) => {
         logger.info(line);

@@ -32,12 +32,17 @@ import { errorText } from '../../listener/session-driver.ts';
 import { BatchedAuditRecorder, sessionEndEvent } from '../../listener/session-audit.ts';
 import { StoreSessionBackend } from '../../listener/store-backend.ts';
 import { loadOrCreateAuthStringKey } from './auth-string-key.ts';
+import { localMonitor } from './local-monitor.ts';
+import { startMonitorTimer } from './monitor-timer.ts';
+import { timedStores, type StoreCallTiming } from './timed-stores.ts';
+
+export type { StoreCallTiming } from './timed-stores.ts';
 
 const WORKER_ENV = 'CAPF_CLUSTER_WORKER';
 const START_TIMEOUT_MS = 60_000;
 const REPORT_TIMEOUT_MS = 10_000;
 const RESTART_DELAY_MS = 1_000;
-/** A worker told to stop by a signal, or left without its primary, gives its sessions this long. */
+/** A worker told to stop by a signal of its own gives its sessions this long. */
 const ORPHAN_GRACE_MS = 5_000;
 
 /** The local stack's options (maxSessions counts per worker), plus the cluster's own. */
@@ -49,11 +54,6 @@ export interface ListenerClusterOptions extends LocalStackOptions {
   timeStoreCalls?: boolean;
   /** Each worker writes a V8 CPU profile (.cpuprofile, for Chrome DevTools) into this folder when it stops. */
   cpuProfileDir?: string;
-}
-
-export interface StoreCallTiming {
-  count: number;
-  totalMs: number;
 }
 
 /** What a worker says about itself when asked. */
@@ -76,6 +76,10 @@ export interface ListenerCluster {
   workerPids(): number[];
   /** Asks every listening worker for its figures. */
   report(): Promise<WorkerReport[]>;
+  /** Sessions open in all workers now (asked of each). */
+  openSessions(): Promise<number>;
+  /** Ends a running drain's grace in every worker: their open sessions are aborted with `reason`, recorded. */
+  endGrace(reason: string): void;
   /** Drains every worker (sessions get `graceMs` to finish), then stops the store. */
   close(graceMs?: number): Promise<void>;
 }
@@ -86,10 +90,10 @@ const PASSED_TO_WORKERS = ['logLevel', 'issuer', 'minTlsVersion', 'messageTimeou
 type WorkerConfig = Partial<Pick<ListenerClusterOptions, (typeof PASSED_TO_WORKERS)[number]>> &
   Pick<ListenerClusterOptions, 'dataDir' | 'hosts' | 'port'> & { index: number; count: number; storeEndpoint: string; timeStoreCalls: boolean };
 
-type ToWorker = { type: 'report'; id: number } | { type: 'drain'; graceMs: number } | { type: 'reload-ca' };
+type ToWorker = { type: 'report'; id: number } | { type: 'drain'; graceMs: number } | { type: 'end-grace'; reason: string } | { type: 'reload-ca' };
 type FromWorker =
   | { type: 'ready'; addresses: AddressInfo[] }
-  | { type: 'failed'; message: string }
+  | { type: 'failed'; message: string; code?: string; address?: string }
   | { type: 'report'; id: number; report: WorkerReport };
 
 /** Node arguments for a child process that runs this checkout's TypeScript (the tsx loader, found from here). */
@@ -134,6 +138,9 @@ export async function startListenerCluster(options: ListenerClusterOptions): Pro
   const first = await loadOrCreateLocalCa(options.dataDir, { keyType: options.caKeyType ?? 'rsa' });
   if (first.created) options.logger.info('generated the CAPF CA', { certificate: first.certificatePath });
   let ca: LocalCa = first;
+  // Made here once, before the workers read it (each worker only reads it then).
+  const authKey = await loadOrCreateAuthStringKey(options.dataDir);
+  if (authKey.created) options.logger.info('generated the authentication string key', { file: authKey.path });
   const local = await openLocalStore(options.dataDir, { advertise: true });
   try {
     await importTrustFolder(options.dataDir, localAdmin(options.dataDir, local.store).trust, options.logger);
@@ -181,16 +188,18 @@ export async function startListenerCluster(options: ListenerClusterOptions): Pro
       }, RESTART_DELAY_MS);
     });
     return new Promise((resolve, reject) => {
-      const fail = (why: string) => {
+      const fail = (why: string, cause?: { code?: string; address?: string }) => {
         if (ready) return;
         clearTimeout(timer);
         worker.process.kill('SIGKILL');
-        reject(new ConfigError(`listener worker ${index} did not start: ${why}`, 'CLUSTER'));
+        // A bind error keeps its errno code and address, so `capf serve` says what to do as with one process.
+        const bindError = cause?.code?.startsWith('E') ? Object.assign(new Error(why), { code: cause.code, ...(cause.address ? { address: cause.address } : {}) }) : undefined;
+        reject(bindError ?? new ConfigError(`listener worker ${index} did not start: ${why}`, 'CLUSTER'));
       };
       const timer = setTimeout(() => fail(`no answer within ${START_TIMEOUT_MS} ms`), START_TIMEOUT_MS);
       worker.once('exit', (code) => fail(`it exited with code ${code}`));
       worker.on('message', (message: FromWorker) => {
-        if (message.type === 'failed') fail(message.message);
+        if (message.type === 'failed') fail(message.message, message);
         if (message.type !== 'ready' || ready) return;
         ready = true;
         serving.add(worker);
@@ -230,6 +239,28 @@ export async function startListenerCluster(options: ListenerClusterOptions): Pro
     for (const worker of serving) send(worker, { type: 'reload-ca' });
   });
 
+  // The expiry monitor runs once, in the primary (it owns the store), as in the single-process stack.
+  const monitorTimer = options.expiryMonitor ? startMonitorTimer(() => localMonitor({ dataDir: options.dataDir, stores: local.store, ca }), options.logger) : undefined;
+
+  const report = (): Promise<WorkerReport[]> =>
+    Promise.all(
+      [...serving].map(
+        (worker) =>
+          new Promise<WorkerReport>((resolve, reject) => {
+            const id = nextReportId++;
+            const timer = setTimeout(() => {
+              pendingReports.delete(id);
+              reject(new ConfigError(`listener worker ${worker.process.pid} did not report within ${REPORT_TIMEOUT_MS} ms`, 'CLUSTER'));
+            }, REPORT_TIMEOUT_MS);
+            pendingReports.set(id, (answer) => {
+              clearTimeout(timer);
+              resolve(answer);
+            });
+            send(worker, { type: 'report', id });
+          }),
+      ),
+    );
+
   return {
     addresses,
     store: local.store,
@@ -238,26 +269,14 @@ export async function startListenerCluster(options: ListenerClusterOptions): Pro
       return ca;
     },
     workerPids: () => [...serving].map((worker) => worker.process.pid ?? 0),
-    report: () =>
-      Promise.all(
-        [...serving].map(
-          (worker) =>
-            new Promise<WorkerReport>((resolve, reject) => {
-              const id = nextReportId++;
-              const timer = setTimeout(() => {
-                pendingReports.delete(id);
-                reject(new ConfigError(`listener worker ${worker.process.pid} did not report within ${REPORT_TIMEOUT_MS} ms`, 'CLUSTER'));
-              }, REPORT_TIMEOUT_MS);
-              pendingReports.set(id, (report) => {
-                clearTimeout(timer);
-                resolve(report);
-              });
-              send(worker, { type: 'report', id });
-            }),
-        ),
-      ),
+    report,
+    openSessions: async () => (await report()).reduce((sum, worker) => sum + worker.listener.active, 0),
+    endGrace(reason) {
+      for (const worker of serving) send(worker, { type: 'end-grace', reason });
+    },
     async close(graceMs = 5_000) {
       stopWatching();
+      await monitorTimer?.stop();
       await stopWorkers(graceMs);
       await local.close();
     },
@@ -272,30 +291,6 @@ function pick<T extends object, K extends keyof T>(source: T, keys: readonly K[]
   const out: Partial<Pick<T, K>> = {};
   for (const key of keys) if (source[key] !== undefined) out[key] = source[key];
   return out;
-}
-
-/** Wraps every method of every entity store so its calls are counted and timed (by `devices.get`, ...). */
-function timedStores(stores: Stores, timings: Map<string, StoreCallTiming>): Stores {
-  const timed = <T extends object>(entity: string, store: T): T =>
-    new Proxy(store, {
-      get(target, property, receiver) {
-        const value: unknown = Reflect.get(target, property, receiver);
-        if (typeof value !== 'function' || typeof property !== 'string') return value;
-        const name = `${entity}.${property}`;
-        return async (...args: unknown[]) => {
-          const started = performance.now();
-          try {
-            return await (value as (...a: unknown[]) => Promise<unknown>).apply(target, args);
-          } finally {
-            const timing = timings.get(name) ?? { count: 0, totalMs: 0 };
-            timing.count += 1;
-            timing.totalMs += performance.now() - started;
-            timings.set(name, timing);
-          }
-        };
-      },
-    });
-  return { devices: timed('devices', stores.devices), issuances: timed('issuances', stores.issuances), parameters: timed('parameters', stores.parameters), trust: timed('trust', stores.trust), csrs: timed('csrs', stores.csrs), audit: timed('audit', stores.audit), monitor: timed('monitor', stores.monitor) };
 }
 
 async function runWorker(config: WorkerConfig): Promise<void> {
@@ -316,7 +311,7 @@ async function runWorker(config: WorkerConfig): Promise<void> {
       stores: store,
       signClient: { sign: (request) => signClient.sign(request) },
       trustAnchors: capfTrustAnchors({ trust: store.trust, capfCertificates: () => [ca.certificateDer], logger }),
-      authStringKey: (await loadOrCreateAuthStringKey(config.dataDir)).key,
+      authStringKey: (await loadOrCreateAuthStringKey(config.dataDir)).key, // made by the primary
       issuer: { name: choice.kind, keyDelivery: issuerDescriptor(choice.kind).keyDelivery },
     }),
     logger,
@@ -366,19 +361,25 @@ async function runWorker(config: WorkerConfig): Promise<void> {
       case 'drain':
         drain(message.graceMs);
         return;
+      case 'end-grace':
+        listener.endGrace(message.reason);
+        return;
     }
   });
   // Ctrl-C reaches the whole process group: the primary decides, and tells each worker to drain.
   process.on('SIGINT', () => undefined);
   process.on('SIGTERM', () => drain(ORPHAN_GRACE_MS));
-  process.on('disconnect', () => drain(ORPHAN_GRACE_MS)); // the primary is gone
+  // The primary is gone (killed): so is the store it held, and nothing a session did could be recorded. End at once,
+  // as a single-process stack killed the same way does: phones see the connection close, devices stay as last written.
+  process.on('disconnect', () => process.exit(1));
   process.send?.({ type: 'ready', addresses } satisfies FromWorker);
 }
 
 const workerConfig = cluster.isWorker ? process.env[WORKER_ENV] : undefined;
 if (workerConfig !== undefined) {
   runWorker(JSON.parse(workerConfig) as WorkerConfig).catch((error: Error) => {
-    process.send?.({ type: 'failed', message: error.message } satisfies FromWorker);
-    process.exit(1);
+    const { code, address } = error as NodeJS.ErrnoException & { address?: string };
+    process.send?.({ type: 'failed', message: error.message, ...(typeof code === 'string' ? { code } : {}), ...(typeof address === 'string' ? { address } : {}) } satisfies FromWorker, () => process.exit(1));
+    if (!process.send) process.exit(1);
   });
 }

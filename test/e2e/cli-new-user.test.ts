@@ -144,6 +144,10 @@ describe('capf serve cannot start: one line, exit 1', () => {
     expectOneLineError(await capfRun(['serve', '--data', join(folder, 'remote'), '--port', '0', '--host', '192.0.2.1']), 1, /^capf: ADDRESS_NOT_LOCAL: address 192\.0\.2\.1 is not on this machine: pass --host with one of .*127\.0\.0\.1/);
   });
 
+  it('the offline issuer asked to run in several listener processes', async () => {
+    expectOneLineError(await capfRun(['serve', '--data', join(folder, 'offline'), '--port', '0', '--issuer', 'offline', '--workers', '2']), 1, /^capf: CLUSTER: --issuer offline runs in one process: drop --workers or pass --workers 1/);
+  });
+
   it('the data folder is a file, or cannot be created', async () => {
     const file = join(folder, 'a-file');
     await writeFile(file, 'x');
@@ -167,7 +171,8 @@ describe('the data folder', () => {
 });
 
 describe('Ctrl-C with a phone mid-session', () => {
-  it('the first says how many sessions are open and the grace left; the second stops at once, recording them interrupted', async () => {
+  // `capf serve` runs one listener process per core by default: the budget covers starting them on a busy machine.
+  it('the first says how many sessions are open (in every listener process) and the grace left; the second stops at once, recording them interrupted', { timeout: 180_000 }, async () => {
     const ownEnv = { ...process.env, CAPF_DATA_DIR: join(folder, 'ctrl-c') };
     const own = await startServe(['--port', '0', '--host', '127.0.0.1'], ownEnv);
     await capfRun(['device', 'set', 'SEP00112233AA0C', '--operation', 'install'], { env: ownEnv });

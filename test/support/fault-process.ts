@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import { openLocalStore, type LocalStore } from '../../cli/local/local-store.ts';
 
 const CAPF = join(process.cwd(), 'bin', 'capf.js');
-const START_TIMEOUT_MS = 40_000;
+// `capf serve` starts one listener process per core by default: room for that on a busy machine.
+const START_TIMEOUT_MS = 90_000;
 
 export interface ServeProcess {
   port: number;

@@ -11,6 +11,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runPhone } from '../../../cli/phone/simulator.ts';
 import { startListenerCluster, StridedSessionCounter, stridedSessionId, type ListenerCluster } from '../../../cli/local/cluster.ts';
 import { MemoryLogger } from '../../../shared/logging.ts';
+import { openLocalStore } from '../../../cli/local/local-store.ts';
+import { Opcode, Reason } from '../../../shared/protocol/index.ts';
+import { ScriptedPhone } from '../../support/fault-phone.ts';
 import { generateCapfCa } from '../../../shared/pki/index.ts';
 
 describe('session ids in a cluster', () => {
@@ -150,9 +153,26 @@ describe('a cluster of two listener workers', () => {
     }
   });
 
-  it('leaves no worker running after close', async () => {
+  it('counts the sessions open in its workers; a drain ends them early on request, recorded; no worker is left after close', async () => {
+    expect(await cluster.openSessions()).toBe(0);
+    const name = 'SEP00000000C0DB';
+    const device = await cluster.store.devices.put({ name, operation: 'install', authMode: 'null-string', keyOrder: 'ec', rsaKeySize: 2048, curve: 'P-256' }, { newOperation: true });
+    const phone = await ScriptedPhone.connect({ host: '127.0.0.1', port, caPem: cluster.ca.certificatePem }, name);
+    expect((await phone.authenticate())?.opcode).toBe(Opcode.KeyGenerateRequest);
+    expect(await cluster.openSessions()).toBe(1);
+
     const pids = cluster.workerPids();
-    await cluster.close(1_000);
+    const closed = cluster.close(60_000);
+    await new Promise((resolve) => setTimeout(resolve, 200)); // the drain has begun: the session is waited for
+    cluster.endGrace('interrupted: stopped twice during the session');
+    expect(await phone.endReason()).toBe(Reason.InvalidElement);
+    await closed;
     for (const pid of pids) expect(() => process.kill(pid, 0)).toThrow(expect.objectContaining({ code: 'ESRCH' }));
+    const local = await openLocalStore(dataDir);
+    try {
+      expect(await local.store.devices.get(name)).toMatchObject({ status: 'failed', operationId: device.operationId, statusReason: expect.stringMatching(/stopped twice/) });
+    } finally {
+      await local.close();
+    }
   });
 });
