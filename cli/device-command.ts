@@ -58,6 +58,7 @@ function deviceName(raw: string): string {
 
 interface SetCommandOptions extends TargetOptions, Omit<DeviceFlags, 'noDeadline'> {
   deadline?: boolean; // commander's --no-deadline
+  template?: string;
   json?: boolean;
 }
 
@@ -77,14 +78,16 @@ export function registerDeviceCommands(program: Command): void {
     .option('--curve <curve>', `EC curve: ${EC_CURVES.join(', ')} (default P-256)`, oneOf(EC_CURVES))
     .option('--completes-by <when>', 'deadline of the operation: a future ISO date (2027-01-31T18:00:00Z) or a span from now (7d, 12h, 30m); a new operation has none unless given', (v) => deadline(v))
     .option('--no-deadline', 'remove the operation deadline')
+    .option('--template <name>', 'a new device gets this device template\'s settings for what the flags leave out (default: the default template, if one is set; see capf template)')
     .option('--json', 'print the device as JSON')
     .action(async (rawName: string, opts: SetCommandOptions) => {
       const name = deviceName(rawName);
       const flags: DeviceFlags = { ...opts, noDeadline: opts.deadline === false };
       const change = changeFromFlags(flags);
       await withTarget(opts, async (target) => {
-        const { before, device: saved, created, generated } = await target.setDevice(name, change, { arm: opts.operation !== undefined });
+        const { before, device: saved, created, generated } = await target.setDevice(name, change, { arm: opts.operation !== undefined, ...(opts.template !== undefined ? { template: opts.template } : {}) });
         for (const note of changeNotes(flags, before, saved)) process.stderr.write(`${note}\n`);
+        if (opts.template !== undefined && !created) process.stderr.write(`--template ${opts.template} ignored: a template applies when a device is created, and ${saved.name} existed\n`);
         if (opts.json) return printJson({ ...saved, ...(generated ? { generatedAuthString: generated } : {}) });
         process.stdout.write(`${created ? 'created' : 'changed'} device ${saved.name}\n`);
         if (generated) process.stdout.write(`authentication string: ${generated} (shown once: give it to the phone user)\n`);

@@ -15,6 +15,7 @@ import { registerParamsCommands } from './params-command.ts';
 import { registerPhoneCommand } from './phone/command.ts';
 import { registerServeCommand } from './serve-command.ts';
 import { registerTrustCommands } from './trust-command.ts';
+import { registerTemplateCommands } from './template-command.ts';
 import { registerCsrCommands } from './csr-command.ts';
 
 function packageVersion(): string {
@@ -30,6 +31,7 @@ function buildProgram(): Command {
   registerServeCommand(program);
   registerDeviceCommands(program);
   registerTrustCommands(program);
+  registerTemplateCommands(program);
   registerMonitorCommands(program);
   registerCaCommands(program);
   registerCsrCommands(program);

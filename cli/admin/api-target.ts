@@ -19,7 +19,8 @@ interface ErrorBody {
   allowed?: unknown;
 }
 
-function failure(answer: ApiAnswer, where: string): CapfError {
+/** The CLI error an error answer of the admin API becomes (its code, and the exit code its status means). */
+export function failure(answer: ApiAnswer, where: string): CapfError {
   const body = (answer.body ?? {}) as ErrorBody;
   const code = typeof body.code === 'string' ? body.code : `HTTP_${answer.status}`;
   const allowed = body.allowed === undefined ? '' : ` (allowed: ${typeof body.allowed === 'string' ? body.allowed : JSON.stringify(body.allowed)})`;
@@ -74,11 +75,11 @@ export class ApiTarget implements AdminTarget {
     return this.find<VisibleDevice>({ method: 'GET', path: `/v1/devices/${encodeURIComponent(name)}` });
   }
 
-  async setDevice(name: string, change: DeviceChange, options: { arm: boolean }): Promise<DeviceWrite> {
+  async setDevice(name: string, change: DeviceChange, options: { arm: boolean; template?: string }): Promise<DeviceWrite> {
     const path = `/v1/devices/${encodeURIComponent(name)}`;
     const existing = await this.getDevice(name);
     let answer;
-    if (!existing) answer = await this.call<VisibleDevice & { authString?: string }>({ method: 'POST', path: '/v1/devices', body: { name, ...change } }, [200, 201]);
+    if (!existing) answer = await this.call<VisibleDevice & { authString?: string }>({ method: 'POST', path: '/v1/devices', body: { name, ...change, ...(options.template !== undefined ? { template: options.template } : {}) } }, [200, 201]);
     else if (options.arm) answer = await this.call<VisibleDevice & { authString?: string }>({ method: 'POST', path: `${path}/operation`, body: change });
     else answer = await this.call<VisibleDevice & { authString?: string }>({ method: 'PATCH', path, body: change });
     const { authString, ...device } = answer.body;

@@ -4,7 +4,7 @@
 import { UnreachableError } from '../exit-codes.ts';
 
 export interface ApiCall {
-  method: 'GET' | 'POST' | 'PATCH' | 'DELETE';
+  method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
   /** Path under the endpoint, e.g. /v1/devices/SEP001122334455. */
   path: string;
   query?: Record<string, string | undefined>;

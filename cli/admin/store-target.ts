@@ -9,6 +9,7 @@ import type { AuditEvent, DeviceSettings, Stores } from '../../shared/ports/inde
 import { hashAuthString, isHashedAuthString } from '../../shared/domain/auth-string.ts';
 import { localAdmin } from '../local/local-admin.ts';
 import { settingsFromFlags } from './device-settings.ts';
+import { TemplateAdmin, templateChange } from '../../shared/admin/templates.ts';
 import { matchesFilter, visibleDevice, type AdminTarget, type AuditFilter, type CaTarget, type DeviceChange, type DeviceFilter, type TrustTarget } from './target.ts';
 
 /** The local audit trail's file (cli/local/local-admin.ts writes it). */
@@ -59,8 +60,10 @@ export function storeTarget(store: Stores, dataDir: string, close: () => Promise
       const device = await store.devices.get(name);
       return device && visibleDevice(device);
     },
-    async setDevice(name, change: DeviceChange, options) {
+    async setDevice(name, given: DeviceChange, options) {
       const existing = await store.devices.get(name);
+      const templates = new TemplateAdmin({ templates: store.templates, audit: store.audit });
+      const change = existing ? given : templateChange(await templates.forCreation(options.template), given, new Date());
       const { settings, generated } = settingsFromFlags(name, existing, {
         ...(change.operation ? { operation: change.operation } : {}),
         ...(change.authMode ? { authMode: change.authMode } : {}),

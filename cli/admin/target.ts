@@ -70,8 +70,11 @@ export interface AdminTarget {
   /** Where the commands act, for messages ("data folder /x/.capf", "admin API http://127.0.0.1:3805"). */
   readonly description: string;
   getDevice(name: string): Promise<VisibleDevice | undefined>;
-  /** Creates or changes the device; `arm` (an --operation was given) arms the operation again even if unchanged. */
-  setDevice(name: string, change: DeviceChange, options: { arm: boolean }): Promise<DeviceWrite>;
+  /**
+   * Creates or changes the device; `arm` (an --operation was given) arms the operation again even if unchanged. A device
+   * created gets the settings of `template` (else of the default template) for what `change` leaves out.
+   */
+  setDevice(name: string, change: DeviceChange, options: { arm: boolean; template?: string }): Promise<DeviceWrite>;
   /** The device's issuance records (its certificates and their states), oldest first; undefined when not offered. */
   deviceCertificates(name: string): Promise<CertificateView[] | undefined>;
   listDevices(filter: DeviceFilter): Promise<VisibleDevice[]>;

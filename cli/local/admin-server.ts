@@ -11,6 +11,8 @@ import { loadOrCreateAuthStringKey } from './auth-string-key.ts';
 import { AdminService } from '../../shared/admin/admin-service.ts';
 import { createAdminRouter, MAX_BODY_BYTES, type ApiResponse, type RouteModule } from '../../shared/admin/http/index.ts';
 import { caRoutes } from '../../shared/admin/http/ca-routes.ts';
+import { templateRoutes } from '../../shared/admin/http/template-routes.ts';
+import { TemplateAdmin } from '../../shared/admin/templates.ts';
 import { localAdmin } from './local-admin.ts';
 import { localRouteModules } from './local-admin-routes.ts';
 import { ConfigError } from '../../shared/errors.ts';
@@ -64,20 +66,26 @@ export async function loadOrCreateAdminToken(dataDir: string): Promise<string> {
   return (await readFile(path, 'utf8')).trim();
 }
 
-export async function startLocalAdminApi(options: LocalAdminApiOptions): Promise<LocalAdminApi> {
-  const token = Buffer.from(await loadOrCreateAdminToken(options.dataDir), 'utf8');
+/** The admin router of the local stack (the same modules as the admin function), over the data folder's stores. */
+export function localAdminRouter(options: Pick<LocalAdminApiOptions, 'dataDir' | 'stores' | 'logger' | 'modules' | 'csrBucket'>) {
   const authStringKey = loadOrCreateAuthStringKey(options.dataDir).then((loaded) => loaded.key);
   authStringKey.catch(() => undefined); // a bad key file is reported by the request that needs it
   const service = new AdminService({ stores: options.stores, authStringKey: () => authStringKey });
   const local = localAdmin(options.dataDir, options.stores);
-  const router = createAdminRouter(service, {
+  return createAdminRouter(service, {
     modules: [
       caRoutes(local.ca),
+      templateRoutes(new TemplateAdmin({ templates: options.stores.templates, audit: options.stores.audit })),
       ...localRouteModules({ dataDir: options.dataDir, stores: options.stores, ...(options.csrBucket ? { csrBucket: options.csrBucket } : {}) }),
       ...(options.modules?.(service) ?? []),
     ],
     onInternalError: (error, request) => options.logger.error('admin API request failed', { method: request.method, path: request.path, reason: error instanceof Error ? error.message : String(error) }),
   });
+}
+
+export async function startLocalAdminApi(options: LocalAdminApiOptions): Promise<LocalAdminApi> {
+  const token = Buffer.from(await loadOrCreateAdminToken(options.dataDir), 'utf8');
+  const router = localAdminRouter(options);
   const server = createServer((req, res) => {
     serve(req, res).catch((error: unknown) => {
       options.logger.error('admin API request failed', { reason: error instanceof Error ? error.message : String(error) });

@@ -10,6 +10,8 @@ import { caRoutes } from '../../shared/admin/http/ca-routes.ts';
 import { trustRoutes } from '../../shared/admin/http/trust-routes.ts';
 import { CaAdmin } from '../../shared/admin/ca.ts';
 import { TrustAdmin } from '../../shared/admin/trust.ts';
+import { templateRoutes } from '../../shared/admin/http/template-routes.ts';
+import { TemplateAdmin } from '../../shared/admin/templates.ts';
 import { SecretCaCustody } from '../../shared/issuers/capf-ca/secret-ca-custody.ts';
 import { loadAdminConfig } from '../../shared/config/index.ts';
 import { ConfigError } from '../../shared/errors.ts';
@@ -41,7 +43,7 @@ export const handler = lambdaHandler(
     const ca = config.capfCa && new CaAdmin({ custody: new SecretCaCustody({ client: new SecretsManagerClient(AWS_LIMITS), ...config.capfCa }), trust, audit: stores.audit });
     return {
       router: createAdminRouter(service, {
-        modules: [trustRoutes(trust), caRoutes(ca, config.issuer)],
+        modules: [trustRoutes(trust), caRoutes(ca, config.issuer), templateRoutes(new TemplateAdmin({ templates: stores.templates, audit: stores.audit }))],
         onInternalError: (error, request) => logger?.error('admin API request failed', { method: request.method, path: request.path, error: error instanceof Error ? `${error.name}: ${error.message}` : String(error) }),
       }),
     };

@@ -11,8 +11,9 @@ import { hashAuthString, isHashedAuthString } from '../domain/auth-string.ts';
 import type { AuditEvent, AuditPage, AuditQuery, DeviceQuery, ServiceParameters, Stores } from '../ports/index.ts';
 import { applyDeviceChange, generateAuthString, type DeviceChange } from './device-changes.ts';
 import { auditDiff, deviceView, type DeviceView } from './redaction.ts';
+import { TemplateAdmin, templateChange } from './templates.ts';
 
-export type AdminStores = Pick<Stores, 'devices' | 'parameters' | 'audit' | 'issuances'>;
+export type AdminStores = Pick<Stores, 'devices' | 'parameters' | 'audit' | 'issuances'> & Partial<Pick<Stores, 'templates'>>;
 
 /** Who asks: an IAM principal ARN (AWS) or `local`. */
 export interface AdminActor {
@@ -74,9 +75,24 @@ export class AdminService {
     return { devices: page.devices.map(deviceView), ...(page.nextCursor ? { nextCursor: page.nextCursor } : {}) };
   }
 
-  /** Creates a device; ConflictError DEVICE_EXISTS when one of that name exists. */
-  createDevice(who: AdminActor, name: string, change: DeviceChange): Promise<DeviceResult> {
-    return this.editDevice(who, 'device.create', name, change, { create: true, normalise: normaliseDeviceName });
+  /**
+   * Creates a device; ConflictError DEVICE_EXISTS when one of that name exists. It gets the settings of `template`
+   * (NotFoundError TEMPLATE_NOT_FOUND when absent), else of the default template, for whatever `change` leaves out.
+   */
+  async createDevice(who: AdminActor, name: string, change: DeviceChange, template?: string): Promise<DeviceResult> {
+    let withTemplate = change;
+    if (this.stores.templates) {
+      try {
+        const admin = new TemplateAdmin({ templates: this.stores.templates, audit: this.stores.audit });
+        withTemplate = templateChange(await admin.forCreation(template), change, this.now());
+      } catch (error) {
+        await this.auditRefusal(who, 'device.create', { deviceName: name }, error);
+        throw error;
+      }
+    } else if (template !== undefined) {
+      throw new NotFoundError(`template ${template} does not exist: this service keeps no templates`, 'TEMPLATE_NOT_FOUND');
+    }
+    return this.editDevice(who, 'device.create', name, withTemplate, { create: true, normalise: normaliseDeviceName });
   }
 
   /** Changes the given settings of an existing device; a changed operation is armed anew. */

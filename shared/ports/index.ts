@@ -14,3 +14,4 @@ export * from './trust-store.ts';
 export * from './capf-ca-custody.ts';
 export * from './monitor-store.ts';
 export * from './audit-store.ts';
+export * from './template-store.ts';

@@ -8,6 +8,7 @@ import type { ParameterStore } from './parameter-store.ts';
 import type { TrustStore } from './trust-store.ts';
 import type { PendingCsrStore } from './pending-csr-store.ts';
 import type { MonitorStore } from './monitor-store.ts';
+import type { TemplateStore } from './template-store.ts';
 
 export interface Stores {
   devices: DeviceStore;
@@ -19,4 +20,6 @@ export interface Stores {
   /** The expiry monitor's sent notices, revocations and CRL state (F19). */
   monitor: MonitorStore;
   audit: AuditStore;
+  /** Universal device templates (F10). */
+  templates: TemplateStore;
 }

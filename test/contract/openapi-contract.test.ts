@@ -286,6 +286,34 @@ describe('admin API contract (docs/openapi.yaml)', () => {
     exercised.get('getCrl')?.add(200);
   });
 
+  it('templates: create (and default), list, show, devices created through one or the default, delete', async () => {
+    const created = await call(api, 'createTemplate', 'POST', '/v1/templates', { name: 'lab-phones', operation: 'install', keyOrder: 'ec', curve: 'P-384', deadlineDays: 7, default: true });
+    expect(created).toMatchObject({ status: 201, body: { name: 'lab-phones', isDefault: true } });
+    expect((await call(api, 'createTemplate', 'POST', '/v1/templates', { name: 'lab-phones' })).body).toMatchObject({ code: 'TEMPLATE_EXISTS' });
+    expect((await call(api, 'createTemplate', 'POST', '/v1/templates', { name: 'x', deadlineDays: 3 })).body).toMatchObject({ code: 'INVALID_TEMPLATE' });
+    expect((await call(api, 'createTemplate', 'POST', '/v1/templates', { name: 'bad name' })).status).toBe(400);
+    await call(api, 'createTemplate', 'POST', '/v1/templates', { name: 'strings', operation: 'install', authMode: 'auth-string' });
+    expect((await call(api, 'listTemplates', 'GET', '/v1/templates')).body).toMatchObject({ defaultTemplate: 'lab-phones', templates: [{ name: 'lab-phones' }, { name: 'strings' }] });
+    expect((await call(api, 'getTemplate', 'GET', '/v1/templates/strings')).body).toMatchObject({ authMode: 'auth-string', isDefault: false });
+    expect((await call(api, 'getTemplate', 'GET', '/v1/templates/none-such')).status).toBe(404);
+
+    const byDefault = (await call(api, 'createDevice', 'POST', '/v1/devices', { name: 'SEP0000000000A1', rsaKeySize: 4096 })).body as Record<string, unknown>;
+    expect(byDefault).toMatchObject({ operation: 'install', keyOrder: 'ec', curve: 'P-384', rsaKeySize: 4096, status: 'pending' });
+    expect(Date.parse(byDefault.completesBy as string) - Date.now()).toBeGreaterThan(6.9 * 86_400_000);
+    const withStrings = (await call(api, 'createDevice', 'POST', '/v1/devices', { name: 'SEP0000000000A2', template: 'strings' })).body as Record<string, unknown>;
+    expect(withStrings).toMatchObject({ authMode: 'auth-string', authStringSet: true, authString: expect.stringMatching(/^\d{8}$/), keyOrder: 'rsa' });
+    expect((await call(api, 'createDevice', 'POST', '/v1/devices', { name: 'SEP0000000000A3', template: 'none-such' })).body).toMatchObject({ code: 'TEMPLATE_NOT_FOUND' });
+
+    expect((await call(api, 'setDefaultTemplate', 'PUT', '/v1/template-default', { name: 'none-such' })).status).toBe(404);
+    expect((await call(api, 'setDefaultTemplate', 'PUT', '/v1/template-default', { name: null })).body).toEqual({});
+    expect((await call(api, 'createDevice', 'POST', '/v1/devices', { name: 'SEP0000000000A4' })).body).toMatchObject({ operation: 'none', keyOrder: 'rsa' });
+    expect((await call(api, 'setDefaultTemplate', 'PUT', '/v1/template-default', { name: 'strings' })).body).toEqual({ defaultTemplate: 'strings' });
+    expect((await call(api, 'deleteTemplate', 'DELETE', '/v1/templates/strings')).body).toMatchObject({ deleted: { name: 'strings' } });
+    expect((await call(api, 'listTemplates', 'GET', '/v1/templates')).body).toEqual({ templates: [expect.objectContaining({ name: 'lab-phones' })] });
+    expect((await call(api, 'deleteTemplate', 'DELETE', '/v1/templates/strings')).status).toBe(404);
+    expect((await call(api, 'deleteTemplate', 'DELETE', '/v1/templates/bad%20name')).status).toBe(400);
+  });
+
   it('refuses a request without the token, an unknown route and a wrong method, as JSON errors', async () => {
     const unauthorised = await fetch(`${api.api.url}/v1/devices`);
     expect(unauthorised.status).toBe(401);

@@ -40,10 +40,10 @@ export function deviceRoutes(service: AdminService): RouteModule {
       method: 'POST',
       path: '/v1/devices',
       operationId: 'createDevice',
-      body: deviceChangeSchema.extend({ name: z.string().min(1).max(64) }).strict(),
+      body: deviceChangeSchema.extend({ name: z.string().min(1).max(64), template: z.string().min(1).max(64).optional() }).strict(),
       handle: async ({ body, principal }) => {
-        const { name, ...change } = body;
-        return deviceAnswer(await service.createDevice({ actor: principal }, name, change), 201);
+        const { name, template, ...change } = body;
+        return deviceAnswer(await service.createDevice({ actor: principal }, name, change, template), 201);
       },
     }),
     defineRoute({
