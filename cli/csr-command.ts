@@ -1,22 +1,18 @@
 // `capf csr list|count|dump|delete` (F21), `capf stale-lsc list|report|delete all` (F20) and `capf cert import FILE...`
-// (F3): the offline CA's pending CSRs, stale LSCs and imports on the data folder's store, through the admin service.
+// (F3): the offline CA's pending CSRs, stale LSCs and imports, through the admin API (--endpoint, a running capf serve)
+// or, with neither, the data folder's store (cli/admin/offline-monitor-target.ts).
 import { readFile, stat, writeFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 import type { Command } from 'commander';
-import type { CsrAdmin, CsrSummary, StaleLsc } from '../shared/admin/csrs.ts';
+import { staleCsv, staleJson, type CsrSummary, type StaleLsc } from '../shared/admin/csrs.ts';
 import { ValidationError } from '../shared/errors.ts';
 import type { ImportReport } from '../shared/issuers/offline/certificate-import.ts';
 import { MAX_BUNDLE_BYTES } from '../shared/pki/certificate-bundle.ts';
-import { printJson, runAdmin, table } from './admin-runner.ts';
-import type { LocalAdmin } from './local/local-admin.ts';
+import { DATA_HELP, ENDPOINT_HELP, withTarget, type TargetOptions } from './admin/open-target.ts';
+import { printJson, table } from './admin/table.ts';
 
-const ACTOR = { actor: 'local' };
-const DATA = ['--data <dir>', 'data folder (default $CAPF_DATA_DIR or ./.capf)'] as const;
-
-function csrAdmin(admin: LocalAdmin): CsrAdmin {
-  if (!admin.csrs) throw new ValidationError('this data folder has no CSR store', 'NO_CSR_STORE');
-  return admin.csrs;
-}
+const DATA = ['--data <dir>', DATA_HELP] as const;
+const ENDPOINT = ['--endpoint <url>', ENDPOINT_HELP] as const;
 
 /** `2026-12-02 10:15:00 UTC`, as `utils capf csr list` prints times. */
 function timestamp(iso: string): string {
@@ -70,11 +66,12 @@ export function registerCsrCommands(program: Command): void {
     .command('list')
     .description('CSRs waiting for their certificate: device, requested at, key, age')
     .option(...DATA)
+    .option(...ENDPOINT)
     .option('--all', 'also the CSRs whose certificate was imported')
     .option('--json', 'print JSON')
-    .action(async (opts: { data?: string; all?: boolean; json?: boolean }) => {
-      await runAdmin(opts.data, async (admin) => {
-        const csrs = await csrAdmin(admin).list({ all: opts.all ?? false });
+    .action(async (opts: TargetOptions & { all?: boolean; json?: boolean }) => {
+      await withTarget(opts, async (admin) => {
+        const csrs = await admin.offline.listCsrs(opts.all ?? false);
         if (opts.json) printJson(csrs);
         else process.stdout.write(`${csrTable(csrs)}\n`);
       });
@@ -83,10 +80,11 @@ export function registerCsrCommands(program: Command): void {
     .command('count')
     .description('how many CSRs wait for a certificate (and how many have one)')
     .option(...DATA)
+    .option(...ENDPOINT)
     .option('--json', 'print JSON')
-    .action(async (opts: { data?: string; json?: boolean }) => {
-      await runAdmin(opts.data, async (admin) => {
-        const counts = await csrAdmin(admin).count();
+    .action(async (opts: TargetOptions & { json?: boolean }) => {
+      await withTarget(opts, async (admin) => {
+        const counts = await admin.offline.countCsrs();
         if (opts.json) printJson(counts);
         else process.stdout.write(`${counts.pending} pending, ${counts.imported} imported\n`);
       });
@@ -95,27 +93,29 @@ export function registerCsrCommands(program: Command): void {
     .command('dump <name>')
     .description('the PEM CSR on stdout (NAME: its file name from `csr list`, its object key, or a device name)')
     .option(...DATA)
-    .action(async (name: string, opts: { data?: string }) => {
-      await runAdmin(opts.data, async (admin) => {
-        process.stdout.write(await csrAdmin(admin).dump(name));
+    .option(...ENDPOINT)
+    .action(async (name: string, opts: TargetOptions) => {
+      await withTarget(opts, async (admin) => {
+        process.stdout.write((await admin.offline.showCsr(name)).pem);
       });
     });
   csr
     .command('delete [name]')
     .description('delete one pending CSR, or --all of them; a certificate uploaded for it later is refused')
     .option(...DATA)
+    .option(...ENDPOINT)
     .option('--all', 'every CSR still waiting for its certificate')
     .option('--json', 'print JSON')
-    .action(async (name: string | undefined, opts: { data?: string; all?: boolean; json?: boolean }) => {
-      await runAdmin(opts.data, async (admin) => {
+    .action(async (name: string | undefined, opts: TargetOptions & { all?: boolean; json?: boolean }) => {
+      await withTarget(opts, async (admin) => {
         if ((name === undefined) === !opts.all) throw new ValidationError('give a CSR name or --all (not both)', 'USAGE');
         if (opts.all) {
-          const deleted = await csrAdmin(admin).deleteAll(ACTOR);
+          const deleted = await admin.offline.deleteAllCsrs();
           if (opts.json) printJson({ deleted });
           else process.stdout.write(`deleted ${deleted} pending CSR${deleted === 1 ? '' : 's'}\n`);
           return;
         }
-        const deleted = await csrAdmin(admin).delete(ACTOR, name!);
+        const deleted = await admin.offline.deleteCsr(name!);
         if (opts.json) printJson(deleted);
         else process.stdout.write(`deleted ${deleted.name} of ${deleted.deviceName}\n`);
       });
@@ -125,10 +125,11 @@ export function registerCsrCommands(program: Command): void {
   stale
     .command('list')
     .option(...DATA)
+    .option(...ENDPOINT)
     .option('--json', 'print JSON')
-    .action(async (opts: { data?: string; json?: boolean }) => {
-      await runAdmin(opts.data, async (admin) => {
-        const list = await csrAdmin(admin).staleList();
+    .action(async (opts: TargetOptions & { json?: boolean }) => {
+      await withTarget(opts, async (admin) => {
+        const list = await admin.offline.staleList();
         if (opts.json) printJson(list);
         else process.stdout.write(`${staleTable(list)}\n`);
       });
@@ -137,12 +138,14 @@ export function registerCsrCommands(program: Command): void {
     .command('report')
     .description('the stale-LSC report as CSV or JSON, on stdout or into --out FILE')
     .option(...DATA)
+    .option(...ENDPOINT)
     .option('--format <format>', 'csv or json', 'csv')
     .option('--out <file>', 'write the report here')
-    .action(async (opts: { data?: string; format: string; out?: string }) => {
-      await runAdmin(opts.data, async (admin) => {
+    .action(async (opts: TargetOptions & { format: string; out?: string }) => {
+      await withTarget(opts, async (admin) => {
         if (opts.format !== 'csv' && opts.format !== 'json') throw new ValidationError('--format must be csv or json', 'USAGE');
-        const report = await csrAdmin(admin).staleReport(opts.format);
+        const stale = await admin.offline.staleList();
+        const report = opts.format === 'json' ? staleJson(stale, new Date().toISOString()) : staleCsv(stale);
         if (opts.out) {
           await writeFile(opts.out, report);
           process.stdout.write(`stale-LSC report written to ${opts.out}\n`);
@@ -153,11 +156,12 @@ export function registerCsrCommands(program: Command): void {
     .command('delete <what>')
     .description('`delete all`: remove every stale LSC')
     .option(...DATA)
+    .option(...ENDPOINT)
     .option('--json', 'print JSON')
-    .action(async (what: string, opts: { data?: string; json?: boolean }) => {
-      await runAdmin(opts.data, async (admin) => {
+    .action(async (what: string, opts: TargetOptions & { json?: boolean }) => {
+      await withTarget(opts, async (admin) => {
         if (what !== 'all') throw new ValidationError('say `capf stale-lsc delete all`', 'USAGE');
-        const deleted = await csrAdmin(admin).staleDeleteAll(ACTOR);
+        const deleted = await admin.offline.staleDeleteAll();
         if (opts.json) printJson({ deleted });
         else process.stdout.write(`deleted ${deleted} stale LSC${deleted === 1 ? '' : 's'}\n`);
       });
@@ -169,12 +173,12 @@ export function registerCsrCommands(program: Command): void {
     .command('import <files...>')
     .description('import signed certificates (PEM, DER, several PEMs, PKCS#7) as an upload under signed/ would; exit 1 when any is refused')
     .option(...DATA)
+    .option(...ENDPOINT)
     .option('--json', 'print JSON')
-    .action(async (files: string[], opts: { data?: string; json?: boolean }) => {
-      await runAdmin(opts.data, async (admin) => {
-        if (!admin.certificates) throw new ValidationError('this data folder has no CSR store', 'NO_CSR_STORE');
+    .action(async (files: string[], opts: TargetOptions & { json?: boolean }) => {
+      await withTarget(opts, async (admin) => {
         const reports: ImportReport[] = [];
-        for (const file of files) reports.push(await admin.certificates.importBytes(`cli:${basename(file)}`, await readUpload(file)));
+        for (const file of files) reports.push(await admin.offline.importFile(basename(file), await readUpload(file)));
         if (opts.json) printJson(reports);
         else process.stdout.write(`${reports.flatMap(importLines).join('\n')}\n`);
         if (reports.some((report) => report.result !== 'imported')) process.exitCode = 1;

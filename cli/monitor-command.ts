@@ -1,33 +1,20 @@
 // `capf monitor run [--dry-run]`: one expiry monitor run now on the local data folder (notices to <data>/outbox/, the
 // CRL to <data>/capf.crl); `capf report expiry [--within 30d] [--csv|--json]`: LSCs (and the CAPF CA) expiring within
-// a span, with device, serial, notAfter, days left and state. Both open the data folder's store (the running
-// `capf serve`'s when there is one). docs/expiry-monitoring.md.
+// a span, with device, serial, notAfter, days left and state. Both act through the admin API (--endpoint: a deployed
+// stack's runs its monitor function; a running capf serve) or, with neither, on the data folder. docs/expiry-monitoring.md.
 import type { Command } from 'commander';
 import { InvalidArgumentError } from 'commander';
 import { DAY_MS } from '../shared/monitor/index.ts';
 import type { MonitorSummary } from '../shared/monitor-service/run.ts';
 import { printJson, table } from './admin/table.ts';
-import { defaultDataDir } from './options.ts';
+import { DATA_HELP, ENDPOINT_HELP, withTarget, type TargetOptions } from './admin/open-target.ts';
 
-const DATA_HELP = 'data folder (default: $CAPF_DATA_DIR, else the nearest .capf here or above, else ./.capf)';
 /** `30d`, `12h`: a span of at most 10 years. */
 function span(value: string): number {
   const match = /^(\d{1,4})([dh])$/.exec(value);
   const ms = match ? Number(match[1]) * (match[2] === 'd' ? DAY_MS : 3_600_000) : Number.NaN;
   if (!(ms > 0 && ms <= 3650 * DAY_MS)) throw new InvalidArgumentError('must be a span like 30d or 12h (at most 3650d)');
   return ms;
-}
-
-async function withLocal<T>(dataDir: string | undefined, work: (local: { dataDir: string; stores: import('../shared/ports/index.ts').Stores; ca: import('./local/ca-files.ts').LocalCa }) => Promise<T>): Promise<T> {
-  const folder = dataDir ?? defaultDataDir();
-  const [{ openLocalStore }, { loadLocalCa }] = await Promise.all([import('./local/local-store.ts'), import('./local/ca-files.ts')]);
-  const ca = await loadLocalCa(folder);
-  const local = await openLocalStore(folder);
-  try {
-    return await work({ dataDir: folder, stores: local.store, ca });
-  } finally {
-    await local.close();
-  }
 }
 
 function csvField(value: string): string {
@@ -52,11 +39,11 @@ export function registerMonitorCommands(program: Command): void {
     .command('run')
     .description('run the expiry monitor now on the local data folder (digests to <data>/outbox/, CRL to <data>/capf.crl)')
     .option('--data <dir>', DATA_HELP)
+    .option('--endpoint <url>', ENDPOINT_HELP)
     .option('--dry-run', 'say what would be sent, revoked, armed and published, and change nothing')
     .option('--json', 'print the run summary as JSON')
-    .action(async (opts: { data?: string; dryRun?: boolean; json?: boolean }) => {
-      const { localMonitor } = await import('./local/local-monitor.ts');
-      const summary = await withLocal(opts.data, (local) => localMonitor(local).run({ dryRun: opts.dryRun === true }));
+    .action(async (opts: TargetOptions & { dryRun?: boolean; json?: boolean }) => {
+      const summary = await withTarget(opts, (target) => target.monitor.run(opts.dryRun === true));
       if (opts.json) printJson(summary);
       else process.stdout.write(summaryLines(summary));
     });
@@ -66,12 +53,12 @@ export function registerMonitorCommands(program: Command): void {
     .command('expiry')
     .description('LSCs and the CAPF CA expiring within a span (expired ones included): device, serial, notAfter, days left, state')
     .option('--data <dir>', DATA_HELP)
+    .option('--endpoint <url>', ENDPOINT_HELP)
     .option('--within <span>', 'how far ahead: 30d, 12h ...', span, 30 * DAY_MS)
     .option('--csv', 'print CSV')
     .option('--json', 'print a JSON array')
-    .action(async (opts: { data?: string; within: number; csv?: boolean; json?: boolean }) => {
-      const { expiryReport } = await import('../shared/monitor-service/expiry-report.ts');
-      const rows = await withLocal(opts.data, ({ stores, ca }) => expiryReport({ issuances: stores.issuances, capfCertificateDer: ca.certificateDer, withinMs: opts.within, now: new Date() }));
+    .action(async (opts: TargetOptions & { within: number; csv?: boolean; json?: boolean }) => {
+      const rows = await withTarget(opts, (target) => target.monitor.expiryReport(opts.within));
       const cells = rows.map((r) => [r.kind, r.device, r.serialHex, r.notAfter, r.daysLeft.toFixed(1), r.state]);
       const header = ['kind', 'device', 'serial', 'notAfter', 'daysLeft', 'state'];
       if (opts.json) printJson(rows);

@@ -1,6 +1,7 @@
 // The AdminTarget over the admin API (docs/openapi.yaml): a local stack's or a deployed one's, whichever transport
 // reaches it. An error answer ({ code, message, allowed? }) becomes one CLI error line with that code and the exit
 // code its status means: 404 not found (2), other 4xx refused (1), 5xx and no answer the service (3).
+import { apiMonitorTarget, apiOfflineTarget, type MonitorTarget, type OfflineTarget } from './offline-monitor-target.ts';
 import type { CertificateView } from '../../shared/admin/certificate-view.ts';
 import type { CapfError } from '../../shared/errors.ts';
 import type { AuditEvent, ServiceParameters, TrustEntry, TrustStoreName } from '../../shared/ports/index.ts';
@@ -37,6 +38,8 @@ export class ApiTarget implements AdminTarget {
   readonly description: string;
   readonly trust: TrustTarget;
   readonly ca: CaTarget;
+  readonly offline: OfflineTarget;
+  readonly monitor: MonitorTarget;
 
   constructor(private readonly transport: ApiTransport) {
     this.description = transport.description;
@@ -55,6 +58,8 @@ export class ApiTarget implements AdminTarget {
       regenerate: (options) => body<CaChangeResult>({ method: 'POST', path: '/v1/ca/regenerate', body: options }),
       import: (certificatePem, privateKeyPem) => body<CaChangeResult>({ method: 'POST', path: '/v1/ca/import', body: { certificatePem, privateKeyPem } }),
     };
+    this.offline = apiOfflineTarget(body);
+    this.monitor = apiMonitorTarget(body);
   }
 
   private async call<T>(call: ApiCall, accept: number[] = [200]): Promise<{ status: number; body: T }> {

@@ -1,6 +1,7 @@
 // The AdminTarget over the data folder's store when no admin API is running: the running stack's dynalite when it
 // advertises one, else the folder opened by this process (local-store.ts decides). Changes follow the same rules as
 // the API's (device-settings.ts); the audit trail is the local one (<data>/audit.jsonl).
+import { storeMonitorTarget, storeOfflineTarget } from './offline-monitor-target.ts';
 import { open } from 'node:fs/promises';
 import { join } from 'node:path';
 import { certificateView } from '../../shared/admin/certificate-view.ts';
@@ -55,6 +56,8 @@ export function storeTarget(store: Stores, dataDir: string, close: () => Promise
   return {
     trust,
     ca,
+    offline: storeOfflineTarget(admin),
+    monitor: storeMonitorTarget(store, dataDir),
     description: `data folder ${dataDir}`,
     async getDevice(name) {
       const device = await store.devices.get(name);

@@ -1,6 +1,7 @@
 // What the admin commands (`capf device`, `capf params`, `capf audit`) ask of the service they administer: the admin
 // API (a local stack's or a deployed one's, api-target.ts) or, with neither, the data folder's store
 // (store-target.ts). Changes are expressed as the API takes them, so both behave alike.
+import type { MonitorTarget, OfflineTarget } from './offline-monitor-target.ts';
 import type { AuditEvent } from '../../shared/ports/index.ts';
 import type { Device, CertificateOperation, OperationStatus } from '../../shared/model.ts';
 import type { CertificateView } from '../../shared/admin/certificate-view.ts';
@@ -85,6 +86,10 @@ export interface AdminTarget {
   listAudit(filter: AuditFilter): Promise<AuditEvent[]>;
   readonly trust: TrustTarget;
   readonly ca: CaTarget;
+  /** The offline CA's CSRs, stale LSCs and imports. */
+  readonly offline: OfflineTarget;
+  /** The expiry monitor: a run now, the expiry report. */
+  readonly monitor: MonitorTarget;
   close(): Promise<void>;
 }
 

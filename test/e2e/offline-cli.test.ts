@@ -1,8 +1,10 @@
 // The offline CA through the command line, as an administrator runs it: `capf serve --issuer offline` in one process
 // (it prints the bucket), the phone simulator keeping its key (--key-out, then --pending-key), `capf csr list|count|
 // dump|delete`, `capf cert import` of a certificate signed with openssl, and `capf stale-lsc list|report|delete all`.
+// With capf serve running the commands go through its admin API (found by admin.json, or named by --endpoint), so a
+// deleted CSR's object leaves the bucket too; `capf monitor run` and `capf report expiry` take the same way.
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -20,6 +22,12 @@ let serve: ChildProcess;
 let port: number;
 let banner = '';
 let ca: ExternalCa;
+let endpoint: string;
+
+/** Every file under the local bucket's folder (s3rver keeps an object as files named after its key). */
+async function bucketFiles(): Promise<string[]> {
+  return (await readdir(join(dataDir, 'csr-bucket'), { recursive: true })).map(String);
+}
 
 function capf(...args: string[]) {
   return run(process.execPath, [CAPF, ...args], { env: { ...process.env, CAPF_DATA_DIR: dataDir }, timeout: 60_000 });
@@ -51,6 +59,7 @@ beforeAll(async () => {
     });
     serve.once('exit', (code) => reject(new Error(`capf serve exited with ${code}: ${banner}`)));
   });
+  endpoint = /admin API:\s+(http:\/\/127\.0\.0\.1:\d+)/.exec(banner)![1]!;
   await writeFile(join(dataDir, 'offline-root.pem'), ca.rootPem);
   await capf('trust', 'add', join(dataDir, 'offline-root.pem'), '--store', 'capf', '--description', 'offline CA root');
 });
@@ -95,13 +104,19 @@ describe('the offline CA from the command line', () => {
     const refused = await capfFails('cert', 'import', join(dataDir, 'offline-root.pem'));
     expect(refused.code).toBe(1);
     expect(refused.stdout).toContain('refused NO_MATCHING_CSR');
-    expect((await capf('cert', 'import', certPath)).stdout).toMatch(/cli:SEP00AA00BB00C1\.pem: imported [0-9a-f]+ for SEP00AA00BB00C1/);
+    expect((await capf('cert', 'import', certPath, '--endpoint', endpoint)).stdout).toMatch(/api:SEP00AA00BB00C1\.pem: imported [0-9a-f]+ for SEP00AA00BB00C1/);
 
     const lscPath = join(dataDir, 'lsc1.pem');
     const second = await phone('SEP00AA00BB00C1', '--pending-key', keyPath, '--out', lscPath);
     expect(second.stdout).toMatch(/END_SESSION 1/);
     expect(opensslVerify(ca.rootPem, await readFile(lscPath, 'utf8'))).toMatch(/OK/);
     expect((await capf('device', 'get', 'SEP00AA00BB00C1')).stdout).toMatch(/status:\s+success/);
+
+    const report = JSON.parse((await capf('report', 'expiry', '--within', '400d', '--json', '--endpoint', endpoint)).stdout) as { device: string; state: string }[];
+    expect(report).toEqual(expect.arrayContaining([expect.objectContaining({ device: 'SEP00AA00BB00C1', state: 'installed' })]));
+    const dry = JSON.parse((await capf('monitor', 'run', '--dry-run', '--json', '--endpoint', endpoint)).stdout) as { dryRun: boolean; certificates: number };
+    expect(dry).toMatchObject({ dryRun: true });
+    expect(dry.certificates).toBeGreaterThan(0);
   }, CLI_TIMEOUT_MS);
 
   it('stale-lsc list/report/delete all, and csr delete --all', async () => {
@@ -125,8 +140,11 @@ describe('the offline CA from the command line', () => {
     expect((await capf('stale-lsc', 'delete', 'all')).stdout).toBe('deleted 1 stale LSC\n');
     expect((await capf('stale-lsc', 'list')).stdout).toBe('no stale LSCs\n');
 
-    expect((await capfFails('csr', 'dump', 'no-such.csr')).code).toBe(2);
-    expect((await capf('csr', 'delete', '--all')).stdout).toBe('deleted 1 pending CSR\n');
+    expect((await capfFails('csr', 'dump', 'no-such.csr', '--endpoint', endpoint)).code).toBe(2);
+    const newest = (JSON.parse((await capf('csr', 'list', '--json')).stdout) as { name: string; deviceName: string }[]).find((csr) => csr.deviceName === 'SEP00AA00BB00C2')!.name;
+    expect((await bucketFiles()).some((file) => file.includes(newest))).toBe(true);
+    expect((await capf('csr', 'delete', '--all', '--endpoint', endpoint)).stdout).toBe('deleted 1 pending CSR\n');
+    expect((await bucketFiles()).some((file) => file.includes(newest))).toBe(false); // the object left the bucket too
     expect((await capf('csr', 'list')).stdout).toBe('no pending CSRs\n');
     const audit = (await capf('audit', 'list', '--json', '--limit', '1000')).stdout;
     const actions = (JSON.parse(audit) as { action: string }[]).map((event) => event.action);
