@@ -59,6 +59,9 @@ export async function benchIssuance(options: IssuanceBenchOptions): Promise<Issu
     const ceilingPerSecond = issuanceCeiling(options.cores, rawSignsPerSecond);
     const handshakeCapacity = serverCapacityPerSecond(options.cores, handshakeServerCpuMicros, parked.outcome.parked);
     const succeeded = Math.max(1, measuredRound.run.succeeded);
+    const msEach = (micros: number) => round(micros / 1000 / succeeded, 2);
+    const boundPerSecond = tlsAndLscBoundPerSecond(options.cores, handshakeCapacity, lscPerSecond);
+    const storeCallCount = Object.values(measuredRound.storeCalls).reduce((sum, timing) => sum + timing.count, 0);
     return {
       keyType,
       workers: options.workers,
@@ -71,7 +74,15 @@ export async function benchIssuance(options: IssuanceBenchOptions): Promise<Issu
       serverCapacityPerSecond: round(serverCapacityPerSecond(options.cores, measuredRound.listenerCpuMicros + measuredRound.storeProcessCpuMicros, measuredRound.run.succeeded)),
       handshakesPerSecond: round(ratePerSecond(parked.outcome.parked, parked.outcome.wallMs)),
       handshakeServerCapacityPerSecond: round(handshakeCapacity),
-      tlsAndLscBoundPerSecond: round(tlsAndLscBoundPerSecond(options.cores, handshakeCapacity, lscPerSecond)),
+      tlsAndLscBoundPerSecond: round(boundPerSecond),
+      fractionOfBound: round(fractionOfCeiling(measuredRound.run.perSecond, boundPerSecond), 4),
+      perIssuance: {
+        storeCalls: round(storeCallCount / succeeded, 2),
+        serverCpuMs: msEach(measuredRound.listenerCpuMicros + measuredRound.storeProcessCpuMicros),
+        listenerCpuMs: msEach(measuredRound.listenerCpuMicros),
+        storeProcessCpuMs: msEach(measuredRound.storeProcessCpuMicros),
+        clientCpuMs: msEach(measuredRound.clientCpuMicros),
+      },
       oneAtATime: oneAtATime.run.latency,
       cpu: {
         listenerSeconds: round(measuredRound.listenerCpuMicros / 1e6, 2),
