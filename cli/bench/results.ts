@@ -201,7 +201,6 @@ export function resultRows(results: BenchResults): Array<[string, string, string
   for (const figures of [results.issuance, results.ec]) {
     if (!figures) continue;
     const label = figures.keyType === 'rsa' ? 'RSA-2048' : 'EC P-256';
-    const perIssuance = (seconds: number) => fixed((seconds * 1000) / Math.max(1, figures.succeeded), 1);
     const per = figures.perIssuance;
     const manyAtOnce = figures.phones >= TARGETS.latencyPhones;
     rows.push(
