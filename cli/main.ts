@@ -16,6 +16,7 @@ import { registerPhoneCommand } from './phone/command.ts';
 import { registerServeCommand } from './serve-command.ts';
 import { registerTrustCommands } from './trust-command.ts';
 import { registerTemplateCommands } from './template-command.ts';
+import { registerDeviceCsvCommands } from './device-csv-command.ts';
 import { registerCsrCommands } from './csr-command.ts';
 
 function packageVersion(): string {
@@ -30,6 +31,7 @@ function buildProgram(): Command {
     .exitOverride();
   registerServeCommand(program);
   registerDeviceCommands(program);
+  registerDeviceCsvCommands(program);
   registerTrustCommands(program);
   registerTemplateCommands(program);
   registerMonitorCommands(program);

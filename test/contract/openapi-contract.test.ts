@@ -314,6 +314,22 @@ describe('admin API contract (docs/openapi.yaml)', () => {
     expect((await call(api, 'deleteTemplate', 'DELETE', '/v1/templates/bad%20name')).status).toBe(400);
   });
 
+  it('device CSV: import (a bad line refused with its number, a refused row reported), export that imports back', async () => {
+    const header = 'DEVICE NAME,CAPF OPERATION,AUTHENTICATION MODE,AUTHENTICATION STRING,KEY ORDER,RSA KEY SIZE (BITS),EC KEY SIZE (BITS),OPERATION COMPLETES BY,TEMPLATE';
+    const bad = await call(api, 'importDevices', 'POST', '/v1/device-import', { csv: `${header}\nSEP0000000000C1,Install/Upgrade,,,,,,,\nSEP0000000000C2,Explode,,,,,,,\n` });
+    expect(bad.body).toMatchObject({ code: 'INVALID_CSV', message: expect.stringContaining('line 3: CAPF OPERATION "Explode"') });
+    const csv = `${header}\nSEP0000000000C1,Install/Upgrade,By Authentication String,12345678,EC Only,,384,,\nSEP0000000000C2,,,,,,,,no-such-template\n`;
+    expect((await call(api, 'importDevices', 'POST', '/v1/device-import', { csv, dryRun: true })).body).toMatchObject({ rows: 2, created: 0, dryRun: true });
+    const imported = await call(api, 'importDevices', 'POST', '/v1/device-import', { csv });
+    expect(imported.body).toMatchObject({ rows: 2, created: 1, changed: 0, failed: [{ line: 3, name: 'SEP0000000000C2', code: 'TEMPLATE_NOT_FOUND' }] });
+    const exported = await call(api, 'exportDevices', 'GET', '/v1/device-export?prefix=SEP0000000000C');
+    expect((exported.body as { csv: string }).csv).toBe(`${header}\r\nSEP0000000000C1,Install/Upgrade,By Authentication String,,EC Only,2048,384,,\r\n`);
+    const again = await call(api, 'importDevices', 'POST', '/v1/device-import', { csv: (exported.body as { csv: string }).csv });
+    expect(again.body).toMatchObject({ rows: 1, created: 0, changed: 1, failed: [] });
+    expect((await call(api, 'getDevice', 'GET', '/v1/devices/SEP0000000000C1')).body).toMatchObject({ operation: 'install', authStringSet: true, keyOrder: 'ec', curve: 'P-384', version: 2 });
+    expect((await call(api, 'exportDevices', 'GET', '/v1/device-export?limit=5000')).status).toBe(400);
+  });
+
   it('refuses a request without the token, an unknown route and a wrong method, as JSON errors', async () => {
     const unauthorised = await fetch(`${api.api.url}/v1/devices`);
     expect(unauthorised.status).toBe(401);

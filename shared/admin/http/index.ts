@@ -3,6 +3,7 @@
 import type { AdminService } from '../admin-service.ts';
 import { certificateRoutes } from './certificate-routes.ts';
 import { deviceRoutes } from './device-routes.ts';
+import { bulkRoutes } from './bulk-routes.ts';
 import { auditRoutes, parameterRoutes } from './parameter-routes.ts';
 import { ApiRouter, type RouteModule, type RouterOptions } from './router.ts';
 
@@ -18,5 +19,5 @@ export interface AdminRouterOptions extends RouterOptions {
 }
 
 export function createAdminRouter(service: AdminService, options: AdminRouterOptions = {}): ApiRouter {
-  return new ApiRouter([deviceRoutes(service), parameterRoutes(service), auditRoutes(service, options.now), certificateRoutes(service, options.now), ...(options.modules ?? [])], options);
+  return new ApiRouter([deviceRoutes(service), bulkRoutes(service, options.now), parameterRoutes(service), auditRoutes(service, options.now), certificateRoutes(service, options.now), ...(options.modules ?? [])], options);
 }
