@@ -89,9 +89,9 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
     entry: 'functions/import/handler.ts',
     description: 'Imports certificates an offline CA signed: uploads under signed/ in the CSR bucket, matched to pending CSRs',
     trigger: { kind: 'bucket', prefix: 'signed/' },
-    // getPendingCsr, listPendingCsrs (Query), findByKey (Scan), markImported (UpdateItem), get/complete/putOnce issuance,
-    // the CAPF-trust entries (Query).
-    access: { table: ['GetItem', 'PutItem', 'UpdateItem', 'Query', 'Scan'], bucket: 'import' },
+    // getPendingCsr, listPendingCsrs (Query), findByKey (Query on gsi1), markImported (UpdateItem), get/complete/putOnce
+    // issuance, the CAPF-trust entries (Query).
+    access: { table: ['GetItem', 'PutItem', 'UpdateItem', 'Query'], tableIndexes: ['gsi1'], bucket: 'import' },
     timeoutSeconds: 60,
   },
   {

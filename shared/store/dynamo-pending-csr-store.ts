@@ -1,12 +1,13 @@
 // PendingCsrStore on the DynamoDB table: one item per device and CSR key (pk DEVICE#<name>, sk CSR#<spkiSha256>), so
 // a device's CSRs come with one Query and the import finds a certificate's CSR with one GetItem (the device is the
-// certificate's subject CN). Listing every CSR and finding a key under another device are Scans: administrators'
-// and refusals' paths only, bounded. Every write is conditional.
-import { DeleteCommand, GetCommand, PutCommand, QueryCommand, ScanCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+// certificate's subject CN). Every CSR item also carries keys of the overloaded indexes (dynamo-table.ts): gsi2
+// CSR / <requestedAt>#<device>#<key> lists every CSR by time, gsi1 CSRKEY#<key> / <device> finds a key under any
+// device (the import's refusal path): Queries, never a Scan. Every write is conditional.
+import { DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { checkDeviceName, checkOperationId, checkSpkiSha256, checkStoredCertificate } from '../domain/validation.ts';
 import { ConflictError, NotFoundError, StoreError, ValidationError } from '../errors.ts';
 import type { CsrImport, PendingCsr, PendingCsrKey, PendingCsrStore } from '../ports/index.ts';
-import { collectPages, devicePk, isConditionFailure, storeCall, storeFailure, type DynamoTable } from './dynamo-table.ts';
+import { collectPages, devicePk, GSI1, GSI2, isConditionFailure, storeCall, storeFailure, type DynamoTable } from './dynamo-table.ts';
 
 export const CSR_PREFIX = 'CSR#';
 /** Far more CSRs than a cluster keeps waiting; past it a listing is refused instead of exhausting memory. */
@@ -18,12 +19,25 @@ export function pendingCsrKey(deviceName: string, spkiSha256: string): { pk: str
   return { pk: devicePk(deviceName), sk: `${CSR_PREFIX}${spkiSha256}` };
 }
 
+/** The partition of gsi2 that lists every CSR by time. */
+const CSR_LIST_PARTITION = 'CSR';
+
+/** The index keys of a CSR item: gsi2 (every CSR by time), gsi1 (by public key). */
+export function pendingCsrIndexKeys(record: Pick<PendingCsr, 'deviceName' | 'spkiSha256' | 'requestedAt'>): Record<string, string> {
+  return {
+    [GSI2.pk]: CSR_LIST_PARTITION,
+    [GSI2.sk]: `${record.requestedAt}#${record.deviceName}#${record.spkiSha256}`,
+    [GSI1.pk]: `CSRKEY#${record.spkiSha256}`,
+    [GSI1.sk]: record.deviceName,
+  };
+}
+
 export class DynamoPendingCsrStore implements PendingCsrStore {
   constructor(private readonly table: DynamoTable) {}
 
   async putOnce(record: PendingCsr): Promise<{ record: PendingCsr; created: boolean }> {
     checkRecord(record);
-    const item = { ...pendingCsrKey(record.deviceName, record.spkiSha256), ...pick(record) };
+    const item = { ...pendingCsrKey(record.deviceName, record.spkiSha256), ...pendingCsrIndexKeys(record), ...pick(record) };
     try {
       await this.table.doc.send(
         new PutCommand({
@@ -72,12 +86,12 @@ export class DynamoPendingCsrStore implements PendingCsrStore {
   }
 
   list(): Promise<PendingCsr[]> {
-    return this.scan('listing pending CSRs', 'begins_with(sk, :prefix)', { ':prefix': CSR_PREFIX });
+    return this.query('listing pending CSRs', GSI2.name, GSI2.pk, CSR_LIST_PARTITION);
   }
 
   findByKey(spkiSha256: string): Promise<PendingCsr[]> {
     checkSpkiSha256(spkiSha256);
-    return this.scan('finding a CSR by key', 'sk = :sk', { ':sk': `${CSR_PREFIX}${spkiSha256}` });
+    return this.query('finding a CSR by key', GSI1.name, GSI1.pk, `CSRKEY#${spkiSha256}`);
   }
 
   async markImported(key: PendingCsrKey, imported: CsrImport): Promise<PendingCsr> {
@@ -118,13 +132,20 @@ export class DynamoPendingCsrStore implements PendingCsrStore {
     }
   }
 
-  private async scan(what: string, filter: string, values: Record<string, string>): Promise<PendingCsr[]> {
+  /** One partition of an index, every page (bounded). Index reads are eventually consistent: listings only. */
+  private async query(what: string, indexName: string, partitionKey: string, partition: string): Promise<PendingCsr[]> {
     const items = await collectPages(
       what,
       (startKey) =>
         this.table.doc.send(
-          // No Limit: it would cap the items read before the filter.
-          new ScanCommand({ TableName: this.table.tableName, FilterExpression: filter, ExpressionAttributeValues: values, ConsistentRead: true, ExclusiveStartKey: startKey }),
+          new QueryCommand({
+            TableName: this.table.tableName,
+            IndexName: indexName,
+            KeyConditionExpression: '#pk = :pk',
+            ExpressionAttributeNames: { '#pk': partitionKey },
+            ExpressionAttributeValues: { ':pk': partition },
+            ExclusiveStartKey: startKey,
+          }),
         ),
       MAX_LISTED_CSRS,
     );

@@ -13,7 +13,9 @@
 // indexed):
 //   gsi1: gsi1pk / gsi1sk   DEVSTATUS#<status> / <name>      devices by operation status (then name)
 //                           AUDITDEV#<name> / <at>#<id>      audit events of one device, by time
+//                           CSRKEY#<spkiSha256> / <name>     a pending CSR by its public key (offline import)
 //   gsi2: gsi2pk / gsi2sk   DEVICE / <name>                  every device by name (name prefix: begins_with)
+//                           CSR / <requestedAt>#<name>#<key> every pending CSR by time (capf csr list)
 // README "Data model" lists the same.
 import {
   CreateTableCommand,

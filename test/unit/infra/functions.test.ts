@@ -139,7 +139,8 @@ describe('least privilege per function', () => {
     expect(listing?.Condition).toEqual({ StringLike: { 's3:prefix': ['signed/*'] } });
     expect(grants[logicalIdOf(template, 'AWS::SQS::Queue', 'FunctionsOfflineImportFailureQueue')]).toContain('sqs:SendMessage');
     expect(Object.values(grants).flat().some((action) => action.startsWith('secretsmanager:'))).toBe(false);
-    expect(grants[table()]).toEqual(['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:Scan', 'dynamodb:UpdateItem']);
+    expect(grants[table()]).toEqual(['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem']);
+    expect(grants[`${table()}/index/gsi1`]).toEqual(['dynamodb:Query']); // a key under another device: no Scan
     template.hasResourceProperties('AWS::Lambda::Function', {
       Role: arnOf(role('OfflineImport')),
       Environment: { Variables: Match.objectLike({ CAPF_TABLE: { Ref: table() }, CAPF_CSR_BUCKET: { Ref: bucket } }) },
