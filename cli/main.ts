@@ -18,6 +18,7 @@ import { registerTrustCommands } from './trust-command.ts';
 import { registerTemplateCommands } from './template-command.ts';
 import { registerDeviceCsvCommands } from './device-csv-command.ts';
 import { registerCsrCommands } from './csr-command.ts';
+import { registerConsoleCommand } from './console/command.ts';
 
 function packageVersion(): string {
   const text = readFileSync(new URL('../package.json', import.meta.url), 'utf8');
@@ -39,6 +40,7 @@ function buildProgram(): Command {
   registerCsrCommands(program);
   registerParamsCommands(program);
   registerAuditCommands(program);
+  registerConsoleCommand(program);
   registerPhoneCommand(program);
   registerBenchCommand(program);
   registerCertsrvEmulatorCommand(program);

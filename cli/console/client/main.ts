@@ -1,0 +1,54 @@
+// The console in the browser: the session (CSRF token), the navigation and a router on the address's hash
+// (#/devices, #/device/NAME, #/certificates, #/trust, #/ca, #/parameters, #/audit).
+import { startSession } from './api.ts';
+import { h } from './dom.ts';
+import { auditPage } from './pages/audit.ts';
+import { caPage } from './pages/ca.ts';
+import { certificatesPage } from './pages/certificates.ts';
+import { devicePage } from './pages/device.ts';
+import { devicesPage } from './pages/devices.ts';
+import { parametersPage } from './pages/parameters.ts';
+import { trustPage } from './pages/trust.ts';
+
+const SECTIONS: [string, string][] = [
+  ['devices', 'Devices'],
+  ['certificates', 'Certificates'],
+  ['trust', 'Trust stores'],
+  ['ca', 'CAPF certificate'],
+  ['parameters', 'Parameters'],
+  ['audit', 'Audit log'],
+];
+
+function route(): void {
+  const hash = location.hash.replace(/^#\/?/, '');
+  const [path = '', search = ''] = hash.split('?');
+  const params = new URLSearchParams(search);
+  const [section = 'devices', ...rest] = path.split('/');
+  for (const link of document.querySelectorAll<HTMLAnchorElement>('#nav a')) {
+    if (link.dataset.section === section || (section === 'device' && link.dataset.section === 'devices')) link.setAttribute('aria-current', 'page');
+    else link.removeAttribute('aria-current');
+  }
+  if (section === 'device' && rest.length > 0) return void devicePage(decodeURIComponent(rest.join('/')));
+  if (section === 'certificates') return void certificatesPage();
+  if (section === 'trust') return void trustPage();
+  if (section === 'ca') return void caPage();
+  if (section === 'parameters') return void parametersPage();
+  if (section === 'audit') return auditPage(params);
+  return devicesPage(params);
+}
+
+async function boot(): Promise<void> {
+  const nav = document.getElementById('nav')!;
+  nav.replaceChildren(...SECTIONS.map(([key, label]) => h('a', { href: `#/${key}`, 'data-section': key }, label)));
+  try {
+    const session = await startSession();
+    document.getElementById('target')!.textContent = session.local ? `local stack · ${session.target}` : session.target;
+  } catch (error) {
+    document.getElementById('main')!.replaceChildren(h('h1', {}, 'No session'), h('p', { class: 'error', role: 'alert' }, (error as Error).message));
+    return;
+  }
+  window.addEventListener('hashchange', route);
+  route();
+}
+
+void boot();
