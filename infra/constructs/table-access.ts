@@ -20,8 +20,8 @@ export function grantTable(table: dynamodb.ITable, grantee: iam.IGrantable, acti
 /**
  * What a session writes, and nothing else: the device's status, session and outcome (the LSC it installed or deleted,
  * the certificate it fetched), its counters (the lockout's wrong strings and lock), and an issuance record's state.
- * Absent on purpose: operation id, auth mode, key settings, deadline, the certificate count the sign function keeps,
- * and everything an issuance record holds besides its state. The table's keys must be listed for any write.
+ * Absent on purpose: the operation and its id, the authentication string, auth mode, key settings, deadline, the
+ * certificate count the sign function keeps, and everything an issuance record holds besides its state. The table's keys must be listed for any write.
  */
 export const LISTENER_WRITABLE_ATTRIBUTES = [
   'pk',
@@ -33,9 +33,10 @@ export const LISTENER_WRITABLE_ATTRIBUTES = [
   'statusSessionId',
   'updatedAt',
   'version',
-  // device: the outcome (operation ended, one-time string used, LSC installed or deleted, certificate fetched)
-  'operation',
-  'authString',
+  // device: the outcome. Ending the operation and using a one-time string are markers holding the operation id
+  // (shared/store/dynamo-device-item.ts): `operation` and `authString` themselves are admin-only.
+  'operationEnded',
+  'authStringUsed',
   'lsc',
   'lscIssuance',
   'fetched',

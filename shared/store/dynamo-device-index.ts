@@ -7,6 +7,9 @@ import type { DeviceQuery } from '../ports/index.ts';
 import { decodeCursor } from './dynamo-cursor.ts';
 import { GSI1, GSI2 } from './dynamo-table.ts';
 
+/** The id of the operation a session ended (dynamo-device-item.ts): the device's operation reads as none then. */
+export const OPERATION_ENDED = 'operationEnded';
+
 const DEVICES_PARTITION = 'DEVICE';
 const MAX_QUERY_LIMIT = 1000;
 const NAME_PREFIX = /^[A-Za-z0-9_.-]{0,64}$/;
@@ -56,9 +59,11 @@ export function deviceQueryInput(tableName: string, query: DeviceQuery): QueryCo
     ...(start ? { ExclusiveStartKey: start } : {}),
   };
   if (query.operation !== undefined) {
-    names['#operation'] = 'operation';
+    // An operation a session ended reads as none (dynamo-device-item.ts): its marker holds the device's operation id.
+    Object.assign(names, { '#operation': 'operation', '#ended': OPERATION_ENDED, '#operationId': 'operationId' });
     values[':operation'] = query.operation;
-    input.FilterExpression = '#operation = :operation';
+    input.FilterExpression =
+      query.operation === 'none' ? '#operation = :operation OR #ended = #operationId' : '#operation = :operation AND (attribute_not_exists(#ended) OR #ended <> #operationId)';
   }
   return input;
 }

@@ -8,8 +8,8 @@ import { checkDeviceName, checkDeviceSettings, checkOperationId, checkSessionId 
 import { ConflictError, NotFoundError } from '../errors.ts';
 import type { Device } from '../model.ts';
 import type { CertificateCount, DeviceEdit, DevicePage, DeviceQuery, DeviceSettings, DeviceStore, OperationOutcome } from '../ports/index.ts';
-import { deviceIndexKeys, deviceQueryInput } from './dynamo-device-index.ts';
-import { changedAttributes } from './item-diff.ts';
+import { deviceQueryInput } from './dynamo-device-index.ts';
+import { adminUpdate, deviceFromItem, newDeviceItem, OPERATION_ENDED, sessionUpdate } from './dynamo-device-item.ts';
 import { backoff, collectPages, DEVICE_SK, deviceKey, isConditionFailure, storeCall, storeFailure, type DynamoTable } from './dynamo-table.ts';
 import { encodeCursor } from './dynamo-cursor.ts';
 
@@ -159,8 +159,9 @@ export class DynamoDeviceStore implements DeviceStore {
           TableName: tableName,
           Key: deviceKey(name),
           UpdateExpression: 'ADD certificatesIssued :one',
-          ConditionExpression: '#operationId = :operationId AND #operation = :install AND (attribute_not_exists(certificatesIssued) OR certificatesIssued < :limit)',
-          ExpressionAttributeNames: { '#operationId': 'operationId', '#operation': 'operation' },
+          ConditionExpression:
+            '#operationId = :operationId AND #operation = :install AND (attribute_not_exists(#ended) OR #ended <> :operationId) AND (attribute_not_exists(certificatesIssued) OR certificatesIssued < :limit)',
+          ExpressionAttributeNames: { '#operationId': 'operationId', '#operation': 'operation', '#ended': OPERATION_ENDED },
           ExpressionAttributeValues: { ':one': 1, ':operationId': operationId, ':install': 'install', ':limit': limit },
           ReturnValues: 'ALL_NEW',
         }),
@@ -205,11 +206,12 @@ export class DynamoDeviceStore implements DeviceStore {
     try {
       if (previous === undefined) {
         const create: Pick<PutCommandInput, 'ConditionExpression'> = { ConditionExpression: 'attribute_not_exists(pk)' };
-        await doc.send(new PutCommand({ TableName: tableName, Item: { ...deviceKey(device.name), ...deviceIndexKeys(device), ...device }, ...create }));
+        await doc.send(new PutCommand({ TableName: tableName, Item: { ...deviceKey(device.name), ...newDeviceItem(device) }, ...create }));
         return true;
       }
-      // The index keys follow the fields (a status change moves the device in the by-status index).
-      const update = changedAttributes({ ...deviceIndexKeys(previous), ...previous }, { ...deviceIndexKeys(device), ...device });
+      // The index keys follow the fields (a status change moves the device in the by-status index). A session writes
+      // only what the listener's role allows (dynamo-device-item.ts: never the operation or the string themselves).
+      const update = operationId !== undefined ? sessionUpdate(previous, device, operationId) : adminUpdate(previous, device);
       const names: Record<string, string> = { ...update.names, '#version': 'version' };
       const values: Record<string, unknown> = { ...update.values, ':expected': previous.version };
       let condition = '#version = :expected';
@@ -238,28 +240,4 @@ export class DynamoDeviceStore implements DeviceStore {
   private isoNow(): string {
     return this.table.now().toISOString();
   }
-}
-
-/** Rebuilds a Device from a table item, keeping the known fields only (no pk/sk or stray attributes). */
-export function deviceFromItem(item: Record<string, unknown>): Device {
-  const source = item as unknown as Device;
-  const device: Device = {
-    name: source.name,
-    operation: source.operation,
-    operationId: source.operationId,
-    authMode: source.authMode,
-    keyOrder: source.keyOrder,
-    rsaKeySize: source.rsaKeySize,
-    curve: source.curve,
-    status: source.status,
-    statusAt: source.statusAt,
-    createdAt: source.createdAt,
-    updatedAt: source.updatedAt,
-    version: source.version,
-  };
-  const optional = ['completesBy', 'authString', 'statusReason', 'statusSessionId', 'lsc', 'fetched', 'authFailures', 'lockedUntil', 'lscIssuance', 'certificatesIssued'] as const;
-  for (const key of optional) {
-    if (source[key] !== undefined) (device as unknown as Record<string, unknown>)[key] = source[key];
-  }
-  return device;
 }

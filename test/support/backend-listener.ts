@@ -24,9 +24,17 @@ export interface BackendListener {
 
 let tlsMaterial: Promise<CapfCaMaterial> | undefined;
 
-export async function startBackendListener(options: { dynamo: DynamoDBClient; tableName: string; issuer: Issuer; onSessionEnd?: (summary: SessionSummary) => void }): Promise<BackendListener> {
+export async function startBackendListener(options: {
+  dynamo: DynamoDBClient;
+  tableName: string;
+  issuer: Issuer;
+  onSessionEnd?: (summary: SessionSummary) => void;
+  /** The listener's own client (as its task role is in AWS); the sign service and `store` use `dynamo`. */
+  listenerDynamo?: DynamoDBClient;
+}): Promise<BackendListener> {
   await ensureTable(options.dynamo, options.tableName);
   const store = createDynamoStores({ client: options.dynamo, tableName: options.tableName });
+  const listenerStore = options.listenerDynamo ? createDynamoStores({ client: options.listenerDynamo, tableName: options.tableName }) : store;
   tlsMaterial ??= generateCapfCa({ commonName: 'CAPF-backendtest' });
   const tls = await tlsMaterial;
   const description = await options.issuer.describe();
@@ -39,7 +47,7 @@ export async function startBackendListener(options: { dynamo: DynamoDBClient; ta
     messageTimeoutMs: 5_000,
     ...(options.onSessionEnd ? { onSessionEnd: options.onSessionEnd } : {}),
     backend: new StoreSessionBackend({
-      stores: store,
+      stores: listenerStore,
       signClient: new InProcessSignClient(new SignService({ stores: store, issuer: options.issuer })),
       trustAnchors: async () => [pemToDer(tls.certificatePem)],
       issuer: { name: description.name, keyDelivery: issuerDescriptor(description.name).keyDelivery },

@@ -157,6 +157,31 @@ describe.each(BACKENDS)('device store on $name', (backend) => {
     expect(await store.devices.get(name)).toEqual(done);
   });
 
+  it('an operation a session ended reads as none everywhere: listings by operation, the certificate count, an admin re-arm', async () => {
+    const name = randomDeviceName();
+    const device = await store.devices.put(installSettings(name));
+    await store.devices.finishOperation(name, device.operationId, { status: 'success', lsc: sampleCertificate('0badc0df') });
+    const listed = async (operation: 'install' | 'none') => {
+      const names: string[] = [];
+      let cursor: string | undefined;
+      do {
+        const page = await store.devices.query({ limit: 1000, operation, namePrefix: name, ...(cursor ? { cursor } : {}) });
+        names.push(...page.devices.map((d) => d.name));
+        cursor = page.nextCursor;
+      } while (cursor);
+      return names;
+    };
+    expect(await listed('install')).toEqual([]);
+    expect(await listed('none')).toEqual([name]);
+    expect((await store.devices.countCertificate(name, device.operationId, 3)).verdict).toBe('not-pending');
+    // Re-armed: a new operation and string; the markers of the ended one are gone from the item.
+    const rearmed = await store.devices.put(installSettings(name, { authString: SPARE }), { newOperation: true });
+    expect(rearmed).toMatchObject({ operation: 'install', authString: SPARE, status: 'pending' });
+    expect(await store.devices.get(name)).toEqual(rearmed);
+    expect(await listed('install')).toEqual([name]);
+    expect((await store.devices.countCertificate(name, rearmed.operationId, 3)).verdict).toBe('counted');
+  });
+
   it('keeps the auth string of other modes on success, removes the LSC on delete and stores a fetched certificate', async () => {
     const name = randomDeviceName();
     const installed = await store.devices.put(installSettings(name, { authMode: 'lsc-precedence', authString: SPARE }));

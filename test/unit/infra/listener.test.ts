@@ -192,8 +192,12 @@ describe('listener tasks', () => {
     const attributes = condition['ForAllValues:StringEquals']?.['dynamodb:Attributes'] ?? [];
     expect(attributes).toEqual([...LISTENER_WRITABLE_ATTRIBUTES]);
     // What only administrators (and the sign function's count) may set is not among them.
-    for (const adminOnly of ['operationId', 'authMode', 'keyOrder', 'rsaKeySize', 'curve', 'completesBy', 'certificatesIssued', 'certificate', 'chainPem', 'requestId']) {
+    for (const adminOnly of ['operation', 'authString', 'operationId', 'authMode', 'keyOrder', 'rsaKeySize', 'curve', 'completesBy', 'certificatesIssued', 'certificate', 'chainPem', 'requestId']) {
       expect(attributes).not.toContain(adminOnly);
+    }
+    // A session's outcome and the lockout are among them: a lock must be writable by the listener.
+    for (const sessionWrites of ['status', 'operationEnded', 'authStringUsed', 'lsc', 'fetched', 'authFailures', 'lockedUntil', 'state']) {
+      expect(attributes).toContain(sessionWrites);
     }
     expect(condition['ForAllValues:StringLike']).toEqual({ 'dynamodb:LeadingKeys': ['DEVICE#*'] });
     expect(condition.StringEqualsIfExists).toEqual({ 'dynamodb:ReturnValues': ['NONE', 'UPDATED_OLD', 'UPDATED_NEW'] });
