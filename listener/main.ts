@@ -43,6 +43,8 @@ async function main(): Promise<void> {
     trustAnchors: capfTrustAnchors({ trust: stores.trust, capfCertificates: () => [pemToDer(secrets.tls.certificatePem)], logger }),
     issuer: { name: config.issuer, keyDelivery: issuerDescriptor(config.issuer).keyDelivery },
     ...(authStringKey ? { authStringKey } : {}),
+    // The CAPF certificate is in CAPF-trust always: what it signed is a CAPF certificate, never a MIC.
+    ownLscIssuers: () => [pemToDer(secrets.tls.certificatePem)],
   });
   const metrics = new SessionMetrics();
   // Sessions' outcomes and authentication failures: audit events written in batches (BatchWriteItem), flushed at drain.

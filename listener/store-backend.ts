@@ -32,6 +32,12 @@ export interface StoreBackendOptions {
   parametersCacheMs?: number;
   /** The deployment's key for authentication strings (they are stored as its HMAC); without it auth-string mode refuses. */
   authStringKey?: Uint8Array;
+  /**
+   * CAs this deployment signs LSCs with that the listener knows without the device's records (the local CAPF CA, the
+   * CAPF certificate): a certificate they signed is an LSC, never a MIC, so one that is not the device's current LSC is
+   * refused (CERTIFICATE_UNKNOWN) even when the device has no issuance records at all.
+   */
+  ownLscIssuers?: () => readonly Uint8Array[];
 }
 
 /** CA certificates taken from one device's records (far more than CA rotations ever give; the chain check caps anchors). */
@@ -98,7 +104,7 @@ export class StoreSessionBackend implements SessionBackend {
       state: record.state,
     }));
     const chains = [...new Set(records.flatMap((record) => record.chainPem))].slice(0, MAX_LSC_ISSUERS);
-    return { issuedCertificates, lscIssuersDer: chains.map((pem) => pemToDer(pem)) };
+    return { issuedCertificates, lscIssuersDer: [...chains.map((pem) => pemToDer(pem)), ...(this.options.ownLscIssuers?.() ?? [])] };
   }
 
   async beginOperation(deviceName: string, operationId: string, sessionId: number): Promise<void> {

@@ -313,6 +313,7 @@ async function runWorker(config: WorkerConfig): Promise<void> {
       trustAnchors: capfTrustAnchors({ trust: store.trust, capfCertificates: () => [ca.certificateDer], logger }),
       authStringKey: (await loadOrCreateAuthStringKey(config.dataDir)).key, // made by the primary
       issuer: { name: choice.kind, keyDelivery: issuerDescriptor(choice.kind).keyDelivery },
+      ownLscIssuers: () => [ca.certificateDer],
     }),
     logger,
     audit: recorder,

@@ -107,6 +107,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     issuer: { name: choice.kind, keyDelivery: issuerDescriptor(choice.kind).keyDelivery },
     ...(options.parametersCacheMs !== undefined ? { parametersCacheMs: options.parametersCacheMs } : {}),
     authStringKey: authKey.key,
+    // The local CAPF CA signs the LSCs (capf-software): what it signed is never a MIC.
+    ownLscIssuers: () => [ca.certificateDer],
   });
   // Sessions' outcomes (and authentication failures unless the caller records them) go to the audit store in batches.
   const recorder = new BatchedAuditRecorder(local.store.audit, { logger: options.logger });

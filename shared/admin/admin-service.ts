@@ -8,6 +8,7 @@ import { ConflictError, NotFoundError } from '../errors.ts';
 import { isValidDeviceName, type Device } from '../model.ts';
 import { normaliseDeviceName } from '../domain/device-name.ts';
 import { hashAuthString, isHashedAuthString } from '../domain/auth-string.ts';
+import { abandonEarlierCertificates } from '../domain/certificate-states.ts';
 import type { AuditEvent, AuditPage, AuditQuery, DeviceQuery, ServiceParameters, Stores } from '../ports/index.ts';
 import { applyDeviceChange, generateAuthString, type DeviceChange } from './device-changes.ts';
 import { auditDiff, deviceView, type DeviceView } from './redaction.ts';
@@ -184,6 +185,8 @@ export class AdminService {
         },
         mode.expectedVersion !== undefined ? { expectedVersion: mode.expectedVersion } : {},
       );
+      // Re-armed: what the phone never stored of the earlier operations is abandoned (issue 10).
+      if (before && before.operationId !== after.operationId) await abandonEarlierCertificates(this.stores.issuances, name, after.operationId);
       await this.audit(who, action, { deviceName: name, ...auditDiff(before, after) });
       return { ...deviceView(after), ...(generated ? { authString: generated } : {}) };
     } catch (error) {

@@ -20,6 +20,7 @@ import {
   type RunSchedule,
 } from '../monitor/index.ts';
 import type { CaSigner, DeviceStore, IssuanceKey, IssuanceStore, MonitorStore, Notifier, ParameterStore, ServiceParameters, TrustStore } from '../ports/index.ts';
+import { abandonEarlierCertificates } from '../domain/certificate-states.ts';
 import { refreshCrl, type CrlOutcome, type CrlSink } from './crl-publisher.ts';
 import { capfCaCertificate, gatherLscs, gatherTrust, type GatheredLsc } from './gather.ts';
 
@@ -139,7 +140,8 @@ export class ExpiryMonitor {
       }
       if (!dryRun) {
         const { name, keyOrder, rsaKeySize, curve } = device;
-        await this.deps.stores.devices.put({ name, operation: 'install', authMode: 'lsc-precedence', keyOrder, rsaKeySize, curve }, { newOperation: true });
+        const rearmed = await this.deps.stores.devices.put({ name, operation: 'install', authMode: 'lsc-precedence', keyOrder, rsaKeySize, curve }, { newOperation: true });
+        await abandonEarlierCertificates(this.deps.stores.issuances, name, rearmed.operationId);
       }
       armed.push(candidate);
     }

@@ -88,10 +88,11 @@ function checkCertificate(device: Device, fields: MessageFields, context: Authen
   }
   const deviceName = fields.deviceName ?? device.name;
   const certificate = parseCertificate(fields.certificate.der, 'the presented certificate');
-  judgeCertificate(device, fields.certificate.der, context);
+  // Another device's certificate is refused as such first: the status then names the mix-up, not the certificate's state.
   if (context.requireNameMatch && !certificateNamesDevice(fields.certificate.der, deviceName)) {
     throw new AuthenticationError(`the presented certificate (${peerText(certificate.subject.replace(/\n/g, ', '))}) belongs to another device`, 'CERTIFICATE_OTHER_DEVICE');
   }
+  judgeCertificate(device, fields.certificate.der, context);
   const authData = certificateAuthData(deviceName, fields.certificate.der);
   const publicKey = certificate.publicKey;
   verifyProof(publicKey, authData, 'sha1', fields.signedData, 'SIGNED_DATA');

@@ -5,6 +5,7 @@ import { createPrivateKey, generateKeyPairSync } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSoftwareSigner, derToPem, generateCapfCa, LscBuilder, pemToDer, toStoredCertificate } from '../../shared/pki/index.ts';
 import type { DeviceSettings } from '../../shared/ports/index.ts';
+import { AdminService } from '../../shared/admin/admin-service.ts';
 import { makeManufacturingCa, type TestCa } from '../support/test-pki.ts';
 import { startTestStack, type TestStack } from '../support/test-stack.ts';
 
@@ -103,6 +104,40 @@ describe('only the current LSC authenticates (issue 10 item 3)', () => {
     const stranger = await certificateFrom(capfBuilder(), name, new Date(Date.now() - DAY), 30);
     await t.setDevice({ name, operation: 'install', authMode: 'lsc-precedence' });
     await refusedWith(name, stranger, 'CERTIFICATE_UNKNOWN');
+  });
+
+  it('an LSC of our CA for a device with no records at all is refused as unknown, in both certificate modes', async () => {
+    // Our CA is in CAPF-trust (it is the CAPF certificate): without the rule, this LSC would pass as a MIC.
+    const name = 'SEP00000010A30A';
+    const stranger = await certificateFrom(capfBuilder(), name, new Date(Date.now() - DAY), 30);
+    for (const authMode of ['lsc-precedence', 'mic-precedence'] as const) {
+      await t.setDevice({ name, operation: 'install', authMode });
+      expect(await t.stack.store.issuances.listForDevice(name)).toEqual([]);
+      await refusedWith(name, stranger, 'CERTIFICATE_UNKNOWN');
+    }
+    // A MIC of the same name still authenticates the device.
+    const micCertificate = await certificateFrom(mic.builder, name, new Date(Date.now() - DAY), 365);
+    expect((await t.phone(name, { auth: { mode: 'certificate', ...micCertificate } })).endReason).toBe(1);
+  });
+
+  it('re-arming abandons what the earlier operation issued and the phone never stored; such a certificate never authenticates', async () => {
+    const name = 'SEP00000010A30B';
+    const installed = await installLsc(name);
+    // An LSC issued under the next operation whose session ended before the phone answered: its record says issued.
+    const armed = await t.setDevice({ name, operation: 'install', authMode: 'lsc-precedence' });
+    const sent = await certificateFrom(capfBuilder(), name, new Date(Date.now() - DAY), 30);
+    const certificate = toStoredCertificate(pemToDer(sent.certificatePem));
+    const key = { deviceName: name, operationId: armed.operationId, spkiSha256: 'cd'.repeat(32) };
+    await t.stack.store.issuances.putOnce({ ...key, requestId: 'test', state: 'issued', certificate, chainPem: [t.caPem], issuer: 'capf-software', createdAt: new Date().toISOString() });
+    await refusedWith(name, sent, 'CERTIFICATE_UNKNOWN');
+
+    const admin = new AdminService({ stores: t.stack.store, authStringKey: async () => t.stack.authStringKey });
+    await admin.armOperation({ actor: 'test' }, name, { operation: 'install' });
+    const states = Object.fromEntries((await t.stack.store.issuances.listForDevice(name)).map((record) => [record.certificate?.serialHex, record.state]));
+    expect(states[certificate.serialHex]).toBe('abandoned');
+    expect(states[toStoredCertificate(pemToDer(installed.certificatePem)).serialHex]).toBe('installed');
+    await refusedWith(name, sent, 'CERTIFICATE_UNKNOWN');
+    expect((await t.phone(name, { auth: { mode: 'certificate', ...installed } })).endReason).toBe(1);
   });
 });
 
