@@ -72,8 +72,17 @@ export function parameterRows(parameters: ServiceParameters): string[][] {
   return PARAMETER_SPECS.map((spec) => [spec.flag, valueText(parameters[spec.field]), rangeText(spec), spec.meaning]);
 }
 
-function printParameters(parameters: ServiceParameters, json: boolean | undefined): void {
+/** The issuer line of `params get`: what the API says is in use, or how the data folder's stack chooses it. */
+function issuerText(parameters: ServiceParameters & { issuer?: unknown }, where: string): string {
+  if (typeof parameters.issuer === 'string') return `issuer in use: ${parameters.issuer}`;
+  if (where.startsWith('data folder')) return 'issuer in use: chosen when capf serve starts (--issuer, default capf-software); the stack is not running';
+  return `issuer in use: not reported by ${where}`;
+}
+
+/** `where`: the target's description, given when the issuer line is wanted (params get). */
+function printParameters(parameters: ServiceParameters & { issuer?: unknown }, json: boolean | undefined, where?: string): void {
   if (json) return printJson(parameters);
+  if (where !== undefined) process.stdout.write(`${issuerText(parameters, where)}\n`);
   process.stdout.write(`${table(['PARAMETER', 'VALUE', 'ALLOWED', 'MEANING'], parameterRows(parameters))}\n`);
   if (parameters.updatedAt) process.stdout.write(`last changed ${parameters.updatedAt}\n`);
 }
@@ -87,12 +96,12 @@ export function registerParamsCommands(program: Command): void {
   const params = program.command('params').description(`service parameters (running listeners apply a change within ${DEFAULT_PARAMETERS_CACHE_MS / 1000} s: no restart)`);
   params
     .command('get')
-    .description('show the service parameters as a table: value, allowed values, meaning')
+    .description('show the issuer in use and the service parameters as a table: value, allowed values, meaning')
     .option('--data <dir>', DATA_HELP)
     .option('--endpoint <url>', ENDPOINT_HELP)
     .option('--json', 'print JSON')
     .action(async (opts: TargetOptions & { json?: boolean }) => {
-      await withTarget(opts, async (target) => printParameters(await target.getParameters(), opts.json));
+      await withTarget(opts, async (target) => printParameters(await target.getParameters(), opts.json, target.description));
     });
   const set = params.command('set').description('change one or more service parameters').option('--data <dir>', DATA_HELP)
     .option('--endpoint <url>', ENDPOINT_HELP);

@@ -137,7 +137,7 @@ export function registerServeCommand(program: Command): void {
       let admin: Awaited<ReturnType<typeof startLocalAdminApi>>;
       try {
         const csrBucket = 'csrBucket' in stack ? stack.csrBucket?.bucket : undefined;
-        admin = await startLocalAdminApi({ dataDir, stores: stack.store, port: adminPort, logger, ...(csrBucket ? { csrBucket } : {}) });
+        admin = await startLocalAdminApi({ dataDir, stores: stack.store, port: adminPort, logger, issuer: issuer.kind, ...(csrBucket ? { csrBucket } : {}) });
       } catch (error) {
         await stack.close(0);
         throw error;

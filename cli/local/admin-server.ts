@@ -35,6 +35,8 @@ export interface LocalAdminApiOptions {
   modules?: (service: AdminService) => readonly RouteModule[];
   /** The offline CA's bucket (capf serve --issuer offline): deleting a CSR removes its object there too. */
   csrBucket?: CsrBucket;
+  /** The issuer capf serve runs with (GET /v1/parameters shows it). */
+  issuer?: string;
 }
 
 export interface LocalAdminApi {
@@ -67,12 +69,13 @@ export async function loadOrCreateAdminToken(dataDir: string): Promise<string> {
 }
 
 /** The admin router of the local stack (the same modules as the admin function), over the data folder's stores. */
-export function localAdminRouter(options: Pick<LocalAdminApiOptions, 'dataDir' | 'stores' | 'logger' | 'modules' | 'csrBucket'>) {
+export function localAdminRouter(options: Pick<LocalAdminApiOptions, 'dataDir' | 'stores' | 'logger' | 'modules' | 'csrBucket' | 'issuer'>) {
   const authStringKey = loadOrCreateAuthStringKey(options.dataDir).then((loaded) => loaded.key);
   authStringKey.catch(() => undefined); // a bad key file is reported by the request that needs it
   const service = new AdminService({ stores: options.stores, authStringKey: () => authStringKey });
   const local = localAdmin(options.dataDir, options.stores);
   return createAdminRouter(service, {
+    ...(options.issuer ? { issuer: options.issuer } : {}),
     modules: [
       caRoutes(local.ca),
       templateRoutes(new TemplateAdmin({ templates: options.stores.templates, audit: options.stores.audit })),

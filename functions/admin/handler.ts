@@ -43,6 +43,7 @@ export const handler = lambdaHandler(
     const ca = config.capfCa && new CaAdmin({ custody: new SecretCaCustody({ client: new SecretsManagerClient(AWS_LIMITS), ...config.capfCa }), trust, audit: stores.audit });
     return {
       router: createAdminRouter(service, {
+        ...(config.issuer ? { issuer: config.issuer } : {}),
         modules: [trustRoutes(trust), caRoutes(ca, config.issuer), templateRoutes(new TemplateAdmin({ templates: stores.templates, audit: stores.audit }))],
         onInternalError: (error, request) => logger?.error('admin API request failed', { method: request.method, path: request.path, error: error instanceof Error ? `${error.name}: ${error.message}` : String(error) }),
       }),

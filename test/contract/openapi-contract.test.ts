@@ -160,7 +160,8 @@ describe('admin API contract (docs/openapi.yaml)', () => {
   });
 
   it('parameters: read, change within the bounds, refuse outside them', async () => {
-    expect((await call(api, 'getParameters', 'GET', '/v1/parameters')).body).toMatchObject({ lscValidityDays: 365 });
+    expect((await call(api, 'getParameters', 'GET', '/v1/parameters')).body).toMatchObject({ lscValidityDays: 365, issuer: 'capf-software' });
+    expect((await call(api, 'setParameters', 'PATCH', '/v1/parameters', { issuer: 'acm-pca' })).body).toMatchObject({ code: 'UNKNOWN_PARAMETER' });
     expect((await call(api, 'setParameters', 'PATCH', '/v1/parameters', { lscValidityDays: 90 })).body).toMatchObject({ lscValidityDays: 90 });
     expect((await call(api, 'setParameters', 'PATCH', '/v1/parameters', { lscValidityDays: 0 })).body).toMatchObject({ code: 'INVALID_LSC_VALIDITY' });
     expect((await call(api, 'setParameters', 'PATCH', '/v1/parameters', { typo: true })).body).toMatchObject({ code: 'UNKNOWN_PARAMETER' });

@@ -40,7 +40,7 @@ beforeAll(async () => {
   dynalite = await startDynalite();
   const client = createDynamoClient(dynalite.endpoint);
   await ensureTable(client, 'capf-admin-api');
-  const router = createAdminRouter(new AdminService({ stores: createDynamoStores({ client, tableName: 'capf-admin-api' }) }));
+  const router = createAdminRouter(new AdminService({ stores: createDynamoStores({ client, tableName: 'capf-admin-api' }) }), { issuer: 'capf-kms' });
   const definition = adminFunction(async () => ({ router }));
   standIn = await startSigV4StandIn({
     credentials,
@@ -140,7 +140,8 @@ describe('the CLI on a local stack through its admin API', () => {
       expect.arrayContaining(['ca.regenerate local', 'ca.import local']),
     );
     expect(audit.stdout).not.toContain('PRIVATE KEY');
-  });
+    // A dozen capf processes: room for a busy machine.
+  }, 240_000);
 
   it('a wrong token is refused in one line (exit 1); an endpoint that does not answer is exit 3', async () => {
     expectOneLine(await capfRun(['device', 'list', '--endpoint', adminUrl], { env: { ...localEnv, CAPF_ADMIN_TOKEN: 'x'.repeat(43) } }), 1, /^capf: UNAUTHORISED: .*refused the credentials/);
@@ -167,7 +168,7 @@ describe('the CLI on a deployed stack: SigV4 through API Gateway (stand-in) to t
   });
 
   it('params get through the function; delete says what it did, then "not found" is exit 2', async () => {
-    expect((await capf('params', 'get')).stdout).toMatch(/^PARAMETER\s+VALUE\s+ALLOWED\s+MEANING\n/);
+    expect((await capf('params', 'get')).stdout).toMatch(/^issuer in use: capf-kms\nPARAMETER\s+VALUE\s+ALLOWED\s+MEANING\n/);
     await capf('device', 'set', 'SEP00112233AB02');
     expect((await capf('device', 'delete', 'SEP00112233AB02')).stdout).toMatch(/^deleted device SEP00112233AB02 \(admin API http:\/\/127\.0\.0\.1:\d+\)\n$/);
     expectOneLine(await capf('device', 'delete', 'SEP00112233AB02'), 2, /^capf: NOT_FOUND: no device named SEP00112233AB02/);

@@ -111,7 +111,7 @@ describe('output', () => {
 
   it('params get is a table unless --json', async () => {
     const table = await capf('params', 'get');
-    expect(table.stdout).toMatch(/^PARAMETER\s+VALUE\s+ALLOWED\s+MEANING\n/);
+    expect(table.stdout).toMatch(/^issuer in use: capf-software\nPARAMETER\s+VALUE\s+ALLOWED\s+MEANING\n/);
     expect(table.stdout).toMatch(/validity-days\s+\d+/);
     expect(JSON.parse((await capf('params', 'get', '--json')).stdout)).toHaveProperty('lscValidityDays');
   });

@@ -31,7 +31,7 @@ export async function startTestAdminApi(): Promise<TestAdminApi> {
   const client = createDynamoClient(dynalite.endpoint);
   await ensureTable(client, 'capf');
   const stores = createDynamoStores({ client, tableName: 'capf' });
-  const api = await startLocalAdminApi({ dataDir, stores, port: 0, logger: createLogger('admin-api-test', 'error') });
+  const api = await startLocalAdminApi({ dataDir, stores, port: 0, logger: createLogger('admin-api-test', 'error'), issuer: 'capf-software' });
   const token = (await readFile(join(dataDir, ADMIN_TOKEN_FILE), 'utf8')).trim();
   return {
     api,

@@ -16,8 +16,10 @@ export interface AdminRouterOptions extends RouterOptions {
   /** Route modules of further features, served next to the core ones. */
   modules?: readonly RouteModule[];
   now?: () => Date;
+  /** The issuer in use (CAPF_ISSUER, capf serve --issuer): GET /v1/parameters shows it (read-only). */
+  issuer?: string;
 }
 
 export function createAdminRouter(service: AdminService, options: AdminRouterOptions = {}): ApiRouter {
-  return new ApiRouter([deviceRoutes(service), bulkRoutes(service, options.now), parameterRoutes(service), auditRoutes(service, options.now), certificateRoutes(service, options.now), ...(options.modules ?? [])], options);
+  return new ApiRouter([deviceRoutes(service), bulkRoutes(service, options.now), parameterRoutes(service, options.issuer), auditRoutes(service, options.now), certificateRoutes(service, options.now), ...(options.modules ?? [])], options);
 }

@@ -7,9 +7,10 @@ import type { RouteModule } from './router.ts';
 import { defineRoute } from './router.ts';
 import { instant, pageQuery } from './schemas.ts';
 
-export function parameterRoutes(service: AdminService): RouteModule {
+/** `issuer`: the issuer in use, shown with the parameters (read-only: it is chosen at deployment or at `capf serve`). */
+export function parameterRoutes(service: AdminService, issuer?: string): RouteModule {
   return [
-    defineRoute({ method: 'GET', path: '/v1/parameters', operationId: 'getParameters', handle: async () => ({ body: await service.getParameters() }) }),
+    defineRoute({ method: 'GET', path: '/v1/parameters', operationId: 'getParameters', handle: async () => ({ body: { ...(await service.getParameters()), ...(issuer ? { issuer } : {}) } }) }),
     defineRoute({
       method: 'PATCH',
       path: '/v1/parameters',
