@@ -60,6 +60,9 @@ describe('capf serve + device + phone, as in the README', () => {
     expect(get.stdout).toContain(lsc.trim());
     const serial = /LSC:\s+serial ([0-9a-f]+)/.exec(get.stdout)?.[1] as string;
     expect(get.stdout).toMatch(new RegExp(`certificates: 1 issued or requested[\\s\\S]*installed\\s+serial ${serial} until`));
+    // --json: the same records, as the `certificates` array (issue 10: every certificate with its state).
+    const json = JSON.parse((await capf('device', 'get', 'SEP001122334455', '--json')).stdout) as { certificates?: { state: string; serialHex?: string }[] };
+    expect(json.certificates).toEqual([expect.objectContaining({ state: 'installed', serialHex: serial })]);
     const list = await capf('device', 'list');
     expect(list.stdout).toMatch(/^NAME\s+OPERATION\s+STATUS\s+DEADLINE\s+LSC\n/);
     expect(list.stdout).toMatch(/SEP001122334455\s+none\s+success\s+-\s+until /);

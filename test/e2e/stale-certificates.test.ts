@@ -142,6 +142,18 @@ describe('only the current LSC authenticates (issue 10 item 3)', () => {
 });
 
 describe('MIC validity (issue 10 item 3)', () => {
+  it('a SUDI certificate is judged like a MIC: an expired one is refused although the MIC is valid', async () => {
+    const name = 'SEP00000010A30C';
+    const micCertificate = await certificateFrom(mic.builder, name, new Date(Date.now() - DAY), 365);
+    const expiredSudi = await certificateFrom(mic.builder, name, new Date(Date.now() - 400 * DAY), 365);
+    await t.setDevice({ name, operation: 'install', authMode: 'mic-precedence' });
+    const refused = await t.phone(name, { auth: { mode: 'certificate', ...micCertificate, sudi: expiredSudi } });
+    expect(refused.endReason).toBe(7);
+    expect((await t.stack.store.devices.get(name))?.statusReason).toMatch(/MIC_EXPIRED: the SUDI certificate/);
+    const validSudi = await certificateFrom(mic.builder, name, new Date(Date.now() - DAY), 365);
+    expect((await t.phone(name, { auth: { mode: 'certificate', ...micCertificate, sudi: validSudi } })).endReason).toBe(1);
+  });
+
   it('an expired MIC is refused, and accepted once acceptExpiredMic is on', async () => {
     const name = 'SEP00000010A306';
     const old = await certificateFrom(mic.builder, name, new Date(Date.now() - 400 * DAY), 365);
