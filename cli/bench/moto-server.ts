@@ -2,11 +2,14 @@
 // from scripts/ensure-moto.sh (moto_server on the PATH, else a project-local virtual environment it creates once),
 // and the server runs on 127.0.0.1 at a port nobody else holds.
 import { spawn, spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CapfError } from '../../shared/errors.ts';
 
 const ENSURE_MOTO = fileURLToPath(new URL('../../scripts/ensure-moto.sh', import.meta.url));
+const SERIALISED = fileURLToPath(new URL('../../scripts/moto-serialized.py', import.meta.url));
 const READY_WITHIN_MS = 30_000;
 
 export interface MotoServer {
@@ -46,7 +49,8 @@ export async function freeLoopbackPort(): Promise<number> {
 export async function startMotoServer(command = motoServerCommand()): Promise<MotoServer> {
   const port = await freeLoopbackPort();
   const endpoint = `http://127.0.0.1:${port}`;
-  const moto = spawn(command, ['-H', '127.0.0.1', '-p', String(port)], { stdio: 'ignore' });
+  const [program, ...args] = serialisedLauncher(command);
+  const moto = spawn(program as string, [...args, '-H', '127.0.0.1', '-p', String(port)], { stdio: 'ignore' });
   const exited = new Promise<never>((_, reject) => {
     moto.once('error', (error) => reject(new CapfError(`${command} did not start: ${error.message}`, 'MOTO_UNAVAILABLE')));
     moto.once('exit', (code) => reject(new CapfError(`${command} exited with code ${code} before answering`, 'MOTO_UNAVAILABLE')));
@@ -59,6 +63,20 @@ export async function startMotoServer(command = motoServerCommand()): Promise<Mo
     throw error;
   }
   return { endpoint, stop: () => void moto.kill('SIGTERM') };
+}
+
+/**
+ * moto_server through scripts/moto-serialized.py (one request at a time, so conditional writes are atomic as in
+ * DynamoDB), run by the Python beside the moto_server command (the virtual environment's, or pyenv's shim); the plain
+ * command when that Python cannot import moto.
+ */
+function serialisedLauncher(command: string): string[] {
+  const beside = join(dirname(command), 'python3');
+  const python = existsSync(beside) ? beside : 'python3';
+  const probe = spawnSync(python, ['-c', 'import moto.server'], { stdio: 'ignore' });
+  if (probe.status === 0) return [python, SERIALISED];
+  process.stderr.write(`capf: ${python} cannot import moto, so moto_server runs as is (concurrent conditional writes may not be atomic)\n`);
+  return [command];
 }
 
 async function waitReady(endpoint: string): Promise<void> {

@@ -19,7 +19,7 @@ let relay: ProxyRelay;
 beforeAll(async () => {
   main = await startListenerImage({ CAPF_PROXY_PROTOCOL: 'v2', CAPF_MIN_TLS: 'TLSv1' });
   relay = await startProxyRelay({ host: '127.0.0.1', port: main.port }, { address: '198.51.100.77', port: 41_000, family: 'IPv4' });
-});
+}, 180_000); // bundling the image's entry with esbuild first: well under a minute alone, longer beside the whole suite
 
 afterAll(async () => {
   await relay?.close();

@@ -16,7 +16,7 @@ let image: ListenerImage;
 
 beforeAll(async () => {
   image = await startListenerImage();
-});
+}, 180_000); // bundles the image's entry with esbuild first: slow beside the whole suite on two cores
 
 afterAll(async () => {
   await image?.stop();
