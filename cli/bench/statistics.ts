@@ -39,8 +39,9 @@ export function ratePerSecond(operations: number, elapsedMs: number): number {
 }
 
 /**
- * Store calls one enrolment makes: 2 getDevice, markInProgress, claim, complete, setState, finish. The listener and the
- * sign service each read the parameters through a 5 s cache, so under load that read is almost never made.
+ * Store calls one enrolment makes: the listener's device read, markInProgress, setState (installed) and
+ * finishOperation; the sign service's claim, countCertificate and complete. The listener and the sign service each
+ * read the parameters (and the listener CAPF-trust) through a 5 s cache, so under load those reads are almost never made.
  */
 export const STORE_CALLS_PER_ENROLMENT = 7;
 
