@@ -19,6 +19,9 @@ export const TARGETS = {
   idleConnections: 10_000,
   idleRssBytes: 1024 ** 3,
   bundleBytes: 1_000_000,
+  /** Issue 15: the console's client bundle, and its devices page's first render over 10,000 devices. */
+  consoleBundleBytes: 300_000,
+  consoleFirstRenderMs: 1_000,
   importMs: 150,
   listenerStartMs: 2_000,
 } as const;
@@ -154,6 +157,10 @@ export const benchResultsSchema = z.object({
       secondRun: z.object({ seconds: rate, notices: count, revoked: count }),
     })
     .optional(),
+  /** The web console: its bundle and the first render of the devices page over 10,000 devices (cli/bench/console-bench.ts). */
+  console: z
+    .object({ bundleBytes: count, bundleGzipBytes: count, devices: count, firstRenderMs: z.object({ median: rate, min: rate, max: rate }), runs: count })
+    .optional(),
   /** Sections that could not be measured, with the reason. */
   failures: z.partialRecord(z.enum(BENCH_SECTIONS), z.string()).optional(),
 });
@@ -246,6 +253,17 @@ export function resultRows(results: BenchResults): Array<[string, string, string
         `expiry monitor run over ${monitor.certificates} LSCs (dynalite): first (${monitor.firstRun.revoked} revoked, ${monitor.firstRun.notices} notices, CRL) / steady`,
         `${fixed(monitor.firstRun.seconds, 1)} / ${fixed(monitor.secondRun.seconds, 1)} s`,
         `${verdict(met)}: < 10 s`,
+      ],
+    );
+  }
+  const web = results.console;
+  if (web) {
+    rows.push(
+      [`console: client bundle, minified (gzipped)`, `${fixed(web.bundleBytes / 1000, 1)} kB (${fixed(web.bundleGzipBytes / 1000, 1)} kB)`, `${verdict(web.bundleBytes < TARGETS.consoleBundleBytes)}: < 300 kB`],
+      [
+        `console: first render of the devices page, ${web.devices} devices (chromium, median of ${web.runs})`,
+        `${fixed(web.firstRenderMs.median)} ms (${fixed(web.firstRenderMs.min)}-${fixed(web.firstRenderMs.max)})`,
+        `${verdict(web.firstRenderMs.median < TARGETS.consoleFirstRenderMs)}: < 1 s`,
       ],
     );
   }

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchChromium } from '../support/browser.ts';
+import { launchChromium } from '../../cli/console/chromium.ts';
 import { CAPF, capfRun, startServe, type ServeProcess } from '../support/capf-process.ts';
 import { makeChain } from '../support/trust-pki.ts';
 

@@ -19,13 +19,14 @@ export interface Session {
   local: boolean;
 }
 
-let csrf = '';
+let session: Promise<Session> | undefined;
 
-export async function startSession(): Promise<Session> {
-  const response = await fetch('/session', { credentials: 'same-origin' });
-  if (!response.ok) throw new ApiFailure('no console session: open the URL that capf console printed', response.status, 'NO_SESSION');
-  const session = (await response.json()) as Session;
-  csrf = session.csrf;
+/** Fetches the session once (its CSRF token); changes wait for it, reads do not need it. */
+export function startSession(): Promise<Session> {
+  session ??= fetch('/session', { credentials: 'same-origin' }).then(async (response) => {
+    if (!response.ok) throw new ApiFailure('no console session: open the URL that capf console printed', response.status, 'NO_SESSION');
+    return (await response.json()) as Session;
+  });
   return session;
 }
 
@@ -59,6 +60,7 @@ export async function get<T>(path: string, query?: Query): Promise<T> {
 }
 
 export async function send<T>(method: 'POST' | 'PATCH' | 'DELETE', path: string, body?: unknown, query?: Query): Promise<T> {
+  const { csrf } = await startSession();
   const headers: Record<string, string> = { accept: 'application/json', 'x-capf-csrf': csrf };
   if (body !== undefined) headers['content-type'] = 'application/json';
   return answer<T>(await fetch(url(path, query), { method, credentials: 'same-origin', headers, ...(body !== undefined ? { body: JSON.stringify(body) } : {}) }));

@@ -40,15 +40,16 @@ function route(): void {
 async function boot(): Promise<void> {
   const nav = document.getElementById('nav')!;
   nav.replaceChildren(...SECTIONS.map(([key, label]) => h('a', { href: `#/${key}`, 'data-section': key }, label)));
+  // Reads need no CSRF token: the first page loads while the session (for changes) is fetched beside it.
+  window.addEventListener('hashchange', route);
+  route();
   try {
     const session = await startSession();
     document.getElementById('target')!.textContent = session.local ? `local stack · ${session.target}` : session.target;
   } catch (error) {
+    window.removeEventListener('hashchange', route);
     document.getElementById('main')!.replaceChildren(h('h1', {}, 'No session'), h('p', { class: 'error', role: 'alert' }, (error as Error).message));
-    return;
   }
-  window.addEventListener('hashchange', route);
-  route();
 }
 
 void boot();
