@@ -6,7 +6,7 @@ import { writeFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import type { CaChangeResult, CapfCaView } from '../shared/admin/ca.ts';
 import { ValidationError } from '../shared/errors.ts';
-import { readInputFile } from './admin-runner.ts';
+import { readInputFile } from './admin/input-file.ts';
 import { DATA_HELP, ENDPOINT_HELP, withTarget, type TargetOptions } from './admin/open-target.ts';
 import { printJson } from './admin/table.ts';
 import { oneOf } from './options.ts';

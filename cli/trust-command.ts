@@ -3,7 +3,7 @@
 import type { Command } from 'commander';
 import { checkStoreName, TRUST_STORE_LABELS, type TrustEntrySummary, type TrustUploadResult } from '../shared/admin/trust.ts';
 import { TRUST_STORE_NAMES, type TrustEntry, type TrustStoreName } from '../shared/ports/index.ts';
-import { readInputFile } from './admin-runner.ts';
+import { readInputFile } from './admin/input-file.ts';
 import { DATA_HELP, ENDPOINT_HELP, withTarget, type TargetOptions } from './admin/open-target.ts';
 import { printJson, table } from './admin/table.ts';
 import { oneOf } from './options.ts';
