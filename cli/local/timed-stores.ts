@@ -27,5 +27,5 @@ export function timedStores(stores: Stores, timings: Map<string, StoreCallTiming
         };
       },
     });
-  return { devices: timed('devices', stores.devices), issuances: timed('issuances', stores.issuances), parameters: timed('parameters', stores.parameters), trust: timed('trust', stores.trust), csrs: timed('csrs', stores.csrs), audit: timed('audit', stores.audit), monitor: timed('monitor', stores.monitor), templates: timed('templates', stores.templates) };
+  return { devices: timed('devices', stores.devices), issuances: timed('issuances', stores.issuances), parameters: timed('parameters', stores.parameters), trust: timed('trust', stores.trust), csrs: timed('csrs', stores.csrs), audit: timed('audit', stores.audit), monitor: timed('monitor', stores.monitor), templates: timed('templates', stores.templates), bulk: timed('bulk', stores.bulk) };
 }

@@ -15,3 +15,4 @@ export * from './capf-ca-custody.ts';
 export * from './monitor-store.ts';
 export * from './audit-store.ts';
 export * from './template-store.ts';
+export * from './bulk-store.ts';

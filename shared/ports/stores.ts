@@ -9,6 +9,7 @@ import type { TrustStore } from './trust-store.ts';
 import type { PendingCsrStore } from './pending-csr-store.ts';
 import type { MonitorStore } from './monitor-store.ts';
 import type { TemplateStore } from './template-store.ts';
+import type { BulkStore } from './bulk-store.ts';
 
 export interface Stores {
   devices: DeviceStore;
@@ -22,4 +23,6 @@ export interface Stores {
   audit: AuditStore;
   /** Universal device templates (F10). */
   templates: TemplateStore;
+  /** Bulk jobs (F11). */
+  bulk: BulkStore;
 }

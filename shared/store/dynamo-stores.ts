@@ -11,6 +11,7 @@ import { DynamoPendingCsrStore } from './dynamo-pending-csr-store.ts';
 import { openDynamoTable } from './dynamo-table.ts';
 import { DynamoTrustStore } from './dynamo-trust-store.ts';
 import { DynamoTemplateStore } from './dynamo-template-store.ts';
+import { DynamoBulkStore } from './dynamo-bulk-store.ts';
 
 import { ensureTable as ensureTableLayout } from './dynamo-table.ts';
 import { backfillDeviceIndexKeys } from './dynamo-index-backfill.ts';
@@ -31,5 +32,5 @@ export interface DynamoStoresOptions {
 
 export function createDynamoStores(options: DynamoStoresOptions): Stores {
   const table = openDynamoTable(options.client, options.tableName, options.now);
-  return { devices: new DynamoDeviceStore(table), issuances: new DynamoIssuanceStore(table), parameters: new DynamoParameterStore(table), trust: new DynamoTrustStore(table), csrs: new DynamoPendingCsrStore(table), audit: new DynamoAuditStore(table), monitor: new DynamoMonitorStore(table), templates: new DynamoTemplateStore(table) };
+  return { devices: new DynamoDeviceStore(table), issuances: new DynamoIssuanceStore(table), parameters: new DynamoParameterStore(table), trust: new DynamoTrustStore(table), csrs: new DynamoPendingCsrStore(table), audit: new DynamoAuditStore(table), monitor: new DynamoMonitorStore(table), templates: new DynamoTemplateStore(table), bulk: new DynamoBulkStore(table) };
 }

@@ -48,7 +48,7 @@ export class FaultStore {
           return (...args: unknown[]) => this.call(method, () => (value as (...a: unknown[]) => Promise<unknown>).apply(target, args));
         },
       });
-    this.store = { devices: faulty('devices', inner.devices), issuances: faulty('issuances', inner.issuances), parameters: faulty('parameters', inner.parameters), trust: faulty('trust', inner.trust), csrs: faulty('csrs', inner.csrs), audit: faulty('audit', inner.audit), monitor: faulty('monitor', inner.monitor), templates: faulty('templates', inner.templates) };
+    this.store = { devices: faulty('devices', inner.devices), issuances: faulty('issuances', inner.issuances), parameters: faulty('parameters', inner.parameters), trust: faulty('trust', inner.trust), csrs: faulty('csrs', inner.csrs), audit: faulty('audit', inner.audit), monitor: faulty('monitor', inner.monitor), templates: faulty('templates', inner.templates), bulk: faulty('bulk', inner.bulk) };
   }
 
   /** The next `times` calls of `method` meet `fault` (plans for one method apply in the order they were added). */
