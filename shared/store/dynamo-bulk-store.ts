@@ -12,7 +12,7 @@ import { checkDeviceSettings } from '../domain/validation.ts';
 import { ConflictError, NotFoundError, StoreError } from '../errors.ts';
 import type { Device } from '../model.ts';
 import type { BulkApplyResult, BulkEdit, BulkFailure, BulkJob, BulkStore } from '../ports/index.ts';
-import { deviceFromItem } from './dynamo-device-store.ts';
+import { deviceFromItem } from './dynamo-device-item.ts';
 import { deviceIndexKeys } from './dynamo-device-index.ts';
 import { backoff, collectPages, deviceKey, isConditionFailure, storeCall, storeFailure, type DynamoTable } from './dynamo-table.ts';
 import { changedAttributes } from './item-diff.ts';
