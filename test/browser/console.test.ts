@@ -181,12 +181,18 @@ describe('capf console in chromium', () => {
     for (const [hash, heading, name] of [
       ['#/devices', 'Devices', 'devices'],
       ['#/ca', 'CAPF certificate', 'ca'],
+      ['#/csrs', 'CSRs and stale LSCs', 'csrs'],
       ['#/parameters', 'Service parameters', 'parameters'],
       [`#/audit?device=${DEVICE}`, 'Audit log', 'audit'],
     ] as const) {
       await page.goto(`${origin}/${hash}`);
       await page.getByRole('heading', { level: 1, name: heading }).waitFor();
       await page.waitForLoadState('networkidle');
+      if (name === 'csrs') {
+        // A local stack without the offline CA: the lists are empty, not failing.
+        await page.getByText('No CSR is waiting.').waitFor();
+        await page.getByText('No stale LSC.').waitFor();
+      }
       await expect(page.locator('main p.error').count(), hash).resolves.toBe(0);
       await screenshots(page, name);
     }

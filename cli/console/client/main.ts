@@ -5,6 +5,7 @@ import { h } from './dom.ts';
 import { auditPage } from './pages/audit.ts';
 import { caPage } from './pages/ca.ts';
 import { certificatesPage } from './pages/certificates.ts';
+import { csrsPage } from './pages/csrs.ts';
 import { devicePage } from './pages/device.ts';
 import { devicesPage } from './pages/devices.ts';
 import { parametersPage } from './pages/parameters.ts';
@@ -13,6 +14,7 @@ import { trustPage } from './pages/trust.ts';
 const SECTIONS: [string, string][] = [
   ['devices', 'Devices'],
   ['certificates', 'Certificates'],
+  ['csrs', 'CSRs'],
   ['trust', 'Trust stores'],
   ['ca', 'CAPF certificate'],
   ['parameters', 'Parameters'],
@@ -30,6 +32,7 @@ function route(): void {
   }
   if (section === 'device' && rest.length > 0) return void devicePage(decodeURIComponent(rest.join('/')));
   if (section === 'certificates') return void certificatesPage();
+  if (section === 'csrs') return void csrsPage(params);
   if (section === 'trust') return void trustPage();
   if (section === 'ca') return void caPage();
   if (section === 'parameters') return void parametersPage();
