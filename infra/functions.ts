@@ -52,6 +52,12 @@ export interface FunctionAccess {
   notify?: boolean;
   /** Write the CAPF CA's CRL: PutObject on the one key crl/capf.crl of the CSR bucket (CAPF_CRL_BUCKET, CAPF_CRL_KEY). */
   crl?: boolean;
+  /** Read the published CRL (GetObject on crl/capf.crl only; CAPF_CRL_BUCKET, CAPF_CRL_KEY): the admin API's GET /crl. */
+  crlRead?: boolean;
+  /** Delete the offline CA's CSR objects (DeleteObject under csr/ only; CAPF_CSR_BUCKET): `capf csr delete`. */
+  csrDelete?: boolean;
+  /** Functions of this registry it invokes (RequestResponse; lambda:InvokeFunction on each, CAPF_FUNCTION_<ID>). */
+  invokes?: readonly string[];
 }
 
 export interface FunctionSpec {
@@ -102,8 +108,17 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
     // getDevice and getParameters (GetItem); device writes and audit events (PutItem); parameters (UpdateItem);
     // deleteDevice (DeleteItem); listings of devices, a device's certificates and audit events from the table and its
     // indexes (Query). authKeySecret: a string set through the API is stored as its keyed hash under the deployment's key.
-    // capfCa: capf ca show/export/regenerate/import (F4) on the CA secret.
-    access: { table: ['GetItem', 'PutItem', 'UpdateItem', 'DeleteItem', 'Query'], tableIndexes: ['gsi1', 'gsi2'], authKeySecret: 'read', capfCa: true },
+    // capfCa: capf ca show/export/regenerate/import (F4) on the CA secret. The offline CA's CSRs (gsi1, gsi2; their
+    // objects: csrDelete), the expiry report (certificates-by-not-after), GET /crl (crlRead), a monitor run (invokes).
+    access: {
+      table: ['GetItem', 'PutItem', 'UpdateItem', 'DeleteItem', 'Query'],
+      tableIndexes: ['gsi1', 'gsi2', 'certificates-by-not-after'],
+      authKeySecret: 'read',
+      capfCa: true,
+      csrDelete: true,
+      crlRead: true,
+      invokes: ['expiry-monitor'],
+    },
     memoryMb: 512,
     timeoutSeconds: 29,
   },

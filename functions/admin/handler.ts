@@ -2,6 +2,8 @@
 // container on the first invocation. Authentication strings are stored as their keyed hash under the deployment's key
 // (CAPF_AUTH_KEY_SECRET_ARN), read on the first request that sets one and kept for the container's life.
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { LambdaClient } from '@aws-sdk/client-lambda';
+import { S3Client } from '@aws-sdk/client-s3';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { requestLimits } from '../../shared/aws-limits.ts';
 import { AdminService } from '../../shared/admin/admin-service.ts';
@@ -20,6 +22,7 @@ import { createDynamoStores } from '../../shared/store/dynamo-stores.ts';
 import { cachedLoader } from '../../shared/util/cached-loader.ts';
 import { lambdaHandler } from '../bootstrap.ts';
 import { adminFunction } from './admin-function.ts';
+import { offlineMonitorModules } from './offline-monitor-modules.ts';
 
 const AWS_LIMITS = { maxAttempts: 3, requestHandler: requestLimits(5_000) };
 
@@ -44,7 +47,12 @@ export const handler = lambdaHandler(
     return {
       router: createAdminRouter(service, {
         ...(config.issuer ? { issuer: config.issuer } : {}),
-        modules: [trustRoutes(trust), caRoutes(ca, config.issuer), templateRoutes(new TemplateAdmin({ templates: stores.templates, audit: stores.audit }))],
+        modules: [
+          trustRoutes(trust),
+          caRoutes(ca, config.issuer),
+          templateRoutes(new TemplateAdmin({ templates: stores.templates, audit: stores.audit })),
+          ...offlineMonitorModules(stores, ca || undefined, process.env, { s3: new S3Client(AWS_LIMITS), lambda: new LambdaClient({ ...AWS_LIMITS, requestHandler: requestLimits(28_000) }) }),
+        ],
         onInternalError: (error, request) => logger?.error('admin API request failed', { method: request.method, path: request.path, error: error instanceof Error ? `${error.name}: ${error.message}` : String(error) }),
       }),
     };

@@ -44,6 +44,7 @@ export class FunctionFleet extends Construct {
       grantAccess(fn, props);
       this.functions.push(fn);
     }
+    for (const fn of this.functions) grantInvokes(fn, this.functions);
   }
 
   byTrigger(kind: FunctionSpec['trigger']['kind']): CapfFunction[] {
@@ -115,9 +116,33 @@ function grantAccess(fn: CapfFunction, props: FunctionFleetProps): void {
     fn.role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['s3:PutObject'], resources: [storage.csrBucket.arnForObjects(key)] }));
     env({ CAPF_CRL_BUCKET: storage.csrBucket.bucketName, CAPF_CRL_KEY: key });
   }
+  if (access.crlRead) {
+    const key = 'crl/capf.crl';
+    fn.role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: [storage.csrBucket.arnForObjects(key)] }));
+    env({ CAPF_CRL_BUCKET: storage.csrBucket.bucketName, CAPF_CRL_KEY: key });
+  }
+  if (access.csrDelete) {
+    const bucket = storage.csrBucket;
+    fn.role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['s3:DeleteObject'], resources: [bucket.arnForObjects('csr/*')] }));
+    Validations.of(fn.role).acknowledge({
+      id: `AwsSolutions-IAM5[Resource::${nagArnRef(bucket)}/csr/*]`,
+      reason: 'CSR objects are named per device and request at run time; an administrator deleting a pending CSR removes its object, nothing outside csr/.',
+    });
+    env({ CAPF_CSR_BUCKET: bucket.bucketName });
+  }
   if (access.notify) {
     props.notifications.grantNotify(fn.role);
     env(props.notifications.environment);
+  }
+}
+
+/** lambda:InvokeFunction on exactly the functions the spec names (their ARNs, no version wildcard), and their names. */
+function grantInvokes(fn: CapfFunction, all: readonly CapfFunction[]): void {
+  for (const id of fn.spec.access.invokes ?? []) {
+    const target = all.find((other) => other.spec.id === id);
+    if (!target) throw new Error(`infra/functions.ts: "${fn.spec.id}" invokes "${id}", which is not in the registry`);
+    fn.role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: [target.function.functionArn] }));
+    fn.function.addEnvironment(`CAPF_FUNCTION_${id.toUpperCase().replace(/-/g, '_')}`, target.function.functionName);
   }
 }
 

@@ -104,3 +104,15 @@ export async function phoneCsr(commonName: string, kind: 'rsa' | 'ec' = 'rsa'): 
   const csr = await Pkcs10CertificateRequestGenerator.create({ name: `CN=${commonName}`, keys, signingAlgorithm: algorithm });
   return { csrDer: new Uint8Array(csr.rawData), spkiDer: new Uint8Array(await webcrypto.subtle.exportKey('spki', keys.publicKey)) };
 }
+
+/** The environment a Lambda handler under test reads to reach moto (AWS_ENDPOINT_URL) without metrics or chatter. */
+export function motoLambdaEnvironment(): Record<string, string> {
+  return {
+    AWS_ENDPOINT_URL: inject('motoEndpoint'),
+    AWS_REGION: 'us-east-1',
+    AWS_ACCESS_KEY_ID: 'test',
+    AWS_SECRET_ACCESS_KEY: 'test',
+    POWERTOOLS_METRICS_DISABLED: 'true',
+    POWERTOOLS_LOG_LEVEL: 'ERROR',
+  };
+}

@@ -19,6 +19,7 @@ import { MemoryAudit } from '../../support/memory-audit.ts';
 export interface OfflineFixture {
   s3: S3Client;
   bucketName: string;
+  tableName: string;
   bucket: S3CsrBucket;
   stores: Stores;
   issuer: Issuer;
@@ -60,6 +61,7 @@ export async function offlineFixture(): Promise<OfflineFixture> {
   return {
     s3,
     bucketName,
+    tableName,
     bucket,
     stores,
     issuer,

@@ -117,11 +117,30 @@ describe('least privilege per function', () => {
     // F4 with the default software CA: read the CA secret and store a new value (regenerate, import), nothing more.
     const caSecret = logicalIdOf(template, 'AWS::SecretsManager::Secret', 'StorageCaSecret');
     expect(grants[caSecret]).toEqual(['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue', 'secretsmanager:PutSecretValue']);
-    expect(Object.keys(grants).sort()).toEqual([logs, table(), `${table()}/index/gsi1`, `${table()}/index/gsi2`, authKey, caSecret].sort());
+    // Issues 12, 13: the expiry report (certificates index), the offline CA's CSR objects (delete under csr/ only), the
+    // published CRL (read that one key), a monitor run (invoke that one function).
+    expect(grants[`${table()}/index/certificates-by-not-after`]).toEqual(['dynamodb:Query']);
+    const bucket = logicalIdOf(template, 'AWS::S3::Bucket', 'StorageCsrBucket');
+    expect(grants[`${bucket}/csr/*`]).toEqual(['s3:DeleteObject']);
+    expect(grants[`${bucket}/crl/capf.crl`]).toEqual(['s3:GetObject']);
+    const monitor = fn('ExpiryMonitor');
+    expect(grants[monitor]).toEqual(['lambda:InvokeFunction']);
+    expect(Object.keys(grants).sort()).toEqual(
+      [logs, table(), `${table()}/index/gsi1`, `${table()}/index/gsi2`, `${table()}/index/certificates-by-not-after`, authKey, caSecret, `${bucket}/csr/*`, `${bucket}/crl/capf.crl`, monitor].sort(),
+    );
     template.hasResourceProperties('AWS::Lambda::Function', {
       Role: arnOf(role('Admin')),
       Environment: {
-        Variables: Match.objectLike({ CAPF_TABLE: { Ref: table() }, CAPF_AUTH_KEY_SECRET_ARN: { Ref: authKey }, CAPF_ISSUER: 'capf-software', CAPF_CA_SECRET_ARN: { Ref: caSecret } }),
+        Variables: Match.objectLike({
+          CAPF_TABLE: { Ref: table() },
+          CAPF_AUTH_KEY_SECRET_ARN: { Ref: authKey },
+          CAPF_ISSUER: 'capf-software',
+          CAPF_CA_SECRET_ARN: { Ref: caSecret },
+          CAPF_CSR_BUCKET: { Ref: bucket },
+          CAPF_CRL_BUCKET: { Ref: bucket },
+          CAPF_CRL_KEY: 'crl/capf.crl',
+          CAPF_FUNCTION_EXPIRY_MONITOR: { Ref: monitor },
+        }),
       },
     });
   });
