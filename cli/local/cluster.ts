@@ -34,6 +34,7 @@ import { StoreSessionBackend } from '../../listener/store-backend.ts';
 import { loadOrCreateAuthStringKey } from './auth-string-key.ts';
 import { localMonitor } from './local-monitor.ts';
 import { startMonitorTimer } from './monitor-timer.ts';
+import { startLocalBulkTimer } from './bulk-timer.ts';
 import { timedStores, type StoreCallTiming } from './timed-stores.ts';
 
 export type { StoreCallTiming } from './timed-stores.ts';
@@ -241,6 +242,8 @@ export async function startListenerCluster(options: ListenerClusterOptions): Pro
 
   // The expiry monitor runs once, in the primary (it owns the store), as in the single-process stack.
   const monitorTimer = options.expiryMonitor ? startMonitorTimer(() => localMonitor({ dataDir: options.dataDir, stores: local.store, ca }), options.logger) : undefined;
+  // Due bulk jobs (issue 14) run here too, with the monitor's timers.
+  const bulkTimer = options.expiryMonitor ? startLocalBulkTimer(options.dataDir, local.store, options.logger) : undefined;
 
   const report = (): Promise<WorkerReport[]> =>
     Promise.all(
@@ -277,6 +280,7 @@ export async function startListenerCluster(options: ListenerClusterOptions): Pro
     async close(graceMs = 5_000) {
       stopWatching();
       await monitorTimer?.stop();
+      await bulkTimer?.stop();
       await stopWorkers(graceMs);
       await local.close();
     },

@@ -20,6 +20,7 @@ import { createLocalIssuer, DEFAULT_LOCAL_ISSUER, readIssuerSettings, type Local
 import { openLocalStore } from './local-store.ts';
 import { localMonitor } from './local-monitor.ts';
 import { startMonitorTimer } from './monitor-timer.ts';
+import { startLocalBulkTimer } from './bulk-timer.ts';
 import { LOCAL_CSR_BUCKET, startLocalCsrBucket, type LocalCsrBucket } from './local-csr-bucket.ts';
 
 export interface LocalStackOptions {
@@ -151,6 +152,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   });
 
   const monitorTimer = options.expiryMonitor ? startMonitorTimer(() => localMonitor({ dataDir: options.dataDir, stores: local.store, ca }), options.logger) : undefined;
+  // Due bulk jobs (issue 14) run here too, with the monitor's timers.
+  const bulkTimer = options.expiryMonitor ? startLocalBulkTimer(options.dataDir, local.store, options.logger) : undefined;
 
   return {
     store: local.store,
@@ -167,6 +170,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     async close(graceMs = 5_000) {
       stopWatching();
       await monitorTimer?.stop();
+      await bulkTimer?.stop();
       await listener.drain(graceMs);
       await recorder.flush();
       await csrBucket?.close();
