@@ -77,6 +77,7 @@ export function startOperation(current: Device, operationId: string, sessionId: 
  * the caller wants the phone to retry; a wrong authentication string is counted and may lock the operation.
  */
 export function finishDevice(current: Device, operationId: string, outcome: OperationOutcome, now: string): Device {
+  if (outcome.status === 'idle-failure') return recordIdleFailure(current, operationId, outcome.reason, now);
   requireOperation(current, operationId);
   const next: Device = { ...current, statusAt: now, updatedAt: now, version: current.version + 1 };
   if (outcome.status === 'pending') {
@@ -109,6 +110,14 @@ export function finishDevice(current: Device, operationId: string, outcome: Oper
   }
   if (outcome.fetched !== undefined) next.fetched = checkFetched(outcome.fetched);
   return next;
+}
+
+/** The status of a device with no operation pending: refused (ConflictError) once an administrator armed one. */
+function recordIdleFailure(current: Device, operationId: string, reason: string, now: string): Device {
+  if (current.operationId !== operationId || current.operation !== 'none') {
+    throw new ConflictError(`device ${current.name}: an operation was armed since the session read it; its failure is not recorded over it`);
+  }
+  return { ...current, status: 'failed', statusReason: checkReason(reason), statusAt: now, updatedAt: now, version: current.version + 1 };
 }
 
 function successReason(current: Device, outcome: Extract<OperationOutcome, { status: 'success' }>): string {

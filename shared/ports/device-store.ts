@@ -38,6 +38,11 @@ export type OperationOutcome =
   // lsc null = deleted; lscIssuance names the issuance record of a new lsc
   | { status: 'success'; lsc?: StoredCertificate | null; lscIssuance?: Device['lscIssuance']; fetched?: Device['fetched']; note?: string }
   | { status: 'failed'; reason: string; keepOperation: boolean; authFailure?: LockoutPolicy }
+  /**
+   * A session of a device with no operation pending failed for a reason the server knows (AUTH_STRING_NOT_SET, a
+   * session id mismatch): only the status says so, conditional on the device still having no operation pending.
+   */
+  | { status: 'idle-failure'; reason: string }
   /** The CA keeps the request (the offline CA): status pending with the reason, the operation stays armed. */
   | { status: 'pending'; reason: string };
 

@@ -237,7 +237,8 @@ export class CapfSession {
       // The operation stays pending so the phone can try again with the right credentials; a wrong string is counted
       // (in the same write) and locks the operation at the limit.
       const pending = device.operation !== 'none';
-      const counted = pending && AUTH_STRING_GUESS_CODES.has(error.code) ? (context.lockout ?? lockoutPolicy()) : undefined;
+      if (!pending) return this.failIdle(`authentication failed: ${error.message}`, error.code);
+      const counted = AUTH_STRING_GUESS_CODES.has(error.code) ? (context.lockout ?? lockoutPolicy()) : undefined;
       return this.fail(`authentication failed: ${error.message}`, error.code, pending, counted);
     }
     if (device.operation === 'none') return this.end(Reason.NoAction, 'no pending operation', 'info');
@@ -257,7 +258,8 @@ export class CapfSession {
       this.device = device;
       this.context = context;
     }
-    return this.fail(failure.reason, failure.code, device !== undefined && device.operation !== 'none');
+    if (device !== undefined && device.operation === 'none') return this.failIdle(failure.reason, failure.code);
+    return this.fail(failure.reason, failure.code, device !== undefined);
   }
 
   private onOperationBegun(): SessionAction[] {
@@ -441,6 +443,12 @@ export class CapfSession {
       return [log, ...this.recordFailure(`${reason} (${code})`, authFailure)];
     }
     return [log, ...this.end(Reason.InvalidElement, reason, 'warn', false)];
+  }
+
+  /** A known device with no operation pending: the failure and its code go on its status (nothing else changes). */
+  private failIdle(reason: string, code: string): SessionAction[] {
+    const log = this.log('warn', 'session-failed', { reason, code, state: this.state });
+    return [log, ...this.recordThenEnd({ status: 'idle-failure', reason: `${reason} (${code})` }, Reason.InvalidElement)];
   }
 
   private recordFailure(reason: string, authFailure?: LockoutPolicy): SessionAction[] {
