@@ -49,7 +49,7 @@ describe.each(BACKENDS)('bulk jobs on $name', (backend) => {
     await connection.close();
   });
 
-  it('a 5,000-device job with unique strings, killed half-way through a chunk, resumes and updates each device once', { timeout: 600_000 }, async () => {
+  it('a 5,000-device job with unique strings, killed half-way through a chunk, resumes and updates each device once', { timeout: 1_200_000 }, async () => {
     const names = await seed(DEVICES, '1');
     // The first runner dies in chunk 7 after writing half its devices: no commit, its lease left behind.
     const dying: BulkStore = Object.create(stores.bulk) as BulkStore;
