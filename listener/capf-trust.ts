@@ -27,37 +27,41 @@ export function capfTrustAnchors(options: CapfTrustOptions): () => Promise<Uint8
   const now = options.now ?? Date.now;
   // The same DER object for the same entry across reads: chain.ts parses each anchor once per object.
   let known = new Map<string, Uint8Array>();
-  let cached: { entries: Uint8Array[]; until: number } | undefined;
+  let cached: { entries: Uint8Array[]; until: number; capf: string } | undefined;
   let inFlight: Promise<Uint8Array[]> | undefined;
 
-  const load = async (): Promise<Uint8Array[]> => {
+  const load = async (capf: string): Promise<Uint8Array[]> => {
     let entries: TrustEntry[];
     try {
       entries = await options.trust.list('capf');
     } catch (error) {
       if (!cached) throw error;
       options.logger?.warn('CAPF-trust not refreshed; using the last read', { reason: (error as Error).message });
-      cached = { entries: cached.entries, until: now() + ttlMs };
+      cached = { entries: cached.entries, until: now() + ttlMs, capf };
       return cached.entries;
     }
     const next = new Map<string, Uint8Array>();
     for (const entry of entries) next.set(entry.id, known.get(entry.id) ?? pemToDer(entry.pem));
     known = next;
-    cached = { entries: [...next.values()], until: now() + ttlMs };
+    cached = { entries: [...next.values()], until: now() + ttlMs, capf };
     return cached.entries;
   };
 
   return async () => {
+    const capf = options.capfCertificates();
+    const capfKeys = capf.map((der) => Buffer.from(der).toString('base64'));
+    const capfKey = capfKeys.join(',');
     let entries: Uint8Array[];
-    if (cached && cached.until > now()) entries = cached.entries;
+    // A new CAPF certificate (ca regenerate) reads the store again at once: the replaced one is a CAPF-trust entry
+    // there now, and LSCs it issued must keep authenticating without waiting out the TTL.
+    if (cached && cached.until > now() && cached.capf === capfKey) entries = cached.entries;
     else {
-      inFlight ??= load().finally(() => {
+      inFlight ??= load(capfKey).finally(() => {
         inFlight = undefined;
       });
       entries = await inFlight;
     }
-    const capf = options.capfCertificates();
-    const seen = new Set(capf.map((der) => Buffer.from(der).toString('base64')));
+    const seen = new Set(capfKeys);
     return [...capf, ...entries.filter((der) => !seen.has(Buffer.from(der).toString('base64')))];
   };
 }

@@ -3,7 +3,6 @@
 // in this process over the data folder's store (actor `local`), so every command behaves alike in both cases.
 import { prepareDataDir } from '../data-folder.ts';
 import { defaultDataDir } from '../options.ts';
-import { createLogger } from '../../shared/logging.ts';
 import { failure } from './api-target.ts';
 import type { ApiAnswer, ApiCall, ApiTransport } from './api-transport.ts';
 import { openApiTransport, type TargetOptions } from './open-target.ts';
@@ -18,7 +17,12 @@ export interface AdminApi {
 
 async function inProcess(dataDir: string): Promise<{ transport: ApiTransport; close: () => Promise<void> }> {
   await prepareDataDir(dataDir);
-  const [{ openLocalStore }, { localAdminRouter, LOCAL_ACTOR }] = await Promise.all([import('../local/local-store.ts'), import('../local/admin-server.ts')]);
+  // Loaded here, not at the top: `capf --help` must not load the store or the logger (test/e2e/cli-startup.test.ts).
+  const [{ openLocalStore }, { localAdminRouter, LOCAL_ACTOR }, { createLogger }] = await Promise.all([
+    import('../local/local-store.ts'),
+    import('../local/admin-server.ts'),
+    import('../../shared/logging.ts'),
+  ]);
   const local = await openLocalStore(dataDir);
   const router = localAdminRouter({ dataDir, stores: local.store, logger: createLogger('capf-cli', 'error') });
   const transport: ApiTransport = {

@@ -1,6 +1,7 @@
 // CAPF-trust for certificate authentication (listener/capf-trust.ts) over the trust store on dynalite: the CAPF
 // certificate always, the store's CAPF-trust entries (never CallManager-trust), read once per TTL, concurrent callers
-// sharing one read, the same DER objects across reads, the last good read kept when the store fails.
+// sharing one read, the same DER objects across reads, the last good read kept when the store fails, a new CAPF
+// certificate read again at once.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { capfTrustAnchors } from '../../../listener/capf-trust.ts';
 import { TrustAdmin } from '../../../shared/admin/trust.ts';
@@ -44,6 +45,25 @@ describe('capfTrustAnchors', () => {
     expect(reads).toBe(2);
     expect(later).toHaveLength(3);
     expect(later[1]).toBe(first[1]); // unchanged entries keep their DER object (parsed once by chain.ts)
+  });
+
+  it('reads the store again at once when the CAPF certificate changes (ca regenerate), not after the TTL', async () => {
+    const stores = await connection.newStore();
+    const admin = new TrustAdmin({ trust: stores.trust, audit: { record: async () => undefined } });
+    const [before, after] = await Promise.all([makeCert({ name: 'CN=Old CAPF', ca: true }), makeCert({ name: 'CN=New CAPF', ca: true })]);
+    let current = before;
+    let reads = 0;
+    const counted: Pick<TrustStore, 'list'> = { list: (store) => (reads++, stores.trust.list(store)) };
+    const anchors = capfTrustAnchors({ trust: counted, capfCertificates: () => [pemToDer(current.pem)], ttlMs: 60_000, now: () => 0 });
+    expect(await anchors()).toHaveLength(1);
+    // What regenerating does: the replaced certificate becomes a CAPF-trust entry, the new one is in use.
+    await admin.add({ actor: 't' }, before.pem, { store: 'capf' });
+    current = after;
+    const next = (await anchors()).map((der) => Buffer.from(der));
+    expect(reads).toBe(2);
+    expect(next).toEqual([Buffer.from(pemToDer(after.pem)), Buffer.from(pemToDer(before.pem))]);
+    await anchors();
+    expect(reads).toBe(2); // the same certificate again: the cache holds
   });
 
   it('keeps the last good anchors when the store fails, and fails when it never answered', async () => {
