@@ -4,7 +4,7 @@
 // stack's runs its monitor function; a running capf serve) or, with neither, on the data folder. docs/expiry-monitoring.md.
 import type { Command } from 'commander';
 import { InvalidArgumentError } from 'commander';
-import { DAY_MS } from '../shared/monitor/index.ts';
+import { DAY_MS, EXPIRY_BUCKET_LABELS, EXPIRY_BUCKETS } from '../shared/monitor/index.ts';
 import type { MonitorSummary } from '../shared/monitor-service/run.ts';
 import { printJson, table } from './admin/table.ts';
 import { DATA_HELP, ENDPOINT_HELP, withTarget, type TargetOptions } from './admin/open-target.ts';
@@ -28,6 +28,8 @@ function summaryLines(summary: MonitorSummary): string {
     `  revoked: ${summary.revoked.length ? summary.revoked.map((r) => `${r.device} ${r.serialHex} (${r.cause})`).join(', ') : 'none'}`,
     `  re-enrolment armed: ${summary.armed.length ? summary.armed.map((a) => a.device).join(', ') : 'none'}${summary.skippedReenrolment.length ? ` (skipped, operation pending: ${summary.skippedReenrolment.join(', ')})` : ''}`,
     summary.crl ? `  CRL: number ${summary.crl.crlNumber}, ${summary.crl.entries} entries, ${summary.crl.published ? `published to ${summary.crl.location}` : 'unchanged'}, next update ${summary.crl.nextUpdate}` : '  CRL: none (no CA signer)',
+    `  certificates by state: ${Object.entries(summary.metrics.byState).map(([state, n]) => `${state} ${n}`).join(', ')}`,
+    `  in service by days left: ${EXPIRY_BUCKETS.map((bucket) => `${EXPIRY_BUCKET_LABELS[bucket]} ${Object.values(summary.metrics.byBucket).reduce((sum, kind) => sum + kind[bucket], 0)}`).join(', ')}`,
     `  next run: ${summary.schedule.nextRunAt} (${summary.schedule.frequency}: ${summary.schedule.reason})`,
   ];
   return `${lines.join('\n')}\n`;

@@ -21,6 +21,10 @@ export const APP_METRICS = {
   expiring: 'CertificatesExpiring',
   /** Expiry monitor: LSCs and CAPF certificates in service with 7 days or less left (the alarm fires above 0). */
   critical: 'CertificatesCritical',
+  /** Expiry monitor: certificates in service by days left (gauges; functions/expiry-monitor/monitor-function.ts). */
+  expiryBuckets: { le1: 'CertificatesWithin1Day', le7: 'CertificatesWithin7Days', le30: 'CertificatesWithin30Days', gt30: 'CertificatesBeyond30Days' },
+  /** Expiry monitor: every certificate, one gauge per value of the dimension `state`. */
+  certificatesByState: 'Certificates',
 } as const;
 
 /** Log fields that name the device and the session (Powertools keys; the listener writes `device`, the sign

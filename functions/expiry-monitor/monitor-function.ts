@@ -19,7 +19,10 @@ export interface MonitorFunctionDeps {
 export const MONITOR_METRICS = {
   expiring: 'CertificatesExpiring',
   critical: 'CertificatesCritical',
-  buckets: { le1: 'CertificatesWithin1Day', le7: 'CertificatesWithin7Days', le30: 'CertificatesWithin30Days' },
+  /** Certificates in service (installed LSCs, the CAPF CA, trust certificates) by days left. */
+  buckets: { le1: 'CertificatesWithin1Day', le7: 'CertificatesWithin7Days', le30: 'CertificatesWithin30Days', gt30: 'CertificatesBeyond30Days' },
+  /** Every certificate, one value per state (dimension `state`). */
+  byState: 'Certificates',
   revoked: 'CertificatesRevoked',
   armed: 'DevicesReenrolled',
   notificationFailures: 'NotificationFailures',
@@ -38,6 +41,11 @@ function publish(outcome: MonitorOutcome, tools: FunctionTools): void {
     for (const [bucket, name] of Object.entries(MONITOR_METRICS.buckets)) {
       const count = Object.values(summary.metrics.byBucket).reduce((sum, buckets) => sum + buckets[bucket as keyof typeof MONITOR_METRICS.buckets], 0);
       metrics.addMetric(name, MetricUnit.Count, count);
+    }
+    for (const [state, count] of Object.entries(summary.metrics.byState)) {
+      const single = metrics.singleMetric();
+      single.addDimension('state', state);
+      single.addMetric(MONITOR_METRICS.byState, MetricUnit.Count, count);
     }
     metrics.addMetric(MONITOR_METRICS.revoked, MetricUnit.Count, summary.revoked.length);
     metrics.addMetric(MONITOR_METRICS.armed, MetricUnit.Count, summary.armed.length);

@@ -37,6 +37,9 @@ function appMetricByDimension(metricName: string, dimension: string): cloudwatch
   });
 }
 
+/** The legends of the expiry buckets (shared/monitor EXPIRY_BUCKET_LABELS says the same). */
+const EXPIRY_BUCKET_LEGENDS = { le1: '≤1 day', le7: '≤7 days', le30: '≤30 days', gt30: '>30 days' } as const;
+
 export class Monitoring extends Construct {
   readonly dashboard: cloudwatch.Dashboard;
   readonly alarms: cloudwatch.Alarm[];
@@ -130,6 +133,30 @@ export class Monitoring extends Construct {
           new cloudwatch.MathExpression({
             expression: `MAX(SEARCH('Namespace="${METRIC_NAMESPACE}" MetricName="${APP_METRICS.expiring}"', 'Maximum', 3600))`,
             label: 'Expiring certificates',
+            period: Duration.hours(1),
+          }),
+        ],
+        width: 12,
+      }),
+      new cloudwatch.GraphWidget({
+        title: 'Certificates in service by days to expiry',
+        left: Object.entries(APP_METRICS.expiryBuckets).map(
+          ([bucket, name]) =>
+            new cloudwatch.MathExpression({
+              expression: `MAX(SEARCH('Namespace="${METRIC_NAMESPACE}" MetricName="${name}"', 'Maximum', 3600))`,
+              label: EXPIRY_BUCKET_LEGENDS[bucket as keyof typeof EXPIRY_BUCKET_LEGENDS],
+              period: Duration.hours(1),
+            }),
+        ),
+        stacked: true,
+        width: 12,
+      }),
+      new cloudwatch.GraphWidget({
+        title: 'Certificates by state',
+        left: [
+          new cloudwatch.MathExpression({
+            expression: `SEARCH('{${METRIC_NAMESPACE},service,state} MetricName="${APP_METRICS.certificatesByState}"', 'Maximum', 3600)`,
+            label: '',
             period: Duration.hours(1),
           }),
         ],

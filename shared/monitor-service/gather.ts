@@ -54,8 +54,9 @@ export async function listAllByNotAfter(issuances: IssuanceStore, state: Certifi
  * passed for them.
  */
 export async function gatherLscs(issuances: IssuanceStore, parameters: ServiceParameters, now: Date): Promise<GatheredLsc[]> {
-  // A day beyond the lead time so the schedule sees a certificate entering its last day before the next daily run.
-  let aheadDays = Math.max(parameters.expiryLeadDays, 1) + 2;
+  // A day beyond the lead time so the schedule sees a certificate entering its last day before the next daily run, and
+  // at least 7 days so the alarm's count (7 days or less left) is exact whatever the lead time.
+  let aheadDays = Math.max(parameters.expiryLeadDays, 7) + 2;
   if (parameters.reenrolmentEnabled) aheadDays = Math.max(aheadDays, Math.ceil((1 - parameters.reenrolmentFraction) * LSC_VALIDITY_DAYS.max) + 1);
   const windowEnd = new Date(now.getTime() + aheadDays * DAY_MS).toISOString();
   const ranges: Array<[CertificateState, string]> = [

@@ -23,6 +23,7 @@ import type { CaSigner, DeviceStore, IssuanceKey, IssuanceStore, MonitorStore, N
 import { abandonEarlierCertificates } from '../domain/certificate-states.ts';
 import { refreshCrl, type CrlOutcome, type CrlSink } from './crl-publisher.ts';
 import { capfCaCertificate, gatherLscs, gatherTrust, type GatheredLsc } from './gather.ts';
+import { countLscs } from './lsc-counts.ts';
 
 /** Sent keys of certificates no longer due are pruned at most this many per recipient per run (the table has no TTL locally). */
 const MAX_PRUNED_PER_RUN = 5_000;
@@ -102,7 +103,7 @@ export class ExpiryMonitor {
 
     // Notices first: an LSC that expired since the last run is listed as expired in the digest that says it was revoked.
     const due = dueNotices(certificates, { now, leadDays: parameters.expiryLeadDays });
-    const metrics = expiryMetrics(certificates, { now, leadDays: parameters.expiryLeadDays });
+    const metrics = expiryMetrics(certificates, { now, leadDays: parameters.expiryLeadDays, lscCounts: await countLscs(stores.monitor, now) });
     const candidates = parameters.reenrolmentEnabled ? reenrolmentDue(certificates, { now, fraction: parameters.reenrolmentFraction }) : [];
     const { armed, skipped } = await this.arm(candidates, dryRun);
     const revoked = await this.revoke(lscs, revocationsDue(certificates, now), dryRun);

@@ -22,7 +22,7 @@ export {
   type NoticeOptions,
 } from './notices.ts';
 export { monitorSchedule, type RunFrequency, type RunSchedule } from './schedule.ts';
-export { EXPIRY_BUCKET_LABELS, EXPIRY_BUCKETS, expiryBucket, expiryMetrics, type ExpiryBucket, type ExpiryMetrics } from './metrics.ts';
+export { EXPIRY_BUCKET_LABELS, EXPIRY_BUCKETS, expiryBucket, expiryMetrics, type ExpiryBucket, type ExpiryMetrics, type LscCounts } from './metrics.ts';
 export { checkReenrolmentFraction, REENROLMENT_FRACTION, reenrolmentDue, type ReenrolmentCandidate } from './reenrolment.ts';
 export {
   CRL_RETENTION_DAYS,

@@ -28,18 +28,39 @@ function zeroBuckets(): Record<ExpiryBucket, number> {
   return { le1: 0, le7: 0, le30: 0, gt30: 0 };
 }
 
-export function expiryMetrics(certificates: readonly MonitoredCertificate[], options: { now: Date; leadDays?: number }): ExpiryMetrics {
+/**
+ * Every LSC counted in the store rather than gathered: by state, and the installed ones (in service) by bucket. With
+ * these, expiryMetrics counts the LSCs of its list only toward the gauge and the alarm (the caller's list holds every
+ * installed LSC within the lead time and 7 days), so the state and bucket figures cover certificates a run never reads.
+ */
+export interface LscCounts {
+  byState: Partial<Record<CertificateState, number>>;
+  inServiceByBucket: Record<ExpiryBucket, number>;
+}
+
+function checkCount(value: unknown, what: string): number {
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0) throw new RangeError(`${what} must be a count (a non-negative integer)`);
+  return value;
+}
+
+export function expiryMetrics(certificates: readonly MonitoredCertificate[], options: { now: Date; leadDays?: number; lscCounts?: LscCounts }): ExpiryMetrics {
   const nowMs = checkNow(options.now);
   const leadDays = checkLeadDays(options.leadDays ?? LEAD_TIME_DAYS.default);
   const byState = Object.fromEntries(CERTIFICATE_STATES.map((state) => [state, 0])) as Record<CertificateState, number>;
   const byBucket = Object.fromEntries(CERTIFICATE_KINDS.map((kind) => [kind, zeroBuckets()])) as Record<CertificateKind, Record<ExpiryBucket, number>>;
   const out: ExpiryMetrics = { byState, byBucket, expiringWithinLead: 0, criticalWithinSevenDays: 0 };
+  const counted = options.lscCounts;
+  if (counted) {
+    for (const state of CERTIFICATE_STATES) byState[state] += checkCount(counted.byState[state] ?? 0, `the count of ${state} LSCs`);
+    for (const bucket of EXPIRY_BUCKETS) byBucket.lsc[bucket] = checkCount(counted.inServiceByBucket[bucket], `the count of LSCs in bucket ${bucket}`);
+  }
   for (const certificate of certificates) {
     const checked = checkCertificate(certificate);
-    byState[certificate.state]++;
+    const listed = !(counted && certificate.kind === 'lsc');
+    if (listed) byState[certificate.state]++;
     if (!inService(certificate)) continue;
     const days = daysLeft(checked, nowMs);
-    byBucket[certificate.kind][expiryBucket(days)]++;
+    if (listed) byBucket[certificate.kind][expiryBucket(days)]++;
     if (certificate.kind !== 'lsc' && certificate.kind !== 'capf-ca') continue;
     if (days <= leadDays) out.expiringWithinLead++;
     if (days <= 7) out.criticalWithinSevenDays++;

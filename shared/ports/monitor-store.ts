@@ -1,7 +1,7 @@
 // The expiry monitor's own state (F19): which notices each recipient has been sent (so no one is told twice), the
 // revocation of an LSC with its CRL reason, the revoked LSCs a CRL lists, and the last CRL published (its number only
 // ever grows). Adapter: shared/store/dynamo-monitor-store.ts, on the same table as the other stores.
-import type { IssuanceKey } from './issuance-store.ts';
+import type { CertificateState, IssuanceKey } from './issuance-store.ts';
 import type { RevocationReason } from './issuer.ts';
 
 export interface RevokedLsc {
@@ -36,6 +36,12 @@ export interface MonitorStore {
    * states of shared/domain/certificate-states.ts). False when it was already revoked or cannot be.
    */
   revoke(key: IssuanceKey, reason: RevocationReason): Promise<boolean>;
+  /**
+   * How many LSC records are in `state` with notAfter in [from, to] (ISO 8601, both ends included; open ends when
+   * left out), counted through the notAfter index without reading the records (Select COUNT, paged): the monitor's
+   * metrics over every certificate, not only those a run gathers.
+   */
+  countCertificates(state: CertificateState, range?: { from?: string; to?: string }): Promise<number>;
   /** The revoked LSCs whose notAfter is at or after `notAfterFrom` (ISO 8601), through the notAfter index. */
   listRevoked(notAfterFrom: string): Promise<RevokedLsc[]>;
   /** The last CRL published, if any. */

@@ -7,7 +7,7 @@ import { BatchWriteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand 
 import { statesBefore } from '../domain/certificate-states.ts';
 import { normaliseIsoDate } from '../domain/validation.ts';
 import { ConflictError, StoreError, ValidationError } from '../errors.ts';
-import type { IssuanceKey, MonitorStore, PublishedCrl, RevocationReason, RevokedLsc } from '../ports/index.ts';
+import { CERTIFICATE_STATES, type CertificateState, type IssuanceKey, type MonitorStore, type PublishedCrl, type RevocationReason, type RevokedLsc } from '../ports/index.ts';
 import { CERTIFICATES_BY_NOT_AFTER, collectPages, isConditionFailure, issuanceKey, storeCall, storeFailure, type DynamoTable } from './dynamo-table.ts';
 
 const CRL_KEY = { pk: 'MONITOR', sk: 'CRL' } as const;
@@ -21,6 +21,9 @@ const MAX_KEY_BYTES = 900;
 const MAX_SENT_PER_RECIPIENT = 1_000_000;
 const MAX_REVOKED_LISTED = 250_000;
 const MAX_UNPROCESSED_ROUNDS = 8;
+/** Before and after every notAfter the index holds (both ISO 8601, so they sort as strings). */
+const EARLIEST = '0000-01-01T00:00:00.000Z';
+const LATEST = '9999-12-31T23:59:59.999Z';
 
 function noticePk(recipient: string): string {
   if (typeof recipient !== 'string' || recipient.length === 0 || recipient.length > 300) throw new ValidationError('notice recipient must be 1-300 characters', 'INVALID_RECIPIENT');
@@ -106,6 +109,34 @@ export class DynamoMonitorStore implements MonitorStore {
       if (isConditionFailure(err)) return false;
       throw storeFailure('revoking an LSC', err);
     }
+  }
+
+  async countCertificates(state: CertificateState, range: { from?: string; to?: string } = {}): Promise<number> {
+    const { doc, tableName } = this.table;
+    if (!(CERTIFICATE_STATES as readonly string[]).includes(state)) throw new ValidationError(`not a certificate state: ${String(state).slice(0, 40)}`, 'INVALID_STATE');
+    const from = range.from === undefined ? EARLIEST : normaliseIsoDate('the range start', range.from);
+    const to = range.to === undefined ? LATEST : normaliseIsoDate('the range end', range.to);
+    if (from > to) return 0;
+    let count = 0;
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const page = await storeCall(`counting ${state} certificates`, () =>
+        doc.send(
+          new QueryCommand({
+            TableName: tableName,
+            IndexName: CERTIFICATES_BY_NOT_AFTER.indexName,
+            KeyConditionExpression: '#state = :state AND #notAfter BETWEEN :from AND :to',
+            ExpressionAttributeNames: { '#state': CERTIFICATES_BY_NOT_AFTER.partitionKey, '#notAfter': CERTIFICATES_BY_NOT_AFTER.sortKey },
+            ExpressionAttributeValues: { ':state': state, ':from': from, ':to': to },
+            Select: 'COUNT',
+            ExclusiveStartKey: startKey,
+          }),
+        ),
+      );
+      count += page.Count ?? 0;
+      startKey = page.LastEvaluatedKey;
+    } while (startKey);
+    return count;
   }
 
   async listRevoked(notAfterFrom: string): Promise<RevokedLsc[]> {

@@ -60,6 +60,9 @@ describe('capf report expiry / capf monitor run', () => {
     expect(real.code, real.stderr).toBe(0);
     expect(real.stdout).toMatch(/email capf-admin@localhost: 2 new notices/);
     expect(real.stdout).toMatch(/CRL: number 1, 1 entries, published to .*capf\.crl/);
+    // The metrics count every LSC, the 90-day one too (beyond the run's window), as the run found them.
+    expect(real.stdout).toMatch(/certificates by state: issued 0, installed 3, /);
+    expect(real.stdout).toMatch(/in service by days left: ≤1 day 1, ≤7 days 0, ≤30 days 1, >30 days [2-9]/);
     const outbox = await readdir(join(dataDir, 'outbox'));
     expect(outbox.filter((name) => name.endsWith('.eml'))).toHaveLength(1);
     expect(outbox.filter((name) => name.endsWith('.json'))).toHaveLength(1);

@@ -169,6 +169,9 @@ describe('operations', () => {
     template.hasResourceProperties('AWS::CloudWatch::Dashboard', { DashboardName: 'capf-dev' });
     const body = dashboardBody();
     for (const title of ['Sessions', 'Issuances', 'Failures by reason', 'Sign latency (ms)', 'Certificates expiring']) expect(body).toContain(title);
+    // The expiry monitor's counts: every bucket (>30 days included) and every certificate by state.
+    for (const name of ['CertificatesWithin1Day', 'CertificatesWithin7Days', 'CertificatesWithin30Days', 'CertificatesBeyond30Days']) expect(body).toContain(`MetricName=\\\\\\"${name}\\\\\\"`);
+    expect(body).toContain('{capf,service,state} MetricName=\\\\\\"Certificates\\\\\\"');
     // The names and dimensions the sign function publishes (functions/sign/handler.ts, namespace capf).
     expect(body).toContain('{capf,code,service} MetricName=\\\\\\"Refusals\\\\\\"');
     expect(body).toContain('MetricName=\\\\\\"Issuances\\\\\\"');
