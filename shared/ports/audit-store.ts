@@ -10,6 +10,8 @@ export interface AuditQuery {
   since?: string;
   /** ISO 8601; events before. */
   until?: string;
+  /** Only events of this actor (exact: an IAM principal ARN, `local`, `phone`...); a filter on the items read. */
+  actor?: string;
   /** 1..1000 events per page. */
   limit: number;
   /** Opaque, from the previous page's nextCursor. */

@@ -52,6 +52,8 @@ export interface DeviceQuery {
   /** Names starting with this (case as stored). */
   namePrefix?: string;
   operation?: Device['operation'];
+  /** Only devices with this authentication mode (a filter, like the operation). */
+  authMode?: Device['authMode'];
   /** At most this many items read from the index for the page (1..1000); a filter may leave fewer. */
   limit: number;
   /** Opaque, from the previous page's nextCursor. */

@@ -17,6 +17,11 @@ const DAY_MS = 86_400_000;
 /** The widest time range one listing walks (one Query per day at most). */
 export const MAX_AUDIT_RANGE_DAYS = 366;
 const DEFAULT_RANGE_MS = DAY_MS;
+/**
+ * Items read at most for one page when the actor filter leaves few events: the page is then short and its cursor goes
+ * on after the last item read (a caller follows nextCursor until it is absent).
+ */
+export const MAX_AUDIT_READ_PER_PAGE = 5000;
 
 export function auditDayPartition(at: string): string {
   return `AUDIT#${at.slice(0, 10)}`;
@@ -57,18 +62,27 @@ export class DynamoAuditStore implements AuditStore {
 
   private async listDevice(deviceName: string, since: string, until: string, query: AuditQuery): Promise<AuditPage> {
     const partition = `AUDITDEV#${deviceName}`;
-    const start = decodeCursor(query.cursor, ['pk', 'sk', GSI1.pk, GSI1.sk]);
+    let start = decodeCursor(query.cursor, ['pk', 'sk', GSI1.pk, GSI1.sk]);
     if (start && start[GSI1.pk] !== partition) throw new ValidationError('cursor belongs to another query; start again without it', 'INVALID_CURSOR');
-    const out = await this.query({
-      IndexName: GSI1.name,
-      KeyConditionExpression: '#pk = :pk AND #sk BETWEEN :since AND :until',
-      ExpressionAttributeNames: { '#pk': GSI1.pk, '#sk': GSI1.sk },
-      ExpressionAttributeValues: { ':pk': partition, ':since': since, ':until': until },
-      Limit: query.limit,
-      ...(start ? { ExclusiveStartKey: start } : {}),
-    });
-    const nextCursor = encodeCursor(out.LastEvaluatedKey);
-    return { events: out.events, ...(nextCursor ? { nextCursor } : {}) };
+    const events: AuditEvent[] = [];
+    for (let read = 0; ; ) {
+      // Limit: the events still wanted, so a full page ends at the last item read and its cursor loses nothing.
+      const out = await this.query(
+        withActor(query.actor, {
+          IndexName: GSI1.name,
+          KeyConditionExpression: '#pk = :pk AND #sk BETWEEN :since AND :until',
+          ExpressionAttributeNames: { '#pk': GSI1.pk, '#sk': GSI1.sk },
+          ExpressionAttributeValues: { ':pk': partition, ':since': since, ':until': until },
+          Limit: query.limit - events.length,
+          ...(start ? { ExclusiveStartKey: start } : {}),
+        }),
+      );
+      events.push(...out.events);
+      read += out.read;
+      const nextCursor = encodeCursor(out.LastEvaluatedKey);
+      if (!nextCursor || events.length >= query.limit || read >= MAX_AUDIT_READ_PER_PAGE) return { events, ...(nextCursor ? { nextCursor } : {}) };
+      start = out.LastEvaluatedKey as Record<string, string>;
+    }
   }
 
   /** Walks the day partitions from `until` back to `since`, newest first, until the page is full. */
@@ -83,17 +97,22 @@ export class DynamoAuditStore implements AuditStore {
       throw new ValidationError('cursor belongs to another query; start again without it', 'INVALID_CURSOR');
     }
     const events: AuditEvent[] = [];
-    for (;;) {
-      const out = await this.query({
-        KeyConditionExpression: '#pk = :pk AND #sk BETWEEN :since AND :until',
-        ExpressionAttributeNames: { '#pk': 'pk', '#sk': 'sk' },
-        ExpressionAttributeValues: { ':pk': day, ':since': since, ':until': until },
-        Limit: query.limit - events.length,
-        ...(start ? { ExclusiveStartKey: start } : {}),
-      });
+    for (let read = 0; ; ) {
+      const out = await this.query(
+        withActor(query.actor, {
+          KeyConditionExpression: '#pk = :pk AND #sk BETWEEN :since AND :until',
+          ExpressionAttributeNames: { '#pk': 'pk', '#sk': 'sk' },
+          ExpressionAttributeValues: { ':pk': day, ':since': since, ':until': until },
+          Limit: query.limit - events.length,
+          ...(start ? { ExclusiveStartKey: start } : {}),
+        }),
+      );
       events.push(...out.events);
+      read += out.read;
       start = undefined;
-      if (events.length >= query.limit) {
+      // A full page: every item of this last Query matched (its Limit was the events still wanted), so the last item is
+      // where the next page starts. Too many items read: the page stops short at the last item read.
+      if (events.length >= query.limit || (read >= MAX_AUDIT_READ_PER_PAGE && out.LastEvaluatedKey)) {
         const last = out.LastEvaluatedKey ?? out.lastKey;
         const more = out.LastEvaluatedKey !== undefined || day > firstDay;
         const nextCursor = more && last ? encodeCursor({ pk: last.pk, sk: last.sk }) : undefined;
@@ -108,13 +127,14 @@ export class DynamoAuditStore implements AuditStore {
     }
   }
 
-  private async query(input: Omit<QueryCommandInput, 'TableName'>): Promise<{ events: AuditEvent[]; LastEvaluatedKey?: Record<string, unknown>; lastKey?: Record<string, unknown> }> {
+  private async query(input: Omit<QueryCommandInput, 'TableName'>): Promise<{ events: AuditEvent[]; read: number; LastEvaluatedKey?: Record<string, unknown>; lastKey?: Record<string, unknown> }> {
     const { doc, tableName } = this.table;
     const out = await storeCall('listing audit events', () => doc.send(new QueryCommand({ TableName: tableName, ScanIndexForward: false, ...input })));
     const items = out.Items ?? [];
     const last = items[items.length - 1];
     return {
       events: items.map((item) => item.event as AuditEvent),
+      read: out.ScannedCount ?? items.length,
       ...(out.LastEvaluatedKey ? { LastEvaluatedKey: out.LastEvaluatedKey } : {}),
       ...(last ? { lastKey: { pk: last.pk, sk: last.sk } } : {}),
     };
@@ -130,6 +150,18 @@ export class DynamoAuditStore implements AuditStore {
       event: checked,
     };
   }
+}
+
+/** The query with the actor filter (on the event's actor, after the key condition) when one is asked for. */
+function withActor(actor: string | undefined, input: Omit<QueryCommandInput, 'TableName'>): Omit<QueryCommandInput, 'TableName'> {
+  if (actor === undefined) return input;
+  if (actor.length === 0 || actor.length > 512) throw new ValidationError('actor must be 1..512 characters', 'INVALID_ACTOR');
+  return {
+    ...input,
+    FilterExpression: '#event.#actor = :actor',
+    ExpressionAttributeNames: { ...input.ExpressionAttributeNames, '#event': 'event', '#actor': 'actor' },
+    ExpressionAttributeValues: { ...input.ExpressionAttributeValues, ':actor': actor },
+  };
 }
 
 /** The time as the sort keys write it (toISOString), so string comparison is time order. */

@@ -28,7 +28,8 @@ export function deviceIndexKeys(device: Pick<Device, 'name' | 'status'>): Record
   };
 }
 
-/** One Query on the index that fits: by status (gsi1) when a status is asked for, else by name (gsi2); the operation is a filter. */
+/** One Query on the index that fits: by status (gsi1) when a status is asked for, else by name (gsi2); the operation and
+ * the authentication mode are filters (a page may hold fewer than `limit` devices; its cursor goes on after the last item read). */
 export function deviceQueryInput(tableName: string, query: DeviceQuery): QueryCommandInput {
   if (!Number.isInteger(query.limit) || query.limit < 1 || query.limit > MAX_QUERY_LIMIT) {
     throw new ValidationError(`limit must be an integer from 1 to ${MAX_QUERY_LIMIT}`, 'INVALID_LIMIT');
@@ -58,12 +59,18 @@ export function deviceQueryInput(tableName: string, query: DeviceQuery): QueryCo
     Limit: query.limit,
     ...(start ? { ExclusiveStartKey: start } : {}),
   };
+  const filters: string[] = [];
   if (query.operation !== undefined) {
     // An operation a session ended reads as none (dynamo-device-item.ts): its marker holds the device's operation id.
     Object.assign(names, { '#operation': 'operation', '#ended': OPERATION_ENDED, '#operationId': 'operationId' });
     values[':operation'] = query.operation;
-    input.FilterExpression =
-      query.operation === 'none' ? '#operation = :operation OR #ended = #operationId' : '#operation = :operation AND (attribute_not_exists(#ended) OR #ended <> #operationId)';
+    filters.push(query.operation === 'none' ? '(#operation = :operation OR #ended = #operationId)' : '(#operation = :operation AND (attribute_not_exists(#ended) OR #ended <> #operationId))');
   }
+  if (query.authMode !== undefined) {
+    names['#authMode'] = 'authMode';
+    values[':authMode'] = query.authMode;
+    filters.push('#authMode = :authMode');
+  }
+  if (filters.length > 0) input.FilterExpression = filters.join(' AND ');
   return input;
 }

@@ -136,6 +136,11 @@ describe('admin API contract (docs/openapi.yaml)', () => {
     const second = await call(api, 'listDevices', 'GET', `/v1/devices?limit=1&cursor=${encodeURIComponent(next)}`);
     expect((second.body as { devices: { name: string }[] }).devices[0]?.name).toBe(name);
     expect((await call(api, 'listDevices', 'GET', '/v1/devices?status=pending&prefix=SEP')).body).toMatchObject({ devices: [{ name }] });
+    expect((await call(api, 'listDevices', 'GET', '/v1/devices?authMode=auth-string')).body).toMatchObject({ devices: [{ name }] });
+    const byMode = (await call(api, 'listDevices', 'GET', '/v1/devices?authMode=null-string&limit=1')).body as { devices: { name: string }[]; nextCursor: string };
+    expect(byMode.devices.map((d) => d.name)).toEqual(['CSFBOB']);
+    expect((await call(api, 'listDevices', 'GET', `/v1/devices?authMode=null-string&limit=1&cursor=${encodeURIComponent(byMode.nextCursor)}`)).body).toMatchObject({ devices: [] });
+    expect((await call(api, 'listDevices', 'GET', '/v1/devices?authMode=password')).body).toMatchObject({ code: 'INVALID_REQUEST', allowed: ['null-string', 'auth-string', 'lsc-precedence', 'mic-precedence'] });
     expect((await call(api, 'listDevices', 'GET', '/v1/devices?limit=1000')).body).toMatchObject({ code: 'INVALID_REQUEST', allowed: { max: 100 } });
     expect((await call(api, 'listDevices', 'GET', '/v1/devices?cursor=abc')).body).toMatchObject({ code: 'INVALID_CURSOR' });
 
@@ -174,6 +179,12 @@ describe('admin API contract (docs/openapi.yaml)', () => {
     expect(events.every((e) => e.actor === 'local')).toBe(true);
     expect((await call(api, 'listAudit', 'GET', '/v1/audit?limit=2')).body).toMatchObject({ nextCursor: expect.any(String) });
     expect((await call(api, 'listAudit', 'GET', '/v1/audit?since=yesterday')).status).toBe(400);
+    await api.stores.audit.record({ at: new Date().toISOString(), actor: 'arn:aws:iam::123456789012:user/alice', action: 'device.update', result: 'ok', deviceName: 'SEP00112233AABB' });
+    const alice = encodeURIComponent('arn:aws:iam::123456789012:user/alice');
+    for (const path of [`/v1/audit?actor=${alice}&since=1h`, `/v1/audit?actor=${alice}&device=SEP00112233AABB&since=1h`]) {
+      expect((await call(api, 'listAudit', 'GET', path)).body).toEqual({ events: [expect.objectContaining({ actor: 'arn:aws:iam::123456789012:user/alice', action: 'device.update' })] });
+    }
+    expect((await call(api, 'listAudit', 'GET', '/v1/audit?actor=')).status).toBe(400);
   });
 
   it('trust stores: add (scenario and refusal), list, show by short id, remove, remove the MIC roots', async () => {

@@ -1,11 +1,11 @@
-// Device routes: list (by status, name prefix, operation; paged), create, get, change, delete, arm an operation. A
+// Device routes: list (by status, name prefix, operation, authentication mode; paged), create, get, change, delete, arm an operation. A
 // device response carries its version as ETag; If-Match on a change or delete makes it conditional on that version.
 import * as z from 'zod';
 import type { AdminService, DeviceResult } from '../admin-service.ts';
 import type { DeviceView } from '../redaction.ts';
 import type { RouteModule } from './router.ts';
 import { defineRoute } from './router.ts';
-import { deviceChangeSchema, expectedVersion, operationSchema, operationStatusSchema, pageQuery } from './schemas.ts';
+import { authModeSchema, deviceChangeSchema, expectedVersion, operationSchema, operationStatusSchema, pageQuery } from './schemas.ts';
 
 function deviceAnswer(device: DeviceView | DeviceResult, status = 200) {
   return { status, body: device, headers: { etag: `"${device.version}"`, 'cache-control': 'no-store' } };
@@ -22,6 +22,7 @@ export function deviceRoutes(service: AdminService): RouteModule {
           status: operationStatusSchema.optional(),
           prefix: z.string().max(64).regex(/^[A-Za-z0-9_.-]*$/, 'letters, digits, _ . - only').optional(),
           operation: operationSchema.optional(),
+          authMode: authModeSchema.optional(),
           ...pageQuery,
         })
         .strict(),
@@ -31,6 +32,7 @@ export function deviceRoutes(service: AdminService): RouteModule {
           ...(query.status ? { status: query.status } : {}),
           ...(query.prefix ? { namePrefix: query.prefix } : {}),
           ...(query.operation ? { operation: query.operation } : {}),
+          ...(query.authMode ? { authMode: query.authMode } : {}),
           ...(query.cursor ? { cursor: query.cursor } : {}),
         });
         return { body: page };

@@ -1,5 +1,5 @@
 // Service parameter routes and the audit trail: read and change the parameters (bounds and defaults from
-// shared/domain/parameters.ts), list audit events by device or by time, newest first.
+// shared/domain/parameters.ts), list audit events by device or by time (and by actor), newest first.
 import * as z from 'zod';
 import type { ServiceParameters } from '../../ports/index.ts';
 import type { AdminService } from '../admin-service.ts';
@@ -28,7 +28,7 @@ export function auditRoutes(service: AdminService, now: () => Date = () => new D
       method: 'GET',
       path: '/v1/audit',
       operationId: 'listAudit',
-      query: z.object({ device: z.string().max(64).optional(), since: z.string().max(40).optional(), until: z.string().max(40).optional(), ...pageQuery }).strict(),
+      query: z.object({ device: z.string().max(64).optional(), actor: z.string().min(1).max(512).optional(), since: z.string().max(40).optional(), until: z.string().max(40).optional(), ...pageQuery }).strict(),
       handle: async ({ query }) => {
         const at = now();
         const since = instant('since', query.since, at);
@@ -36,6 +36,7 @@ export function auditRoutes(service: AdminService, now: () => Date = () => new D
         const page = await service.listAudit({
           limit: query.limit,
           ...(query.device ? { deviceName: query.device } : {}),
+          ...(query.actor ? { actor: query.actor } : {}),
           ...(since ? { since } : {}),
           ...(until ? { until } : {}),
           ...(query.cursor ? { cursor: query.cursor } : {}),

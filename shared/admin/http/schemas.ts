@@ -31,6 +31,7 @@ export const pageQuery = {
 
 export const operationStatusSchema = enumOf(OPERATION_STATUSES);
 export const operationSchema = enumOf(CERTIFICATE_OPERATIONS);
+export const authModeSchema = enumOf(AUTH_MODES);
 
 /** The optimistic version from an If-Match header ("3" or 3, as the ETag of a device response); undefined without one. */
 export function expectedVersion(headers: Record<string, string | undefined>): number | undefined {

@@ -104,6 +104,21 @@ describe.each(BACKENDS)('admin service on $name', (backend) => {
     const deletes = await listing.listDevices({ limit: 100, operation: 'delete' });
     expect(deletes.devices.map((d) => d.name)).toEqual(['SEPAAAA00000003']);
 
+    await listing.changeDevice(admin, 'SEPAAAA00000002', { authMode: 'mic-precedence' });
+    await listing.changeDevice(admin, 'CSFALICE', { authMode: 'mic-precedence' });
+    expect((await listing.listDevices({ limit: 100, authMode: 'mic-precedence' })).devices.map((d) => d.name)).toEqual(['CSFALICE', 'SEPAAAA00000002']);
+    expect((await listing.listDevices({ limit: 100, authMode: 'mic-precedence', operation: 'install' })).devices.map((d) => d.name)).toEqual(['SEPAAAA00000002']);
+    // `limit` counts the devices read: a page may be short, and the cursor goes on after the last one read.
+    const micPages: string[][] = [];
+    let micCursor: string | undefined;
+    do {
+      const page = await listing.listDevices({ limit: 2, authMode: 'mic-precedence', ...(micCursor ? { cursor: micCursor } : {}) });
+      micPages.push(page.devices.map((d) => d.name));
+      micCursor = page.nextCursor;
+    } while (micCursor);
+    expect(micPages.flat()).toEqual(['CSFALICE', 'SEPAAAA00000002']);
+    expect(micPages[0]).toEqual(['CSFALICE']);
+
     const seen: string[] = [];
     let cursor: string | undefined;
     do {
@@ -189,5 +204,39 @@ describe.each(BACKENDS)('admin service on $name', (backend) => {
     expect(listed).toEqual(events.map((e) => e.sessionId));
     const device = await own.audit.list({ deviceName: 'SEP00000000000A', since: '2026-03-10T00:00:00Z', until: '2026-03-11T00:00:00Z', limit: 100 });
     expect(device.events).toHaveLength(13);
+  });
+
+  it("lists one actor's events by time and by device, pages full and in order across day partitions", async () => {
+    const own = await connection.newStore();
+    const base = Date.parse('2026-04-10T12:00:00Z');
+    const events = Array.from({ length: 60 }, (_, i) => ({
+      at: new Date(base - i * 3_600_000).toISOString(),
+      actor: i % 3 === 0 ? admin.actor : 'phone',
+      action: 'session.end',
+      result: 'ok' as const,
+      deviceName: 'SEP00000000000B',
+      sessionId: i,
+    }));
+    await own.audit.recordMany(events);
+    const wanted = events.filter((e) => e.actor === admin.actor).map((e) => e.sessionId);
+    for (const byDevice of [false, true]) {
+      const pages: number[][] = [];
+      let cursor: string | undefined;
+      do {
+        const page = await own.audit.list({
+          actor: admin.actor,
+          since: '2026-04-07T00:00:00Z',
+          until: '2026-04-11T00:00:00Z',
+          limit: 3,
+          ...(byDevice ? { deviceName: 'SEP00000000000B' } : {}),
+          ...(cursor ? { cursor } : {}),
+        });
+        pages.push(page.events.map((e) => e.sessionId!));
+        cursor = page.nextCursor;
+      } while (cursor);
+      expect(pages.flat()).toEqual(wanted);
+      expect(pages.slice(0, 6).every((page) => page.length === 3)).toBe(true);
+    }
+    expect((await own.audit.list({ actor: 'nobody', since: '2026-04-07T00:00:00Z', until: '2026-04-11T00:00:00Z', limit: 10 })).events).toEqual([]);
   });
 });

@@ -1,5 +1,5 @@
-// The audit log: filters by device, actor and time (from, until in the browser's time zone), newest first, in pages.
-// The API filters by device and time; the actor filter applies to each page read.
+// The audit log: filters by device, actor (exact) and time (from, until in the browser's time zone), newest first, in
+// pages of the API (which applies every filter).
 import { get } from '../api.ts';
 import { field, h, localToIso, page } from '../dom.ts';
 import type { AuditEvent } from '../types.ts';
@@ -7,10 +7,10 @@ import { auditTable } from './device.ts';
 
 export function auditPage(params: URLSearchParams): void {
   const device = h('input', { name: 'device', value: params.get('device') ?? '', maxlength: 64, autocomplete: 'off', spellcheck: 'false' });
-  const actor = h('input', { name: 'actor', value: params.get('actor') ?? '', maxlength: 200, autocomplete: 'off' });
+  const actor = h('input', { name: 'actor', value: params.get('actor') ?? '', maxlength: 512, autocomplete: 'off', spellcheck: 'false' });
   const since = h('input', { name: 'since', type: 'datetime-local', value: params.get('since') ?? '' });
   const until = h('input', { name: 'until', type: 'datetime-local', value: params.get('until') ?? '' });
-  const form = h('form', { role: 'search', class: 'filters', 'aria-label': 'Filter the audit log' }, field('Device', device), field('Actor contains', actor), field('From (your time)', since), field('Until (your time)', until), h('button', { type: 'submit' }, 'Filter'));
+  const form = h('form', { role: 'search', class: 'filters', 'aria-label': 'Filter the audit log' }, field('Device', device), field('Actor', actor, 'exact: local, phone, an IAM principal ARN'), field('From (your time)', since), field('Until (your time)', until), h('button', { type: 'submit' }, 'Filter'));
   const results = h('section', { 'aria-live': 'polite' }, h('p', {}, 'Loading…'));
   form.addEventListener('submit', (event) => {
     event.preventDefault();
@@ -19,20 +19,19 @@ export function auditPage(params: URLSearchParams): void {
     location.hash = `#/audit?${next.toString()}`;
   });
   page('Audit log', form, results);
-  const query = { device: device.value.trim().toUpperCase().startsWith('SEP') ? device.value.trim().toUpperCase() : device.value.trim(), since: localToIso(since.value), until: localToIso(until.value), limit: 100 };
-  void show(results, query, actor.value.trim().toLowerCase(), [undefined], 0);
+  const query = { device: device.value.trim().toUpperCase().startsWith('SEP') ? device.value.trim().toUpperCase() : device.value.trim(), actor: actor.value.trim(), since: localToIso(since.value), until: localToIso(until.value), limit: 100 };
+  void show(results, query, [undefined], 0);
 }
 
-async function show(results: HTMLElement, query: Record<string, string | number | undefined>, actor: string, cursors: (string | undefined)[], index: number): Promise<void> {
+async function show(results: HTMLElement, query: Record<string, string | number | undefined>, cursors: (string | undefined)[], index: number): Promise<void> {
   try {
     const { events, nextCursor } = await get<{ events: AuditEvent[]; nextCursor?: string }>('/audit', { ...query, cursor: cursors[index] });
     cursors[index + 1] = nextCursor;
-    const shown = actor ? events.filter((event) => event.actor.toLowerCase().includes(actor)) : events;
     const previous = h('button', { type: 'button', disabled: index === 0 }, '← Newer');
     const next = h('button', { type: 'button', disabled: nextCursor === undefined }, 'Older →');
-    previous.addEventListener('click', () => void show(results, query, actor, cursors, index - 1));
-    next.addEventListener('click', () => void show(results, query, actor, cursors, index + 1));
-    results.replaceChildren(auditTable(shown), h('nav', { class: 'pager', 'aria-label': 'Pages' }, previous, h('span', {}, `Page ${index + 1}`), next));
+    previous.addEventListener('click', () => void show(results, query, cursors, index - 1));
+    next.addEventListener('click', () => void show(results, query, cursors, index + 1));
+    results.replaceChildren(auditTable(events), h('nav', { class: 'pager', 'aria-label': 'Pages' }, previous, h('span', {}, `Page ${index + 1}`), next));
   } catch (error) {
     results.replaceChildren(h('p', { class: 'error', role: 'alert' }, (error as Error).message));
   }

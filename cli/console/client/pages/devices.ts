@@ -1,12 +1,12 @@
 // Devices: search by name prefix, filters (status, operation, authentication mode), pages of 50 over any number of
-// devices (the API's cursor; the authentication mode is filtered here, page by page), and a form to add one.
+// devices (the API's cursor; every filter is the API's), and a form to add one.
 import { get, send } from '../api.ts';
 import { AUTH_MODES, OPERATIONS, STATUSES } from '../choices.ts';
 import { armingFields, card, onSubmit, field, h, link, page, select, table, time } from '../dom.ts';
 import type { Device } from '../types.ts';
 
 const PAGE = 50;
-/** API pages read at most for one screen when the authentication mode filter leaves few devices. */
+/** API pages read at most for one screen when the operation or authentication mode filter leaves few devices. */
 const MAX_SCANNED_PAGES = 20;
 
 interface Filters {
@@ -74,17 +74,20 @@ async function show(results: HTMLElement, filters: Filters, cursors: (string | u
   }
 }
 
-/** One screen: a page of the API, or with the auth mode filter, pages until PAGE devices match (or MAX_SCANNED_PAGES). */
+/**
+ * One screen: a page of the API. With the operation or authentication mode filter (the API reads `limit` devices and
+ * returns those that match), pages asking for the devices still wanted until PAGE match (or MAX_SCANNED_PAGES), so the
+ * screen ends at the last device read and the next one starts right after it.
+ */
 async function fetchPage(filters: Filters, cursor: string | undefined): Promise<{ devices: Device[]; nextCursor?: string }> {
-  const query = { prefix: filters.prefix, status: filters.status, operation: filters.operation };
-  if (!filters.authMode) return get<{ devices: Device[]; nextCursor?: string }>('/devices', { ...query, limit: PAGE, cursor });
+  const query = { prefix: filters.prefix, status: filters.status, operation: filters.operation, authMode: filters.authMode };
   const devices: Device[] = [];
   let next = cursor;
   for (let scanned = 0; scanned < MAX_SCANNED_PAGES && devices.length < PAGE; scanned++) {
-    const answer = await get<{ devices: Device[]; nextCursor?: string }>('/devices', { ...query, limit: 100, cursor: next });
-    devices.push(...answer.devices.filter((device) => device.authMode === filters.authMode));
+    const answer = await get<{ devices: Device[]; nextCursor?: string }>('/devices', { ...query, limit: PAGE - devices.length, cursor: next });
+    devices.push(...answer.devices);
     next = answer.nextCursor;
-    if (next === undefined) break;
+    if (next === undefined || (!filters.operation && !filters.authMode)) break;
   }
   return { devices, ...(next !== undefined ? { nextCursor: next } : {}) };
 }
