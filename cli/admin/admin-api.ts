@@ -18,13 +18,17 @@ export interface AdminApi {
 async function inProcess(dataDir: string): Promise<{ transport: ApiTransport; close: () => Promise<void> }> {
   await prepareDataDir(dataDir);
   // Loaded here, not at the top: `capf --help` must not load the store or the logger (test/e2e/cli-startup.test.ts).
-  const [{ openLocalStore }, { localAdminRouter, LOCAL_ACTOR }, { createLogger }] = await Promise.all([
+  const [{ openLocalStore }, { localAdminRouter, LOCAL_ACTOR }, { createLogger }, { BackgroundBulkRuns }] = await Promise.all([
     import('../local/local-store.ts'),
     import('../local/admin-server.ts'),
     import('../../shared/logging.ts'),
+    import('../local/bulk-timer.ts'),
   ]);
   const local = await openLocalStore(dataDir);
-  const router = localAdminRouter({ dataDir, stores: local.store, logger: createLogger('capf-cli', 'error') });
+  const logger = createLogger('capf-cli', 'error');
+  // A bulk job created to run now runs in this process, and the command waits for it before it closes the store.
+  const bulkRuns = new BackgroundBulkRuns(logger);
+  const router = localAdminRouter({ dataDir, stores: local.store, logger, bulkRuns });
   const transport: ApiTransport = {
     description: `data folder ${dataDir}`,
     async send(call) {
@@ -41,7 +45,13 @@ async function inProcess(dataDir: string): Promise<{ transport: ApiTransport; cl
       return { status: answer.status, body: answer.body };
     },
   };
-  return { transport, close: () => local.close() };
+  return {
+    transport,
+    close: async () => {
+      await bulkRuns.drain();
+      await local.close();
+    },
+  };
 }
 
 export async function openAdminApi(opts: TargetOptions): Promise<AdminApi> {

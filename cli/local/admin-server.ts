@@ -12,6 +12,9 @@ import { AdminService } from '../../shared/admin/admin-service.ts';
 import { createAdminRouter, MAX_BODY_BYTES, type ApiResponse, type RouteModule } from '../../shared/admin/http/index.ts';
 import { caRoutes } from '../../shared/admin/http/ca-routes.ts';
 import { templateRoutes } from '../../shared/admin/http/template-routes.ts';
+import { bulkJobRoutes } from '../../shared/admin/http/bulk-routes.ts';
+import { BulkAdmin } from '../../shared/admin/bulk-jobs.ts';
+import { BackgroundBulkRuns } from './bulk-timer.ts';
 import { TemplateAdmin } from '../../shared/admin/templates.ts';
 import { localAdmin } from './local-admin.ts';
 import { localRouteModules } from './local-admin-routes.ts';
@@ -37,6 +40,8 @@ export interface LocalAdminApiOptions {
   csrBucket?: CsrBucket;
   /** The issuer capf serve runs with (GET /v1/parameters shows it). */
   issuer?: string;
+  /** Where bulk jobs created to run now run (this process); without it they wait for `capf serve`'s timer. */
+  bulkRuns?: BackgroundBulkRuns;
 }
 
 export interface LocalAdminApi {
@@ -69,16 +74,19 @@ export async function loadOrCreateAdminToken(dataDir: string): Promise<string> {
 }
 
 /** The admin router of the local stack (the same modules as the admin function), over the data folder's stores. */
-export function localAdminRouter(options: Pick<LocalAdminApiOptions, 'dataDir' | 'stores' | 'logger' | 'modules' | 'csrBucket' | 'issuer'>) {
+export function localAdminRouter(options: Pick<LocalAdminApiOptions, 'dataDir' | 'stores' | 'logger' | 'modules' | 'csrBucket' | 'issuer' | 'bulkRuns'>) {
   const authStringKey = loadOrCreateAuthStringKey(options.dataDir).then((loaded) => loaded.key);
   authStringKey.catch(() => undefined); // a bad key file is reported by the request that needs it
   const service = new AdminService({ stores: options.stores, authStringKey: () => authStringKey });
   const local = localAdmin(options.dataDir, options.stores);
+  const bulk = new BulkAdmin({ stores: options.stores, authStringKey: () => authStringKey });
+  const runs = options.bulkRuns;
   return createAdminRouter(service, {
     ...(options.issuer ? { issuer: options.issuer } : {}),
     modules: [
       caRoutes(local.ca),
       templateRoutes(new TemplateAdmin({ templates: options.stores.templates, audit: options.stores.audit })),
+      bulkJobRoutes(bulk, runs ? { runNow: (job) => runs.start(bulk, job.id) } : {}),
       ...localRouteModules({ dataDir: options.dataDir, stores: options.stores, ...(options.csrBucket ? { csrBucket: options.csrBucket } : {}) }),
       ...(options.modules?.(service) ?? []),
     ],
@@ -88,7 +96,8 @@ export function localAdminRouter(options: Pick<LocalAdminApiOptions, 'dataDir' |
 
 export async function startLocalAdminApi(options: LocalAdminApiOptions): Promise<LocalAdminApi> {
   const token = Buffer.from(await loadOrCreateAdminToken(options.dataDir), 'utf8');
-  const router = localAdminRouter(options);
+  const bulkRuns = options.bulkRuns ?? new BackgroundBulkRuns(options.logger);
+  const router = localAdminRouter({ ...options, bulkRuns });
   const server = createServer((req, res) => {
     serve(req, res).catch((error: unknown) => {
       options.logger.error('admin API request failed', { reason: error instanceof Error ? error.message : String(error) });
@@ -145,6 +154,7 @@ export async function startLocalAdminApi(options: LocalAdminApiOptions): Promise
         server.close(() => resolve());
         server.closeAllConnections();
       });
+      await bulkRuns.stop();
       await removeIfOurs(endpointPath, url);
     },
   };

@@ -52,3 +52,40 @@ export function startLocalBulkTimer(dataDir: string, stores: Stores, logger: Cap
   key.catch(() => undefined); // a bad key file is reported by the run that needs it
   return startBulkTimer(new BulkAdmin({ stores, authStringKey: () => key }), logger);
 }
+
+/**
+ * Jobs the admin API started "now" (POST /v1/bulk-jobs without a later runAt), run in the background of this process
+ * under their own lease owner (so the timer of the same process does not claim them too). `stop` (capf serve closing)
+ * ends them at their next chunk, leaving the lease to expire and the timer to continue them; `drain` (the CLI over
+ * the data folder, which has no server to leave them to) waits for them to finish.
+ */
+export class BackgroundBulkRuns {
+  private readonly running = new Set<Promise<void>>();
+  private stopped = false;
+  private readonly owner = `local:${hostname()}:${process.pid}:api`;
+
+  constructor(private readonly logger: CapfLogger) {}
+
+  start(bulk: BulkAdmin, id: string): void {
+    if (this.stopped) return;
+    const run: Promise<void> = bulk
+      .run(id, { owner: this.owner, shouldStop: () => this.stopped })
+      .then(
+        (job) => {
+          if (job) this.logger.info('bulk job run', { job: job.id, state: job.state, done: job.done, failed: job.failed, total: job.total });
+        },
+        (error: unknown) => this.logger.warn('bulk job run failed; the timer tries again after its lease', { job: id, reason: error instanceof Error ? error.message : String(error) }),
+      )
+      .finally(() => this.running.delete(run));
+    this.running.add(run);
+  }
+
+  async drain(): Promise<void> {
+    while (this.running.size > 0) await Promise.all(this.running);
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    await this.drain();
+  }
+}

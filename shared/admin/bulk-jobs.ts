@@ -124,10 +124,11 @@ export class BulkAdmin {
     return (await this.bulk.list()).map(publicJob);
   }
 
-  async show(id: string): Promise<{ job: BulkJob; failures: { name: string; reason: string }[] }> {
+  /** The job and its failures (the first `failureLimit` of them; all when not given). */
+  async show(id: string, failureLimit?: number): Promise<{ job: BulkJob; failures: { name: string; reason: string }[] }> {
     const job = await this.bulk.get(checkJobId(id));
     if (!job) throw new NotFoundError(`bulk job ${id} does not exist: list them with capf bulk list`, 'JOB_NOT_FOUND');
-    return { job: publicJob(job), failures: await this.bulk.failures(id) };
+    return { job: publicJob(job), failures: job.failed > 0 ? await this.bulk.failures(id, failureLimit) : [] };
   }
 
   async cancel(actor: string, id: string): Promise<BulkJob> {

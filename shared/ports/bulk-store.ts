@@ -86,8 +86,8 @@ export interface BulkStore {
   finish(id: string, owner: string): Promise<BulkJob>;
   /** Cancels a scheduled or running job; ConflictError when it has ended. */
   cancel(id: string): Promise<BulkJob>;
-  /** The job's failures (bounded). */
-  failures(id: string): Promise<BulkFailure[]>;
+  /** The job's failures by name (bounded), or only the first `limit` of them. */
+  failures(id: string, limit?: number): Promise<BulkFailure[]>;
   /** Removes and returns the string seed of an ended job, once; undefined when already taken or never made. */
   takeStringSeed(id: string, at: string): Promise<string | undefined>;
 }

@@ -252,8 +252,15 @@ export class DynamoBulkStore implements BulkStore {
     return this.updateJob(id, 'SET #state = :cancelled, finishedAt = :now, updatedAt = :now', '(#state = :scheduled OR #state = :running)', { ':cancelled': 'cancelled', ':scheduled': 'scheduled', ':running': 'running', ':now': at }, `bulk job ${id} has ended already`);
   }
 
-  async failures(id: string): Promise<BulkFailure[]> {
+  async failures(id: string, limit?: number): Promise<BulkFailure[]> {
     const { doc, tableName } = this.table;
+    if (limit !== undefined) {
+      if (limit <= 0) return [];
+      const out = await storeCall('listing bulk job failures', () =>
+        doc.send(new QueryCommand({ TableName: tableName, KeyConditionExpression: 'pk = :pk AND begins_with(sk, :f)', ExpressionAttributeValues: { ':pk': jobPk(id), ':f': 'F#' }, ConsistentRead: true, Limit: limit })),
+      );
+      return (out.Items ?? []).map((item) => ({ name: String(item.name), reason: String(item.reason) }));
+    }
     const items = await collectPages(
       'listing bulk job failures',
       (startKey) =>

@@ -342,6 +342,51 @@ describe('admin API contract (docs/openapi.yaml)', () => {
     expect((await call(api, 'exportDevices', 'GET', '/v1/device-export?limit=5000')).status).toBe(400);
   });
 
+  it('bulk jobs: dry run, a scheduled job cancelled, a job run now with unique strings (shown once), the refusals', async () => {
+    for (const n of [1, 2, 3]) await call(api, 'createDevice', 'POST', '/v1/devices', { name: `SEP0000000B000${n}` });
+    const dry = await call(api, 'createBulkJob', 'POST', '/v1/bulk-jobs', { operation: 'install', selection: { prefix: 'SEP0000000B' }, generateStrings: true, dryRun: true });
+    expect(dry).toMatchObject({ status: 200, body: { dryRun: true, count: 3, sample: ['SEP0000000B0001', 'SEP0000000B0002', 'SEP0000000B0003'] } });
+    expect((await call(api, 'createBulkJob', 'POST', '/v1/bulk-jobs', { operation: 'install', selection: {} })).body).toMatchObject({ code: 'EMPTY_SELECTION' });
+    expect((await call(api, 'createBulkJob', 'POST', '/v1/bulk-jobs', { operation: 'install', selection: { names: ['SEP0000000B0001'], prefix: 'SEP' } })).body).toMatchObject({ code: 'INVALID_REQUEST' });
+    expect((await call(api, 'createBulkJob', 'POST', '/v1/bulk-jobs', { operation: 'install', selection: { prefix: 'SEP' }, authString: '12345678', generateStrings: true })).body).toMatchObject({ code: 'CONFLICTING_AUTH_STRING' });
+    expect((await call(api, 'createBulkJob', 'POST', '/v1/bulk-jobs', { operation: 'install', selection: { prefix: 'SEP' }, runAt: 'tomorrow' })).status).toBe(400);
+
+    const later = new Date(Date.now() + 3_600_000).toISOString();
+    const scheduled = await call(api, 'createBulkJob', 'POST', '/v1/bulk-jobs', { operation: 'delete', selection: { pattern: 'SEP0000000B000?' }, authString: 'abcd1234', runAt: later });
+    const scheduledJob = (scheduled.body as { job: { id: string } }).job;
+    expect(scheduled).toMatchObject({ status: 201, body: { count: 3, job: { state: 'scheduled', runAt: later, sharedAuthString: true } } });
+    expect(JSON.stringify(scheduled.body)).not.toContain('abcd1234');
+    expect((await call(api, 'cancelBulkJob', 'POST', `/v1/bulk-jobs/${scheduledJob.id}/cancel`)).body).toMatchObject({ job: { state: 'cancelled' } });
+    expect((await call(api, 'cancelBulkJob', 'POST', `/v1/bulk-jobs/${scheduledJob.id}/cancel`)).status).toBe(409);
+    expect((await call(api, 'cancelBulkJob', 'POST', '/v1/bulk-jobs/20261203-00000000/cancel')).status).toBe(404);
+    expect((await call(api, 'cancelBulkJob', 'POST', '/v1/bulk-jobs/nope/cancel')).status).toBe(400);
+    expect((await call(api, 'takeBulkJobStrings', 'POST', `/v1/bulk-jobs/${scheduledJob.id}/strings`)).body).toMatchObject({ code: 'NO_STRINGS' });
+
+    const names = ['SEP0000000B0001', 'SEP0000000B0002', 'SEP0000000B0003', 'SEP0000000B0009'];
+    const created = await call(api, 'createBulkJob', 'POST', '/v1/bulk-jobs', { operation: 'install', selection: { names }, generateStrings: true, completesBy: later });
+    const id = (created.body as { job: { id: string } }).job.id;
+    let shown = await call(api, 'getBulkJob', 'GET', `/v1/bulk-jobs/${id}`);
+    for (let i = 0; i < 200 && (shown.body as { job: { state: string } }).job.state !== 'done'; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      shown = await call(api, 'getBulkJob', 'GET', `/v1/bulk-jobs/${id}`);
+    }
+    expect(shown.body).toMatchObject({ job: { state: 'done', total: 4, done: 3, failed: 1, remaining: 0 }, failures: [{ name: 'SEP0000000B0009', reason: expect.stringContaining('DEVICE_NOT_FOUND') }] });
+    expect((await call(api, 'getBulkJob', 'GET', `/v1/bulk-jobs/${id}?failures=0`)).body).toMatchObject({ failures: [] });
+    expect((await call(api, 'getBulkJob', 'GET', `/v1/bulk-jobs/${id}?failures=5000`)).status).toBe(400);
+    expect((await call(api, 'getBulkJob', 'GET', '/v1/bulk-jobs/20261203-00000000')).status).toBe(404);
+    expect((await call(api, 'getDevice', 'GET', '/v1/devices/SEP0000000B0002')).body).toMatchObject({ operation: 'install', status: 'pending', authMode: 'auth-string', authStringSet: true, completesBy: later });
+    expect((await call(api, 'cancelBulkJob', 'POST', `/v1/bulk-jobs/${id}/cancel`)).body).toMatchObject({ code: 'JOB_CONFLICT' });
+
+    const strings = (await call(api, 'takeBulkJobStrings', 'POST', `/v1/bulk-jobs/${id}/strings`)).body as { strings: { name: string; authString: string }[] };
+    expect(strings.strings.map((s) => s.name)).toEqual(names.slice(0, 3));
+    expect(new Set(strings.strings.map((s) => s.authString)).size).toBe(3);
+    expect((await call(api, 'takeBulkJobStrings', 'POST', `/v1/bulk-jobs/${id}/strings`)).body).toMatchObject({ code: 'STRINGS_SHOWN' });
+    expect((await call(api, 'takeBulkJobStrings', 'POST', '/v1/bulk-jobs/20261203-00000000/strings')).status).toBe(404);
+    const listed = (await call(api, 'listBulkJobs', 'GET', '/v1/bulk-jobs')).body as { jobs: { id: string; stringsShownAt?: string }[] };
+    expect(listed.jobs.map((j) => j.id).sort()).toEqual([id, scheduledJob.id].sort());
+    expect(JSON.stringify(listed)).not.toContain('stringSeed');
+  });
+
   it('refuses a request without the token, an unknown route and a wrong method, as JSON errors', async () => {
     const unauthorised = await fetch(`${api.api.url}/v1/devices`);
     expect(unauthorised.status).toBe(401);
