@@ -2,17 +2,19 @@
 // CAPF_SENDER_EMAIL to the parameters' recipients (else CAPF_EMAIL_RECIPIENTS), the SNS topic (CAPF_TOPIC_ARN), the
 // CAPF CA (CAPF_ISSUER capf-software: CAPF_CA_SECRET_ARN; capf-kms: CAPF_KMS_KEY_ID and CAPF_CA_CERT_SECRET_ARN) whose
 // key signs the CRL, written to s3://CAPF_CRL_BUCKET/CAPF_CRL_KEY. Another issuer's CA publishes its own CRL.
+//
+// Cold start: only the DynamoDB client is loaded with the module. The CA's clients (Secrets Manager, KMS) load when
+// the monitor is built with a CA configured, S3 on the first CRL published, SES and SNS (and the MIME composer) on the
+// first digest sent (shared/notify loads them on use): each is a chunk of its own in the bundle (infra/bundling.ts),
+// and a run that needs none of them never parses them. The notify adapters come from their own modules, not
+// shared/notify/index.ts, which also holds the local outbox.
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { KMSClient } from '@aws-sdk/client-kms';
-import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import * as z from 'zod';
 import { requestLimits } from '../../shared/aws-limits.ts';
 import { ConfigError } from '../../shared/errors.ts';
-import { loadKmsCa } from '../../shared/issuers/capf-ca/kms-ca.ts';
-import { loadSoftwareCaFromSecret } from '../../shared/issuers/capf-ca/software-ca.ts';
 import { ExpiryMonitor, type MonitorDeps } from '../../shared/monitor-service/run.ts';
-import { SesEmailNotifier, SnsTopicNotifier } from '../../shared/notify/index.ts';
+import { SesEmailNotifier } from '../../shared/notify/ses.ts';
+import { SnsTopicNotifier } from '../../shared/notify/sns.ts';
 import type { Notifier } from '../../shared/ports/index.ts';
 import { createDynamoStores } from '../../shared/store/dynamo-stores.ts';
 
@@ -35,8 +37,19 @@ type MonitorEnv = z.infer<typeof monitorEnv>;
 const LIMITS = { maxAttempts: 3, requestHandler: requestLimits(10_000) };
 
 async function loadCa(env: MonitorEnv): Promise<MonitorDeps['ca']> {
-  if (env.CAPF_ISSUER === 'capf-software' && env.CAPF_CA_SECRET_ARN) return loadSoftwareCaFromSecret(new SecretsManagerClient(LIMITS), env.CAPF_CA_SECRET_ARN);
+  if (env.CAPF_ISSUER === 'capf-software' && env.CAPF_CA_SECRET_ARN) {
+    const [{ SecretsManagerClient }, { loadSoftwareCaFromSecret }] = await Promise.all([
+      import('@aws-sdk/client-secrets-manager'),
+      import('../../shared/issuers/capf-ca/software-ca.ts'),
+    ]);
+    return loadSoftwareCaFromSecret(new SecretsManagerClient(LIMITS), env.CAPF_CA_SECRET_ARN);
+  }
   if (env.CAPF_ISSUER === 'capf-kms' && env.CAPF_KMS_KEY_ID && env.CAPF_CA_CERT_SECRET_ARN) {
+    const [{ KMSClient }, { SecretsManagerClient }, { loadKmsCa }] = await Promise.all([
+      import('@aws-sdk/client-kms'),
+      import('@aws-sdk/client-secrets-manager'),
+      import('../../shared/issuers/capf-ca/kms-ca.ts'),
+    ]);
     return loadKmsCa({ kms: new KMSClient(LIMITS), secretsManager: new SecretsManagerClient(LIMITS) }, { keyId: env.CAPF_KMS_KEY_ID, certSecretId: env.CAPF_CA_CERT_SECRET_ARN });
   }
   return undefined;
@@ -53,18 +66,24 @@ export async function awsMonitor(environment: NodeJS.ProcessEnv = process.env): 
   const ca = await loadCa(env);
   const bucket = env.CAPF_CRL_BUCKET;
   const key = env.CAPF_CRL_KEY ?? 'crl/capf.crl';
-  const s3 = bucket ? new S3Client(LIMITS) : undefined;
+  let s3: Promise<(crlDer: Uint8Array) => Promise<unknown>> | undefined;
+  const putCrl = async () => {
+    const { PutObjectCommand, S3Client } = await import('@aws-sdk/client-s3');
+    const client = new S3Client(LIMITS);
+    return (crlDer: Uint8Array) => client.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: crlDer, ContentType: 'application/pkix-crl' }));
+  };
   return new ExpiryMonitor({
     stores,
     notifiers,
     fallbackRecipients: (env.CAPF_EMAIL_RECIPIENTS ?? '').split(',').map((address) => address.trim()).filter((address) => address.length > 0),
     clusterName: env.CAPF_CLUSTER_NAME ?? 'aws',
     ...(ca ? { ca } : {}),
-    ...(bucket && s3
+    ...(bucket
       ? {
           crlSink: {
             publish: async (crlDer: Uint8Array) => {
-              await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: crlDer, ContentType: 'application/pkix-crl' }));
+              s3 ??= putCrl();
+              await (await s3)(crlDer);
               return `s3://${bucket}/${key}`;
             },
           },

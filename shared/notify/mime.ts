@@ -1,7 +1,7 @@
 // One RFC 5322 MIME message per email (multipart/alternative: text/plain, then text/html), built by nodemailer's
 // MailComposer. SES sends these bytes as a raw message and the local outbox writes the same bytes to an .eml file.
+// nodemailer loads on the first message built, not with the module: the expiry monitor's cold start does not parse it.
 import { randomUUID } from 'node:crypto';
-import MailComposer from 'nodemailer/lib/mail-composer';
 import { NotificationError } from '../errors.ts';
 import type { NotificationMessage } from '../ports/index.ts';
 
@@ -45,6 +45,7 @@ export async function buildMime(message: NotificationMessage, options: MimeOptio
   const to = checkRecipients(message.recipients);
   if (/[\r\n]/.test(message.subject)) throw new NotificationError('an email subject is one line', 'INVALID_MESSAGE');
   const messageId = `${randomUUID()}@${from.slice(from.indexOf('@') + 1)}`;
+  const { default: MailComposer } = await import('nodemailer/lib/mail-composer');
   const composer = new MailComposer({
     from: { name: options.fromName ?? 'CAPF', address: from },
     to,
