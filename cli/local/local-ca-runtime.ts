@@ -9,8 +9,9 @@ import { InProcessSignClient } from '../../functions/sign/in-process-client.ts';
 import { CA_CERTIFICATE_FILE, CA_KEY_FILE, loadLocalCa, type LocalCa } from './ca-files.ts';
 
 /** The sign handler in this process, over the stack's issuer. */
-export function localSignClient(stores: Stores, issuer: Issuer): SignClient {
-  return new InProcessSignClient(new SignService({ stores, issuer }));
+/** `parametersCacheMs`: how long the sign service reuses a read of the parameters (the listener's setting, passed on). */
+export function localSignClient(stores: Stores, issuer: Issuer, parametersCacheMs?: number): SignClient {
+  return new InProcessSignClient(new SignService({ stores, issuer, ...(parametersCacheMs !== undefined ? { parametersCacheMs } : {}) }));
 }
 
 /**

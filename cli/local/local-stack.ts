@@ -100,7 +100,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     await local.close();
     throw error;
   }
-  let signClient = localSignClient(local.store, issuer);
+  let signClient = localSignClient(local.store, issuer, options.parametersCacheMs);
   const backend = new StoreSessionBackend({
     stores: local.store,
     signClient: { sign: (request) => signClient.sign(request) },
@@ -143,7 +143,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     createLocalIssuer(choice.kind, settings, local.store.trust, next, issuerExtra).then(
       (reloaded) => {
         ca = next;
-        signClient = localSignClient(local.store, reloaded);
+        signClient = localSignClient(local.store, reloaded, options.parametersCacheMs);
         listener.reloadTls(next);
         options.logger.info('CAPF certificate reloaded', { certificate: next.certificatePath });
       },
