@@ -28,7 +28,8 @@ export interface FunctionDefinition<Input, Output, Deps> {
   logKeys?: (input: Input) => Record<string, unknown>;
   /** Builds what the work needs: once per container, on the first invocation; again only after a failure. */
   deps: (tools: FunctionTools) => Promise<Deps>;
-  work: (input: Input, deps: Deps, tools: FunctionTools) => Promise<Output>;
+  /** `context`: the Lambda context (remaining time, request id); in-process, what the caller passed, if anything. */
+  work: (input: Input, deps: Deps, tools: FunctionTools, context?: Partial<Context>) => Promise<Output>;
   /** An error that is an answer rather than a failure (say, a late ValidationError as a refusal); undefined: it fails. */
   answerFor?: (error: unknown, tools: FunctionTools) => Output | undefined;
   /** Called when the invocation fails (log, count), before the error reaches the caller. */
@@ -110,7 +111,7 @@ function typedErrors<Input, Output, Deps>(definition: FunctionDefinition<Input, 
 function chain<Input, Output, Deps>(definition: FunctionDefinition<Input, Output, Deps>, tools: FunctionTools, observe: boolean) {
   const handler = middy<unknown, Output>((event: unknown, context: Context) => {
     const deps = (context as DepsContext<Deps>).deps as Deps;
-    return definition.work(event as Input, deps, tools);
+    return definition.work(event as Input, deps, tools, context);
   });
   if (observe && tools.logger) handler.use(injectLambdaContext(tools.logger, { resetKeys: true }));
   if (observe && tools.metrics) handler.use(logMetrics(tools.metrics, { captureColdStartMetric: true }));
@@ -125,8 +126,9 @@ export function lambdaHandler<Input, Output, Deps>(definition: FunctionDefinitio
   return chain(definition, tools, true);
 }
 
-/** The same handler called in this process (local stack, tests): the event is JSON, the answer too. */
-export function inProcessHandler<Input, Output, Deps>(definition: FunctionDefinition<Input, Output, Deps>, tools: FunctionTools = {}): (event: unknown) => Promise<Output> {
+/** The same handler called in this process (local stack, tests): the event is JSON, the answer too; `context` stands
+ *  for the Lambda context (say, its remaining time). */
+export function inProcessHandler<Input, Output, Deps>(definition: FunctionDefinition<Input, Output, Deps>, tools: FunctionTools = {}): (event: unknown, context?: Partial<Context>) => Promise<Output> {
   const handler = chain(definition, tools, false);
-  return (event) => handler(event, {} as Context);
+  return (event, context) => handler(event, { ...context } as Context);
 }

@@ -50,8 +50,8 @@ export class ValidationError extends CapfError {
 
 /** Configuration that cannot work (missing parameter, out-of-range value, unreadable key file). */
 export class ConfigError extends CapfError {
-  constructor(message: string, code = 'CONFIG') {
-    super(message, code);
+  constructor(message: string, code = 'CONFIG', options?: { cause?: unknown }) {
+    super(message, code, options);
   }
 }
 

@@ -16,31 +16,19 @@ import { templateRoutes } from '../../shared/admin/http/template-routes.ts';
 import { TemplateAdmin } from '../../shared/admin/templates.ts';
 import { SecretCaCustody } from '../../shared/issuers/capf-ca/secret-ca-custody.ts';
 import { loadAdminConfig } from '../../shared/config/index.ts';
-import { ConfigError } from '../../shared/errors.ts';
-import { readAuthStringKey } from '../../shared/issuers/auth-key-secret.ts';
+import { authStringKeyLoader } from '../../shared/issuers/auth-key-secret.ts';
 import { createDynamoStores } from '../../shared/store/dynamo-stores.ts';
-import { cachedLoader } from '../../shared/util/cached-loader.ts';
 import { lambdaHandler } from '../bootstrap.ts';
 import { adminFunction } from './admin-function.ts';
 import { offlineMonitorModules } from './offline-monitor-modules.ts';
 
 const AWS_LIMITS = { maxAttempts: 3, requestHandler: requestLimits(5_000) };
 
-/** The key, loaded once; a failed read is tried again by the next request that needs it. */
-function authStringKeyLoader(secretId: string | undefined): () => Promise<Uint8Array> {
-  if (!secretId) {
-    return () => Promise.reject(new ConfigError('the admin function has no CAPF_AUTH_KEY_SECRET_ARN, so it cannot store an authentication string: deploy the stack again', 'AUTH_STRING_KEY_MISSING'));
-  }
-  const load = cachedLoader<Uint8Array>();
-  let client: SecretsManagerClient | undefined;
-  return () => load(secretId, () => readAuthStringKey((client ??= new SecretsManagerClient(AWS_LIMITS)), secretId));
-}
-
 export const handler = lambdaHandler(
   adminFunction(async ({ logger }) => {
     const config = loadAdminConfig(process.env);
     const stores = createDynamoStores({ client: new DynamoDBClient(AWS_LIMITS), tableName: config.tableName });
-    const service = new AdminService({ stores, authStringKey: authStringKeyLoader(config.authKeySecretId) });
+    const service = new AdminService({ stores, authStringKey: authStringKeyLoader(config.authKeySecretId, () => new SecretsManagerClient(AWS_LIMITS), 'the admin function') });
     const trust = new TrustAdmin({ trust: stores.trust, audit: stores.audit });
     // F4: the CAPF CA in the CA secret; the sign function follows a replacement within its re-read interval.
     const ca = config.capfCa && new CaAdmin({ custody: new SecretCaCustody({ client: new SecretsManagerClient(AWS_LIMITS), ...config.capfCa }), trust, audit: stores.audit });

@@ -8,7 +8,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { ConflictError, NotFoundError, ValidationError } from '../errors.ts';
 import type { CertificateOperation, Device } from '../model.ts';
-import type { AuditLog, BulkEdit, BulkJob, BulkSelection, DeviceStore, BulkStore } from '../ports/index.ts';
+import type { AuditLog, BulkEdit, BulkJob, BulkSelection, DeviceStore, BulkStore, JobScheduler } from '../ports/index.ts';
 import { hashAuthString } from '../domain/auth-string.ts';
 import { bulkString, bulkStringKey } from '../domain/bulk-strings.ts';
 import { normaliseDeviceName } from '../domain/device-name.ts';
@@ -36,15 +36,17 @@ export interface BulkAdminOptions {
   stores: { devices: DeviceStore; bulk: BulkStore; audit: AuditLog };
   authStringKey?: () => Promise<Uint8Array>;
   now?: () => Date;
-  /** Arranges for the job to run at its time (AWS: a one-time schedule); locally the timer finds due jobs itself. */
-  schedule?: (job: BulkJob) => Promise<void>;
+  /** Has a new job run at its time (AWS: a one-time schedule, or the bulk function invoked now) and removes the
+   *  schedule of a cancelled one; absent locally, where the timer finds due jobs itself. */
+  scheduler?: JobScheduler;
 }
 
 export interface RunOptions {
   owner: string;
   leaseMs?: number;
   onProgress?: (job: BulkJob) => void;
-  /** Asked before each chunk: true stops the run there, leaving its lease to expire (a Lambda near its timeout). */
+  /** Asked before each chunk: true stops the run there and frees its lease, so the next run continues at once (a
+   *  Lambda near its timeout, a process shutting down). */
   shouldStop?: () => boolean;
 }
 
@@ -116,7 +118,7 @@ export class BulkAdmin {
     };
     await this.bulk.create(job);
     await this.audit(actor, 'bulk.create', job.id, 'ok', `${request.operation} on ${names.length} devices at ${job.runAt}`);
-    await this.options.schedule?.(job);
+    await this.arrange(actor, job, runAt.getTime() <= now.getTime());
     return { job: publicJob(job), ...preview };
   }
 
@@ -131,8 +133,23 @@ export class BulkAdmin {
     return { job: publicJob(job), failures: job.failed > 0 ? await this.bulk.failures(id, failureLimit) : [] };
   }
 
+  /** Schedules the new job (or starts it now); a job that cannot be scheduled is cancelled, not left behind. */
+  private async arrange(actor: string, job: BulkJob, dueNow: boolean): Promise<void> {
+    const scheduler = this.options.scheduler;
+    if (!scheduler) return;
+    try {
+      if (dueNow) await scheduler.runNow(job.id);
+      else await scheduler.scheduleAt(job.id, new Date(job.runAt));
+    } catch (error) {
+      await this.bulk.cancel(job.id);
+      await this.audit(actor, 'bulk.cancel', job.id, 'failed', 'the job could not be scheduled');
+      throw error;
+    }
+  }
+
   async cancel(actor: string, id: string): Promise<BulkJob> {
     const job = await this.bulk.cancel(checkJobId(id));
+    await this.options.scheduler?.cancel(id);
     await this.audit(actor, 'bulk.cancel', id, 'ok');
     return publicJob(job);
   }
@@ -171,7 +188,7 @@ export class BulkAdmin {
     }
     const edit = await this.editFor(job);
     while (job.nextChunk < (job.chunks ?? 0)) {
-      if (options.shouldStop?.()) return publicJob(job);
+      if (options.shouldStop?.()) return this.release(id, options.owner);
       const chunk = job.nextChunk;
       const names = await this.bulk.readChunk(id, chunk);
       const result = await this.bulk.apply(id, names, chunk * BULK_CHUNK, edit);
@@ -189,12 +206,24 @@ export class BulkAdmin {
     return publicJob(job);
   }
 
+  /** Frees the lease of a run that stops early; the job as it is when it was cancelled or taken over meanwhile. */
+  private async release(id: string, owner: string): Promise<BulkJob | undefined> {
+    try {
+      return publicJob(await this.bulk.release(id, owner));
+    } catch (error) {
+      if (!(error instanceof ConflictError)) throw error;
+      const current = await this.bulk.get(id);
+      return current && publicJob(current);
+    }
+  }
+
   /** Runs every job that is due (scheduled and its time has come, or running with an expired lease). */
   async runDue(options: RunOptions): Promise<BulkJob[]> {
     const now = this.now().toISOString();
     const due = (await this.bulk.list()).filter((job) => (job.state === 'scheduled' && job.runAt <= now) || (job.state === 'running' && (job.leaseUntil ?? '') < now));
     const ran: BulkJob[] = [];
     for (const job of due.reverse()) {
+      if (options.shouldStop?.()) break;
       const result = await this.run(job.id, options);
       if (result) ran.push(result);
     }

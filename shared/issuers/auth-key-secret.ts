@@ -4,6 +4,7 @@
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { checkAuthStringKey } from '../domain/auth-string.ts';
 import { ConfigError } from '../errors.ts';
+import { cachedLoader } from '../util/cached-loader.ts';
 import { secretsManagerSdk } from './aws-sdk.ts';
 
 export async function readAuthStringKey(client: SecretsManagerClient, secretId: string): Promise<Uint8Array> {
@@ -15,4 +16,15 @@ export async function readAuthStringKey(client: SecretsManagerClient, secretId: 
   } catch {
     throw new ConfigError(`secret ${secretId} does not hold an authentication string key (32 to 1024 characters of text)`, 'AUTH_STRING_KEY');
   }
+}
+
+/** The key of `secretId`, read on first use and kept for the container's life (a failed read is tried again by the
+ *  next call); without a secret every call is refused with what to do. `who` names the function in that message. */
+export function authStringKeyLoader(secretId: string | undefined, client: () => SecretsManagerClient, who: string): () => Promise<Uint8Array> {
+  if (!secretId) {
+    return () => Promise.reject(new ConfigError(`${who} has no CAPF_AUTH_KEY_SECRET_ARN, so it cannot store an authentication string: deploy the stack again`, 'AUTH_STRING_KEY_MISSING'));
+  }
+  const load = cachedLoader<Uint8Array>();
+  let made: SecretsManagerClient | undefined;
+  return () => load(secretId, () => readAuthStringKey((made ??= client()), secretId));
 }

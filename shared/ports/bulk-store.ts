@@ -82,6 +82,9 @@ export interface BulkStore {
    * running under `owner` at chunk `chunk`. ConflictError when it is not (cancelled, or another runner took over).
    */
   commitChunk(id: string, owner: string, chunk: number, result: { done: number; failures: BulkFailure[] }, leaseUntil: string): Promise<BulkJob>;
+  /** Frees the lease of a run that stops before the end, so the next run need not wait for it to expire
+   *  (conditional on the lease; ConflictError when another runner holds it or the job has ended). */
+  release(id: string, owner: string): Promise<BulkJob>;
   /** Marks the job done and frees the lease (conditional on the lease). */
   finish(id: string, owner: string): Promise<BulkJob>;
   /** Cancels a scheduled or running job; ConflictError when it has ended. */

@@ -16,3 +16,4 @@ export * from './monitor-store.ts';
 export * from './audit-store.ts';
 export * from './template-store.ts';
 export * from './bulk-store.ts';
+export * from './job-scheduler.ts';

@@ -242,6 +242,10 @@ export class DynamoBulkStore implements BulkStore {
     );
   }
 
+  release(id: string, owner: string): Promise<BulkJob> {
+    return this.updateJob(id, 'SET updatedAt = :now REMOVE leaseOwner, leaseUntil', 'leaseOwner = :owner AND #state = :running', { ':now': this.now(), ':owner': owner, ':running': 'running' }, `bulk job ${id} was cancelled or taken over`);
+  }
+
   finish(id: string, owner: string): Promise<BulkJob> {
     const at = this.now();
     return this.updateJob(id, 'SET #state = :done, finishedAt = :now, updatedAt = :now REMOVE leaseOwner, leaseUntil', 'leaseOwner = :owner AND #state = :running', { ':done': 'done', ':now': at, ':owner': owner, ':running': 'running' }, `bulk job ${id} was cancelled or taken over`);

@@ -3,40 +3,22 @@
 // every device updated exactly once (version 1 -> 2), every string unique and matching the device's keyed hash, shown
 // once. Also: a query selection with dry run, cancel, and a due job found by runDue.
 import { randomBytes } from 'node:crypto';
-import { BatchWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BulkAdmin, BULK_CHUNK } from '../../../shared/admin/bulk-jobs.ts';
 import { hashAuthString } from '../../../shared/domain/auth-string.ts';
-import { createDevice } from '../../../shared/domain/device-transitions.ts';
 import type { BulkStore, Stores } from '../../../shared/ports/index.ts';
-import { deviceIndexKeys } from '../../../shared/store/dynamo-device-index.ts';
 import { createDynamoStores, ensureTable } from '../../../shared/store/dynamo-stores.ts';
-import { deviceKey, openDynamoTable } from '../../../shared/store/dynamo-table.ts';
+import { seedBulkDevices } from '../../support/bulk-seed.ts';
 import { BACKENDS } from '../store/store-backends.ts';
 
 const KEY = new Uint8Array(randomBytes(32));
 const DEVICES = 5000;
-const nameOf = (i: number, prefix: string) => `SEP${prefix}${String(i).padStart(12 - prefix.length, '0')}`;
 
 describe.each(BACKENDS)('bulk jobs on $name', (backend) => {
   let connection: Awaited<ReturnType<typeof backend.connect>>;
   let stores: Stores;
 
-  async function seed(count: number, prefix: string): Promise<string[]> {
-    const table = openDynamoTable(connection.client, tableName);
-    const names = Array.from({ length: count }, (_, i) => nameOf(i, prefix));
-    const now = new Date().toISOString();
-    const items = names.map((name) => {
-      const device = createDevice({ name, operation: 'none', authMode: 'null-string', keyOrder: 'rsa', rsaKeySize: 2048, curve: 'P-256' }, now);
-      return { PutRequest: { Item: { ...deviceKey(name), ...deviceIndexKeys(device), ...device } } };
-    });
-    const batches: (typeof items)[] = [];
-    for (let i = 0; i < items.length; i += 25) batches.push(items.slice(i, i + 25));
-    for (let i = 0; i < batches.length; i += 8) {
-      await Promise.all(batches.slice(i, i + 8).map((batch) => table.doc.send(new BatchWriteCommand({ RequestItems: { [tableName]: batch } }))));
-    }
-    return names;
-  }
+  const seed = (count: number, prefix: string) => seedBulkDevices(connection.client, tableName, count, prefix);
   let tableName: string;
 
   beforeAll(async () => {

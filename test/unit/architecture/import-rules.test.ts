@@ -24,6 +24,8 @@ describe('import rules (eslint.config.js)', () => {
     ['pure code touches no files', 'shared/pki/example.ts', use('node:fs'), /no AWS SDK, sockets or files/],
     ['the monitor rules send nothing themselves', 'shared/monitor/example.ts', use('../notify/ses.ts'), /pure code imports the model/],
     ['notifiers do not reach the stores', 'shared/notify/example.ts', use('../store/dynamo-stores.ts'), /notifiers are adapters/],
+    ['schedulers do not reach the stores', 'shared/schedule/example.ts', use('../store/dynamo-stores.ts'), /schedulers are adapters/],
+    ['the admin service does not schedule through AWS itself', 'shared/admin/example.ts', use('../schedule/aws-job-scheduler.ts'), /works on the ports/],
     ['pure code calls no AWS', 'shared/protocol/example.ts', use('@aws-sdk/client-kms'), /no AWS SDK/],
     ['pki sits below protocol', 'shared/pki/example.ts', use('../protocol/codec.ts'), /pki sits below protocol/],
     ['domain rules sit below pki', 'shared/domain/example.ts', use('../pki/index.ts'), /below pki and protocol/],

@@ -13,7 +13,7 @@ const LAYERS: Array<{ layer: number; match: RegExp }> = [
   { layer: 4, match: /^shared\/pki\// },
   { layer: 5, match: /^shared\/(protocol|monitor)\// },
   { layer: 6, match: /^shared\/(signing|admin|monitor-service)\// },
-  { layer: 7, match: /^shared\/(issuers|store|notify)\// },
+  { layer: 7, match: /^shared\/(issuers|store|notify|schedule)\// },
   { layer: 8, match: /^shared\/config\// },
   { layer: 9, match: /^(listener|functions)\// },
   { layer: 10, match: /^cli\// },
