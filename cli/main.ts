@@ -17,6 +17,7 @@ import { registerServeCommand } from './serve-command.ts';
 import { registerTrustCommands } from './trust-command.ts';
 import { registerTemplateCommands } from './template-command.ts';
 import { registerDeviceCsvCommands } from './device-csv-command.ts';
+import { registerBulkCommands } from './bulk-command.ts';
 import { registerCsrCommands } from './csr-command.ts';
 import { registerConsoleCommand } from './console/command.ts';
 
@@ -35,6 +36,7 @@ function buildProgram(): Command {
   registerDeviceCsvCommands(program);
   registerTrustCommands(program);
   registerTemplateCommands(program);
+  registerBulkCommands(program);
   registerMonitorCommands(program);
   registerCaCommands(program);
   registerCsrCommands(program);

@@ -138,6 +138,32 @@ function rowFrom(cells: Partial<Record<Column, string>>, line: number): CsvDevic
 }
 
 /**
+ * The device names of a CSV for a bulk job (`capf bulk run --names FILE.csv`): the DEVICE NAME column when the first
+ * line is a header naming it (any other columns are ignored, so an export works as it is), else the first cell of
+ * every line. ValidationError INVALID_CSV lists every bad name's line (at most 50).
+ */
+export function parseNameCsv(text: string): string[] {
+  if (Buffer.byteLength(text, 'utf8') > MAX_CSV_BYTES) throw new ValidationError(`the CSV is over ${MAX_CSV_BYTES} bytes: split it`, 'CSV_TOO_LARGE');
+  const rows = records(text, 1);
+  const header = rows[0]?.cells.map((cell) => cell.trim().toUpperCase()) ?? [];
+  const column = header.indexOf('DEVICE NAME');
+  const body = column >= 0 ? rows.slice(1) : rows;
+  const names: string[] = [];
+  const problems: string[] = [];
+  for (const row of body) {
+    try {
+      names.push(normaliseDeviceName((row.cells[Math.max(column, 0)] ?? '').trim()));
+    } catch (error) {
+      if (problems.length < 50) problems.push(`line ${row.line}: ${(error as Error).message}`);
+      else break;
+    }
+  }
+  if (problems.length > 0) throw new ValidationError(`the names file has bad lines: ${problems.join('; ')}`, 'INVALID_CSV');
+  if (names.length === 0) throw new ValidationError('the names file lists no devices (one name per line, or a DEVICE NAME column)', 'INVALID_CSV');
+  return names;
+}
+
+/**
  * The rows of a device CSV, or ValidationError INVALID_CSV listing every bad line (at most 50) and nothing written.
  * `firstLine`: the number of the header's line (a chunk of a larger file carries the header and its offset).
  */

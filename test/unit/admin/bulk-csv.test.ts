@@ -1,7 +1,7 @@
 // The device CSV (shared/admin/bulk-csv.ts): every kind of bad row refused with its line, nothing accepted from a bad
 // file; export lines read back as the same settings; pieces keep the rows' own line numbers.
 import { describe, expect, it } from 'vitest';
-import { CSV_COLUMNS, deviceCsvHeader, deviceCsvLine, parseDeviceCsv, splitDeviceCsv } from '../../../shared/admin/bulk-csv.ts';
+import { CSV_COLUMNS, deviceCsvHeader, deviceCsvLine, parseDeviceCsv, parseNameCsv, splitDeviceCsv } from '../../../shared/admin/bulk-csv.ts';
 import type { Device } from '../../../shared/model.ts';
 
 const header = CSV_COLUMNS.join(',');
@@ -65,5 +65,18 @@ describe('device CSV', () => {
     expect(pieces.length).toBeGreaterThan(2);
     expect(pieces.flatMap((p) => p.lines)).toEqual([...Array.from({ length: 100 }, (_, i) => i + 2), ...Array.from({ length: 200 }, (_, i) => i + 103)]);
     for (const piece of pieces) expect(parseDeviceCsv(piece.csv)).toHaveLength(piece.lines.length);
+  });
+});
+
+describe('the names file of a bulk job', () => {
+  it('reads the DEVICE NAME column of a header line, else the first cell of every line', () => {
+    expect(parseNameCsv('DEVICE NAME,DESCRIPTION\r\nsep001122334455,lobby\n"SEP00112233445A",desk\n\n')).toEqual(['SEP001122334455', 'SEP00112233445A']);
+    expect(parseNameCsv('X,device name\n1,SEP001122334455\n')).toEqual(['SEP001122334455']);
+    expect(parseNameCsv('SEP001122334455\nCSFBOB\n')).toEqual(['SEP001122334455', 'CSFBOB']);
+  });
+
+  it('refuses bad names with their lines, and a file with none', () => {
+    expect(() => parseNameCsv('DEVICE NAME\nSEP001122334455\nnot a phone\nSEP0011\n')).toThrow(/line 3: .*; line 4: /);
+    expect(() => parseNameCsv('DEVICE NAME\n')).toThrow(/lists no devices/);
   });
 });
