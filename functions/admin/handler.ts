@@ -3,6 +3,7 @@
 // (CAPF_AUTH_KEY_SECRET_ARN), read on the first request that sets one and kept for the container's life.
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { LambdaClient } from '@aws-sdk/client-lambda';
+import { SchedulerClient } from '@aws-sdk/client-scheduler';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { requestLimits } from '../../shared/aws-limits.ts';
@@ -20,6 +21,7 @@ import { authStringKeyLoader } from '../../shared/issuers/auth-key-secret.ts';
 import { createDynamoStores } from '../../shared/store/dynamo-stores.ts';
 import { lambdaHandler } from '../bootstrap.ts';
 import { adminFunction } from './admin-function.ts';
+import { bulkJobModule } from './bulk-module.ts';
 import { offlineMonitorModules } from './offline-monitor-modules.ts';
 
 const AWS_LIMITS = { maxAttempts: 3, requestHandler: requestLimits(5_000) };
@@ -28,7 +30,9 @@ export const handler = lambdaHandler(
   adminFunction(async ({ logger }) => {
     const config = loadAdminConfig(process.env);
     const stores = createDynamoStores({ client: new DynamoDBClient(AWS_LIMITS), tableName: config.tableName });
-    const service = new AdminService({ stores, authStringKey: authStringKeyLoader(config.authKeySecretId, () => new SecretsManagerClient(AWS_LIMITS), 'the admin function') });
+    const authStringKey = authStringKeyLoader(config.authKeySecretId, () => new SecretsManagerClient(AWS_LIMITS), 'the admin function');
+    const service = new AdminService({ stores, authStringKey });
+    const lambda = new LambdaClient({ ...AWS_LIMITS, requestHandler: requestLimits(28_000) });
     const trust = new TrustAdmin({ trust: stores.trust, audit: stores.audit });
     // F4: the CAPF CA in the CA secret; the sign function follows a replacement within its re-read interval.
     const ca = config.capfCa && new CaAdmin({ custody: new SecretCaCustody({ client: new SecretsManagerClient(AWS_LIMITS), ...config.capfCa }), trust, audit: stores.audit });
@@ -39,7 +43,8 @@ export const handler = lambdaHandler(
           trustRoutes(trust),
           caRoutes(ca, config.issuer),
           templateRoutes(new TemplateAdmin({ templates: stores.templates, audit: stores.audit })),
-          ...offlineMonitorModules(stores, ca || undefined, process.env, { s3: new S3Client(AWS_LIMITS), lambda: new LambdaClient({ ...AWS_LIMITS, requestHandler: requestLimits(28_000) }) }),
+          ...offlineMonitorModules(stores, ca || undefined, process.env, { s3: new S3Client(AWS_LIMITS), lambda }),
+          bulkJobModule(stores, authStringKey, process.env, { scheduler: () => new SchedulerClient(AWS_LIMITS), lambda }),
         ],
         onInternalError: (error, request) => logger?.error('admin API request failed', { method: request.method, path: request.path, error: error instanceof Error ? `${error.name}: ${error.message}` : String(error) }),
       }),

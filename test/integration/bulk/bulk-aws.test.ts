@@ -22,6 +22,7 @@ import { motoClientConfig, motoLambdaEnvironment, uniqueName } from '../issuers/
 
 type Outcome = { jobs: { id: string; state: string; done: number; failed: number; total?: number; continued: boolean }[] };
 type Handler = (event: unknown, context: Context) => Promise<Outcome>;
+type AdminHandler = (event: unknown, context: Context) => Promise<{ statusCode: number; body?: string }>;
 
 const FUNCTION_NAME = 'capf-bulk-test';
 const FUNCTION_ARN = `arn:aws:lambda:us-east-1:123456789012:function:${FUNCTION_NAME}`;
@@ -29,6 +30,7 @@ const ROLE_ARN = 'arn:aws:iam::123456789012:role/capf-bulk-schedules';
 const savedEnv = { ...process.env };
 
 let handler: Handler;
+let adminHandler: AdminHandler;
 let recorder: LambdaRecorder;
 let dynamo: DynamoDBClient;
 let schedulerClient: SchedulerClient;
@@ -60,8 +62,19 @@ beforeAll(async () => {
   key = authStringKeyLoader(secret.ARN, () => secrets, 'the test');
   const lambda = new LambdaClient({ ...config, endpoint: recorder.url });
   admin = new BulkAdmin({ stores, authStringKey: key, scheduler: new AwsJobScheduler({ scheduler: schedulerClient, lambda, functionArn: FUNCTION_ARN, roleArn: ROLE_ARN, groupName }) });
-  Object.assign(process.env, { ...motoLambdaEnvironment(), AWS_ENDPOINT_URL_LAMBDA: recorder.url, CAPF_TABLE: tableName, CAPF_AUTH_KEY_SECRET_ARN: secret.ARN, AWS_LAMBDA_FUNCTION_NAME: FUNCTION_NAME });
+  Object.assign(process.env, {
+    ...motoLambdaEnvironment(),
+    AWS_ENDPOINT_URL_LAMBDA: recorder.url,
+    CAPF_TABLE: tableName,
+    CAPF_AUTH_KEY_SECRET_ARN: secret.ARN,
+    AWS_LAMBDA_FUNCTION_NAME: FUNCTION_NAME,
+    // The admin function's, as infra/functions.ts sets them.
+    CAPF_BULK_FUNCTION_ARN: FUNCTION_ARN,
+    CAPF_BULK_SCHEDULER_ROLE_ARN: ROLE_ARN,
+    CAPF_BULK_SCHEDULE_GROUP: groupName,
+  });
   handler = (await import('../../../functions/bulk/handler.ts')).handler as unknown as Handler;
+  adminHandler = (await import('../../../functions/admin/handler.ts')).handler as unknown as AdminHandler;
 }, 60_000);
 
 afterAll(async () => {
@@ -69,6 +82,13 @@ afterAll(async () => {
   for (const name of Object.keys(process.env)) if (!(name in savedEnv)) delete process.env[name];
   Object.assign(process.env, savedEnv);
 });
+
+/** A request to the admin function as API Gateway hands it over (IAM-authorised). */
+async function api(method: string, rawPath: string, body?: unknown): Promise<{ status: number; body: Record<string, unknown> }> {
+  const event = { rawPath, headers: { 'content-type': 'application/json' }, ...(body ? { body: JSON.stringify(body) } : {}), requestContext: { http: { method }, authorizer: { iam: { userArn: 'arn:aws:iam::123456789012:user/pki-admin' } } } };
+  const answer = await adminHandler(event, plentyOfTime());
+  return { status: answer.statusCode, body: JSON.parse(answer.body ?? '{}') as Record<string, unknown> };
+}
 
 async function getSchedule(jobId: string) {
   return schedulerClient.send(new GetScheduleCommand({ Name: `capf-bulk-${jobId}`, GroupName: groupName }));
@@ -147,5 +167,20 @@ describe('bulk jobs on AWS (moto_server)', () => {
     expect(outcome.jobs).toEqual(expect.arrayContaining([expect.objectContaining({ id: job!.id, state: 'done', done: 5 })]));
     await expectWrittenOnce(names, 'delete');
     await expect(handler({ jobId: '../../etc' }, plentyOfTime())).rejects.toThrow(/jobId/);
+  });
+
+  it('through the admin function: a job for later is scheduled, cancelling it deletes the schedule, a job for now invokes the function', { timeout: 60_000 }, async () => {
+    await seedBulkDevices(dynamo, tableName, 2, 'B');
+    const later = await api('POST', '/v1/bulk-jobs', { operation: 'install', selection: { prefix: 'SEPB' }, authString: '24680', runAt: new Date(Date.now() + 86_400_000).toISOString() });
+    expect(later).toMatchObject({ status: 201, body: { count: 2, job: { state: 'scheduled' } } });
+    const id = (later.body.job as { id: string }).id;
+    expect(JSON.parse((await getSchedule(id)).Target!.Input!)).toEqual({ jobId: id });
+    expect((await api('POST', `/v1/bulk-jobs/${id}/cancel`)).body).toMatchObject({ job: { state: 'cancelled' } });
+    await expect(getSchedule(id)).rejects.toMatchObject({ name: 'ResourceNotFoundException' });
+
+    recorder.invokes.length = 0;
+    const now = await api('POST', '/v1/bulk-jobs', { operation: 'none', selection: { names: ['SEPB00000000000'] } });
+    expect(now.status).toBe(201);
+    expect(recorder.invokes).toEqual([{ functionName: FUNCTION_ARN, invocationType: 'Event', payload: { jobId: (now.body.job as { id: string }).id } }]);
   });
 });
