@@ -2,13 +2,12 @@
 // and LambdaSignClient over the Lambda Invoke HTTP API. moto cannot run Lambda code without Docker, so the Invoke
 // endpoint here is a small HTTP stand-in that runs the real handler and reports a thrown error the way the Node
 // runtime does (X-Amz-Function-Error + { errorType, errorMessage, trace }).
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import type { Context } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { IssuerError } from '../../../shared/errors.ts';
 import { LambdaSignClient, toSignRequestJson, type SignResponse } from '../../../shared/signing/index.ts';
+import { handlerReply, startLambdaStandIn, type LambdaStandIn } from '../../support/lambda-stand-in.ts';
 import { opensslVerify, phoneKey, uniqueName } from '../issuers/moto-aws.ts';
 import { installDevice, signFixture, type SignFixture } from './sign-fixture.ts';
 
@@ -81,39 +80,23 @@ describe('functions/sign/handler.ts', () => {
 });
 
 describe('LambdaSignClient', () => {
-  let server: Server;
-  let endpoint: string;
+  let standIn: LambdaStandIn;
   let mode: 'handler' | 'throw' | 'garbage' = 'handler';
 
   beforeAll(async () => {
-    server = createServer((req, res) => {
-      const chunks: Buffer[] = [];
-      req.on('data', (chunk: Buffer) => chunks.push(chunk));
-      req.on('end', () => {
-        const match = /^\/2015-03-31\/functions\/([^/]+)\/invocations$/.exec(req.url ?? '');
-        if (req.method !== 'POST' || !match) {
-          res.writeHead(404).end();
-          return;
-        }
-        const reply = (status: number, body: string, headers: Record<string, string> = {}) => res.writeHead(status, { 'content-type': 'application/json', ...headers }).end(body);
-        if (mode === 'garbage') return reply(200, '<html>not json</html>');
-        if (mode === 'throw') return reply(200, JSON.stringify({ errorType: 'IssuerError', errorMessage: 'KMS Sign failed (ThrottlingException)', trace: [] }), { 'x-amz-function-error': 'Unhandled' });
-        handler(JSON.parse(Buffer.concat(chunks).toString('utf8')), lambdaContext()).then(
-          (answer) => reply(200, JSON.stringify(answer)),
-          (error: Error) => reply(200, JSON.stringify({ errorType: error.name, errorMessage: error.message, trace: [] }), { 'x-amz-function-error': 'Unhandled' }),
-        );
-      });
+    standIn = await startLambdaStandIn(async (_name, payload) => {
+      if (mode === 'garbage') return { body: '<html>not json</html>' };
+      if (mode === 'throw') return { body: JSON.stringify({ errorType: 'IssuerError', errorMessage: 'KMS Sign failed (ThrottlingException)', trace: [] }), functionError: 'Unhandled' };
+      return handlerReply(() => handler(JSON.parse(payload), lambdaContext()));
     });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   });
 
   afterAll(async () => {
-    await new Promise((resolve) => server.close(resolve));
+    await standIn.close();
   });
 
   function client(): LambdaSignClient {
-    return new LambdaSignClient(new LambdaClient({ endpoint, region: 'us-east-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' } }), 'capf-sign');
+    return new LambdaSignClient(new LambdaClient({ endpoint: standIn.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' } }), 'capf-sign');
   }
 
   it('invokes the function and returns its answer', async () => {
