@@ -46,7 +46,7 @@ export interface ConsoleServer {
   close(): Promise<void>;
 }
 
-const FORWARDED_METHODS = new Set(['GET', 'POST', 'PATCH', 'DELETE']);
+const FORWARDED_METHODS = new Set(['GET', 'POST', 'PUT', 'PATCH', 'DELETE']);
 const API_PATH = /^\/api(\/v1(?:\/[A-Za-z0-9._~%-]+)+)\/?$/;
 
 export async function startConsole(options: ConsoleOptions): Promise<ConsoleServer> {

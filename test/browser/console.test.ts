@@ -3,101 +3,26 @@
 // without console errors; a device is created and armed in the page, the simulated phone enrols, the device page
 // shows success and the certificate appears on the expiry chart; an incomplete chain is refused naming the missing
 // certificate. Screenshots of each page (1280 px and 390 px wide) go to docs/screenshots/.
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchChromium } from '../../cli/console/chromium.ts';
-import { CAPF, capfRun, startServe, type ServeProcess } from '../support/capf-process.ts';
+import { describe, expect, it } from 'vitest';
+import { capfRun } from '../support/capf-process.ts';
+import { expectRefusalLogged, screenshots, useConsoleStack } from '../support/console-browser.ts';
 import { makeChain } from '../support/trust-pki.ts';
 
-const SCREENSHOTS = join(process.cwd(), 'docs', 'screenshots');
 const DEVICE = 'SEP00C0FFEE0015';
 
-let folder: string;
-let env: NodeJS.ProcessEnv;
-let serve: ServeProcess;
-let consoleProcess: ChildProcess;
-let consoleUrl: string;
-let origin: string;
-let browser: Browser;
-let context: BrowserContext;
-const consoleErrors: string[] = [];
-
-async function startConsoleProcess(dataDir: string): Promise<string> {
-  consoleProcess = spawn(process.execPath, [CAPF, 'console', '--port', '0', '--data', dataDir], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  consoleProcess.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  return new Promise<string>((resolve, reject) => {
-    consoleProcess.stdout?.on('data', (chunk: Buffer) => {
-      output += chunk.toString();
-      const found = /open: (http:\/\/127\.0\.0\.1:\d+\/\?token=[A-Za-z0-9_-]+)/.exec(output);
-      if (found) resolve(found[1]!);
-    });
-    consoleProcess.once('exit', (code) => reject(new Error(`capf console exited with ${code}: ${output}`)));
-  });
-}
-
-async function openPage(): Promise<Page> {
-  const page = await context.newPage();
-  page.on('console', (message) => {
-    if (message.type() === 'error') consoleErrors.push(`${page.url()}: ${message.text()}`);
-  });
-  page.on('pageerror', (error) => consoleErrors.push(`${page.url()}: ${error.message}`));
-  return page;
-}
-
-async function screenshots(page: Page, name: string): Promise<void> {
-  await page.setViewportSize({ width: 1280, height: 900 });
-  await page.screenshot({ path: join(SCREENSHOTS, `${name}-desktop.png`), fullPage: true });
-  await page.setViewportSize({ width: 390, height: 844 });
-  await page.screenshot({ path: join(SCREENSHOTS, `${name}-narrow.png`), fullPage: true });
-  // Readable at 390 px: nothing wider than the window but the tables, which scroll in their own box.
-  const overflow = await page.evaluate<number>('document.documentElement.scrollWidth - document.documentElement.clientWidth');
-  expect(overflow, `${name} at 390 px`).toBeLessThanOrEqual(0);
-  await page.setViewportSize({ width: 1280, height: 900 });
-}
-
-beforeAll(async () => {
-  folder = await mkdtemp(join(tmpdir(), 'capf-console-browser-'));
-  const dataDir = join(folder, 'data');
-  env = { ...process.env, CAPF_DATA_DIR: dataDir };
-  delete env.CAPF_ENDPOINT;
-  serve = await startServe(['--port', '0', '--host', '127.0.0.1'], env);
-  consoleUrl = await startConsoleProcess(dataDir);
-  origin = new URL(consoleUrl).origin;
-  await mkdir(SCREENSHOTS, { recursive: true });
-  browser = await launchChromium();
-  context = await browser.newContext({ viewport: { width: 1280, height: 900 }, timezoneId: 'Asia/Seoul', locale: 'en-GB' });
-  const first = await context.newPage();
-  await first.goto(consoleUrl); // the session cookie, as an administrator gets it
-  await first.close();
-}, 120_000);
-
-afterAll(async () => {
-  await context?.close();
-  await browser?.close();
-  if (consoleProcess && consoleProcess.exitCode === null) {
-    consoleProcess.kill('SIGTERM');
-    await new Promise((resolve) => consoleProcess.once('exit', resolve));
-  }
-  await serve?.stop();
-  await rm(folder, { recursive: true, force: true });
-});
+const stack = useConsoleStack();
 
 describe('capf console in chromium', () => {
   it('refuses a browser without the session token', async () => {
-    const stranger = await browser.newContext();
+    const stranger = await stack.browser.newContext();
     try {
       const page = await stranger.newPage();
-      const response = await page.goto(`${origin}/`);
+      const response = await page.goto(`${stack.origin}/`);
       expect(response?.status()).toBe(401);
       await expect(page.locator('h1').textContent()).resolves.toBe('No console session');
-      const api = await stranger.request.get(`${origin}/api/v1/devices`);
+      const api = await stranger.request.get(`${stack.origin}/api/v1/devices`);
       expect(api.status()).toBe(401);
-      const forged = await stranger.request.post(`${origin}/api/v1/devices`, { data: { name: 'SEP00000000BAD0' }, headers: { origin } });
+      const forged = await stranger.request.post(`${stack.origin}/api/v1/devices`, { data: { name: 'SEP00000000BAD0' }, headers: { origin: stack.origin } });
       expect(forged.status()).toBe(401);
     } finally {
       await stranger.close();
@@ -105,20 +30,20 @@ describe('capf console in chromium', () => {
   });
 
   it('opens from the printed URL: the token moves into the cookie and leaves the address', async () => {
-    const fresh = await browser.newContext();
+    const fresh = await stack.browser.newContext();
     const page = await fresh.newPage();
-    await page.goto(consoleUrl);
-    expect(page.url()).toBe(`${origin}/`);
+    await page.goto(stack.consoleUrl);
+    expect(page.url()).toBe(`${stack.origin}/`);
     await page.getByRole('heading', { level: 1, name: 'Devices' }).waitFor();
-    const cookies = await fresh.cookies(origin);
+    const cookies = await fresh.cookies(stack.origin);
     expect(cookies).toHaveLength(1);
     expect(cookies[0]).toMatchObject({ httpOnly: true, sameSite: 'Strict' });
     await fresh.close();
   });
 
   it('creates and arms a device, the phone enrols, the device shows success and its certificate is on the chart', async () => {
-    const page = await openPage();
-    await page.goto(`${origin}/#/devices`);
+    const page = await stack.openPage();
+    await page.goto(`${stack.origin}/#/devices`);
     await page.getByLabel('Name', { exact: true }).fill(DEVICE);
     await page.getByRole('form', { name: 'Add a device' }).getByLabel('Operation').selectOption('none');
     await page.getByRole('form', { name: 'Add a device' }).getByLabel('Authentication mode').selectOption('auth-string');
@@ -134,7 +59,7 @@ describe('capf console in chromium', () => {
     expect(authString).toMatch(/^\d{4,16}$/);
     await expect(page.locator('#device-status').textContent()).resolves.toBe('pending');
 
-    const phone = await capfRun(['phone', 'install', DEVICE, '--host', '127.0.0.1', '--port', String(serve.listenerPort), '--password', authString], { env });
+    const phone = await capfRun(['phone', 'install', DEVICE, '--host', '127.0.0.1', '--port', String(stack.serve.listenerPort), '--password', authString], { env: stack.env });
     expect(phone.stdout).toMatch(/END_SESSION 1/);
 
     await page.reload();
@@ -144,7 +69,7 @@ describe('capf console in chromium', () => {
     await expect(deadline.getAttribute('title')).resolves.toBe('UTC: 2099-12-31 09:30:00Z');
     await screenshots(page, 'device');
 
-    await page.goto(`${origin}/#/certificates`);
+    await page.goto(`${stack.origin}/#/certificates`);
     const later = page.getByRole('button', { name: /^later: 1 certificates/ });
     await later.waitFor();
     await later.click();
@@ -155,8 +80,8 @@ describe('capf console in chromium', () => {
 
   it('refuses an incomplete chain beside the upload, naming the missing certificate', async () => {
     const chain = await makeChain('Console');
-    const page = await openPage();
-    await page.goto(`${origin}/#/trust`);
+    const page = await stack.openPage();
+    await page.goto(`${stack.origin}/#/trust`);
     await page.getByLabel('PEM text').fill(chain.https.pem + chain.intermediate.pem);
     await page.getByRole('button', { name: 'Upload' }).click();
     const error = page.locator('p.error');
@@ -164,9 +89,7 @@ describe('capf console in chromium', () => {
     expect(await error.textContent()).toMatch(/incomplete chain: .*CN=Console Root.*INCOMPLETE_CHAIN/);
     await expect(page.getByLabel('PEM text').getAttribute('aria-invalid')).resolves.toBe('true');
     // The browser logs the refused request itself; that one is expected, nothing else is.
-    const refusal = consoleErrors.findIndex((line) => /#\/trust: Failed to load resource: .* 400/.test(line));
-    expect(refusal).toBeGreaterThanOrEqual(0);
-    consoleErrors.splice(refusal, 1);
+    expectRefusalLogged(stack.consoleErrors, /#\/trust: Failed to load resource: .* 400/);
 
     await page.getByLabel('PEM text').fill(chain.intermediate.pem + chain.root.pem);
     await page.getByRole('button', { name: 'Upload' }).click();
@@ -177,7 +100,7 @@ describe('capf console in chromium', () => {
   });
 
   it('loads every page without console errors', async () => {
-    const page = await openPage();
+    const page = await stack.openPage();
     for (const [hash, heading, name] of [
       ['#/devices', 'Devices', 'devices'],
       ['#/ca', 'CAPF certificate', 'ca'],
@@ -185,7 +108,7 @@ describe('capf console in chromium', () => {
       ['#/parameters', 'Service parameters', 'parameters'],
       [`#/audit?device=${DEVICE}`, 'Audit log', 'audit'],
     ] as const) {
-      await page.goto(`${origin}/${hash}`);
+      await page.goto(`${stack.origin}/${hash}`);
       await page.getByRole('heading', { level: 1, name: heading }).waitFor();
       await page.waitForLoadState('networkidle');
       if (name === 'csrs') {
@@ -197,7 +120,7 @@ describe('capf console in chromium', () => {
       await screenshots(page, name);
     }
     await expect(page.getByRole('cell', { name: 'device.arm' }).first().isVisible()).resolves.toBe(true);
-    expect(consoleErrors).toEqual([]);
+    expect(stack.consoleErrors).toEqual([]);
     await page.close();
   });
 });

@@ -59,7 +59,7 @@ export async function get<T>(path: string, query?: Query): Promise<T> {
   return answer<T>(await fetch(url(path, query), { credentials: 'same-origin', headers: { accept: 'application/json' } }));
 }
 
-export async function send<T>(method: 'POST' | 'PATCH' | 'DELETE', path: string, body?: unknown, query?: Query): Promise<T> {
+export async function send<T>(method: 'POST' | 'PUT' | 'PATCH' | 'DELETE', path: string, body?: unknown, query?: Query): Promise<T> {
   const { csrf } = await startSession();
   const headers: Record<string, string> = { accept: 'application/json', 'x-capf-csrf': csrf };
   if (body !== undefined) headers['content-type'] = 'application/json';

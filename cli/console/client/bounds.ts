@@ -1,6 +1,6 @@
 // The service parameters' bounds as the form shows and enforces them: the same numbers as shared/domain/parameters.ts
-// (which the browser cannot bundle: its module graph reaches node:crypto); test/unit/console/bounds.test.ts keeps
-// them equal.
+// (which the browser cannot bundle: its module graph reaches node:crypto), and a template's deadline span
+// (shared/admin/templates.ts); test/unit/console/bounds.test.ts keeps them equal.
 export const PARAMETER_BOUNDS = {
   lscValidityDays: { min: 1, max: 1825 },
   maxCertificatesPerOperation: { min: 1, max: 20 },
@@ -16,3 +16,5 @@ export const PARAMETER_BOUNDS = {
 } as const;
 
 export const MAX_EXPIRY_RECIPIENTS = 50;
+
+export const TEMPLATE_DEADLINE_DAYS = { min: 1, max: 365 } as const;

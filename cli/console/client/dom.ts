@@ -76,15 +76,20 @@ export function clearErrors(form: HTMLElement): void {
   for (const control of form.querySelectorAll<HTMLElement>('[aria-invalid]')) clearError(control);
 }
 
-/** An API failure beside the control it names (a field of `form` whose name appears in the message), else `fallback`. */
+/**
+ * An API failure beside the control it names (the field of `form` whose name comes first in the message: the API
+ * starts with the field it refuses), else `fallback`.
+ */
 export function showFailure(error: unknown, fallback: HTMLElement, form?: HTMLFormElement): void {
   const message = error instanceof ApiFailure ? `${error.message} (${error.code})` : error instanceof Error ? error.message : String(error);
+  let named: { control: HTMLElement; at: number } | undefined;
   if (form && error instanceof ApiFailure) {
     for (const control of form.querySelectorAll<HTMLInputElement>('[name]')) {
-      if (control.name && new RegExp(`\\b${control.name}\\b`).test(error.message)) return showError(control, message);
+      const at = control.name ? error.message.search(new RegExp(`\\b${control.name}\\b`)) : -1;
+      if (at >= 0 && (!named || at < named.at)) named = { control, at };
     }
   }
-  showError(fallback, message);
+  showError(named?.control ?? fallback, message);
 }
 
 /** A labelled control: <label for> + the control, in a .field wrapper. */
@@ -152,4 +157,14 @@ export function onSubmit(form: HTMLFormElement, submit: HTMLElement, work: () =>
     clearErrors(form);
     work().catch((error: unknown) => showFailure(error, submit, form));
   });
+}
+
+/** Saves `text` as a file the browser downloads (a blob: URL, revoked once the download has started). */
+export function download(filename: string, text: string, type: string): void {
+  const href = URL.createObjectURL(new Blob([text], { type }));
+  const anchor = h('a', { href, download: filename });
+  document.body.append(anchor);
+  anchor.click();
+  anchor.remove();
+  setTimeout(() => URL.revokeObjectURL(href), 1000);
 }

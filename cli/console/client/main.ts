@@ -1,18 +1,22 @@
 // The console in the browser: the session (CSRF token), the navigation and a router on the address's hash
-// (#/devices, #/device/NAME, #/certificates, #/trust, #/ca, #/parameters, #/audit).
+// (#/devices, #/device/NAME, #/templates, #/csv, #/certificates, #/trust, #/ca, #/parameters, #/audit).
 import { startSession } from './api.ts';
 import { h } from './dom.ts';
 import { auditPage } from './pages/audit.ts';
 import { caPage } from './pages/ca.ts';
 import { certificatesPage } from './pages/certificates.ts';
 import { csrsPage } from './pages/csrs.ts';
+import { csvPage } from './pages/csv.ts';
 import { devicePage } from './pages/device.ts';
 import { devicesPage } from './pages/devices.ts';
 import { parametersPage } from './pages/parameters.ts';
+import { templatesPage } from './pages/templates.ts';
 import { trustPage } from './pages/trust.ts';
 
 const SECTIONS: [string, string][] = [
   ['devices', 'Devices'],
+  ['templates', 'Templates'],
+  ['csv', 'CSV'],
   ['certificates', 'Certificates'],
   ['csrs', 'CSRs'],
   ['trust', 'Trust stores'],
@@ -31,6 +35,8 @@ function route(): void {
     else link.removeAttribute('aria-current');
   }
   if (section === 'device' && rest.length > 0) return void devicePage(decodeURIComponent(rest.join('/')));
+  if (section === 'templates') return templatesPage(params);
+  if (section === 'csv') return csvPage();
   if (section === 'certificates') return void certificatesPage();
   if (section === 'csrs') return void csrsPage(params);
   if (section === 'trust') return void trustPage();

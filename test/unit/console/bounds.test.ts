@@ -1,6 +1,8 @@
-// The console's parameter form enforces the same bounds as the API (shared/domain/parameters.ts).
+// The console's parameter and template forms enforce the same bounds as the API (shared/domain/parameters.ts,
+// shared/admin/templates.ts).
 import { describe, expect, it } from 'vitest';
-import { MAX_EXPIRY_RECIPIENTS, PARAMETER_BOUNDS } from '../../../cli/console/client/bounds.ts';
+import { MAX_EXPIRY_RECIPIENTS, PARAMETER_BOUNDS, TEMPLATE_DEADLINE_DAYS } from '../../../cli/console/client/bounds.ts';
+import { TEMPLATE_DEADLINE_DAYS as TEMPLATE_DEADLINE } from '../../../shared/admin/templates.ts';
 import * as domain from '../../../shared/domain/parameters.ts';
 
 describe('console parameter bounds', () => {
@@ -22,5 +24,6 @@ describe('console parameter bounds', () => {
     const numeric = Object.entries(domain.DEFAULT_PARAMETERS).filter(([, value]) => typeof value === 'number').map(([name]) => name);
     expect(Object.keys(PARAMETER_BOUNDS).sort()).toEqual(numeric.sort());
     expect(MAX_EXPIRY_RECIPIENTS).toBe(domain.MAX_EXPIRY_RECIPIENTS);
+    expect(TEMPLATE_DEADLINE_DAYS).toEqual(TEMPLATE_DEADLINE);
   });
 });

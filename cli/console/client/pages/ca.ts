@@ -1,7 +1,7 @@
 // The CAPF certificate: its facts, an export of its PEM (a download made here, from the API's answer), and
 // regeneration behind a confirmation. A stack whose issuer has no CAPF CA says so.
 import { get, send } from '../api.ts';
-import { card, checkbox, clearErrors, field, h, page, select, showFailure, time } from '../dom.ts';
+import { card, checkbox, clearErrors, download, field, h, page, select, showFailure, time } from '../dom.ts';
 import type { CapfCaView as CapfCa } from '../types.ts';
 
 
@@ -30,14 +30,7 @@ export async function caPage(): Promise<void> {
   const exportButton = h('button', { type: 'button' }, 'Export PEM');
   exportButton.addEventListener('click', () => {
     get<{ pem: string }>('/ca/certificate').then(
-      ({ pem }) => {
-        const href = URL.createObjectURL(new Blob([pem], { type: 'application/x-pem-file' }));
-        const anchor = h('a', { href, download: 'capf-ca.pem' });
-        document.body.append(anchor);
-        anchor.click();
-        anchor.remove();
-        setTimeout(() => URL.revokeObjectURL(href), 1000);
-      },
+      ({ pem }) => download('capf-ca.pem', pem, 'application/x-pem-file'),
       (error: unknown) => showFailure(error, exportButton),
     );
   });

@@ -1,9 +1,9 @@
-// The service parameters: one control per parameter with its range shown and enforced by the browser (the same bounds
-// the API checks: bounds.ts, kept equal to shared/domain/parameters.ts); only changed values are sent, and the API's refusal appears
-// beside the parameter it names.
+// The service parameters: one control per parameter with its range shown and checked here (the same bounds the API
+// checks: bounds.ts, kept equal to shared/domain/parameters.ts; a value out of range is named beside its control, like
+// the API's refusals); only changed values are sent, and the API's refusal appears beside the parameter it names.
 import { MAX_EXPIRY_RECIPIENTS, PARAMETER_BOUNDS as B } from '../bounds.ts';
 import { get, send } from '../api.ts';
-import { checkbox, clearErrors, field, h, page, showFailure, time } from '../dom.ts';
+import { checkbox, clearErrors, field, h, page, showError, showFailure, time } from '../dom.ts';
 
 type Parameters = Record<string, number | boolean | string[] | string>;
 
@@ -53,11 +53,18 @@ export async function parametersPage(): Promise<void> {
   controls.push(field('Expiry notice recipients', recipients, `comma-separated email addresses, at most ${MAX_EXPIRY_RECIPIENTS}`));
   const submit = h('button', { type: 'submit' }, 'Save parameters');
   const done = h('p', { 'aria-live': 'polite' });
-  const form = h('form', { class: 'card params', novalidate: false }, ...controls, submit, done);
+  const form = h('form', { class: 'card params', novalidate: true }, ...controls, submit, done);
   form.addEventListener('submit', (event) => {
     event.preventDefault();
     clearErrors(form);
     done.textContent = '';
+    // Range and presence only: a stored value off the step (a fraction such as 2/3) stays acceptable, as for the API.
+    const outOfRange = NUMBERS.filter(([name]) => {
+      const { rangeUnderflow, rangeOverflow, valueMissing, badInput } = inputs.get(name)!.validity;
+      return rangeUnderflow || rangeOverflow || valueMissing || badInput;
+    });
+    for (const [name, , bounds] of outOfRange) showError(inputs.get(name)!, `${name} must be from ${bounds.min} to ${bounds.max} (got ${inputs.get(name)!.value || 'nothing'})`);
+    if (outOfRange.length > 0) return inputs.get(outOfRange[0]![0])!.focus();
     const change: Parameters = {};
     for (const [name, input] of inputs) {
       let value: Parameters[string];
