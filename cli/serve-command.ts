@@ -122,10 +122,8 @@ export function registerServeCommand(program: Command): void {
       const logger = createLogger('capf-local');
       const hosts = opts.host ?? (hasIpv6Loopback() ? ['127.0.0.1', '::1'] : ['127.0.0.1']);
       const options = { dataDir, hosts, port: opts.port, logger, expiryMonitor: true, minTlsVersion: opts.minTls, caKeyType: opts.caKeyType, issuer, ...(opts.phoneNetworks ? { phoneNetworks: opts.phoneNetworks } : {}) };
-      // The offline CA's bucket and its import run in the stack's own process: that issuer signs nothing online, one
-      // listener process serves it.
-      if (issuer.kind === 'offline' && (opts.workers ?? 1) > 1) throw new ConfigError('--issuer offline runs in one process: drop --workers or pass --workers 1', 'CLUSTER');
-      const workers = opts.workers ?? (issuer.kind === 'offline' ? 1 : defaultWorkers());
+      // With --issuer offline the CSR bucket (s3rver) and its import run once, in the primary; the workers use it.
+      const workers = opts.workers ?? defaultWorkers();
       const stack = await (workers > 1
         ? import('./local/cluster.ts').then((m) => m.startListenerCluster({ ...options, workers }))
         : import('./local/local-stack.ts').then((m) => m.startLocalStack(options))

@@ -20,7 +20,8 @@ import { localSignClient, watchLocalCa } from './local-ca-runtime.ts';
 import { localAdmin } from './local-admin.ts';
 import { importTrustFolder } from './trust-folder-import.ts';
 import { createDynamoClient, LOCAL_TABLE_NAME, openLocalStore } from './local-store.ts';
-import { createLocalIssuer, DEFAULT_LOCAL_ISSUER, readIssuerSettings } from './local-issuer.ts';
+import { createLocalIssuer, DEFAULT_LOCAL_ISSUER, localBucketClient, localIssuerSettings, usesLocalBucket } from './local-issuer.ts';
+import { startLocalCsrBucket, type LocalCsrBucket } from './local-csr-bucket.ts';
 import { ConfigError } from '../../shared/errors.ts';
 import { issuerDescriptor } from '../../shared/issuers/registry.ts';
 import { createLogger, type LogLevel } from '../../shared/logging.ts';
@@ -71,6 +72,9 @@ export interface ListenerCluster {
   addresses: AddressInfo[];
   /** The primary's store (the same dynalite the workers use). */
   store: Stores;
+  /** With `--issuer offline`: the CSR bucket (s3rver) the primary runs, with the import on its events; the workers
+   *  write CSRs into it. */
+  csrBucket?: LocalCsrBucket;
   storeEndpoint: string;
   ca: LocalCa;
   /** The workers listening now (a replacement appears once it has started). */
@@ -89,7 +93,7 @@ export interface ListenerCluster {
 const PASSED_TO_WORKERS = ['logLevel', 'issuer', 'minTlsVersion', 'messageTimeoutMs', 'keygenTimeoutMs', 'handshakeTimeoutMs', 'maxSessions', 'phoneNetworks'] as const;
 
 type WorkerConfig = Partial<Pick<ListenerClusterOptions, (typeof PASSED_TO_WORKERS)[number]>> &
-  Pick<ListenerClusterOptions, 'dataDir' | 'hosts' | 'port'> & { index: number; count: number; storeEndpoint: string; timeStoreCalls: boolean };
+  Pick<ListenerClusterOptions, 'dataDir' | 'hosts' | 'port'> & { index: number; count: number; storeEndpoint: string; timeStoreCalls: boolean; bucketEndpoint?: string };
 
 type ToWorker = { type: 'report'; id: number } | { type: 'drain'; graceMs: number } | { type: 'end-grace'; reason: string } | { type: 'reload-ca' };
 type FromWorker =
@@ -135,7 +139,8 @@ export async function startListenerCluster(options: ListenerClusterOptions): Pro
   if (!Number.isInteger(options.workers) || options.workers < 1 || options.workers > MAX_CLUSTER_WORKERS) {
     throw new ConfigError(`workers must be 1..${MAX_CLUSTER_WORKERS}, not ${options.workers}`, 'CLUSTER');
   }
-  await readIssuerSettings(options.issuer ?? DEFAULT_LOCAL_ISSUER); // a bad settings file stops the start here, not in N workers
+  const choice = options.issuer ?? DEFAULT_LOCAL_ISSUER;
+  await localIssuerSettings(choice); // a bad settings file stops the start here, not in N workers
   const first = await loadOrCreateLocalCa(options.dataDir, { keyType: options.caKeyType ?? 'rsa' });
   if (first.created) options.logger.info('generated the CAPF CA', { certificate: first.certificatePath });
   let ca: LocalCa = first;
@@ -143,9 +148,23 @@ export async function startListenerCluster(options: ListenerClusterOptions): Pro
   const authKey = await loadOrCreateAuthStringKey(options.dataDir);
   if (authKey.created) options.logger.info('generated the authentication string key', { file: authKey.path });
   const local = await openLocalStore(options.dataDir, { advertise: true });
+  // The offline CA's bucket runs once, here, as the store does: its events run the import in this process, and the
+  // workers reach it over loopback (as in the single-process stack, s3rver even when a settings file names a bucket).
+  let csrBucket: LocalCsrBucket | undefined;
   try {
+    if (choice.kind === 'offline') {
+      csrBucket = await startLocalCsrBucket({
+        dataDir: options.dataDir,
+        stores: local.store,
+        logger: options.logger,
+        trustAnchors: capfTrustAnchors({ trust: local.store.trust, capfCertificates: () => [ca.certificateDer], logger: options.logger }),
+        audit: options.audit ?? local.store.audit,
+        ...(options.bucketPort !== undefined ? { port: options.bucketPort } : {}),
+      });
+    }
     await importTrustFolder(options.dataDir, localAdmin(options.dataDir, local.store).trust, options.logger);
   } catch (error) {
+    await csrBucket?.close();
     await local.close();
     throw error;
   }
@@ -167,6 +186,7 @@ export async function startListenerCluster(options: ListenerClusterOptions): Pro
       hosts: options.hosts,
       port: options.port, // with port 0 too, node:cluster gives every worker the port the first one got
       timeStoreCalls: options.timeStoreCalls ?? false,
+      ...(csrBucket && usesLocalBucket(choice) ? { bucketEndpoint: csrBucket.endpoint } : {}),
       ...pick(options, PASSED_TO_WORKERS),
     };
     const worker = cluster.fork({ [WORKER_ENV]: JSON.stringify(config) });
@@ -230,6 +250,7 @@ export async function startListenerCluster(options: ListenerClusterOptions): Pro
     await Promise.all(Array.from({ length: options.workers - 1 }, (_, i) => fork(i + 1)));
   } catch (error) {
     await stopWorkers(0);
+    await csrBucket?.close();
     await local.close();
     throw error;
   }
@@ -267,6 +288,7 @@ export async function startListenerCluster(options: ListenerClusterOptions): Pro
   return {
     addresses,
     store: local.store,
+    ...(csrBucket ? { csrBucket } : {}),
     storeEndpoint: local.endpoint,
     get ca() {
       return ca;
@@ -282,6 +304,7 @@ export async function startListenerCluster(options: ListenerClusterOptions): Pro
       await monitorTimer?.stop();
       await bulkTimer?.stop();
       await stopWorkers(graceMs);
+      await csrBucket?.close();
       await local.close();
     },
   };
@@ -301,11 +324,13 @@ async function runWorker(config: WorkerConfig): Promise<void> {
   const logger = createLogger('capf-listener', config.logLevel);
   let ca: LocalCa = await loadLocalCa(config.dataDir);
   const choice = config.issuer ?? DEFAULT_LOCAL_ISSUER;
-  const settings = await readIssuerSettings(choice);
+  const settings = await localIssuerSettings(choice);
   const timings = new Map<string, StoreCallTiming>();
   const dynamo = createDynamoStores({ client: createDynamoClient(config.storeEndpoint), tableName: LOCAL_TABLE_NAME });
   const store = config.timeStoreCalls ? timedStores(dynamo, timings) : dynamo;
-  let signClient = localSignClient(store, await createLocalIssuer(choice.kind, settings, store.trust, ca));
+  // The offline issuer writes into the primary's bucket; every issuer may leave requests pending in the store.
+  const issuerExtra = { pendingCsrs: store.csrs, ...(config.bucketEndpoint ? { clients: { s3: localBucketClient(config.bucketEndpoint) } } : {}) };
+  let signClient = localSignClient(store, await createLocalIssuer(choice.kind, settings, store.trust, ca, issuerExtra));
   const recorder = new BatchedAuditRecorder(store.audit, { logger });
   const listener = new CapfListener({
     hosts: config.hosts,
@@ -352,7 +377,7 @@ async function runWorker(config: WorkerConfig): Promise<void> {
       }
       case 'reload-ca':
         loadLocalCa(config.dataDir)
-          .then(async (next) => ({ next, issuer: await createLocalIssuer(choice.kind, settings, store.trust, next) }))
+          .then(async (next) => ({ next, issuer: await createLocalIssuer(choice.kind, settings, store.trust, next, issuerExtra) }))
           .then(
             ({ next, issuer }) => {
               ca = next;

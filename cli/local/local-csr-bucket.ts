@@ -4,13 +4,14 @@
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
-import { S3Client } from '@aws-sdk/client-s3';
+import type { S3Client } from '@aws-sdk/client-s3';
 import { inProcessHandler } from '../../functions/bootstrap.ts';
 import { importFunction } from '../../functions/import/import-function.ts';
 import type { CapfLogger } from '../../shared/logging.ts';
 import { CertificateImporter } from '../../shared/issuers/offline/certificate-import.ts';
 import { S3CsrBucket } from '../../shared/issuers/offline/s3-csr-bucket.ts';
 import type { AuditLog, Stores } from '../../shared/ports/index.ts';
+import { LOCAL_CSR_BUCKET, localBucketClient } from './local-issuer.ts';
 
 /** The part of s3rver (CommonJS without type declarations) the local stack uses. */
 interface S3rverServer {
@@ -26,9 +27,7 @@ function loadS3rver(): S3rverClass {
   return createRequire(import.meta.url)('s3rver') as S3rverClass;
 }
 
-export const LOCAL_CSR_BUCKET = 'capf-csr';
-/** s3rver's own account: any S3 client reaches the local bucket with it. */
-export const LOCAL_BUCKET_CREDENTIALS = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' } as const;
+export { LOCAL_BUCKET_CREDENTIALS, LOCAL_CSR_BUCKET } from './local-issuer.ts';
 
 export interface LocalCsrBucket {
   endpoint: string;
@@ -67,7 +66,7 @@ export async function startLocalCsrBucket(options: LocalCsrBucketOptions): Promi
   const server = new S3rver({ address: '127.0.0.1', port: options.port ?? 0, silent: true, directory, configureBuckets: [{ name: LOCAL_CSR_BUCKET, configs: [] }] });
   const address = await server.run();
   const endpoint = `http://127.0.0.1:${address.port}`;
-  const s3 = new S3Client({ endpoint, region: 'us-east-1', credentials: LOCAL_BUCKET_CREDENTIALS, forcePathStyle: true });
+  const s3 = localBucketClient(endpoint);
   const bucket = new S3CsrBucket(s3, LOCAL_CSR_BUCKET);
   const importer = new CertificateImporter({
     csrs: options.stores.csrs,

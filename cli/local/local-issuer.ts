@@ -4,6 +4,7 @@
 // (unless the file names a Secrets Manager secret), AWS issuers use the default AWS credential chain (AWS_PROFILE,
 // AWS_ENDPOINT_URL...), and CAPF-trust is the CA plus the store's CAPF-trust entries.
 import { readFile } from 'node:fs/promises';
+import { S3Client } from '@aws-sdk/client-s3';
 import { ConfigError } from '../../shared/errors.ts';
 import { createIssuerFromSettings } from '../../shared/issuers/create.ts';
 import { checkIssuerSettings, DEFAULT_ISSUER_KIND, type IssuerKind } from '../../shared/issuers/registry.ts';
@@ -19,6 +20,26 @@ export interface LocalIssuerChoice {
 }
 
 export const DEFAULT_LOCAL_ISSUER: LocalIssuerChoice = { kind: DEFAULT_ISSUER_KIND };
+
+/** The offline CA's bucket on the local stack (s3rver, cli/local/local-csr-bucket.ts). */
+export const LOCAL_CSR_BUCKET = 'capf-csr';
+/** s3rver's own account: any S3 client reaches the local bucket with it. */
+export const LOCAL_BUCKET_CREDENTIALS = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' } as const;
+
+/** The offline issuer with no settings file uses the local bucket (s3rver), not one in AWS. */
+export function usesLocalBucket(choice: LocalIssuerChoice): boolean {
+  return choice.kind === 'offline' && choice.configFile === undefined;
+}
+
+/** An S3 client of the local bucket at `endpoint` (the primary's s3rver, for the workers of a cluster too). */
+export function localBucketClient(endpoint: string): S3Client {
+  return new S3Client({ endpoint, region: 'us-east-1', credentials: LOCAL_BUCKET_CREDENTIALS, forcePathStyle: true });
+}
+
+/** The issuer's settings as the local stack uses them: the local bucket's for the offline issuer without a file. */
+export async function localIssuerSettings(choice: LocalIssuerChoice): Promise<{ settings: unknown; where: string }> {
+  return usesLocalBucket(choice) ? { settings: { bucket: LOCAL_CSR_BUCKET }, where: 'the local CSR bucket' } : readIssuerSettings(choice);
+}
 
 /** A settings file is a few hundred bytes (a CA chain or two at most); anything larger is refused unread. */
 const MAX_SETTINGS_BYTES = 256 * 1024;

@@ -16,12 +16,12 @@ import { capfTrustAnchors } from '../../listener/capf-trust.ts';
 import { localSignClient, watchLocalCa } from './local-ca-runtime.ts';
 import { localAdmin } from './local-admin.ts';
 import { importTrustFolder } from './trust-folder-import.ts';
-import { createLocalIssuer, DEFAULT_LOCAL_ISSUER, readIssuerSettings, type LocalIssuerChoice } from './local-issuer.ts';
+import { createLocalIssuer, DEFAULT_LOCAL_ISSUER, localIssuerSettings, usesLocalBucket, type LocalIssuerChoice } from './local-issuer.ts';
 import { openLocalStore } from './local-store.ts';
 import { localMonitor } from './local-monitor.ts';
 import { startMonitorTimer } from './monitor-timer.ts';
 import { startLocalBulkTimer } from './bulk-timer.ts';
-import { LOCAL_CSR_BUCKET, startLocalCsrBucket, type LocalCsrBucket } from './local-csr-bucket.ts';
+import { startLocalCsrBucket, type LocalCsrBucket } from './local-csr-bucket.ts';
 
 export interface LocalStackOptions {
   dataDir: string;
@@ -69,8 +69,8 @@ export interface LocalStack {
 export async function startLocalStack(options: LocalStackOptions): Promise<LocalStack> {
   const choice = options.issuer ?? DEFAULT_LOCAL_ISSUER;
   // The offline CA's bucket is the local s3rver unless a settings file names another.
-  const offlineLocal = choice.kind === 'offline' && choice.configFile === undefined;
-  const settings = offlineLocal ? { settings: { bucket: LOCAL_CSR_BUCKET }, where: 'the local CSR bucket' } : await readIssuerSettings(choice); // a bad settings file stops the start before anything is opened
+  const offlineLocal = usesLocalBucket(choice);
+  const settings = await localIssuerSettings(choice); // a bad settings file stops the start before anything is opened
   const first = await loadOrCreateLocalCa(options.dataDir, { keyType: options.caKeyType ?? 'rsa' });
   let ca: LocalCa = first;
   if (first.created) options.logger.info('generated the CAPF CA', { certificate: ca.certificatePath });

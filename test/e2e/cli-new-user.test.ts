@@ -144,10 +144,6 @@ describe('capf serve cannot start: one line, exit 1', () => {
     expectOneLineError(await capfRun(['serve', '--data', join(folder, 'remote'), '--port', '0', '--host', '192.0.2.1']), 1, /^capf: ADDRESS_NOT_LOCAL: address 192\.0\.2\.1 is not on this machine: pass --host with one of .*127\.0\.0\.1/);
   });
 
-  it('the offline issuer asked to run in several listener processes', async () => {
-    expectOneLineError(await capfRun(['serve', '--data', join(folder, 'offline'), '--port', '0', '--issuer', 'offline', '--workers', '2']), 1, /^capf: CLUSTER: --issuer offline runs in one process: drop --workers or pass --workers 1/);
-  });
-
   it('the data folder is a file, or cannot be created', async () => {
     const file = join(folder, 'a-file');
     await writeFile(file, 'x');
