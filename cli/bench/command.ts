@@ -1,4 +1,4 @@
-// `capf bench [--phones 200] [--only issuance,ec,idle,store,bundles,monitor] [--out bench/results.json]`: measures the local
+// `capf bench [--phones 200] [--only issuance,ec,idle,store,bundles,monitor,console,bulk] [--out bench/results.json]`: measures the local
 // stack on this machine, prints a table and writes the figures as JSON.
 import { InvalidArgumentError, type Command } from 'commander';
 import { mkdir, writeFile } from 'node:fs/promises';
@@ -26,7 +26,7 @@ interface BenchCommandOptions {
 export function registerBenchCommand(program: Command): void {
   program
     .command('bench')
-    .description('measure issuance (RSA, EC), idle connections, the store and the function bundles on this machine')
+    .description('measure issuance (RSA, EC), idle connections, the store, the function bundles, the expiry monitor, the console and bulk jobs on this machine')
     .option('--phones <n>', 'phones enrolling at once', integer(1, 5_000), 200)
     .option('--only <sections>', `comma-separated: ${BENCH_SECTIONS.join(',')}`, parseSections, [...BENCH_SECTIONS])
     .option('--out <file>', 'where the JSON results go', 'bench/results.json')

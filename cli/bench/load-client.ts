@@ -8,6 +8,7 @@ import { typeScriptExecArgv } from '../local/cluster.ts';
 import type { BenchTarget } from './bench-phone.ts';
 import type { EnrolOutcome, ParkOutcome, PhoneKeyType } from './phone-fleet.ts';
 import type { StorePhaseOutcome, StorePhaseRequest } from './store-load.ts';
+import type { BulkJobOutcome, BulkJobRequest } from './bulk-load.ts';
 
 export type LoadCommand =
   | { type: 'make-keys'; keyType: PhoneKeyType; phones: number }
@@ -15,6 +16,7 @@ export type LoadCommand =
   | { type: 'park'; target: BenchTarget; count: number; inFlight: number; timeoutMs: number }
   | { type: 'unpark' }
   | { type: 'store'; request: StorePhaseRequest }
+  | { type: 'bulk'; request: BulkJobRequest }
   | { type: 'usage' };
 
 export interface LoadOutcomes {
@@ -23,6 +25,7 @@ export interface LoadOutcomes {
   park: ParkOutcome;
   unpark: { closed: number };
   store: StorePhaseOutcome;
+  bulk: BulkJobOutcome;
   usage: Record<string, never>;
 }
 

@@ -4,6 +4,7 @@ import 'reflect-metadata';
 import type { LoadOutcomes, LoadReply, LoadRequest, ProcessUsage } from './load-client.ts';
 import { PhoneFleet } from './phone-fleet.ts';
 import { StoreLoad } from './store-load.ts';
+import { runBulkJob } from './bulk-load.ts';
 
 const fleet = new PhoneFleet();
 const storeLoad = new StoreLoad();
@@ -20,6 +21,8 @@ async function execute(request: LoadRequest): Promise<LoadOutcomes[LoadRequest['
       return { closed: fleet.unpark() };
     case 'store':
       return storeLoad.run(request.request);
+    case 'bulk':
+      return runBulkJob(request.request);
     case 'usage':
       return {};
   }

@@ -6,19 +6,17 @@ import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { BatchWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { createDynamoStores, ensureTable } from '../../shared/store/dynamo-stores.ts';
 import { openDynamoTable } from '../../shared/store/dynamo-table.ts';
 import { loadOrCreateLocalCa } from '../local/ca-files.ts';
 import { startDynalite } from '../local/dynalite.ts';
 import { localMonitor } from '../local/local-monitor.ts';
 import { createDynamoClient, LOCAL_TABLE_NAME } from '../local/local-store.ts';
+import { putItems } from './seed-items.ts';
 import { round } from './statistics.ts';
 
 export const MONITOR_BENCH_CERTIFICATES = 100_000;
 const DAY = 86_400_000;
-const BATCH = 25;
-const PARALLEL_BATCHES = 8;
 
 export interface MonitorFigures {
   certificates: number;
@@ -66,23 +64,9 @@ export async function benchMonitor(progress: (line: string) => void): Promise<Mo
     const { doc } = openDynamoTable(client, LOCAL_TABLE_NAME);
     const now = Date.now();
     const loadStarted = performance.now();
-    for (let first = 0; first < MONITOR_BENCH_CERTIFICATES; first += BATCH * PARALLEL_BATCHES) {
-      const batches = [];
-      for (let b = first; b < Math.min(first + BATCH * PARALLEL_BATCHES, MONITOR_BENCH_CERTIFICATES); b += BATCH) {
-        let pending: Record<string, unknown>[] = [];
-        for (let i = b; i < Math.min(b + BATCH, MONITOR_BENCH_CERTIFICATES); i++) pending.push({ PutRequest: { Item: lscItem(i, now) } });
-        batches.push(
-          (async () => {
-            while (pending.length > 0) {
-              const out = await doc.send(new BatchWriteCommand({ RequestItems: { [LOCAL_TABLE_NAME]: pending as never } }));
-              pending = (out.UnprocessedItems?.[LOCAL_TABLE_NAME] ?? []) as Record<string, unknown>[];
-            }
-          })(),
-        );
-      }
-      await Promise.all(batches);
-      if (first % 20_000 === 0) progress(`capf bench: monitor: ${first} of ${MONITOR_BENCH_CERTIFICATES} certificates loaded`);
-    }
+    await putItems(doc, LOCAL_TABLE_NAME, MONITOR_BENCH_CERTIFICATES, (i) => lscItem(i, now), (written) => {
+      if (written > 0 && written % 20_000 === 0) progress(`capf bench: monitor: ${written} of ${MONITOR_BENCH_CERTIFICATES} certificates loaded`);
+    });
     const loadSeconds = (performance.now() - loadStarted) / 1000;
     const ca = await loadOrCreateLocalCa(dataDir);
     const monitor = localMonitor({ dataDir, stores: createDynamoStores({ client, tableName: LOCAL_TABLE_NAME }), ca });

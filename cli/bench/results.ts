@@ -24,6 +24,8 @@ export const TARGETS = {
   consoleFirstRenderMs: 1_000,
   importMs: 150,
   listenerStartMs: 2_000,
+  /** Issue 14: devices a bulk job updates per second on dynalite, two cores. */
+  bulkPerSecond: 2_000,
 } as const;
 
 
@@ -102,6 +104,8 @@ export const idleSchema = z.object({
   oneAtATime: latencySchema,
 });
 
+const bulkRunSchema = z.object({ devices: count, seconds: rate, perSecond: rate, jobCpuMs: rate, storeCpuMs: rate });
+
 const storePhaseSchema = z.object({
   operations: count,
   perSecond: rate,
@@ -160,6 +164,13 @@ export const benchResultsSchema = z.object({
   /** The web console: its bundle and the first render of the devices page over 10,000 devices (cli/bench/console-bench.ts). */
   console: z
     .object({ bundleBytes: count, bundleGzipBytes: count, devices: count, firstRenderMs: z.object({ median: rate, min: rate, max: rate }), runs: count })
+    .optional(),
+  /** Bulk jobs on dynalite (cli/bench/bulk-bench.ts): the job in the load process, and beside dynalite in one process. */
+  bulk: z
+    .object({
+      twoProcesses: bulkRunSchema,
+      oneProcess: bulkRunSchema,
+    })
     .optional(),
   /** Sections that could not be measured, with the reason. */
   failures: z.partialRecord(z.enum(BENCH_SECTIONS), z.string()).optional(),
@@ -254,6 +265,14 @@ export function resultRows(results: BenchResults): Array<[string, string, string
         `${fixed(monitor.firstRun.seconds, 1)} / ${fixed(monitor.secondRun.seconds, 1)} s`,
         `${verdict(met)}: < 10 s`,
       ],
+    );
+  }
+  const bulk = results.bulk;
+  if (bulk) {
+    const run = (r: { devices: number; perSecond: number; jobCpuMs: number; storeCpuMs: number }) => `${fixed(r.perSecond)} devices/s (CPU per device: job ${fixed(r.jobCpuMs, 2)} ms, store ${fixed(r.storeCpuMs, 2)} ms)`;
+    rows.push(
+      [`bulk job, ${fixed(bulk.twoProcesses.devices)} devices, unique strings (dynalite; job and store in two processes)`, run(bulk.twoProcesses), `${verdict(bulk.twoProcesses.perSecond >= TARGETS.bulkPerSecond)}: >= ${fixed(TARGETS.bulkPerSecond)}/s`],
+      [`  the same over ${fixed(bulk.oneProcess.devices)} devices in one process (as capf serve runs a job)`, `${fixed(bulk.oneProcess.perSecond)} devices/s (CPU ${fixed(bulk.oneProcess.jobCpuMs, 2)} ms per device)`, ''],
     );
   }
   const web = results.console;

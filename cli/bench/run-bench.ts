@@ -8,6 +8,7 @@ import { LoadProcess } from './load-client.ts';
 import { benchResultsSchema, loadAverage, machineInfo, type BenchResults } from './results.ts';
 import type { BenchSection } from './sections.ts';
 import { benchMonitor } from './monitor-bench.ts';
+import { benchBulk } from './bulk-bench.ts';
 import { benchConsole } from './console-bench.ts';
 import { benchStore } from './store-bench.ts';
 
@@ -47,6 +48,7 @@ export async function runBench(options: BenchOptions, progress: (line: string) =
         if (section === 'bundles') results.bundles = await benchBundles(progress);
         if (section === 'monitor') results.monitor = await benchMonitor(progress);
         if (section === 'console') results.console = await benchConsole(progress);
+        if (section === 'bulk') results.bulk = await benchBulk({ load }, progress);
         progress(`capf bench: ${section} done in ${((performance.now() - started) / 1000).toFixed(1)} s`);
       } catch (error) {
         // One section failing (a file descriptor limit, a missing dev dependency) still leaves the others' figures.
