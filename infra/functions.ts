@@ -18,7 +18,7 @@ export type FunctionTrigger =
  * PutItem and UpdateItem for the conditional writes, DeleteItem (deleteDevice), Query (listIssuances), Scan
  * (listDevices).
  */
-export type TableAction = 'GetItem' | 'PutItem' | 'UpdateItem' | 'DeleteItem' | 'Query' | 'Scan' | 'BatchWriteItem';
+export type TableAction = 'GetItem' | 'PutItem' | 'UpdateItem' | 'DeleteItem' | 'Query' | 'Scan' | 'BatchGetItem' | 'BatchWriteItem';
 
 export function tableActions(actions: readonly TableAction[]): string[] {
   return actions.map((action) => `dynamodb:${action}`);
@@ -58,6 +58,13 @@ export interface FunctionAccess {
   csrDelete?: boolean;
   /** Functions of this registry it invokes (RequestResponse; lambda:InvokeFunction on each, CAPF_FUNCTION_<ID>). */
   invokes?: readonly string[];
+  /** Invokes itself asynchronously (a long run continues in a new invocation): lambda:InvokeFunction on its own ARN,
+   *  in a policy of its own (the function cannot depend on a statement naming it). Lambda sets AWS_LAMBDA_FUNCTION_NAME. */
+  invokesSelf?: boolean;
+  /** Schedules and starts bulk jobs (issue 14): create/get/delete the capf-bulk-* schedules of the bulk schedule
+   *  group, pass the schedules' role to EventBridge Scheduler, invoke the `bulk` function; CAPF_BULK_FUNCTION_ARN,
+   *  CAPF_BULK_SCHEDULER_ROLE_ARN, CAPF_BULK_SCHEDULE_GROUP. */
+  bulkSchedules?: boolean;
 }
 
 export interface FunctionSpec {
@@ -110,6 +117,8 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
     // indexes (Query). authKeySecret: a string set through the API is stored as its keyed hash under the deployment's key.
     // capfCa: capf ca show/export/regenerate/import (F4) on the CA secret. The offline CA's CSRs (gsi1, gsi2; their
     // objects: csrDelete), the expiry report (certificates-by-not-after), GET /crl (crlRead), a monitor run (invokes).
+    // Bulk jobs (issue 14): created (PutItem), listed and their failures (Query), cancelled and their strings taken
+    // (UpdateItem); a job for later gets a one-time schedule, a job for now invokes the bulk function (bulkSchedules).
     access: {
       table: ['GetItem', 'PutItem', 'UpdateItem', 'DeleteItem', 'Query'],
       tableIndexes: ['gsi1', 'gsi2', 'certificates-by-not-after'],
@@ -118,6 +127,7 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
       csrDelete: true,
       crlRead: true,
       invokes: ['expiry-monitor'],
+      bulkSchedules: true,
     },
     memoryMb: 512,
     timeoutSeconds: 29,
@@ -140,5 +150,26 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
     },
     memoryMb: 1024,
     timeoutSeconds: 300,
+  },
+  {
+    id: 'bulk',
+    entry: 'functions/bulk/handler.ts',
+    description: 'Runs bulk jobs (issue 14): a job by id from its one-time schedule or the admin API, every due job from the sweep',
+    // Every 5 minutes `{}` runs due jobs: a job whose run died (crash, timeout) and left its lease is taken up within
+    // minutes. A job's own schedule and "run now" send `{ "jobId": ... }`.
+    trigger: { kind: 'schedule', expression: 'rate(5 minutes)' },
+    // The job and its chunks (GetItem, Query to list due jobs), its lease and progress (UpdateItem), the target list and
+    // failures (BatchWriteItem), the devices (BatchGetItem 100 at a time, GetItem on a retry, UpdateItem conditional on
+    // the job's marker), the run's audit event (PutItem); a query selection reads the device indexes (gsi1 by status,
+    // gsi2 by name). authKeySecret: generated and shared strings are stored as their keyed hash.
+    access: {
+      table: ['GetItem', 'PutItem', 'UpdateItem', 'Query', 'BatchGetItem', 'BatchWriteItem'],
+      tableIndexes: ['gsi1', 'gsi2'],
+      authKeySecret: 'read',
+      invokesSelf: true,
+    },
+    memoryMb: 1024,
+    // Lambda's limit: a run stops a minute before it (functions/bulk/bulk-function.ts) and continues in a new invocation.
+    timeoutSeconds: 900,
   },
 ];

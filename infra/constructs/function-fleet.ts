@@ -8,6 +8,7 @@ import type { FunctionSpec } from '../functions.ts';
 import { grantTable } from './table-access.ts';
 import { nagArnRef } from '../nag-ids.ts';
 import type { CaBackend } from './ca-backend.ts';
+import { BulkSchedules } from './bulk-schedules.ts';
 import { CapfFunction } from './capf-function.ts';
 import { grantSecretAccess } from './secret-access.ts';
 import type { Notifications } from './notifications.ts';
@@ -25,6 +26,8 @@ export interface FunctionFleetProps {
 
 export class FunctionFleet extends Construct {
   readonly functions: CapfFunction[] = [];
+  /** The bulk jobs' schedule group and role, when a function schedules bulk jobs. */
+  readonly bulkSchedules?: BulkSchedules;
 
   constructor(scope: Construct, id: string, props: FunctionFleetProps) {
     super(scope, id);
@@ -45,6 +48,13 @@ export class FunctionFleet extends Construct {
       this.functions.push(fn);
     }
     for (const fn of this.functions) grantInvokes(fn, this.functions);
+    const schedulers = this.functions.filter((fn) => fn.spec.access.bulkSchedules);
+    if (schedulers.length > 0) {
+      const bulk = this.functions.find((fn) => fn.spec.id === 'bulk');
+      if (!bulk) throw new Error('infra/functions.ts: a function has bulkSchedules, but there is no "bulk" function to schedule');
+      this.bulkSchedules = new BulkSchedules(this, 'BulkSchedules', bulk);
+      for (const fn of schedulers) this.bulkSchedules.grantScheduling(fn);
+    }
   }
 
   byTrigger(kind: FunctionSpec['trigger']['kind']): CapfFunction[] {
@@ -129,6 +139,10 @@ function grantAccess(fn: CapfFunction, props: FunctionFleetProps): void {
       reason: 'CSR objects are named per device and request at run time; an administrator deleting a pending CSR removes its object, nothing outside csr/.',
     });
     env({ CAPF_CSR_BUCKET: bucket.bucketName });
+  }
+  if (access.invokesSelf) {
+    // A policy of its own: in the role's default policy the statement would make the function depend on itself.
+    new iam.Policy(fn, 'InvokeSelf', { roles: [fn.role], statements: [new iam.PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: [fn.function.functionArn] })] });
   }
   if (access.notify) {
     props.notifications.grantNotify(fn.role);

@@ -137,16 +137,18 @@ describe('secrets and CA backend', () => {
 });
 
 describe('the registry as it stands', () => {
-  it('deploys the sign, offline import, admin and expiry monitor functions, the import on the CSR bucket\'s events, the admin API, the monitor\'s hourly schedule', () => {
+  it('deploys the sign, offline import, admin, expiry monitor and bulk functions, the import on the CSR bucket\'s events, the admin API, the monitor\'s hourly schedule, the bulk sweep', () => {
     expect(Object.keys(template.findResources('AWS::Lambda::Function')).filter((id) => id.startsWith('Functions'))).toEqual([
       logicalIdOf(template, 'AWS::Lambda::Function', 'FunctionsSignFunction'),
       logicalIdOf(template, 'AWS::Lambda::Function', 'FunctionsOfflineImportFunction'),
       logicalIdOf(template, 'AWS::Lambda::Function', 'FunctionsAdminFunction'),
       logicalIdOf(template, 'AWS::Lambda::Function', 'FunctionsExpiryMonitorFunction'),
+      logicalIdOf(template, 'AWS::Lambda::Function', 'FunctionsBulkFunction'),
     ]);
     template.resourceCountIs('AWS::ApiGatewayV2::Api', 1);
-    template.resourceCountIs('AWS::Scheduler::Schedule', 1);
+    template.resourceCountIs('AWS::Scheduler::Schedule', 2);
     template.hasResourceProperties('AWS::Scheduler::Schedule', { ScheduleExpression: 'rate(1 hour)' });
+    template.hasResourceProperties('AWS::Scheduler::Schedule', { ScheduleExpression: 'rate(5 minutes)' });
     template.resourceCountIs('Custom::S3BucketNotifications', 1);
   });
 });

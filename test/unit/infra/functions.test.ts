@@ -16,6 +16,10 @@ const fn = (name: string) => logicalIdOf(template, 'AWS::Lambda::Function', `Fun
 const role = (name: string) => logicalIdOf(template, 'AWS::IAM::Role', `Functions${name}Role`);
 const arnOf = (id: string) => ({ 'Fn::GetAtt': [id, 'Arn'] });
 const table = () => logicalIdOf(template, 'AWS::DynamoDB::Table', 'StorageTable');
+const scheduleGroup = () => {
+  const groups = Object.values(template.findResources('AWS::Scheduler::ScheduleGroup'));
+  return String(groups[0]?.Properties.Name);
+};
 
 /** A policy resource as text: a logical id for Ref/GetAtt, joined parts for Fn::Join (`Bucket/*`). */
 function resourceKey(value: unknown): string {
@@ -41,7 +45,7 @@ function grantsOf(name: string): Record<string, string[]> {
 const LOG_WRITE = ['logs:CreateLogStream', 'logs:PutLogEvents'];
 
 describe('each function', () => {
-  it.each(['Sign', 'Admin', 'OfflineImport', 'ExpiryMonitor'])('%s runs on nodejs22.x with JSON logs and its own role', (name) => {
+  it.each(['Sign', 'Admin', 'OfflineImport', 'ExpiryMonitor', 'Bulk'])('%s runs on nodejs22.x with JSON logs and its own role', (name) => {
     template.hasResourceProperties('AWS::Lambda::Function', {
       Runtime: 'nodejs22.x',
       Handler: 'index.handler',
@@ -125,8 +129,18 @@ describe('least privilege per function', () => {
     expect(grants[`${bucket}/crl/capf.crl`]).toEqual(['s3:GetObject']);
     const monitor = fn('ExpiryMonitor');
     expect(grants[monitor]).toEqual(['lambda:InvokeFunction']);
+    // Issue 14: bulk jobs' one-time schedules (capf-bulk-* of the stack's group only), passing the schedules' role
+    // (to the scheduler only), starting a job now (invoke the bulk function).
+    const group = scheduleGroup();
+    const schedules = `arn:aws:scheduler:eu-west-1:111111111111:schedule/${group}/capf-bulk-*`;
+    expect(grants[schedules]).toEqual(['scheduler:CreateSchedule', 'scheduler:DeleteSchedule', 'scheduler:GetSchedule']);
+    const schedulesRole = logicalIdOf(template, 'AWS::IAM::Role', 'FunctionsBulkSchedulesRole');
+    expect(grants[schedulesRole]).toEqual(['iam:PassRole']);
+    const passRole = policyStatementsOf(template, role('Admin')).find((statement) => actionsOf(statement).includes('iam:PassRole'));
+    expect(passRole?.Condition).toEqual({ StringEquals: { 'iam:PassedToService': 'scheduler.amazonaws.com' } });
+    expect(grants[fn('Bulk')]).toEqual(['lambda:InvokeFunction']);
     expect(Object.keys(grants).sort()).toEqual(
-      [logs, table(), `${table()}/index/gsi1`, `${table()}/index/gsi2`, `${table()}/index/certificates-by-not-after`, authKey, caSecret, `${bucket}/csr/*`, `${bucket}/crl/capf.crl`, monitor].sort(),
+      [logs, table(), `${table()}/index/gsi1`, `${table()}/index/gsi2`, `${table()}/index/certificates-by-not-after`, authKey, caSecret, `${bucket}/csr/*`, `${bucket}/crl/capf.crl`, monitor, schedules, schedulesRole, fn('Bulk')].sort(),
     );
     template.hasResourceProperties('AWS::Lambda::Function', {
       Role: arnOf(role('Admin')),
@@ -140,9 +154,43 @@ describe('least privilege per function', () => {
           CAPF_CRL_BUCKET: { Ref: bucket },
           CAPF_CRL_KEY: 'crl/capf.crl',
           CAPF_FUNCTION_EXPIRY_MONITOR: { Ref: monitor },
+          CAPF_BULK_FUNCTION_ARN: arnOf(fn('Bulk')),
+          CAPF_BULK_SCHEDULER_ROLE_ARN: arnOf(schedulesRole),
+          CAPF_BULK_SCHEDULE_GROUP: group,
         }),
       },
     });
+  });
+
+  it('bulk: its job and device calls on the table and the two device indexes, reading the auth-string key, invoking itself; nothing else', () => {
+    const grants = grantsOf('Bulk');
+    expect(grants[table()]).toEqual(['dynamodb:BatchGetItem', 'dynamodb:BatchWriteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem']);
+    expect(grants[`${table()}/index/gsi1`]).toEqual(['dynamodb:Query']);
+    expect(grants[`${table()}/index/gsi2`]).toEqual(['dynamodb:Query']);
+    const logs = logicalIdOf(template, 'AWS::Logs::LogGroup', 'FunctionsBulkLogs');
+    expect(grants[logs]).toEqual(LOG_WRITE);
+    const authKey = logicalIdOf(template, 'AWS::SecretsManager::Secret', 'StorageAuthKeySecret');
+    expect(grants[authKey]).toEqual(['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue']);
+    // A run short of time continues in a new invocation of this function, and of no other.
+    expect(grants[fn('Bulk')]).toEqual(['lambda:InvokeFunction']);
+    // Failed asynchronous invocations go to its failure queue (Lambda sends them with the function's role).
+    const queue = logicalIdOf(template, 'AWS::SQS::Queue', 'FunctionsBulkFailureQueue');
+    expect(Object.keys(grants).sort()).toEqual([logs, table(), `${table()}/index/gsi1`, `${table()}/index/gsi2`, authKey, fn('Bulk'), queue].sort());
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Role: arnOf(role('Bulk')),
+      Timeout: 900,
+      Environment: { Variables: Match.objectLike({ CAPF_TABLE: { Ref: table() }, CAPF_AUTH_KEY_SECRET_ARN: { Ref: authKey } }) },
+    });
+  });
+
+  it("bulk schedules: the role the one-time schedules assume invokes the bulk function and nothing else; the group is the stack's", () => {
+    const schedulesRole = logicalIdOf(template, 'AWS::IAM::Role', 'FunctionsBulkSchedulesRole');
+    const statements = policyStatementsOf(template, schedulesRole);
+    expect(statements).toEqual([expect.objectContaining({ Effect: 'Allow', Action: 'lambda:InvokeFunction', Resource: arnOf(fn('Bulk')) })]);
+    const trust = template.findResources('AWS::IAM::Role')[schedulesRole]?.Properties.AssumeRolePolicyDocument.Statement;
+    expect(trust).toEqual([expect.objectContaining({ Principal: { Service: 'scheduler.amazonaws.com' }, Condition: { StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } } } })]);
+    template.resourceCountIs('AWS::Scheduler::ScheduleGroup', 1);
+    expect(scheduleGroup()).toMatch(/BulkSchedules/);
   });
 
   it('offline import: reads signed/, writes only the reports there, never touches csr/ or deletes, sends failures to its queue', () => {
@@ -211,15 +259,15 @@ describe('least privilege per function', () => {
 
 describe('asynchronous invocation', () => {
   it('gives scheduled and bucket-triggered functions an on-failure queue, and the listener/API ones none', () => {
-    for (const name of ['OfflineImport', 'ExpiryMonitor']) {
+    for (const name of ['OfflineImport', 'ExpiryMonitor', 'Bulk']) {
       template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
         FunctionName: { Ref: fn(name) },
         MaximumRetryAttempts: 2,
         DestinationConfig: { OnFailure: { Destination: arnOf(logicalIdOf(template, 'AWS::SQS::Queue', `Functions${name}FailureQueue`)) } },
       });
     }
-    template.resourceCountIs('AWS::Lambda::EventInvokeConfig', 2);
-    template.resourceCountIs('AWS::SQS::Queue', 2);
+    template.resourceCountIs('AWS::Lambda::EventInvokeConfig', 3);
+    template.resourceCountIs('AWS::SQS::Queue', 3);
     template.allResourcesProperties('AWS::SQS::Queue', { SqsManagedSseEnabled: true });
   });
 });
@@ -234,6 +282,13 @@ describe('triggers', () => {
         DeadLetterConfig: { Arn: arnOf(logicalIdOf(template, 'AWS::SQS::Queue', 'FunctionsExpiryMonitorFailureQueue')) },
         RetryPolicy: Match.objectLike({ MaximumRetryAttempts: 2 }),
       }),
+    });
+  });
+
+  it('sweeps due bulk jobs every 5 minutes with EventBridge Scheduler', () => {
+    template.hasResourceProperties('AWS::Scheduler::Schedule', {
+      ScheduleExpression: 'rate(5 minutes)',
+      Target: Match.objectLike({ Arn: arnOf(fn('Bulk')), DeadLetterConfig: { Arn: arnOf(logicalIdOf(template, 'AWS::SQS::Queue', 'FunctionsBulkFailureQueue')) } }),
     });
   });
 
