@@ -33,8 +33,17 @@ export interface AuditEvent {
   sessionId?: number;
 }
 
+/** How an event is recorded. */
+export interface AuditRecordOptions {
+  /**
+   * A deterministic id (8-64 characters of A-Z a-z 0-9 _ -) for an event that a step retried after a crash may record
+   * again: the store keeps one event per (at, id), so a second record with the same time and id changes nothing.
+   */
+  id?: string;
+}
+
 /** Records audit events. `record` may buffer (the listener's recorder batches); `flush` writes what is buffered. */
 export interface AuditLog {
-  record(event: AuditEvent): Promise<void>;
+  record(event: AuditEvent, options?: AuditRecordOptions): Promise<void>;
   flush?(): Promise<void>;
 }

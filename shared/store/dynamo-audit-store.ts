@@ -4,8 +4,8 @@
 // (the listener's batched recorder uses it, so phone sessions add no store call each).
 import { BatchWriteCommand, PutCommand, QueryCommand, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
 import { randomBytes } from 'node:crypto';
-import { StoreError, ValidationError } from '../errors.ts';
-import type { AuditEvent, AuditPage, AuditQuery, AuditStore } from '../ports/index.ts';
+import { ConflictError, StoreError, ValidationError } from '../errors.ts';
+import type { AuditEvent, AuditPage, AuditQuery, AuditRecordOptions, AuditStore } from '../ports/index.ts';
 import { decodeCursor, encodeCursor } from './dynamo-cursor.ts';
 import { backoff, GSI1, storeCall, type DynamoTable } from './dynamo-table.ts';
 
@@ -23,6 +23,9 @@ const DEFAULT_RANGE_MS = DAY_MS;
  */
 export const MAX_AUDIT_READ_PER_PAGE = 5000;
 
+/** A deterministic event id (AuditRecordOptions.id); random ids are 12 hex digits, so the two never meet. */
+const AUDIT_EVENT_ID = /^[A-Za-z0-9_-]{8,64}$/;
+
 export function auditDayPartition(at: string): string {
   return `AUDIT#${at.slice(0, 10)}`;
 }
@@ -30,12 +33,18 @@ export function auditDayPartition(at: string): string {
 export class DynamoAuditStore implements AuditStore {
   constructor(private readonly table: DynamoTable) {}
 
-  async record(event: AuditEvent): Promise<void> {
+  async record(event: AuditEvent, options: AuditRecordOptions = {}): Promise<void> {
     const { doc, tableName } = this.table;
-    const item = this.item(event);
-    await storeCall(`recording audit event ${event.action}`, () =>
-      doc.send(new PutCommand({ TableName: tableName, Item: item, ConditionExpression: 'attribute_not_exists(pk)' })),
-    );
+    const item = this.item(event, options.id);
+    try {
+      await storeCall(`recording audit event ${event.action}`, () =>
+        doc.send(new PutCommand({ TableName: tableName, Item: item, ConditionExpression: 'attribute_not_exists(pk)' })),
+      );
+    } catch (error) {
+      // An event with a deterministic id that is already there: recorded by an earlier run of the same step.
+      if (options.id !== undefined && error instanceof ConflictError) return;
+      throw error;
+    }
   }
 
   async recordMany(events: readonly AuditEvent[]): Promise<void> {
@@ -140,9 +149,10 @@ export class DynamoAuditStore implements AuditStore {
     };
   }
 
-  private item(event: AuditEvent): Record<string, unknown> {
+  private item(event: AuditEvent, id?: string): Record<string, unknown> {
     const checked = checkAuditEvent(event);
-    const sk = `${checked.at}#${randomBytes(6).toString('hex')}`;
+    if (id !== undefined && !AUDIT_EVENT_ID.test(id)) throw new ValidationError('an audit event id is 8-64 characters of A-Z a-z 0-9 _ -', 'INVALID_AUDIT_ID');
+    const sk = `${checked.at}#${id ?? randomBytes(6).toString('hex')}`;
     return {
       pk: auditDayPartition(checked.at),
       sk,

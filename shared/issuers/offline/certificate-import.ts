@@ -12,7 +12,7 @@ import { commonNames, readCertificateParts } from '../../pki/certificate-parts.t
 import { readCertificateBundle, splitLeaves } from '../../pki/certificate-bundle.ts';
 import { checkImportedLsc, type ImportRefusal, type ImportRefusalCode } from '../../pki/imported-lsc.ts';
 import { derToPem, toStoredCertificate } from '../../pki/index.ts';
-import type { AuditLog, CsrBucket, IssuanceStore, PendingCsr, PendingCsrStore } from '../../ports/index.ts';
+import type { AuditEvent, AuditLog, CsrBucket, IssuanceStore, PendingCsr, PendingCsrStore } from '../../ports/index.ts';
 import { peerText } from '../../peer-text.ts';
 import { isSignedUpload, reportKeyFor } from './bucket-layout.ts';
 import { MAX_BUNDLE_BYTES } from '../../pki/certificate-bundle.ts';
@@ -142,9 +142,9 @@ export class CertificateImporter {
     const checked = checkImportedLsc(leafDer, { deviceName: csr.deviceName, anchorsDer: anchors, intermediatesDer: cas, now: this.now() });
     if ('code' in checked) return refuse(checked, csr.deviceName);
     const chainPem = checked.chainDer.map((der) => derToPem(der));
-    const repeat = csr.state === 'imported';
+    let marked: PendingCsr;
     try {
-      await this.options.csrs.markImported(csr, { at: this.now().toISOString(), source, certificate: stored, chainPem });
+      marked = await this.options.csrs.markImported(csr, { at: this.now().toISOString(), source, certificate: stored, chainPem });
     } catch (error) {
       if (!(error instanceof ConflictError)) throw error;
       return refuse({ code: 'DUPLICATE', reason: `the CSR ${csr.objectKey} was given another certificate meanwhile` }, csr.deviceName);
@@ -152,7 +152,10 @@ export class CertificateImporter {
     await this.completeIssuance(csr, stored, chainPem);
     const newest = newestCsr(await this.options.csrs.listForDevice(csr.deviceName));
     const outcome: CertificateOutcome = { ...about, result: 'imported', ...(newest && newest.spkiSha256 !== csr.spkiSha256 ? { stale: true } : {}) };
-    if (!repeat) await this.audit(source, outcome);
+    // The event carries the time the import was recorded and an id made from the CSR and the certificate: a repeat
+    // after a crash (before or after this write) records it if it is missing, and never twice.
+    const importedAt = marked.imported?.at ?? this.now().toISOString();
+    await this.audit(source, outcome, { at: importedAt, id: importEventId(csr, stored.sha256Fingerprint) });
     return outcome;
   }
 
@@ -187,9 +190,9 @@ export class CertificateImporter {
     }
   }
 
-  private async audit(source: string, outcome: Omit<CertificateOutcome, 'result'> & { result: 'imported' | 'refused' }): Promise<void> {
-    await this.options.audit.record({
-      at: this.now().toISOString(),
+  private async audit(source: string, outcome: Omit<CertificateOutcome, 'result'> & { result: 'imported' | 'refused' }, once?: { at: string; id: string }): Promise<void> {
+    const event: AuditEvent = {
+      at: once?.at ?? this.now().toISOString(),
       actor: this.options.actor ?? 'system:import',
       action: 'certificate.import',
       result: outcome.result === 'imported' ? 'ok' : 'refused',
@@ -200,6 +203,12 @@ export class CertificateImporter {
         outcome.result === 'imported'
           ? `certificate ${outcome.serialHex ?? ''} imported for ${outcome.deviceName ?? '?'}${outcome.stale ? ' (stale: the phone made a newer CSR)' : ''}`
           : (outcome.reason ?? 'refused'),
-    });
+    };
+    await this.options.audit.record(event, once ? { id: once.id } : {});
   }
+}
+
+/** The audit event id of an import: one CSR (device and key) given one certificate (its fingerprint). */
+function importEventId(csr: PendingCsr, certificateSha256: string): string {
+  return `import-${createHash('sha256').update(`${csr.deviceName}\n${csr.spkiSha256}\n${certificateSha256}`).digest('hex').slice(0, 40)}`;
 }

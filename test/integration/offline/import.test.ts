@@ -7,6 +7,9 @@ import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { staleImports, waitingImport } from '../../../shared/domain/offline-csrs.ts';
 import type { Device } from '../../../shared/model.ts';
+import { CertificateImporter } from '../../../shared/issuers/offline/certificate-import.ts';
+import { pemToDer } from '../../../shared/pki/index.ts';
+import type { AuditLog } from '../../../shared/ports/index.ts';
 import { makeExternalCa, type ExternalCa, type SignOptions } from '../../support/external-ca.ts';
 import { offlineFixture, type OfflineFixture } from './offline-fixture.ts';
 
@@ -127,6 +130,26 @@ describe('import', () => {
     const issuance = await fixture.stores.issuances.get({ deviceName: device.name, operationId: device.operationId, spkiSha256 });
     expect(issuance?.state).toBe('issued');
     expect(await fixture.keys(`signed/${device.name}`)).toEqual([key, `${key}.result.json`]);
+  });
+
+  it('a crash between recording the import and its audit event: the re-run writes the event once, at the import time', async () => {
+    const { device, csrPem } = await pendingDevice();
+    const key = `signed/${device.name}-crash.pem`;
+    await fixture.upload(key, ca.sign(csrPem));
+    const importer = (audit: AuditLog, now: () => Date) =>
+      new CertificateImporter({ csrs: fixture.stores.csrs, issuances: fixture.stores.issuances, audit, bucket: fixture.bucket, trustAnchors: () => Promise.resolve([pemToDer(ca.rootPem)]), now });
+    const t0 = new Date(Date.now() + 1_000);
+    // The process dies as it writes the event: the CSR is already marked imported.
+    const crashing: AuditLog = { record: () => Promise.reject(new Error('process killed')) };
+    await expect(importer(crashing, () => t0).importObject(key)).rejects.toThrow('process killed');
+    expect((await fixture.stores.csrs.listForDevice(device.name))[0]?.state).toBe('imported');
+    // The event is delivered again later (twice, with a lost report in between): one event in the store, at t0.
+    const later = () => new Date(t0.getTime() + 60_000);
+    expect(await importer(fixture.stores.audit, later).importObject(key)).toMatchObject({ result: 'imported' });
+    await importer(fixture.stores.audit, later).importBytes(key, Buffer.from((await fixture.readText(key))!));
+    const events = await fixture.stores.audit.list({ deviceName: device.name, since: new Date(t0.getTime() - 3_600_000).toISOString(), until: new Date(t0.getTime() + 3_600_000).toISOString(), limit: 50 });
+    const imports = events.events.filter((event) => event.action === 'certificate.import');
+    expect(imports).toEqual([expect.objectContaining({ at: t0.toISOString(), result: 'ok', target: key, deviceName: device.name })]);
   });
 
   it('a certificate for a CSR the phone replaced before it came is imported stale and never delivered (F20)', async () => {
