@@ -1,8 +1,9 @@
 // The console in the browser: the session (CSRF token), the navigation and a router on the address's hash
-// (#/devices, #/device/NAME, #/templates, #/csv, #/certificates, #/trust, #/ca, #/parameters, #/audit).
+// (#/devices, #/device/NAME, #/templates, #/csv, #/bulk, #/bulk/ID, #/certificates, #/trust, #/ca, #/parameters, #/audit).
 import { startSession } from './api.ts';
 import { h } from './dom.ts';
 import { auditPage } from './pages/audit.ts';
+import { bulkJobPage, bulkPage } from './pages/bulk.ts';
 import { caPage } from './pages/ca.ts';
 import { certificatesPage } from './pages/certificates.ts';
 import { csrsPage } from './pages/csrs.ts';
@@ -17,6 +18,7 @@ const SECTIONS: [string, string][] = [
   ['devices', 'Devices'],
   ['templates', 'Templates'],
   ['csv', 'CSV'],
+  ['bulk', 'Bulk jobs'],
   ['certificates', 'Certificates'],
   ['csrs', 'CSRs'],
   ['trust', 'Trust stores'],
@@ -37,6 +39,7 @@ function route(): void {
   if (section === 'device' && rest.length > 0) return void devicePage(decodeURIComponent(rest.join('/')));
   if (section === 'templates') return templatesPage(params);
   if (section === 'csv') return csvPage();
+  if (section === 'bulk') return rest.length > 0 ? void bulkJobPage(decodeURIComponent(rest.join('/'))) : bulkPage();
   if (section === 'certificates') return void certificatesPage();
   if (section === 'csrs') return void csrsPage(params);
   if (section === 'trust') return void trustPage();
