@@ -2,8 +2,8 @@
 // container on the first invocation. Authentication strings are stored as their keyed hash under the deployment's key
 // (CAPF_AUTH_KEY_SECRET_ARN), read on the first request that sets one and kept for the container's life.
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { LambdaClient } from '@aws-sdk/client-lambda';
-import { SchedulerClient } from '@aws-sdk/client-scheduler';
+import type { LambdaClient } from '@aws-sdk/client-lambda';
+import type { SchedulerClient } from '@aws-sdk/client-scheduler';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { requestLimits } from '../../shared/aws-limits.ts';
@@ -19,6 +19,7 @@ import { SecretCaCustody } from '../../shared/issuers/capf-ca/secret-ca-custody.
 import { loadAdminConfig } from '../../shared/config/index.ts';
 import { authStringKeyLoader } from '../../shared/issuers/auth-key-secret.ts';
 import { createDynamoStores } from '../../shared/store/dynamo-stores.ts';
+import { cachedLoader } from '../../shared/util/cached-loader.ts';
 import { lambdaHandler } from '../bootstrap.ts';
 import { adminFunction } from './admin-function.ts';
 import { bulkJobModule } from './bulk-module.ts';
@@ -32,7 +33,12 @@ export const handler = lambdaHandler(
     const stores = createDynamoStores({ client: new DynamoDBClient(AWS_LIMITS), tableName: config.tableName });
     const authStringKey = authStringKeyLoader(config.authKeySecretId, () => new SecretsManagerClient(AWS_LIMITS), 'the admin function');
     const service = new AdminService({ stores, authStringKey });
-    const lambda = new LambdaClient({ ...AWS_LIMITS, requestHandler: requestLimits(28_000) });
+    // The Lambda and Scheduler SDKs load on the first route that needs them (a monitor run, a bulk job), not at the
+    // cold start; one Lambda client serves both.
+    const lambdaClient = cachedLoader<LambdaClient>();
+    const schedulerClient = cachedLoader<SchedulerClient>();
+    const lambda = () => lambdaClient('lambda', async () => new (await import('@aws-sdk/client-lambda')).LambdaClient({ ...AWS_LIMITS, requestHandler: requestLimits(28_000) }));
+    const scheduler = () => schedulerClient('scheduler', async () => new (await import('@aws-sdk/client-scheduler')).SchedulerClient(AWS_LIMITS));
     const trust = new TrustAdmin({ trust: stores.trust, audit: stores.audit });
     // F4: the CAPF CA in the CA secret; the sign function follows a replacement within its re-read interval.
     const ca = config.capfCa && new CaAdmin({ custody: new SecretCaCustody({ client: new SecretsManagerClient(AWS_LIMITS), ...config.capfCa }), trust, audit: stores.audit });
@@ -44,7 +50,7 @@ export const handler = lambdaHandler(
           caRoutes(ca, config.issuer),
           templateRoutes(new TemplateAdmin({ templates: stores.templates, audit: stores.audit })),
           ...offlineMonitorModules(stores, ca || undefined, process.env, { s3: new S3Client(AWS_LIMITS), lambda }),
-          bulkJobModule(stores, authStringKey, process.env, { scheduler: () => new SchedulerClient(AWS_LIMITS), lambda }),
+          bulkJobModule(stores, authStringKey, process.env, { scheduler, lambda }),
         ],
         onInternalError: (error, request) => logger?.error('admin API request failed', { method: request.method, path: request.path, error: error instanceof Error ? `${error.name}: ${error.message}` : String(error) }),
       }),

@@ -3,7 +3,7 @@
 // by invoking the expiry-monitor function (CAPF_FUNCTION_EXPIRY_MONITOR, RequestResponse, forced), the expiry report
 // from the certificates' index (with the CAPF certificate when the CA routes can export it), and GET /crl from
 // s3://CAPF_CRL_BUCKET/CAPF_CRL_KEY as the monitor published it.
-import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
+import type { LambdaClient } from '@aws-sdk/client-lambda';
 import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import * as z from 'zod';
 import type { CaAdmin } from '../../shared/admin/ca.ts';
@@ -32,7 +32,8 @@ const MAX_CRL_BYTES = 32 * 1024 * 1024;
 
 export interface AwsModuleClients {
   s3: S3Client;
-  lambda: LambdaClient;
+  /** Made on the first monitor run asked for: the Lambda SDK is not loaded at the admin function's cold start. */
+  lambda: () => Promise<LambdaClient>;
 }
 
 export function offlineMonitorModules(stores: Stores, ca: CaAdmin | undefined, environment: NodeJS.ProcessEnv, clients: AwsModuleClients): RouteModule[] {
@@ -54,11 +55,12 @@ export function offlineMonitorModules(stores: Stores, ca: CaAdmin | undefined, e
   ];
 }
 
-async function invokeMonitor(lambda: LambdaClient, functionName: string | undefined, dryRun: boolean): Promise<MonitorSummary> {
+async function invokeMonitor(lambda: () => Promise<LambdaClient>, functionName: string | undefined, dryRun: boolean): Promise<MonitorSummary> {
   if (!functionName) throw new ConfigError('the admin function has no CAPF_FUNCTION_EXPIRY_MONITOR: deploy the stack again', 'MONITOR_NOT_DEPLOYED');
+  const [client, { InvokeCommand }] = await Promise.all([lambda(), import('@aws-sdk/client-lambda')]);
   let answer;
   try {
-    answer = await lambda.send(new InvokeCommand({ FunctionName: functionName, InvocationType: 'RequestResponse', Payload: new TextEncoder().encode(JSON.stringify({ force: true, dryRun })) }));
+    answer = await client.send(new InvokeCommand({ FunctionName: functionName, InvocationType: 'RequestResponse', Payload: new TextEncoder().encode(JSON.stringify({ force: true, dryRun })) }));
   } catch (error) {
     throw new ApiError(502, `invoking the expiry monitor failed (${errorName(error)}); try again`, 'MONITOR_UNAVAILABLE');
   }

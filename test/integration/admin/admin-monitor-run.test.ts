@@ -1,5 +1,6 @@
-// POST /v1/monitor/run through the admin Lambda as deployed: the admin function (offline-monitor-modules.ts) invokes
-// the expiry monitor function it is given (CAPF_FUNCTION_EXPIRY_MONITOR) and answers its summary. moto
+// POST /v1/monitor/run through the admin Lambda as deployed: the admin function loads the Lambda SDK on this first run
+// (handler.ts, offline-monitor-modules.ts), invokes the expiry monitor function it is given
+// (CAPF_FUNCTION_EXPIRY_MONITOR) and answers its summary. moto
 // cannot run Lambda code without Docker, so the Lambda endpoint (AWS_ENDPOINT_URL_LAMBDA) is the stand-in of
 // test/support/lambda-stand-in.ts running the real expiry monitor handler; the table is on moto.
 import type { APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
