@@ -15,13 +15,17 @@ import { DynamoBulkStore } from './dynamo-bulk-store.ts';
 
 import { ensureTable as ensureTableLayout } from './dynamo-table.ts';
 import { backfillDeviceIndexKeys } from './dynamo-index-backfill.ts';
+import { backfillCsrIndexKeys } from './dynamo-csr-backfill.ts';
 
 /**
  * Creates the table with its indexes, or adds the indexes an older table lacks; then gives the devices written before
- * those indexes existed their index keys, so listings show them.
+ * those indexes existed their index keys, so listings show them, and (once per table: dynamo-csr-backfill.ts) the
+ * pending CSRs written before CSR items carried index keys.
  */
 export async function ensureTable(client: DynamoDBClient, tableName: string): Promise<void> {
-  if (await ensureTableLayout(client, tableName)) await backfillDeviceIndexKeys(openDynamoTable(client, tableName));
+  const table = openDynamoTable(client, tableName);
+  if (await ensureTableLayout(client, tableName)) await backfillDeviceIndexKeys(table);
+  await backfillCsrIndexKeys(table);
 }
 
 export interface DynamoStoresOptions {
