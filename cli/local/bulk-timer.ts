@@ -56,7 +56,7 @@ export function startLocalBulkTimer(dataDir: string, stores: Stores, logger: Cap
 /**
  * Jobs the admin API started "now" (POST /v1/bulk-jobs without a later runAt), run in the background of this process
  * under their own lease owner (so the timer of the same process does not claim them too). `stop` (capf serve closing)
- * ends them at their next chunk, leaving the lease to expire and the timer to continue them; `drain` (the CLI over
+ * ends them at their next chunk and frees their lease, so the timer of the next start continues them; `drain` (the CLI over
  * the data folder, which has no server to leave them to) waits for them to finish.
  */
 export class BackgroundBulkRuns {
