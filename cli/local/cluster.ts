@@ -197,6 +197,8 @@ export async function startListenerCluster(options: ListenerClusterOptions): Pro
       pendingReports.delete(message.id);
     });
     let ready = false;
+    // A drained worker exits: from the moment its channel closes it can answer no report, so it no longer counts.
+    worker.on('disconnect', () => serving.delete(worker));
     worker.on('exit', (code, signal) => {
       serving.delete(worker);
       if (workers.get(index) !== worker) return;
@@ -266,24 +268,38 @@ export async function startListenerCluster(options: ListenerClusterOptions): Pro
   // Due bulk jobs (issue 14) run here too, with the monitor's timers.
   const bulkTimer = options.expiryMonitor ? startLocalBulkTimer(options.dataDir, local.store, options.logger) : undefined;
 
-  const report = (): Promise<WorkerReport[]> =>
-    Promise.all(
-      [...serving].map(
-        (worker) =>
-          new Promise<WorkerReport>((resolve, reject) => {
-            const id = nextReportId++;
-            const timer = setTimeout(() => {
-              pendingReports.delete(id);
-              reject(new ConfigError(`listener worker ${worker.process.pid} did not report within ${REPORT_TIMEOUT_MS} ms`, 'CLUSTER'));
-            }, REPORT_TIMEOUT_MS);
-            pendingReports.set(id, (answer) => {
-              clearTimeout(timer);
-              resolve(answer);
-            });
-            send(worker, { type: 'report', id });
-          }),
-      ),
+  // Every serving worker's report. One that exits meanwhile (a drained worker does, at once when it holds no
+  // session) is left out: it has nothing to count, and waiting for it would only run into the timeout.
+  const report = async (): Promise<WorkerReport[]> => {
+    const answers = await Promise.all(
+      [...serving]
+        .filter((worker) => worker.isConnected())
+        .map(
+          (worker) =>
+            new Promise<WorkerReport | undefined>((resolve, reject) => {
+              const id = nextReportId++;
+              const cleanUp = (): void => {
+                clearTimeout(timer);
+                pendingReports.delete(id);
+                worker.off('disconnect', gone);
+              };
+              const settle = (answer: WorkerReport | undefined): void => {
+                cleanUp();
+                resolve(answer);
+              };
+              const gone = (): void => settle(undefined);
+              const timer = setTimeout(() => {
+                cleanUp();
+                reject(new ConfigError(`listener worker ${worker.process.pid} did not report within ${REPORT_TIMEOUT_MS} ms`, 'CLUSTER'));
+              }, REPORT_TIMEOUT_MS);
+              pendingReports.set(id, settle);
+              worker.once('disconnect', gone);
+              send(worker, { type: 'report', id });
+            }),
+        ),
     );
+    return answers.filter((answer): answer is WorkerReport => answer !== undefined);
+  };
 
   return {
     addresses,

@@ -104,7 +104,12 @@ describe('a cluster of two listener workers', () => {
 
   it('replaces a worker that dies, and keeps serving', async () => {
     const [victim] = cluster.workerPids();
+    const asked = cluster.report(); // asked as the worker dies: answered by the other one, without waiting out a timeout
     process.kill(victim as number, 'SIGKILL');
+    const answered = await asked;
+    expect(answered.length).toBeGreaterThanOrEqual(1);
+    const whileGone = await cluster.report(); // its channel has closed: it is not asked at all
+    expect(whileGone.map((report) => report.pid)).not.toContain(victim);
     const deadline = Date.now() + 20_000;
     while (Date.now() < deadline && !(cluster.workerPids().length === 2 && !cluster.workerPids().includes(victim as number))) {
       await new Promise((resolve) => setTimeout(resolve, 100));
