@@ -22,6 +22,7 @@ const DEFAULT_RANGE_MS = DAY_MS;
  * on after the last item read (a caller follows nextCursor until it is absent).
  */
 export const MAX_AUDIT_READ_PER_PAGE = 5000;
+const ACTOR_READ_STEP = 1000;
 
 /** A deterministic event id (AuditRecordOptions.id); random ids are 12 hex digits, so the two never meet. */
 const AUDIT_EVENT_ID = /^[A-Za-z0-9_-]{8,64}$/;
@@ -75,19 +76,21 @@ export class DynamoAuditStore implements AuditStore {
     if (start && start[GSI1.pk] !== partition) throw new ValidationError('cursor belongs to another query; start again without it', 'INVALID_CURSOR');
     const events: AuditEvent[] = [];
     for (let read = 0; ; ) {
-      // Limit: the events still wanted, so a full page ends at the last item read and its cursor loses nothing.
+      const want = query.limit - events.length;
       const out = await this.query(
         withActor(query.actor, {
           IndexName: GSI1.name,
           KeyConditionExpression: '#pk = :pk AND #sk BETWEEN :since AND :until',
           ExpressionAttributeNames: { '#pk': GSI1.pk, '#sk': GSI1.sk },
           ExpressionAttributeValues: { ':pk': partition, ':since': since, ':until': until },
-          Limit: query.limit - events.length,
+          Limit: readLimit(query.actor, want, read),
           ...(start ? { ExclusiveStartKey: start } : {}),
         }),
       );
-      events.push(...out.events);
       read += out.read;
+      // More matches than wanted (a filtered read): the page ends at the last event kept, the next starts after it.
+      if (out.events.length > want) return { events: [...events, ...out.events.slice(0, want)], nextCursor: encodeCursor(out.keys[want - 1])! };
+      events.push(...out.events);
       const nextCursor = encodeCursor(out.LastEvaluatedKey);
       if (!nextCursor || events.length >= query.limit || read >= MAX_AUDIT_READ_PER_PAGE) return { events, ...(nextCursor ? { nextCursor } : {}) };
       start = out.LastEvaluatedKey as Record<string, string>;
@@ -107,20 +110,26 @@ export class DynamoAuditStore implements AuditStore {
     }
     const events: AuditEvent[] = [];
     for (let read = 0; ; ) {
+      const want = query.limit - events.length;
       const out = await this.query(
         withActor(query.actor, {
           KeyConditionExpression: '#pk = :pk AND #sk BETWEEN :since AND :until',
           ExpressionAttributeNames: { '#pk': 'pk', '#sk': 'sk' },
           ExpressionAttributeValues: { ':pk': day, ':since': since, ':until': until },
-          Limit: query.limit - events.length,
+          Limit: readLimit(query.actor, want, read),
           ...(start ? { ExclusiveStartKey: start } : {}),
         }),
       );
-      events.push(...out.events);
       read += out.read;
       start = undefined;
-      // A full page: every item of this last Query matched (its Limit was the events still wanted), so the last item is
-      // where the next page starts. Too many items read: the page stops short at the last item read.
+      // More matches than wanted (a filtered read): the page ends at the last event kept, the next starts after it.
+      if (out.events.length > want) {
+        const kept = out.keys[want - 1]!;
+        return { events: [...events, ...out.events.slice(0, want)], nextCursor: encodeCursor({ pk: kept.pk, sk: kept.sk })! };
+      }
+      events.push(...out.events);
+      // A full page ends at its last item (unfiltered, every item read was kept); too many items read: the page stops
+      // short at the last item read.
       if (events.length >= query.limit || (read >= MAX_AUDIT_READ_PER_PAGE && out.LastEvaluatedKey)) {
         const last = out.LastEvaluatedKey ?? out.lastKey;
         const more = out.LastEvaluatedKey !== undefined || day > firstDay;
@@ -136,13 +145,21 @@ export class DynamoAuditStore implements AuditStore {
     }
   }
 
-  private async query(input: Omit<QueryCommandInput, 'TableName'>): Promise<{ events: AuditEvent[]; read: number; LastEvaluatedKey?: Record<string, unknown>; lastKey?: Record<string, unknown> }> {
+  private async query(
+    input: Omit<QueryCommandInput, 'TableName'>,
+  ): Promise<{ events: AuditEvent[]; keys: Record<string, string>[]; read: number; LastEvaluatedKey?: Record<string, unknown>; lastKey?: Record<string, unknown> }> {
     const { doc, tableName } = this.table;
     const out = await storeCall('listing audit events', () => doc.send(new QueryCommand({ TableName: tableName, ScanIndexForward: false, ...input })));
     const items = out.Items ?? [];
     const last = items[items.length - 1];
+    const keyOf = (item: Record<string, unknown>): Record<string, string> => {
+      const key: Record<string, string> = { pk: item.pk as string, sk: item.sk as string };
+      if (typeof item[GSI1.pk] === 'string') Object.assign(key, { [GSI1.pk]: item[GSI1.pk], [GSI1.sk]: item[GSI1.sk] });
+      return key;
+    };
     return {
       events: items.map((item) => item.event as AuditEvent),
+      keys: items.map(keyOf),
       read: out.ScannedCount ?? items.length,
       ...(out.LastEvaluatedKey ? { LastEvaluatedKey: out.LastEvaluatedKey } : {}),
       ...(last ? { lastKey: { pk: last.pk, sk: last.sk } } : {}),
@@ -160,6 +177,15 @@ export class DynamoAuditStore implements AuditStore {
       event: checked,
     };
   }
+}
+
+/**
+ * Items one Query reads: the events still wanted; with the actor filter (which may drop most of them) at least
+ * ACTOR_READ_STEP, within what is left of the page's read bound.
+ */
+function readLimit(actor: string | undefined, want: number, read: number): number {
+  if (actor === undefined) return want;
+  return Math.max(1, Math.min(Math.max(want, ACTOR_READ_STEP), MAX_AUDIT_READ_PER_PAGE - read));
 }
 
 /** The query with the actor filter (on the event's actor, after the key condition) when one is asked for. */

@@ -240,3 +240,28 @@ describe.each(BACKENDS)('admin service on $name', (backend) => {
     expect((await own.audit.list({ actor: 'nobody', since: '2026-04-07T00:00:00Z', until: '2026-04-11T00:00:00Z', limit: 10 })).events).toEqual([]);
   });
 });
+
+// One backend is enough for the read bound (it is the store's own loop); dynalite writes 5,100 events fastest.
+describe('audit listing by actor on dynalite', () => {
+  let connection: Awaited<ReturnType<(typeof BACKENDS)[number]['connect']>>;
+  beforeAll(async () => {
+    connection = await BACKENDS.find((b) => b.name === 'dynalite')!.connect();
+  });
+  afterAll(async () => {
+    await connection.close();
+  });
+  it('stops a page short after 5,000 events read for the actor filter, and goes on from there', async () => {
+    const own = await connection.newStore();
+    const base = Date.parse('2026-05-10T12:00:00Z');
+    // Two of alice's events, the newest and the oldest, with 5,100 of the phone's between them.
+    const events = Array.from({ length: 5102 }, (_, i) => ({ at: new Date(base - i * 1000).toISOString(), actor: i === 0 || i === 5101 ? admin.actor : 'phone', action: 'session.end', result: 'ok' as const, sessionId: i }));
+    await own.audit.recordMany(events);
+    const range = { actor: admin.actor, since: '2026-05-10T00:00:00Z', until: '2026-05-11T00:00:00Z', limit: 10 };
+    const first = await own.audit.list(range);
+    expect(first.events.map((e) => e.sessionId)).toEqual([0]);
+    expect(first.nextCursor).toEqual(expect.any(String));
+    const second = await own.audit.list({ ...range, cursor: first.nextCursor! });
+    expect(second.events.map((e) => e.sessionId)).toEqual([5101]);
+    expect(second.nextCursor).toBeUndefined();
+  });
+});

@@ -153,6 +153,16 @@ describe('capf console: forwarding', () => {
     expect(missing.status).toBe(404);
   });
 
+  it('forwards PUT (the default template) with the CSRF token, and refuses it without', async () => {
+    expect((await mutate(local, 'POST', '/api/v1/templates', { name: 'console-put' })).status).toBe(201);
+    expect((await mutate(local, 'PUT', '/api/v1/template-default', { name: 'console-put' }, { [CSRF_HEADER]: 'forged' })).status).toBe(403);
+    expect((await api.request('GET', '/v1/templates')).body).not.toHaveProperty('defaultTemplate');
+    const put = await mutate(local, 'PUT', '/api/v1/template-default', { name: 'console-put' });
+    expect(put.status).toBe(200);
+    expect(await put.json()).toEqual({ defaultTemplate: 'console-put' });
+    expect((await mutate(local, 'PUT', '/api/v1/template-default', { name: null })).status).toBe(200);
+  });
+
   it('forwards only /api/v1 paths, without dot segments, and bounds the body', async () => {
     expect((await call(local, '/api/v2/devices')).status).toBe(404);
     expect((await call(local, '/api/v1/%2e%2e/admin')).status).toBe(404);
