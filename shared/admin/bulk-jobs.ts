@@ -196,12 +196,21 @@ export class BulkAdmin {
         job = await this.bulk.commitChunk(id, options.owner, chunk, { done: result.done.length, failures: result.failed }, until());
       } catch (error) {
         if (!(error instanceof ConflictError)) throw error;
-        const current = await this.bulk.get(id); // cancelled, or another run took over
-        return current && publicJob(current);
+        const current = await this.bulk.get(id);
+        // The commit reached the table but its answer was lost (a timeout, a 5xx), and the retry found it done: go on.
+        if (current?.state === 'running' && current.leaseOwner === options.owner && current.nextChunk === chunk + 1) job = current;
+        else return current && publicJob(current); // cancelled, or another run took over
       }
       options.onProgress?.(publicJob(job));
     }
-    job = await this.bulk.finish(id, options.owner);
+    try {
+      job = await this.bulk.finish(id, options.owner);
+    } catch (error) {
+      const current = error instanceof ConflictError ? await this.bulk.get(id) : undefined;
+      // As above: the job was marked done by this very call, whose answer was lost.
+      if (current?.state !== 'done' || current.nextChunk !== job.nextChunk) throw error;
+      job = current;
+    }
     await this.audit('system:bulk', 'bulk.run', id, job.failed > 0 ? 'failed' : 'ok', `${job.operation}: ${job.done} done, ${job.failed} failed of ${job.total ?? 0}`);
     return publicJob(job);
   }

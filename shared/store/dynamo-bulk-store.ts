@@ -26,21 +26,31 @@ const MAX_ROUNDS = 8;
 const MAX_JOBS_LISTED = 10_000;
 const MAX_FAILURES_LISTED = 200_000;
 const THROTTLES = new Set(['ProvisionedThroughputExceededException', 'ThrottlingException', 'RequestLimitExceeded', 'TooManyRequestsException']);
+const TRANSIENT = new Set(['InternalServerError', 'ServiceUnavailable', 'TimeoutError', 'RequestTimeout', 'ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ETIMEDOUT']);
 
 const jobPk = (id: string) => `BULK#${id}`;
 const chunkSk = (n: number) => `C#${String(n).padStart(7, '0')}`;
 
-function isThrottle(err: unknown): boolean {
-  return typeof err === 'object' && err !== null && THROTTLES.has((err as { name?: string }).name ?? '');
+/**
+ * Throttling, and an answer lost on the way (a 5xx, a timeout, a dropped connection) once the SDK's own retries (or
+ * its retry quota, spent quickly under heavy throttling) are used up. Every call of this store is safe to send again:
+ * reads, idempotent puts, and device and job writes conditional on what they change (a write that had in fact
+ * reached the table fails its condition, and the device then carries the job's marker).
+ */
+function isRetryable(err: unknown): boolean {
+  if (typeof err !== 'object' || err === null) return false;
+  const { name, code, $metadata } = err as { name?: string; code?: string; $metadata?: { httpStatusCode?: number } };
+  if (THROTTLES.has(name ?? '') || TRANSIENT.has(name ?? '') || TRANSIENT.has(code ?? '')) return true;
+  return ($metadata?.httpStatusCode ?? 0) >= 500;
 }
 
-/** Runs a call again after throttling (backoff with jitter), at most MAX_ROUNDS times. */
+/** Runs a call again after throttling or a lost answer (backoff with jitter), at most MAX_ROUNDS times. */
 async function retryThrottled<T>(what: string, call: () => Promise<T>): Promise<T> {
   for (let round = 0; ; round++) {
     try {
       return await call();
     } catch (err) {
-      if (!isThrottle(err) || round >= MAX_ROUNDS) throw err;
+      if (!isRetryable(err) || round >= MAX_ROUNDS) throw err;
       await backoff(round + 2);
     }
   }
