@@ -5,7 +5,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { LambdaClient } from '@aws-sdk/client-lambda';
 import type { SchedulerClient } from '@aws-sdk/client-scheduler';
 import { S3Client } from '@aws-sdk/client-s3';
-import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { requestLimits } from '../../shared/aws-limits.ts';
 import { AdminService } from '../../shared/admin/admin-service.ts';
 import { createAdminRouter } from '../../shared/admin/http/index.ts';
@@ -18,6 +18,7 @@ import { TemplateAdmin } from '../../shared/admin/templates.ts';
 import { SecretCaCustody } from '../../shared/issuers/capf-ca/secret-ca-custody.ts';
 import { loadAdminConfig } from '../../shared/config/index.ts';
 import { authStringKeyLoader } from '../../shared/issuers/auth-key-secret.ts';
+import { secretsManagerSdk } from '../../shared/issuers/aws-sdk.ts';
 import { createDynamoStores } from '../../shared/store/dynamo-stores.ts';
 import { cachedLoader } from '../../shared/util/cached-loader.ts';
 import { lambdaHandler } from '../bootstrap.ts';
@@ -31,17 +32,19 @@ export const handler = lambdaHandler(
   adminFunction(async ({ logger }) => {
     const config = loadAdminConfig(process.env);
     const stores = createDynamoStores({ client: new DynamoDBClient(AWS_LIMITS), tableName: config.tableName });
-    const authStringKey = authStringKeyLoader(config.authKeySecretId, () => new SecretsManagerClient(AWS_LIMITS), 'the admin function');
+    // Secrets Manager, Lambda and Scheduler: each SDK loads on the first route that needs it (a string stored, the CA,
+    // a monitor run, a bulk job), not at the cold start; one client of each.
+    const secretsClient = cachedLoader<SecretsManagerClient>();
+    const secretsManager = () => secretsClient('secrets-manager', async () => new (await secretsManagerSdk()).SecretsManagerClient(AWS_LIMITS));
+    const authStringKey = authStringKeyLoader(config.authKeySecretId, secretsManager, 'the admin function');
     const service = new AdminService({ stores, authStringKey });
-    // The Lambda and Scheduler SDKs load on the first route that needs them (a monitor run, a bulk job), not at the
-    // cold start; one Lambda client serves both.
     const lambdaClient = cachedLoader<LambdaClient>();
     const schedulerClient = cachedLoader<SchedulerClient>();
     const lambda = () => lambdaClient('lambda', async () => new (await import('@aws-sdk/client-lambda')).LambdaClient({ ...AWS_LIMITS, requestHandler: requestLimits(28_000) }));
     const scheduler = () => schedulerClient('scheduler', async () => new (await import('@aws-sdk/client-scheduler')).SchedulerClient(AWS_LIMITS));
     const trust = new TrustAdmin({ trust: stores.trust, audit: stores.audit });
     // F4: the CAPF CA in the CA secret; the sign function follows a replacement within its re-read interval.
-    const ca = config.capfCa && new CaAdmin({ custody: new SecretCaCustody({ client: new SecretsManagerClient(AWS_LIMITS), ...config.capfCa }), trust, audit: stores.audit });
+    const ca = config.capfCa && new CaAdmin({ custody: new SecretCaCustody({ client: secretsManager, ...config.capfCa }), trust, audit: stores.audit });
     return {
       router: createAdminRouter(service, {
         ...(config.issuer ? { issuer: config.issuer } : {}),

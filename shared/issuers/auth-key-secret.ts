@@ -19,12 +19,13 @@ export async function readAuthStringKey(client: SecretsManagerClient, secretId: 
 }
 
 /** The key of `secretId`, read on first use and kept for the container's life (a failed read is tried again by the
- *  next call); without a secret every call is refused with what to do. `who` names the function in that message. */
-export function authStringKeyLoader(secretId: string | undefined, client: () => SecretsManagerClient, who: string): () => Promise<Uint8Array> {
+ *  next call); without a secret every call is refused with what to do. `who` names the function in that message.
+ *  `client` is called once, on the first read (it may load the SDK then). */
+export function authStringKeyLoader(secretId: string | undefined, client: () => SecretsManagerClient | Promise<SecretsManagerClient>, who: string): () => Promise<Uint8Array> {
   if (!secretId) {
     return () => Promise.reject(new ConfigError(`${who} has no CAPF_AUTH_KEY_SECRET_ARN, so it cannot store an authentication string: deploy the stack again`, 'AUTH_STRING_KEY_MISSING'));
   }
   const load = cachedLoader<Uint8Array>();
-  let made: SecretsManagerClient | undefined;
-  return () => load(secretId, () => readAuthStringKey((made ??= client()), secretId));
+  let made: Promise<SecretsManagerClient> | undefined;
+  return () => load(secretId, async () => readAuthStringKey(await (made ??= Promise.resolve(client())), secretId));
 }

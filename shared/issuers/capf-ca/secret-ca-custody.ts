@@ -13,7 +13,8 @@ import { readJsonSecret } from '../ca-secret.ts';
 import { ensureSoftwareCaSecret } from './software-ca.ts';
 
 export interface SecretCaCustodyOptions {
-  client: SecretsManagerClient;
+  /** The client, or how to make it on first use (so the admin function's cold start does not load the SDK). */
+  client: SecretsManagerClient | (() => Promise<SecretsManagerClient>);
   /** The CA secret's ARN or name. */
   secretId: string;
   /** capf-kms: the secret holds only the certificate of a KMS key; replacements are refused. */
@@ -25,8 +26,19 @@ const MAX_PEM_CHARS = 16_384;
 export class SecretCaCustody implements CapfCaCustody {
   readonly where: string;
 
+  private made: Promise<SecretsManagerClient> | undefined;
+
   constructor(private readonly options: SecretCaCustodyOptions) {
     this.where = options.secretId;
+  }
+
+  private client(): Promise<SecretsManagerClient> {
+    if (!this.made) {
+      const { client } = this.options;
+      this.made = typeof client === 'function' ? client() : Promise.resolve(client);
+      this.made.catch(() => (this.made = undefined));
+    }
+    return this.made;
   }
 
   /** The certificate in the secret now (not a cached copy); a software CA not made yet is generated, as the sign
@@ -35,7 +47,7 @@ export class SecretCaCustody implements CapfCaCustody {
     const pem = await this.currentPem();
     if (pem !== undefined) return pem;
     if (this.options.keyInKms) throw new ConfigError(`the CA secret ${this.where} holds no certificate yet: the sign function stores it at its first start`, 'CA_NOT_READY');
-    return derToPem((await ensureSoftwareCaSecret(this.options.client, this.options.secretId)).certificateDer);
+    return derToPem((await ensureSoftwareCaSecret(await this.client(), this.options.secretId)).certificateDer);
   }
 
   async replace(material: CapfCaReplacement, expectedCertificatePem: string): Promise<void> {
@@ -50,7 +62,7 @@ export class SecretCaCustody implements CapfCaCustody {
     // The token names this replacement: a retry of the same request stores nothing twice.
     const token = createHash('sha256').update(material.certificatePem).digest('hex').slice(0, 64);
     try {
-      await this.options.client.send(
+      await (await this.client()).send(
         new PutSecretValueCommand({ SecretId: this.options.secretId, ClientRequestToken: token, SecretString: JSON.stringify({ certificatePem: material.certificatePem, privateKeyPem: material.privateKeyPem }) }),
       );
     } catch (error) {
@@ -62,7 +74,7 @@ export class SecretCaCustody implements CapfCaCustody {
 
   /** The secret's certificatePem as it is now, or undefined while the secret is the deployment's placeholder. */
   private async currentPem(): Promise<string | undefined> {
-    const json = (await readJsonSecret(this.options.client, this.options.secretId)) as { certificatePem?: unknown } | undefined;
+    const json = (await readJsonSecret(await this.client(), this.options.secretId)) as { certificatePem?: unknown } | undefined;
     if (json === undefined) return undefined;
     const pem = json.certificatePem;
     if (typeof pem !== 'string' || pem.length === 0 || pem.length > MAX_PEM_CHARS) {
