@@ -1,6 +1,7 @@
-// The plain progress lines of `capf bulk run` (no TTY) and the rate and ETA they show.
+// The progress `capf bulk run` shows: the cli-progress bar on a terminal, plain lines otherwise, and the rate and ETA.
+import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { plainProgress, RateMeter, type ShownJob } from '../../../cli/bulk-progress.ts';
+import { barProgress, plainProgress, RateMeter, type ShownJob } from '../../../cli/bulk-progress.ts';
 
 const job = (state: ShownJob['state'], done: number, failed: number, total?: number): ShownJob => ({
   id: '20261203-1a2b3c4d',
@@ -37,6 +38,20 @@ describe('bulk progress', () => {
     expect(lines).toHaveLength(3);
     expect(lines[0]).toBe('job 20261203-1a2b3c4d scheduled: fixing its targets\n');
     expect(lines[1]).toMatch(/^job 20261203-1a2b3c4d running: 250\/1000(, \d+\/s, ETA \d+s)?\n$/);
-    expect(lines[2]).toMatch(/^job 20261203-1a2b3c4d done: 1000\/1000 \(10 failed\), \d+\/s\n$/);
+    expect(lines[2]).toMatch(/^job 20261203-1a2b3c4d done: 1000\/1000 \(10 failed\)(, \d+\/s)?\n$/);
+  });
+
+  it('draws a bar with the counts, the rate (once measurable) and the failures on a terminal, ending at the total', async () => {
+    const terminal = Object.assign(new PassThrough(), { isTTY: true, columns: 160 });
+    let drawn = '';
+    terminal.on('data', (chunk: Buffer) => (drawn += chunk.toString()));
+    const view = await barProgress(terminal as unknown as NodeJS.WriteStream);
+    view.update(job('scheduled', 0, 0));
+    view.update(job('running', 250, 0, 1000));
+    view.update(job('done', 990, 10, 1000));
+    view.stop();
+    const escape = String.fromCharCode(27); // the cursor and colour codes of the terminal, removed
+    const text = drawn.replace(new RegExp(`${escape}\\[[0-9;?]*[A-Za-z]|${escape}[78]`, 'g'), '');
+    expect(text).toMatch(/job 20261203-1a2b3c4d done \|[█░]+\| 1000\/1000 100% \| (\d+|-)\/s \| ETA \S+ \| 10 failed/);
   });
 });
