@@ -1,7 +1,7 @@
 // What `capf csr`, `capf stale-lsc`, `capf cert import` (the offline CA, F3/F20/F21) and `capf monitor run`,
 // `capf report expiry` (F19) ask of the service they administer: the admin API (--endpoint, a running capf serve) or
 // the data folder's store, as the device commands do (target.ts).
-import type { CsrSummary, StaleLsc } from '../../shared/admin/csrs.ts';
+import { CsrAdmin, type CsrSummary, type StaleLsc } from '../../shared/admin/csrs.ts';
 import { ValidationError } from '../../shared/errors.ts';
 import type { ImportReport } from '../../shared/issuers/offline/certificate-import.ts';
 import { DAY_MS } from '../../shared/monitor/index.ts';
@@ -16,7 +16,7 @@ export interface OfflineTarget {
   countCsrs(): Promise<{ pending: number; imported: number }>;
   /** NAME: the file name from the list, the object key, or a device name (its newest CSR). */
   showCsr(name: string): Promise<CsrSummary & { pem: string }>;
-  /** Deletes the record, and the object in the bucket where the service has the bucket (the API of capf serve, AWS). */
+  /** Deletes the record and the CSR's object in the bucket (the API of capf serve or AWS, or the data folder's files). */
   deleteCsr(name: string): Promise<CsrSummary>;
   deleteAllCsrs(): Promise<number>;
   staleList(): Promise<StaleLsc[]>;
@@ -61,17 +61,25 @@ export function apiMonitorTarget(body: Body): MonitorTarget {
 
 const LOCAL = { actor: 'local' };
 
-export function storeOfflineTarget(admin: LocalAdmin): OfflineTarget {
+/**
+ * On the data folder: deletions also remove the CSR objects from the folder's bucket files (s3rver started for the
+ * deletion, cli/local/local-csr-bucket.ts), as `capf serve`'s API does with its running bucket.
+ */
+export function storeOfflineTarget(admin: LocalAdmin, dataDir: string, stores: Pick<Stores, 'csrs' | 'audit'>): OfflineTarget {
   const csrs = () => {
     if (!admin.csrs) throw new ValidationError('this data folder has no CSR store', 'NO_CSR_STORE');
     return admin.csrs;
+  };
+  const withBucket = async <T>(work: (csrAdmin: CsrAdmin) => Promise<T>): Promise<T> => {
+    const { withLocalBucketFiles } = await import('../local/local-csr-bucket.ts'); // s3rver loads only for a deletion
+    return withLocalBucketFiles(dataDir, (bucket) => work(new CsrAdmin({ csrs: stores.csrs, audit: stores.audit, ...(bucket ? { bucket } : {}) })));
   };
   return {
     listCsrs: (all) => csrs().list({ all }),
     countCsrs: () => csrs().count(),
     showCsr: (name) => csrs().show(name),
-    deleteCsr: (name) => csrs().delete(LOCAL, name),
-    deleteAllCsrs: () => csrs().deleteAll(LOCAL),
+    deleteCsr: (name) => withBucket((csrAdmin) => csrAdmin.delete(LOCAL, name)),
+    deleteAllCsrs: () => withBucket((csrAdmin) => csrAdmin.deleteAll(LOCAL)),
     staleList: () => csrs().staleList(),
     staleDeleteAll: () => csrs().staleDeleteAll(LOCAL),
     importFile: (name, bytes) => {

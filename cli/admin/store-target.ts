@@ -57,7 +57,7 @@ export function storeTarget(store: Stores, dataDir: string, close: () => Promise
   return {
     trust,
     ca,
-    offline: storeOfflineTarget(admin),
+    offline: storeOfflineTarget(admin, dataDir, store),
     monitor: storeMonitorTarget(store, dataDir),
     description: `data folder ${dataDir}`,
     async getDevice(name) {

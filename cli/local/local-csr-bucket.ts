@@ -2,6 +2,7 @@
 // `<data>/csr-bucket/`, and its "object created" events handed to the import function's handler as S3 would hand
 // them (keys URL-encoded), so an upload under signed/ is imported exactly as in AWS.
 import { createRequire } from 'node:module';
+import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import type { S3Client } from '@aws-sdk/client-s3';
@@ -60,14 +61,43 @@ function encodeEventKey(key: string): string {
   return encodeURIComponent(key).replace(/%20/g, '+').replace(/%2F/g, '/');
 }
 
-export async function startLocalCsrBucket(options: LocalCsrBucketOptions): Promise<LocalCsrBucket> {
-  const directory = join(options.dataDir, 'csr-bucket');
+/** Where s3rver keeps the local bucket's objects under the data folder. */
+export function localBucketDirectory(dataDir: string): string {
+  return join(dataDir, 'csr-bucket');
+}
+
+async function runS3rver(dataDir: string, port = 0): Promise<{ server: S3rverServer; directory: string; endpoint: string; s3: S3Client; bucket: S3CsrBucket }> {
+  const directory = localBucketDirectory(dataDir);
   const S3rver = loadS3rver();
-  const server = new S3rver({ address: '127.0.0.1', port: options.port ?? 0, silent: true, directory, configureBuckets: [{ name: LOCAL_CSR_BUCKET, configs: [] }] });
+  const server = new S3rver({ address: '127.0.0.1', port, silent: true, directory, configureBuckets: [{ name: LOCAL_CSR_BUCKET, configs: [] }] });
   const address = await server.run();
   const endpoint = `http://127.0.0.1:${address.port}`;
   const s3 = localBucketClient(endpoint);
-  const bucket = new S3CsrBucket(s3, LOCAL_CSR_BUCKET);
+  return { server, directory, endpoint, s3, bucket: new S3CsrBucket(s3, LOCAL_CSR_BUCKET) };
+}
+
+/**
+ * The data folder's bucket for one piece of work with no `capf serve` running (the CLI on the data folder): s3rver on
+ * a free loopback port over the same files, no import on its events, closed afterwards. Undefined when the folder has
+ * never had a bucket (the offline issuer never ran there).
+ */
+export async function withLocalBucketFiles<T>(dataDir: string, work: (bucket: S3CsrBucket | undefined) => Promise<T>): Promise<T> {
+  const exists = await stat(localBucketDirectory(dataDir)).then(
+    (found) => found.isDirectory(),
+    () => false,
+  );
+  if (!exists) return work(undefined);
+  const running = await runS3rver(dataDir);
+  try {
+    return await work(running.bucket);
+  } finally {
+    running.s3.destroy();
+    await running.server.close();
+  }
+}
+
+export async function startLocalCsrBucket(options: LocalCsrBucketOptions): Promise<LocalCsrBucket> {
+  const { server, directory, endpoint, s3, bucket } = await runS3rver(options.dataDir, options.port);
   const importer = new CertificateImporter({
     csrs: options.stores.csrs,
     issuances: options.stores.issuances,
