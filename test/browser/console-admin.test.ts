@@ -137,6 +137,20 @@ describe('capf console administration pages in chromium', () => {
     await form.getByRole('button', { name: 'Create template' }).click();
     await page.getByRole('table').getByText('Default: lab-phones').waitFor();
 
+    // A device created through it on the devices page takes what the form leaves to the template.
+    await page.goto(`${stack.origin}/#/devices`);
+    const add = page.getByRole('form', { name: 'Add a device' });
+    await add.getByLabel('Name', { exact: true }).fill('SEP00AB00CD00EF');
+    await add.getByLabel('Template').selectOption('lab-phones');
+    await add.getByLabel('Operation').selectOption({ label: "the template's" });
+    await add.getByRole('button', { name: 'Add device' }).click();
+    await page.getByRole('heading', { level: 1, name: 'SEP00AB00CD00EF' }).waitFor();
+    const created = (await stack.api('GET', '/v1/devices/SEP00AB00CD00EF')).body as { completesBy: string };
+    expect(created).toMatchObject({ operation: 'install', keyOrder: 'ec', curve: 'P-384', authMode: 'null-string' });
+    expect(Date.parse(created.completesBy) - Date.now()).toBeGreaterThan(6 * 86_400_000);
+    await page.goto(`${stack.origin}/#/templates`);
+    await page.getByRole('button', { name: 'Show lab-phones' }).waitFor();
+
     await form.getByLabel('Name').fill('strings');
     await form.getByLabel('Operation').selectOption('install');
     await form.getByLabel('Authentication mode').selectOption('auth-string');

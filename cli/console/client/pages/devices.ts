@@ -1,9 +1,9 @@
 // Devices: search by name prefix, filters (status, operation, authentication mode), pages of 50 over any number of
-// devices (the API's cursor; every filter is the API's), and a form to add one.
+// devices (the API's cursor; every filter is the API's), and a form to add one (through a template, optionally).
 import { get, send } from '../api.ts';
 import { AUTH_MODES, OPERATIONS, STATUSES } from '../choices.ts';
-import { armingFields, card, onSubmit, field, h, link, page, select, table, time } from '../dom.ts';
-import type { Device } from '../types.ts';
+import { append, armingFields, card, onSubmit, field, h, link, page, select, table, time } from '../dom.ts';
+import type { Device, Template } from '../types.ts';
 
 const PAGE = 50;
 /** API pages read at most for one screen when the operation or authentication mode filter leaves few devices. */
@@ -94,26 +94,35 @@ async function fetchPage(filters: Filters, cursor: string | undefined): Promise<
 
 function createForm(): HTMLElement {
   const name = h('input', { name: 'name', required: true, maxlength: 64, placeholder: 'SEP001122334455', autocomplete: 'off', spellcheck: 'false' });
-  const operation = select('operation', OPERATIONS, 'install');
-  const authMode = select('authMode', AUTH_MODES, 'null-string');
+  const fromTemplate: [string, string] = ['', "the template's"];
+  const template = select('template', [['', 'the default template, if one is set']]);
+  const operation = select('operation', [fromTemplate, ...OPERATIONS], 'install');
+  const authMode = select('authMode', [fromTemplate, ...AUTH_MODES], 'null-string');
   const arming = armingFields('create');
   const submit = h('button', { type: 'submit' }, 'Add device');
   const shown = h('div', { 'aria-live': 'polite' });
+  // The templates fill the choice when they arrive; a stack without templates keeps the default choice only.
+  void get<{ templates: Template[] }>('/templates').then(
+    ({ templates }) => append(template, ...templates.map((t) => h('option', { value: t.name }, t.description ? `${t.name} (${t.description})` : t.name))),
+    () => undefined,
+  );
   const form = card('add-device', 'Add a device',
     field('Name', name),
+    field('Template', template, 'settings left to the template come from it'),
     field('Operation', operation),
     field('Authentication mode', authMode),
     ...arming.rows,
     submit,
     shown,
   );
-  onSubmit(form, submit, () =>
-    send<Device>('POST', '/devices', { name: name.value.trim(), operation: operation.value, authMode: authMode.value, ...arming.body() }).then((device) => {
-        const href = `#/device/${encodeURIComponent(device.name)}`;
-        if (!device.authString) return void (location.hash = href);
-        // The string is shown here, once: the device page will not have it.
-        shown.replaceChildren(h('p', { class: 'secret' }, `${device.name} added. Authentication string (not shown again): `, h('output', {}, device.authString)), link(href, `Open ${device.name}`));
-      }),
-  );
+  onSubmit(form, submit, () => {
+    const chosen = Object.fromEntries([template, operation, authMode].filter((control) => control.value).map((control) => [control.name, control.value]));
+    return send<Device>('POST', '/devices', { name: name.value.trim(), ...chosen, ...arming.body() }).then((device) => {
+      const href = `#/device/${encodeURIComponent(device.name)}`;
+      if (!device.authString) return void (location.hash = href);
+      // The string is shown here, once: the device page will not have it.
+      shown.replaceChildren(h('p', { class: 'secret' }, `${device.name} added. Authentication string (not shown again): `, h('output', {}, device.authString)), link(href, `Open ${device.name}`));
+    });
+  });
   return form;
 }
