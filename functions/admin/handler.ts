@@ -4,7 +4,7 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { LambdaClient } from '@aws-sdk/client-lambda';
 import type { SchedulerClient } from '@aws-sdk/client-scheduler';
-import { S3Client } from '@aws-sdk/client-s3';
+import type { S3Client } from '@aws-sdk/client-s3';
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { requestLimits } from '../../shared/aws-limits.ts';
 import { AdminService } from '../../shared/admin/admin-service.ts';
@@ -32,8 +32,8 @@ export const handler = lambdaHandler(
   adminFunction(async ({ logger }) => {
     const config = loadAdminConfig(process.env);
     const stores = createDynamoStores({ client: new DynamoDBClient(AWS_LIMITS), tableName: config.tableName });
-    // Secrets Manager, Lambda and Scheduler: each SDK loads on the first route that needs it (a string stored, the CA,
-    // a monitor run, a bulk job), not at the cold start; one client of each.
+    // Secrets Manager, S3, Lambda and Scheduler: each SDK loads on the first route that needs it (a string stored, the
+    // CA, a CSR object or the CRL, a monitor run, a bulk job), not at the cold start; one client of each.
     const secretsClient = cachedLoader<SecretsManagerClient>();
     const secretsManager = () => secretsClient('secrets-manager', async () => new (await secretsManagerSdk()).SecretsManagerClient(AWS_LIMITS));
     const authStringKey = authStringKeyLoader(config.authKeySecretId, secretsManager, 'the admin function');
@@ -41,6 +41,8 @@ export const handler = lambdaHandler(
     const lambdaClient = cachedLoader<LambdaClient>();
     const schedulerClient = cachedLoader<SchedulerClient>();
     const lambda = () => lambdaClient('lambda', async () => new (await import('@aws-sdk/client-lambda')).LambdaClient({ ...AWS_LIMITS, requestHandler: requestLimits(28_000) }));
+    const s3Client = cachedLoader<S3Client>();
+    const s3 = () => s3Client('s3', async () => new (await import('@aws-sdk/client-s3')).S3Client(AWS_LIMITS));
     const scheduler = () => schedulerClient('scheduler', async () => new (await import('@aws-sdk/client-scheduler')).SchedulerClient(AWS_LIMITS));
     const trust = new TrustAdmin({ trust: stores.trust, audit: stores.audit });
     // F4: the CAPF CA in the CA secret; the sign function follows a replacement within its re-read interval.
@@ -52,7 +54,7 @@ export const handler = lambdaHandler(
           trustRoutes(trust),
           caRoutes(ca, config.issuer),
           templateRoutes(new TemplateAdmin({ templates: stores.templates, audit: stores.audit })),
-          ...offlineMonitorModules(stores, ca || undefined, process.env, { s3: new S3Client(AWS_LIMITS), lambda }),
+          ...offlineMonitorModules(stores, ca || undefined, process.env, { s3, lambda }),
           bulkJobModule(stores, authStringKey, process.env, { scheduler, lambda }),
         ],
         onInternalError: (error, request) => logger?.error('admin API request failed', { method: request.method, path: request.path, error: error instanceof Error ? `${error.name}: ${error.message}` : String(error) }),

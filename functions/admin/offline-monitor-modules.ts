@@ -4,7 +4,7 @@
 // from the certificates' index (with the CAPF certificate when the CA routes can export it), and GET /crl from
 // s3://CAPF_CRL_BUCKET/CAPF_CRL_KEY as the monitor published it.
 import type { LambdaClient } from '@aws-sdk/client-lambda';
-import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import type { S3Client } from '@aws-sdk/client-s3';
 import * as z from 'zod';
 import type { CaAdmin } from '../../shared/admin/ca.ts';
 import { CsrAdmin } from '../../shared/admin/csrs.ts';
@@ -13,11 +13,11 @@ import { monitorRoutes } from '../../shared/admin/http/monitor-routes.ts';
 import { offlineCaRoutes } from '../../shared/admin/http/offline-ca-routes.ts';
 import { ConfigError, errorName } from '../../shared/errors.ts';
 import { CertificateImporter } from '../../shared/issuers/offline/certificate-import.ts';
-import { S3CsrBucket } from '../../shared/issuers/offline/s3-csr-bucket.ts';
 import { expiryReport } from '../../shared/monitor-service/expiry-report.ts';
 import type { MonitorOutcome, MonitorSummary } from '../../shared/monitor-service/run.ts';
 import { pemToDer } from '../../shared/pki/index.ts';
-import type { Stores } from '../../shared/ports/index.ts';
+import type { CsrBucket, Stores } from '../../shared/ports/index.ts';
+import { cachedLoader } from '../../shared/util/cached-loader.ts';
 
 const text = z.string().min(1).max(2048);
 const environmentSchema = z.object({
@@ -31,7 +31,8 @@ const environmentSchema = z.object({
 const MAX_CRL_BYTES = 32 * 1024 * 1024;
 
 export interface AwsModuleClients {
-  s3: S3Client;
+  /** Made on the first CSR object or CRL read: the S3 SDK is not loaded at the admin function's cold start. */
+  s3: () => Promise<S3Client>;
   /** Made on the first monitor run asked for: the Lambda SDK is not loaded at the admin function's cold start. */
   lambda: () => Promise<LambdaClient>;
 }
@@ -41,7 +42,7 @@ export function offlineMonitorModules(stores: Stores, ca: CaAdmin | undefined, e
   if (!parsed.success) throw new ConfigError(`admin function environment: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`, 'ADMIN_CONFIG');
   const env = parsed.data;
   const trustAnchors = async () => (await stores.trust.list('capf')).map((entry) => pemToDer(entry.pem));
-  const csrs = new CsrAdmin({ csrs: stores.csrs, audit: stores.audit, ...(env.CAPF_CSR_BUCKET ? { bucket: new S3CsrBucket(clients.s3, env.CAPF_CSR_BUCKET) } : {}) });
+  const csrs = new CsrAdmin({ csrs: stores.csrs, audit: stores.audit, ...(env.CAPF_CSR_BUCKET ? { bucket: deferredCsrBucket(clients.s3, env.CAPF_CSR_BUCKET) } : {}) });
   return [
     offlineCaRoutes({ csrs, importer: (actor) => new CertificateImporter({ csrs: stores.csrs, issuances: stores.issuances, audit: stores.audit, actor, trustAnchors }) }),
     monitorRoutes({
@@ -71,11 +72,25 @@ async function invokeMonitor(lambda: () => Promise<LambdaClient>, functionName: 
   return outcome.summary;
 }
 
-async function readCrl(s3: S3Client, bucket: string | undefined, key: string): Promise<Uint8Array | undefined> {
+/** The CSR bucket over S3, its adapter module and client loaded on the first call (a failed load is tried again). */
+function deferredCsrBucket(s3: () => Promise<S3Client>, bucketName: string): CsrBucket {
+  const loaded = cachedLoader<CsrBucket>();
+  const bucket = () => loaded(bucketName, async () => new (await import('../../shared/issuers/offline/s3-csr-bucket.ts')).S3CsrBucket(await s3(), bucketName));
+  return {
+    putCsr: async (key, csrPem, metadata) => (await bucket()).putCsr(key, csrPem, metadata),
+    list: async (prefix, limit) => (await bucket()).list(prefix, limit),
+    read: async (key, maxBytes) => (await bucket()).read(key, maxBytes),
+    delete: async (key) => (await bucket()).delete(key),
+    putReport: async (key, body, contentType) => (await bucket()).putReport(key, body, contentType),
+  };
+}
+
+async function readCrl(s3: () => Promise<S3Client>, bucket: string | undefined, key: string): Promise<Uint8Array | undefined> {
   if (!bucket) return undefined;
+  const [client, { GetObjectCommand }] = await Promise.all([s3(), import('@aws-sdk/client-s3')]);
   let out;
   try {
-    out = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+    out = await client.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
   } catch (error) {
     if (errorName(error) === 'NoSuchKey' || errorName(error) === 'NotFound') return undefined;
     throw error;
