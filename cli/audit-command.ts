@@ -32,15 +32,16 @@ export function registerAuditCommands(program: Command): void {
     .option('--data <dir>', DATA_HELP)
     .option('--endpoint <url>', ENDPOINT_HELP)
     .option('--device <name>', 'only events about this device (SEP001122334455, CSFJSMITH...)', (value) => normaliseDeviceName(value))
+    .option('--actor <who>', 'only events of this actor, exactly: local, phone, or an IAM principal ARN')
     .option('--since <when>', 'only events since then: a span back from now (24h, 7d, 30m) or an ISO date', (value) => since(value))
     .option('--limit <n>', 'at most this many events, 1-10000 (default 100)', integer(1, 10_000), 100)
     .option('--json', 'print a JSON array')
-    .action(async (opts: TargetOptions & { device?: string; since?: string; limit: number; json?: boolean }) => {
+    .action(async (opts: TargetOptions & { device?: string; actor?: string; since?: string; limit: number; json?: boolean }) => {
       await withTarget(opts, async (target) => {
-        const events = await target.listAudit({ ...(opts.device ? { device: opts.device } : {}), ...(opts.since ? { since: opts.since } : {}), limit: opts.limit });
+        const events = await target.listAudit({ ...(opts.device ? { device: opts.device } : {}), ...(opts.actor ? { actor: opts.actor } : {}), ...(opts.since ? { since: opts.since } : {}), limit: opts.limit });
         if (opts.json) return printJson(events);
         if (events.length === 0) {
-          process.stdout.write(`no audit events${opts.device ? ` for ${opts.device}` : ''}${opts.since ? ` since ${opts.since}` : ''} in ${target.description}\n`);
+          process.stdout.write(`no audit events${opts.device ? ` for ${opts.device}` : ''}${opts.actor ? ` by ${opts.actor}` : ''}${opts.since ? ` since ${opts.since}` : ''} in ${target.description}\n`);
           return;
         }
         process.stdout.write(`${table(['AT', 'WHO', 'ACTION', 'DEVICE', 'RESULT', 'DETAIL'], auditRows(events))}\n`);

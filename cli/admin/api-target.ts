@@ -134,7 +134,7 @@ export class ApiTarget implements AdminTarget {
       const page = await this.call<{ events: AuditEvent[]; nextCursor?: string }>({
         method: 'GET',
         path: '/v1/audit',
-        query: { device: filter.device, since: filter.since, limit: String(want), cursor },
+        query: { device: filter.device, actor: filter.actor, since: filter.since, limit: String(want), cursor },
       });
       out.push(...page.body.events);
       cursor = page.body.nextCursor;

@@ -107,7 +107,7 @@ export function storeTarget(store: Stores, dataDir: string, close: () => Promise
 }
 
 /** The local trail's events matching the filter, newest first (a missing file is an empty trail). */
-async function readLocalAudit(path: string, filter: AuditFilter): Promise<AuditEvent[]> {
+export async function readLocalAudit(path: string, filter: AuditFilter): Promise<AuditEvent[]> {
   let text: string;
   try {
     const handle = await open(path, 'r');
@@ -130,6 +130,7 @@ async function readLocalAudit(path: string, filter: AuditFilter): Promise<AuditE
     try {
       const event = JSON.parse(line) as AuditEvent;
       if (filter.device && event.deviceName !== filter.device) continue;
+      if (filter.actor && event.actor !== filter.actor) continue;
       if (filter.since && event.at < filter.since) continue;
       events.push(event);
     } catch {

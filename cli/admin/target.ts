@@ -19,6 +19,8 @@ export interface DeviceFilter {
 
 export interface AuditFilter {
   device?: string;
+  /** Exact: an IAM principal ARN, `local`, `phone`. */
+  actor?: string;
   /** ISO time: events at or after it. */
   since?: string;
   limit?: number;

@@ -83,6 +83,11 @@ describe('administering a local stack only through the CLI and its API', () => {
     expect(summary.filter((line) => line.startsWith('local device.')).length).toBeGreaterThanOrEqual(2);
     const all = JSON.parse((await capf('audit', 'list', '--since', '1h', '--json')).stdout) as AuditEvent[];
     expect(all.map((e) => `${e.actor} ${e.action} ${e.result}`)).toContain('local trust.add ok');
+    const byPhone = JSON.parse((await capf('audit', 'list', '--since', '1h', '--actor', 'phone', '--json')).stdout) as AuditEvent[];
+    expect(byPhone.filter((e) => e.action === 'session.end')).toHaveLength(2);
+    expect(byPhone.every((e) => e.actor === 'phone')).toBe(true);
+    const byNobody = await capf('audit', 'list', '--actor', 'nobody');
+    expect(byNobody.stdout).toMatch(/^no audit events by nobody in /);
     const table = await capf('audit', 'list', '--device', DEVICE);
     expect(table.stdout).toMatch(new RegExp(`phone\\s+session\\.end\\s+${DEVICE}\\s+ok`));
     expect(table.stdout).toMatch(new RegExp(`local\\s+device\\.create\\s+${DEVICE}\\s+ok`));
