@@ -6,7 +6,7 @@ import { readFile, stat } from 'node:fs/promises';
 import { CSV_COLUMNS, MAX_CSV_BYTES, parseDeviceCsv, splitDeviceCsv } from '../shared/admin/bulk-csv.ts';
 import type { ImportOutcome } from '../shared/admin/bulk-import.ts';
 import { ValidationError } from '../shared/errors.ts';
-import { CERTIFICATE_OPERATIONS, type OperationStatus } from '../shared/model.ts';
+import { AUTH_MODES, CERTIFICATE_OPERATIONS, type OperationStatus } from '../shared/model.ts';
 import { withAdminApi } from './admin/admin-api.ts';
 import { ENDPOINT_HELP, type TargetOptions } from './admin/open-target.ts';
 import { printJson } from './admin/table.ts';
@@ -74,14 +74,15 @@ export function registerDeviceCsvCommands(program: Command): void {
     .option('--status <status>', `only devices with this status: ${STATUSES.join(', ')}`, oneOf(STATUSES))
     .option('--operation <op>', `only devices with this operation: ${CERTIFICATE_OPERATIONS.join(', ')}`, oneOf(CERTIFICATE_OPERATIONS))
     .option('--prefix <text>', 'only devices whose name starts with this', (value) => value.toUpperCase())
-    .action(async (opts: TargetOptions & { status?: string; operation?: string; prefix?: string }) => {
+    .option('--auth-mode <mode>', `only devices with this authentication mode: ${AUTH_MODES.join(', ')}`, oneOf(AUTH_MODES))
+    .action(async (opts: TargetOptions & { status?: string; operation?: string; prefix?: string; authMode?: string }) => {
       await withAdminApi(opts, async (api) => {
         let cursor: string | undefined;
         do {
           const page = await api.call<{ csv: string; nextCursor?: string }>({
             method: 'GET',
             path: '/v1/device-export',
-            query: { status: opts.status, operation: opts.operation, prefix: opts.prefix, limit: '1000', cursor },
+            query: { status: opts.status, operation: opts.operation, authMode: opts.authMode, prefix: opts.prefix, limit: '1000', cursor },
           });
           process.stdout.write(page.csv);
           cursor = page.nextCursor;

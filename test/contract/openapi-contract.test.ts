@@ -340,6 +340,12 @@ describe('admin API contract (docs/openapi.yaml)', () => {
     expect(again.body).toMatchObject({ rows: 1, created: 0, changed: 1, failed: [] });
     expect((await call(api, 'getDevice', 'GET', '/v1/devices/SEP0000000000C1')).body).toMatchObject({ operation: 'install', authStringSet: true, keyOrder: 'ec', curve: 'P-384', version: 2 });
     expect((await call(api, 'exportDevices', 'GET', '/v1/device-export?limit=5000')).status).toBe(400);
+    // The authentication-mode filter: C1 authenticates by string, so a null-string export leaves it out.
+    const byString = await call(api, 'exportDevices', 'GET', '/v1/device-export?prefix=SEP0000000000C&authMode=auth-string');
+    expect((byString.body as { csv: string }).csv).toContain('SEP0000000000C1,');
+    const byNull = await call(api, 'exportDevices', 'GET', '/v1/device-export?prefix=SEP0000000000C&authMode=null-string');
+    expect((byNull.body as { csv: string }).csv).toBe(`${header}\r\n`);
+    expect((await call(api, 'exportDevices', 'GET', '/v1/device-export?authMode=guess')).status).toBe(400);
   });
 
   it('bulk jobs: dry run, a scheduled job cancelled, a job run now with unique strings (shown once), the refusals', async () => {

@@ -58,6 +58,11 @@ async function walkthrough(env: NodeJS.ProcessEnv): Promise<void> {
   expect(shown.stdout).toMatch(/SEP00000000BFFF: DEVICE_NOT_FOUND/);
   const device = JSON.parse((await capf('device', 'get', DEVICES[2]!, '--json')).stdout) as Record<string, unknown>;
   expect(device).toMatchObject({ operation: 'install', status: 'pending', authMode: 'auth-string', authStringSet: true });
+  // The export filter by authentication mode: the job's three devices, no string in the file.
+  const exported = await capf('device', 'export', '--auth-mode', 'auth-string');
+  expect(exported.code, exported.stderr).toBe(0);
+  expect(exported.stdout.trim().split(/\r?\n/).slice(1).map((line) => line.split(',')[0])).toEqual([DEVICES[1], DEVICES[2], DEVICES[3]]);
+  expect((await capf('device', 'export', '--auth-mode', 'guess')).code).toBe(1);
 
   const strings = await capf('bulk', 'strings', id);
   expect(strings.code, strings.stderr).toBe(0);

@@ -8,7 +8,7 @@ import { exportDeviceCsv, importDeviceCsv } from '../bulk-import.ts';
 import { AUTH_STRING_LENGTH } from '../../domain/validation.ts';
 import type { BulkJob } from '../../ports/index.ts';
 import { defineRoute, type RouteModule } from './router.ts';
-import { operationSchema, operationStatusSchema } from './schemas.ts';
+import { authModeSchema, operationSchema, operationStatusSchema } from './schemas.ts';
 
 export const EXPORT_PAGE = { max: 1000, default: 500 } as const;
 
@@ -32,6 +32,7 @@ export function bulkRoutes(service: AdminService, now: () => Date = () => new Da
           status: operationStatusSchema.optional(),
           prefix: z.string().max(64).regex(/^[A-Za-z0-9_.-]*$/, 'letters, digits, _ . - only').optional(),
           operation: operationSchema.optional(),
+          authMode: authModeSchema.optional(),
           limit: z.coerce.number().int().min(1).max(EXPORT_PAGE.max).default(EXPORT_PAGE.default),
           cursor: z.string().max(2048).optional(),
         })
@@ -44,6 +45,7 @@ export function bulkRoutes(service: AdminService, now: () => Date = () => new Da
             ...(query.status ? { status: query.status } : {}),
             ...(query.prefix ? { namePrefix: query.prefix } : {}),
             ...(query.operation ? { operation: query.operation } : {}),
+            ...(query.authMode ? { authMode: query.authMode } : {}),
             ...(query.cursor ? { cursor: query.cursor } : {}),
           },
           now(),

@@ -3,7 +3,7 @@
 // refused, strings a template generated, shown once); and an export of the devices (filters as on the devices page)
 // downloaded as one file. A large file goes to the API in pieces, each with the header and the line it starts on.
 import { get, send } from '../api.ts';
-import { OPERATIONS, STATUSES } from '../choices.ts';
+import { AUTH_MODES, OPERATIONS, STATUSES } from '../choices.ts';
 import { card, download, field, h, onSubmit, page, select, showError, table } from '../dom.ts';
 import { csvPieces, type CsvPiece } from '../csv-pieces.ts';
 import type { ImportOutcome } from '../types.ts';
@@ -78,15 +78,16 @@ function exportForm(): HTMLElement {
   const prefix = h('input', { name: 'prefix', maxlength: 64, pattern: '[A-Za-z0-9_.\\-]*', autocomplete: 'off', spellcheck: 'false' });
   const status = select('status', [['', 'any'], ...STATUSES], '');
   const operation = select('operation', [['', 'any'], ...OPERATIONS], '');
+  const authMode = select('authMode', [['', 'any'], ...AUTH_MODES], '');
   const submit = h('button', { type: 'submit' }, 'Export CSV');
   const done = h('p', { id: 'export-result', 'aria-live': 'polite' });
-  const form = card('export', 'Export devices', h('div', { class: 'columns' }, field('Name starts with', prefix), field('Status', status), field('Operation', operation)), submit, done);
+  const form = card('export', 'Export devices', h('div', { class: 'columns' }, field('Name starts with', prefix), field('Status', status), field('Operation', operation), field('Authentication mode', authMode)), submit, done);
   onSubmit(form, submit, async () => {
     done.textContent = 'Exporting…';
     let csv = '';
     let cursor: string | undefined;
     do {
-      const page = await get<{ csv: string; nextCursor?: string }>('/device-export', { prefix: prefix.value.trim().toUpperCase(), status: status.value, operation: operation.value, limit: EXPORT_PAGE, cursor });
+      const page = await get<{ csv: string; nextCursor?: string }>('/device-export', { prefix: prefix.value.trim().toUpperCase(), status: status.value, operation: operation.value, authMode: authMode.value, limit: EXPORT_PAGE, cursor });
       csv += page.csv;
       cursor = page.nextCursor;
     } while (cursor);
