@@ -3,11 +3,12 @@
 // bulk function and nothing else), and what the admin function may do with them: create, read and delete schedules
 // of that group whose name starts with capf-bulk-, pass that one role to the scheduler, invoke the bulk function
 // for a job due now. Deleting the group deletes any schedule still waiting in it.
-import { Aws, RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
+import { Aws, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import { Construct } from 'constructs';
 import type { CapfFunction } from './capf-function.ts';
+import { nagValue } from '../nag-ids.ts';
 
 export const BULK_SCHEDULE_PREFIX = 'capf-bulk-';
 
@@ -39,9 +40,9 @@ export class BulkSchedules extends Construct {
     );
     fn.role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: [this.bulk.function.functionArn] }));
     Validations.of(fn.role).acknowledge({
-      // cdk-nag names the resource as written: the plain ARN in a stack with an account and region, else its pseudo
-      // parameters in angle brackets.
-      id: `AwsSolutions-IAM5[Resource::${Token.isUnresolved(arns) ? `arn:<AWS::Partition>:scheduler:<AWS::Region>:<AWS::AccountId>:schedule/${this.group.scheduleGroupName}/${BULK_SCHEDULE_PREFIX}*` : arns}]`,
+      // cdk-nag names the resource as the template writes it: literal where the stack's environment is known,
+      // pseudo parameters in angle brackets where not.
+      id: `AwsSolutions-IAM5[Resource::${nagValue(this, arns)}]`,
       reason: 'One schedule per bulk job, named after the job at run time; only capf-bulk-* schedules of the stack\'s own group.',
     });
     fn.function.addEnvironment('CAPF_BULK_FUNCTION_ARN', this.bulk.function.functionArn);
