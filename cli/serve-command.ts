@@ -140,6 +140,17 @@ export function registerServeCommand(program: Command): void {
         await stack.close(0);
         throw error;
       }
+      // Before the banner: whoever reads it may press Ctrl-C at once, and a SIGINT with no handler kills the process.
+      const stopping: Drainable = {
+        close: (graceMs) => admin.close().then(() => stack.close(graceMs)),
+        ...('listener' in stack
+          ? { openSessions: () => Promise.resolve(stack.listener.openSessions), endGrace: (reason: string) => stack.listener.endGrace(reason) }
+          : { openSessions: () => stack.openSessions(), endGrace: (reason: string) => stack.endGrace(reason) }),
+      };
+      stopOnSignals(stopping, (line) => {
+        logger.info(line);
+        process.stderr.write(`${line}\n`);
+      });
       const where = stack.addresses.map((a) => hostPort(a.address, a.port)).join(', ');
       const first = stack.addresses[0];
       process.stdout.write(
@@ -156,16 +167,6 @@ export function registerServeCommand(program: Command): void {
             `  e.g. aws --endpoint-url ${bucket.endpoint} s3 cp SEP001122334455.pem s3://${bucket.bucketName}/signed/\n`,
         );
       }
-      const stopping: Drainable = {
-        close: (graceMs) => admin.close().then(() => stack.close(graceMs)),
-        ...('listener' in stack
-          ? { openSessions: () => Promise.resolve(stack.listener.openSessions), endGrace: (reason: string) => stack.listener.endGrace(reason) }
-          : { openSessions: () => stack.openSessions(), endGrace: (reason: string) => stack.endGrace(reason) }),
-      };
-      stopOnSignals(stopping, (line) => {
-        logger.info(line);
-        process.stderr.write(`${line}\n`);
-      });
     });
 
   // The issuers come from the registry, which loads zod: only when `serve` runs (or shows its help), never for
