@@ -4,7 +4,7 @@ import { createPrivateKey } from 'node:crypto';
 import { once } from 'node:events';
 import { createConnection, type Socket } from 'node:net';
 import { connect, type TLSSocket } from 'node:tls';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { CapfListener } from '../../../listener/server.ts';
 import type { SessionSummary } from '../../../listener/session-driver.ts';
 import { StoreSessionBackend } from '../../../listener/store-backend.ts';
@@ -96,6 +96,13 @@ async function connectTls(): Promise<{ phone: TLSSocket; tcp: Socket }> {
 
 const closed = (socket: Socket) => new Promise<void>((resolve) => (socket.closed ? resolve() : socket.once('close', () => resolve())));
 const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+// On a loaded machine (CI runs two test files at a time on two cores) a session can take seconds to end: the polls wait
+// long enough for that, and each case starts only once the previous one's session has ended, so the counts are its own.
+const settled = { timeout: 20_000, interval: 50 };
+
+beforeEach(async () => {
+  await expect.poll(() => listener.stats.active, settled).toBe(0);
+});
 
 describe('IPv6 phones while the IPv6 parameter is read', () => {
   it('a phone that closes during the read frees its slot and its session ends (summary sent)', async () => {
@@ -106,7 +113,7 @@ describe('IPv6 phones while the IPv6 parameter is read', () => {
     await closed(phone);
     await pause(200); // the server side sees the close while the read still waits
     gate.release();
-    await expect.poll(() => summaries.length).toBe(1);
+    await expect.poll(() => summaries.length, settled).toBe(1);
     expect(listener.stats).toMatchObject({ accepted: 1, active: 0 });
     expect(summaries[0]).toMatchObject({ failed: true, code: 'PEER_CLOSED' });
   });
@@ -117,10 +124,11 @@ describe('IPv6 phones while the IPv6 parameter is read', () => {
     phone.on('error', () => undefined);
     await started;
     tcp.resetAndDestroy();
+    phone.destroy(); // the client side is gone with the reset; this only makes sure its close event fires
     await closed(phone);
     await pause(200);
     gate.release();
-    await expect.poll(() => summaries.length).toBe(2);
+    await expect.poll(() => summaries.length, settled).toBe(2);
     expect(listener.stats).toMatchObject({ accepted: 2, active: 0 });
   });
 
