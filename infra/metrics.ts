@@ -25,6 +25,12 @@ export const APP_METRICS = {
   expiryBuckets: { le1: 'CertificatesWithin1Day', le7: 'CertificatesWithin7Days', le30: 'CertificatesWithin30Days', gt30: 'CertificatesBeyond30Days' },
   /** Expiry monitor: every certificate, one gauge per value of the dimension `state`. */
   certificatesByState: 'Certificates',
+  /** Bulk function (functions/bulk/bulk-function.ts BULK_METRICS): jobs ended, their devices updated and failed. */
+  bulkJobsEnded: 'BulkJobsEnded',
+  bulkDevicesUpdated: 'BulkDevicesUpdated',
+  bulkDevicesFailed: 'BulkDevicesFailed',
+  /** Bulk function: runs cut short by the Lambda time limit and continued in a new invocation. */
+  bulkRunsContinued: 'BulkRunsContinued',
 } as const;
 
 /** Log fields that name the device and the session (Powertools keys; the listener writes `device`, the sign

@@ -163,6 +163,12 @@ export class Monitoring extends Construct {
         width: 12,
       }),
       new cloudwatch.GraphWidget({
+        title: 'Bulk jobs (counted when a job ends)',
+        left: [appMetricTotal(APP_METRICS.bulkDevicesUpdated, 'Devices updated'), appMetricTotal(APP_METRICS.bulkDevicesFailed, 'Devices failed')],
+        right: [appMetricTotal(APP_METRICS.bulkJobsEnded, 'Jobs ended'), appMetricTotal(APP_METRICS.bulkRunsContinued, 'Runs continued (time limit)')],
+        width: 12,
+      }),
+      new cloudwatch.GraphWidget({
         title: 'Listener tasks',
         left: [
           listener.targetGroup.metrics.healthyHostCount({ ...minute, statistic: cloudwatch.Stats.MINIMUM, label: 'Healthy' }),

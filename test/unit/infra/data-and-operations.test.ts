@@ -3,6 +3,7 @@
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildCapf, logicalIdOf } from './support.ts';
+import { BULK_METRICS } from '../../../functions/bulk/bulk-function.ts';
 import { CERTIFICATES_INDEX, TABLE_INDEXES as INFRA_INDEXES } from '../../../infra/constructs/storage.ts';
 import { CERTIFICATES_BY_NOT_AFTER, TABLE_INDEXES } from '../../../shared/store/dynamo-table.ts';
 
@@ -179,6 +180,12 @@ describe('operations', () => {
     expect(body).toContain('MetricName=\\\\\\"Issuances\\\\\\"');
     expect(body).toContain('{capf,reason,service} MetricName=\\\\\\"SessionFailures\\\\\\"');
     expect(body).toContain('\\"Duration\\"');
+  });
+
+  it('graphs the bulk jobs with the names the bulk function publishes', () => {
+    const body = dashboardBody();
+    expect(body).toContain('Bulk jobs');
+    for (const name of Object.values(BULK_METRICS)) expect(body).toContain(`MetricName=\\\\\\"${name}\\\\\\"`);
   });
 
   it('queries logs by device name and session id', () => {
