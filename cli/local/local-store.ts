@@ -9,12 +9,12 @@ import { ConfigError, StoreError } from '../../shared/errors.ts';
 import { createDynamoStores, ensureTable } from '../../shared/store/dynamo-stores.ts';
 import type { Stores } from '../../shared/ports/index.ts';
 import { startDynalite } from './dynalite.ts';
+import { isLoopbackHttpEndpoint, loopbackSigner } from './loopback-signer.ts';
 
 export const LOCAL_TABLE_NAME = 'capf';
 export const ADVERTISEMENT_FILE = 'store.json';
 const MAX_ADVERTISEMENT_BYTES = 4096;
 const PROBE_TIMEOUT_MS = 2000;
-const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]']);
 
 export interface LocalStore {
   store: Stores;
@@ -32,7 +32,10 @@ export interface OpenLocalStoreOptions {
   advertise?: boolean;
 }
 
-/** A DynamoDB client with few retries; with an endpoint it talks to a stand-in using dummy credentials. */
+/**
+ * A DynamoDB client with few retries; with an endpoint it talks to a stand-in using dummy credentials, and to the
+ * local stack's dynalite on loopback without signing its requests (loopback-signer.ts).
+ */
 export function createDynamoClient(endpoint?: string, maxAttempts = 3): DynamoDBClient {
   if (endpoint === undefined) return new DynamoDBClient({ maxAttempts });
   return new DynamoDBClient({
@@ -40,6 +43,7 @@ export function createDynamoClient(endpoint?: string, maxAttempts = 3): DynamoDB
     region: 'us-east-1',
     credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
     maxAttempts,
+    ...(isLoopbackHttpEndpoint(endpoint) ? { signer: loopbackSigner(endpoint) } : {}),
   });
 }
 
@@ -115,8 +119,7 @@ async function readAdvertisement(dataDir: string): Promise<Advertisement | undef
     const parsed = JSON.parse(text) as Partial<Advertisement>;
     if (typeof parsed.endpoint !== 'string' || !Number.isSafeInteger(parsed.pid) || (parsed.pid as number) <= 0) return undefined;
     // Only ever follow the file to this machine: it must not be able to send our requests elsewhere.
-    const url = new URL(parsed.endpoint);
-    if (url.protocol !== 'http:' || !LOOPBACK_HOSTS.has(url.hostname)) return undefined;
+    if (!isLoopbackHttpEndpoint(parsed.endpoint)) return undefined;
     return { endpoint: parsed.endpoint, pid: parsed.pid as number };
   } catch {
     return undefined;
