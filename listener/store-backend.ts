@@ -55,6 +55,8 @@ export class StoreSessionBackend implements SessionBackend {
   private readonly knownDevices = new Map<number, Device>();
   /** Device writes of this process take turns per device (see per-key-queue.ts). */
   private readonly deviceWrites = new PerKeyQueue();
+  /** Sessions whose install began without markInProgress (see beginOperation); each goes when its session ends. */
+  private readonly unwrittenBegins = new Set<number>();
 
   constructor(private readonly options: StoreBackendOptions) {
     this.parametersCache = new ParametersCache(options.stores.parameters, options.parametersCacheMs);
@@ -108,9 +110,14 @@ export class StoreSessionBackend implements SessionBackend {
   }
 
   async beginOperation(deviceName: string, operationId: string, sessionId: number): Promise<void> {
-    const device = await this.deviceWrites.run(deviceName, () =>
-      this.options.stores.devices.markInProgress(deviceName, operationId, sessionId, this.knownDevices.get(sessionId)),
-    );
+    const known = this.knownDevices.get(sessionId);
+    if (known?.name === deviceName && known.operationId === operationId && known.operation === 'install') {
+      // Issue 16: an install is marked in progress by the sign service's count (one write instead of two); until the
+      // phone's key comes, the device stays as it was (pending), and the outcome's write applies the begin itself.
+      this.unwrittenBegins.add(sessionId);
+      return;
+    }
+    const device = await this.deviceWrites.run(deviceName, () => this.options.stores.devices.markInProgress(deviceName, operationId, sessionId, known));
     this.remember(sessionId, device);
   }
 
@@ -125,6 +132,7 @@ export class StoreSessionBackend implements SessionBackend {
     // repeat finds this key's issuance record and answers the same certificate instead of signing a second one.
     const signRequest = toSignRequestJson({
       requestId: `${request.sessionId}-${randomUUID()}`,
+      sessionId: request.sessionId,
       deviceName: request.deviceName,
       operationId: request.operationId,
       publicKeyDer: request.publicKeyDer,
@@ -155,6 +163,7 @@ export class StoreSessionBackend implements SessionBackend {
   async record(action: RecordAction, sessionId: number): Promise<Device | undefined> {
     const known = this.knownDevices.get(sessionId);
     this.knownDevices.delete(sessionId);
+    const begunBy = this.unwrittenBegins.delete(sessionId) ? sessionId : undefined;
     const outcome = withLscIssuance(action);
     const retired = retiredLsc(action, known);
     for (let attempt = 1; ; attempt++) {
@@ -169,7 +178,7 @@ export class StoreSessionBackend implements SessionBackend {
         ]);
         const first = attempt === 1;
         return await this.deviceWrites.run(action.deviceName, () =>
-          this.options.stores.devices.finishOperation(action.deviceName, action.operationId, outcome, first ? known : undefined),
+          this.options.stores.devices.finishOperation(action.deviceName, action.operationId, outcome, first ? known : undefined, begunBy),
         );
       } catch (error) {
         if (error instanceof ConflictError) {
@@ -208,6 +217,7 @@ export class StoreSessionBackend implements SessionBackend {
 
   endSession(sessionId: number): void {
     this.knownDevices.delete(sessionId);
+    this.unwrittenBegins.delete(sessionId);
   }
 
   /** Sessions whose device copy is held (live sessions only). */

@@ -97,11 +97,11 @@ async function enrolmentCalls(store: Stores, name: string, sessionId: number, ce
   const device = await store.devices.get(name); // listener: lookup (parameters come from a 5 s cache)
   if (!device) throw new RangeError(`device ${name} is missing`);
   const operationId = device.operationId;
-  await store.devices.markInProgress(name, operationId, sessionId); // listener: begin
-  await store.devices.get(name); // sign service: check the device
   const spkiSha256 = createHash('sha256').update(randomBytes(32)).digest('hex');
+  // sign service: claim the key, then count the certificate (which also marks the device in progress for the session)
   const claim = await store.issuances.claim({ deviceName: name, operationId, spkiSha256 }, { requestId: `bench-${sessionId}`, issuer: 'capf-software', leaseMs: 30_000 });
+  await store.devices.countCertificate(name, operationId, 3, sessionId);
   await store.issuances.complete({ ...claim.record, state: 'issued', certificate, chainPem: [] });
   await store.issuances.setState({ deviceName: name, operationId, spkiSha256 }, 'installed'); // listener: record
-  await store.devices.finishOperation(name, operationId, { status: 'success', lsc: certificate });
+  await store.devices.finishOperation(name, operationId, { status: 'success', lsc: certificate }, device, sessionId);
 }

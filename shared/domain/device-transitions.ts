@@ -72,6 +72,15 @@ export function startOperation(current: Device, operationId: string, sessionId: 
 }
 
 /**
+ * The outcome of an operation its session began without writing (an install, which the sign service's count marks in
+ * progress): applied to the device as startOperation would have left it, in the one write of the outcome.
+ */
+export function finishBegun(current: Device, operationId: string, sessionId: number, outcome: OperationOutcome, now: string): Device {
+  if (outcome.status === 'idle-failure') return finishDevice(current, operationId, outcome, now);
+  return finishDevice({ ...startOperation(current, operationId, sessionId, now), version: current.version }, operationId, outcome, now);
+}
+
+/**
  * Ends the operation. Success: the operation becomes none, a one-time authentication string is dropped, and the LSC
  * or the fetched certificate is recorded. Failure: the reason is kept, and the operation stays pending only when
  * the caller wants the phone to retry; a wrong authentication string is counted and may lock the operation.

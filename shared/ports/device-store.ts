@@ -109,15 +109,19 @@ export interface DeviceStore {
   markInProgress(name: string, operationId: string, sessionId: number, known?: Device): Promise<Device>;
   /**
    * Conditional on operationId (ConflictError as for markInProgress, so an outcome is written once); success resets
-   * the operation to none and clears a one-time auth string.
+   * the operation to none and clears a one-time auth string. `begunBy`: the session that began this operation without
+   * markInProgress (an install: the sign service's countCertificate marks it in progress); the outcome is then applied
+   * to the device as markInProgress would have left it (the wrong strings forgotten, the session's id), in this write.
    */
-  finishOperation(name: string, operationId: string, outcome: OperationOutcome, known?: Device): Promise<Device>;
+  finishOperation(name: string, operationId: string, outcome: OperationOutcome, known?: Device, begunBy?: number): Promise<Device>;
   /**
    * The sign service, before it signs for `operationId`: one conditional write that counts a certificate against the
-   * operation (at most `limit`) while the device has that install pending, and returns the device (it replaces a read).
-   * The count changes nothing else of the device (no version bump), so a session's copy stays current.
+   * operation (at most `limit`) while the device has that install pending, marks the device in progress as
+   * markInProgress does (status, statusAt, statusSessionId when `sessionId` is given, updatedAt; the wrong strings, the
+   * lock and the old reason cleared), and returns the device (it replaces a read). No version bump: a session's copy
+   * stays current for its outcome write, which always writes the status.
    */
-  countCertificate(name: string, operationId: string, limit: number): Promise<CertificateCount>;
+  countCertificate(name: string, operationId: string, limit: number, sessionId?: number): Promise<CertificateCount>;
   /** Gives back one count of the operation (a repeated request that made no new certificate); no-op once re-armed. */
   uncountCertificate(name: string, operationId: string): Promise<void>;
 }

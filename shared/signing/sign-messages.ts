@@ -32,7 +32,7 @@ export const signRequestSchema = z.object({
   publicKeyDer: base64Field('publicKeyDer', MAX_SPKI_BYTES),
   /** DER PKCS#10 the phone signed (CSR flow), base64. */
   csrDer: base64Field('csrDer', MAX_CSR_BYTES).optional(),
-  /** The listener's session id, for the log trail only. */
+  /** The listener's session id: the log trail, and the device's statusSessionId when this request marks it in progress. */
   sessionId: z.number().int().min(0).max(0xffffffff).optional(),
 });
 

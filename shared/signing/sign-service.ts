@@ -114,11 +114,12 @@ export class SignService {
 
   /**
    * Issue 10: the claimant of a new certificate counts it against the operation, in the one conditional write that
-   * also reads the device (so signing costs no extra store call). Returns the refusal, if any; a refused request's
+   * also reads the device and marks it in progress for the listener's session (issue 16: the listener no longer
+   * writes that before the phone generates its key), so signing costs no extra store call. Returns the refusal, if any; a refused request's
    * count goes back (it makes no certificate).
    */
   private async countCertificate(request: SignRequest, key: PublicKeyDescription, limit: number): Promise<SignResponse | undefined> {
-    const count = await this.stores.devices.countCertificate(request.deviceName, request.operationId, limit);
+    const count = await this.stores.devices.countCertificate(request.deviceName, request.operationId, limit, request.sessionId);
     if (count.verdict === 'limit') {
       return refused(
         'CERTIFICATE_LIMIT',

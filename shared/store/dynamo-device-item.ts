@@ -8,6 +8,7 @@
 import type { Device } from '../model.ts';
 import { deviceIndexKeys, OPERATION_ENDED } from './dynamo-device-index.ts';
 import { changedAttributes, type AttributeUpdate } from './item-diff.ts';
+import { GSI1 } from './dynamo-table.ts';
 
 export { OPERATION_ENDED };
 /** The id of the operation whose success used the device's one-time authentication string. */
@@ -45,6 +46,9 @@ export function newDeviceItem(device: Device): Record<string, unknown> {
   return { ...deviceIndexKeys(device), ...device };
 }
 
+/** The attributes the sign service's key claim sets or removes on a device (and the by-status index key). */
+const SIGNER_STATUS_ATTRIBUTES = ['status', 'statusAt', 'statusReason', 'statusSessionId', 'updatedAt', 'authFailures', 'lockedUntil', GSI1.pk] as const;
+
 /**
  * A session's change (`previous` → `device`, both as read): the attributes that changed, where ending the operation
  * becomes `operationEnded` and dropping the one-time string becomes `authStringUsed`. A session never sets either
@@ -62,7 +66,11 @@ export function sessionUpdate(previous: Device, device: Device, operationId: str
       ...(authString === undefined ? { [AUTH_STRING_USED]: operationId } : {}),
     };
   };
-  return changedAttributes(attributes(previous), attributes(device));
+  // What the sign service's claim writes without a version bump (it marks an install in progress) is always written:
+  // the session's copy may predate it, and an outcome equal to the copy (the same reason, no wrong strings) must land.
+  const before: Record<string, unknown> = attributes(previous);
+  for (const name of SIGNER_STATUS_ATTRIBUTES) before[name] = WRITTEN_ANYWAY;
+  return changedAttributes(before, attributes(device));
 }
 
 /** Differs from any value, so the attribute is always SET (or REMOVEd when the device no longer has it). */

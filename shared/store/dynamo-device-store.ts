@@ -3,14 +3,14 @@
 // on the version read; a lost race re-reads and re-applies the change, which itself re-checks what matters (a session's
 // write requires its operationId to still be the device's pending operation).
 import { DeleteCommand, GetCommand, PutCommand, QueryCommand, ScanCommand, UpdateCommand, type PutCommandInput } from '@aws-sdk/lib-dynamodb';
-import { createDevice, finishDevice, startOperation, updateDevice } from '../domain/device-transitions.ts';
+import { createDevice, finishBegun, finishDevice, startOperation, updateDevice } from '../domain/device-transitions.ts';
 import { checkDeviceName, checkDeviceSettings, checkOperationId, checkSessionId } from '../domain/validation.ts';
 import { ConflictError, NotFoundError } from '../errors.ts';
 import type { Device } from '../model.ts';
 import type { CertificateCount, DeviceEdit, DevicePage, DeviceQuery, DeviceSettings, DeviceStore, OperationOutcome } from '../ports/index.ts';
-import { deviceQueryInput } from './dynamo-device-index.ts';
+import { deviceQueryInput, deviceStatusPartition } from './dynamo-device-index.ts';
 import { adminUpdate, deviceFromItem, newDeviceItem, OPERATION_ENDED, sessionUpdate } from './dynamo-device-item.ts';
-import { backoff, collectPages, DEVICE_SK, deviceKey, isConditionFailure, storeCall, storeFailure, type DynamoTable } from './dynamo-table.ts';
+import { backoff, collectPages, DEVICE_SK, deviceKey, GSI1, isConditionFailure, storeCall, storeFailure, type DynamoTable } from './dynamo-table.ts';
 import { encodeCursor } from './dynamo-cursor.ts';
 
 /** Read-modify-write rounds before a device write gives up with ConflictError (with backoff(), at most about 1.3 s of waiting). */
@@ -127,9 +127,11 @@ export class DynamoDeviceStore implements DeviceStore {
     return this.change(name, operationId, (current, now) => startOperation(current, operationId, sessionId, now), known);
   }
 
-  async finishOperation(name: string, operationId: string, outcome: OperationOutcome, known?: Device): Promise<Device> {
+  async finishOperation(name: string, operationId: string, outcome: OperationOutcome, known?: Device, begunBy?: number): Promise<Device> {
     checkOperationId(operationId);
-    return this.change(name, operationId, (current, now) => finishDevice(current, operationId, outcome, now), known);
+    if (begunBy === undefined) return this.change(name, operationId, (current, now) => finishDevice(current, operationId, outcome, now), known);
+    checkSessionId(begunBy);
+    return this.change(name, operationId, (current, now) => finishBegun(current, operationId, begunBy, outcome, now), known);
   }
 
   /**
@@ -149,20 +151,33 @@ export class DynamoDeviceStore implements DeviceStore {
     throw new ConflictError(`device ${name} kept changing while the session tried to record its state`);
   }
 
-  async countCertificate(name: string, operationId: string, limit: number): Promise<CertificateCount> {
+  async countCertificate(name: string, operationId: string, limit: number, sessionId?: number): Promise<CertificateCount> {
     checkDeviceName(name);
     checkOperationId(operationId);
+    if (sessionId !== undefined) checkSessionId(sessionId);
     const { doc, tableName } = this.table;
+    const now = this.isoNow();
+    // In progress as markInProgress leaves it (shared/domain/device-transitions.ts startOperation), but no version bump.
+    const inProgress = ['#status = :inProgress', 'statusAt = :now', 'updatedAt = :now', '#statusKey = :statusKey', ...(sessionId !== undefined ? ['statusSessionId = :sessionId'] : [])];
     try {
       const out = await doc.send(
         new UpdateCommand({
           TableName: tableName,
           Key: deviceKey(name),
-          UpdateExpression: 'ADD certificatesIssued :one',
+          UpdateExpression: `SET ${inProgress.join(', ')} REMOVE statusReason, authFailures, lockedUntil ADD certificatesIssued :one`,
           ConditionExpression:
             '#operationId = :operationId AND #operation = :install AND (attribute_not_exists(#ended) OR #ended <> :operationId) AND (attribute_not_exists(certificatesIssued) OR certificatesIssued < :limit)',
-          ExpressionAttributeNames: { '#operationId': 'operationId', '#operation': 'operation', '#ended': OPERATION_ENDED },
-          ExpressionAttributeValues: { ':one': 1, ':operationId': operationId, ':install': 'install', ':limit': limit },
+          ExpressionAttributeNames: { '#operationId': 'operationId', '#operation': 'operation', '#ended': OPERATION_ENDED, '#status': 'status', '#statusKey': GSI1.pk },
+          ExpressionAttributeValues: {
+            ':one': 1,
+            ':operationId': operationId,
+            ':install': 'install',
+            ':limit': limit,
+            ':inProgress': 'in-progress',
+            ':now': now,
+            ':statusKey': deviceStatusPartition('in-progress'),
+            ...(sessionId !== undefined ? { ':sessionId': sessionId } : {}),
+          },
           ReturnValues: 'ALL_NEW',
         }),
       );

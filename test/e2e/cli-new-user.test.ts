@@ -172,7 +172,7 @@ describe('Ctrl-C with a phone mid-session', () => {
     const ownEnv = { ...process.env, CAPF_DATA_DIR: join(folder, 'ctrl-c') };
     const own = await startServe(['--port', '0', '--host', '127.0.0.1'], ownEnv);
     await capfRun(['device', 'set', 'SEP00112233AA0C', '--operation', 'install'], { env: ownEnv });
-    const phone = capfRun(['phone', 'install', 'SEP00112233AA0C', '--port', String(own.listenerPort), '--silent-after', 'keygen-request', '--timeout', '120000'], { env: ownEnv });
+    const phone = capfRun(['phone', 'install', 'SEP00112233AA0C', '--port', String(own.listenerPort), '--silent-after', 'store-request', '--timeout', '120000'], { env: ownEnv });
     try {
       await expect.poll(async () => JSON.parse((await capfRun(['device', 'get', 'SEP00112233AA0C', '--json'], { env: ownEnv })).stdout).status, { timeout: 30_000 }).toBe('in-progress');
       own.child.kill('SIGINT');

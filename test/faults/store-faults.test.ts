@@ -26,8 +26,8 @@ async function armed() {
 }
 
 /** One phone session under the faults, then the store judged once the listener has finished with it. */
-async function session(name: string, phoneTimeoutMs = 10_000) {
-  const result = await t.phone(name, { timeoutMs: phoneTimeoutMs });
+async function session(name: string, phoneTimeoutMs = 10_000, lscPem?: string) {
+  const result = await t.phone(name, { timeoutMs: phoneTimeoutMs, ...(lscPem ? { lscPem } : {}) });
   await expect.poll(() => t.listener.stats.active, { timeout: 5_000 }).toBe(0);
   return { result, ...(await expectConsistent(t.store, name)) };
 }
@@ -58,29 +58,58 @@ describe('the store fails before the operation begins', () => {
   });
 });
 
-describe('devices.markInProgress fails, times out after writing, or answers after the phone gave up', () => {
+// An install is marked in progress by the sign service's count (issue 16), so markInProgress is the begin of the
+// operations without a certificate to sign: a delete here.
+describe('devices.markInProgress (a delete) fails, times out after writing, or answers after the phone gave up', () => {
+  /** A device whose phone holds an LSC (installed by a first session), armed to delete it. */
+  async function armedDelete() {
+    const device = await armed();
+    const installed = await session(device.name);
+    expect(installed.result.endReason).toBe(Reason.UpdateCertificate);
+    return { device: await t.setDevice({ name: device.name, operation: 'delete' }), lscPem: installed.result.certificatePem as string };
+  }
+
+  async function retryDeletes(name: string, lscPem: string) {
+    t.faults.clear();
+    const { result, device } = await session(name, 10_000, lscPem);
+    expect(result.endReason).toBe(Reason.UpdateCertificate);
+    expect(device).toMatchObject({ status: 'success', operation: 'none', statusReason: 'LSC deleted' });
+  }
+
   it.each([
     ['throttled', throttle],
     ['timed out before writing', timeoutLost],
     ['timed out after writing', timeoutApplied],
   ] as Array<[string, StoreFault]>)('%s: END 7, the failure recorded (never left in progress), and the retry completes', async (_label, fault) => {
-    const device = await armed();
+    const { device, lscPem } = await armedDelete();
     t.faults.inject('devices.markInProgress', fault);
-    const { result, device: after } = await session(device.name);
+    const { result, device: after } = await session(device.name, 10_000, lscPem);
+    expect(t.faults.faulted('devices.markInProgress')).toBe(1);
     expect(result.endReason).toBe(Reason.InvalidElement);
-    expect(after).toMatchObject({ status: 'failed', operation: 'install' });
+    expect(after).toMatchObject({ status: 'failed', operation: 'delete' });
     expect(after.statusReason).toMatch(/store/i);
-    await retryCompletes(device.name, device.operationId);
+    await retryDeletes(device.name, lscPem);
   });
 
   it('answered after the phone gave up and left: the late in-progress write is followed by the failure', async () => {
-    const device = await armed();
+    const { device, lscPem } = await armedDelete();
     t.faults.inject('devices.markInProgress', { kind: 'slow', delayMs: 1_500 });
-    const { result, device: after } = await session(device.name, 500);
+    const { result, device: after } = await session(device.name, 500, lscPem);
     expect(result.endReason).toBeUndefined();
-    expect(after).toMatchObject({ status: 'failed', operation: 'install' });
+    expect(after).toMatchObject({ status: 'failed', operation: 'delete' });
     expect(after.statusReason).toMatch(/closed the connection/);
-    await retryCompletes(device.name, device.operationId);
+    await retryDeletes(device.name, lscPem);
+  });
+
+  it('an install makes no markInProgress: the sign service marks it in progress, and the outcome is written over that', async () => {
+    const device = await armed();
+    const { result, device: after } = await session(device.name);
+    expect(result.endReason).toBe(Reason.UpdateCertificate);
+    expect(after).toMatchObject({ status: 'success', operation: 'none' });
+    const made = (method: StoreMethod) => t.faults.calls.filter((call) => call.method === method).length;
+    expect(made('devices.markInProgress')).toBe(0);
+    expect(made('devices.countCertificate')).toBe(1);
+    expect(after.statusSessionId).toBe(result.sessionId);
   });
 });
 

@@ -47,4 +47,38 @@ describe.each(BACKENDS)('device lockout on $name', (backend) => {
     expect(rearmed.lockedUntil).toBeUndefined();
     expect(await store.devices.get(other)).toEqual(rearmed);
   });
+
+  it("issue 16: an install is taken by the sign service's count (no version bump), and its outcome is written over it", async () => {
+    const name = randomDeviceName();
+    const created = await store.devices.put(installSettings(name));
+    const once = await store.devices.finishOperation(name, created.operationId, wrong, created);
+    const counted = await store.devices.countCertificate(name, created.operationId, 3, 41);
+    expect(counted.verdict).toBe('counted');
+    const taken = { ...once, status: 'in-progress', statusAt: NOW.toISOString(), statusSessionId: 41, updatedAt: NOW.toISOString(), certificatesIssued: 1 };
+    delete (taken as Partial<typeof taken>).authFailures;
+    delete (taken as Partial<typeof taken>).statusReason;
+    expect(counted.device).toEqual(taken);
+    expect(await store.devices.get(name)).toEqual(taken);
+    expect((await store.devices.query({ limit: 10, status: 'in-progress', namePrefix: name })).devices.map((d) => d.name)).toEqual([name]);
+
+    // The session's copy is `once` (read before the count): its outcome, even one whose status equals the copy's, lands
+    // in one write, as if markInProgress had been written first.
+    const pending = { status: 'pending' as const, reason: 'the CA keeps the request' };
+    const finished = await store.devices.finishOperation(name, created.operationId, pending, once, 41);
+    expect(finished).toMatchObject({ status: 'pending', statusReason: 'the CA keeps the request', statusSessionId: 41, version: once.version + 1 });
+    expect(finished.authFailures).toBeUndefined();
+    // The count is the sign service's, kept on the item beside the session's copy.
+    expect(await store.devices.get(name)).toEqual({ ...finished, certificatesIssued: 1 });
+    expect((await store.devices.query({ limit: 10, status: 'pending', namePrefix: name })).devices.map((d) => d.name)).toEqual([name]);
+  });
+
+  it('issue 16: an install that ends before its key is signed forgets the wrong strings in its outcome write', async () => {
+    const name = randomDeviceName();
+    const created = await store.devices.put(installSettings(name));
+    const once = await store.devices.finishOperation(name, created.operationId, wrong, created);
+    const failed = await store.devices.finishOperation(name, created.operationId, { status: 'failed', reason: 'the phone sent nothing in time', keepOperation: true }, once, 42);
+    expect(failed).toMatchObject({ status: 'failed', statusSessionId: 42, operation: 'install', version: once.version + 1 });
+    expect(failed.authFailures).toBeUndefined();
+    expect(await store.devices.get(name)).toEqual(failed);
+  });
 });
