@@ -35,7 +35,7 @@ async function main(): Promise<void> {
   // Authentication strings are stored as HMACs under this key; without it a device in auth-string mode is refused.
   const authStringKey = config.authKeySecretId ? await readAuthStringKey(secretsClient, config.authKeySecretId) : undefined;
   if (!authStringKey) logger.warn('no CAPF_AUTH_KEY_SECRET_ARN: devices in auth-string mode will be refused');
-  const stores = createDynamoStores({ client: new DynamoDBClient({ maxAttempts: 3, requestHandler: STORE_REQUEST_LIMITS }), tableName: config.tableName });
+  const stores = createDynamoStores({ client: new DynamoDBClient({ maxAttempts: 3, requestHandler: STORE_REQUEST_LIMITS, cacheMiddleware: true }), tableName: config.tableName });
   const backend = new StoreSessionBackend({
     stores,
     signClient: new LambdaSignClient(new LambdaClient({ maxAttempts: 1, requestHandler: SIGN_REQUEST_LIMITS }), config.signFunction),

@@ -1,12 +1,13 @@
 // Items written straight into the bench's table before anything is timed: 25 per BatchWriteItem, 8 batches in flight,
 // unprocessed items sent again.
-import { BatchWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { BatchWriteCommand } from '@aws-sdk/lib-dynamodb';
+import type { DocumentClient } from '../../shared/store/dynamo-document.ts';
 
 const BATCH = 25;
 const PARALLEL_BATCHES = 8;
 
 /** Writes item(0) .. item(count - 1); `onRound` gets the number written before each round of batches. */
-export async function putItems(doc: DynamoDBDocumentClient, tableName: string, count: number, item: (i: number) => Record<string, unknown>, onRound?: (written: number) => void): Promise<void> {
+export async function putItems(doc: DocumentClient, tableName: string, count: number, item: (i: number) => Record<string, unknown>, onRound?: (written: number) => void): Promise<void> {
   for (let first = 0; first < count; first += BATCH * PARALLEL_BATCHES) {
     onRound?.(first);
     const batches: Promise<void>[] = [];

@@ -37,8 +37,9 @@ export interface OpenLocalStoreOptions {
  * local stack's dynalite on loopback without signing its requests (loopback-signer.ts).
  */
 export function createDynamoClient(endpoint?: string, maxAttempts = 3): DynamoDBClient {
-  if (endpoint === undefined) return new DynamoDBClient({ maxAttempts });
+  if (endpoint === undefined) return new DynamoDBClient({ maxAttempts, cacheMiddleware: true });
   return new DynamoDBClient({
+    cacheMiddleware: true,
     endpoint,
     region: 'us-east-1',
     credentials: { accessKeyId: 'local', secretAccessKey: 'local' },

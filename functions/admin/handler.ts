@@ -31,7 +31,7 @@ const AWS_LIMITS = { maxAttempts: 3, requestHandler: requestLimits(5_000) };
 export const handler = lambdaHandler(
   adminFunction(async ({ logger }) => {
     const config = loadAdminConfig(process.env);
-    const stores = createDynamoStores({ client: new DynamoDBClient(AWS_LIMITS), tableName: config.tableName });
+    const stores = createDynamoStores({ client: new DynamoDBClient({ ...AWS_LIMITS, cacheMiddleware: true }), tableName: config.tableName });
     // Secrets Manager, S3, Lambda and Scheduler: each SDK loads on the first route that needs it (a string stored, the
     // CA, a CSR object or the CRL, a monitor run, a bulk job), not at the cold start; one client of each.
     const secretsClient = cachedLoader<SecretsManagerClient>();

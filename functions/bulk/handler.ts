@@ -24,7 +24,7 @@ export const handler = lambdaHandler(
     const parsed = bulkEnv.safeParse(process.env);
     if (!parsed.success) throw new ConfigError(`bulk function environment: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`, 'BULK_CONFIG');
     const env = parsed.data;
-    const stores = createDynamoStores({ client: new DynamoDBClient(LIMITS), tableName: env.CAPF_TABLE });
+    const stores = createDynamoStores({ client: new DynamoDBClient({ ...LIMITS, cacheMiddleware: true }), tableName: env.CAPF_TABLE });
     // Cold start: the Secrets Manager SDK loads with the first string to hash, the Lambda SDK (and the scheduler
     // module) with the first continuation.
     const lambdaClient = cachedLoader<LambdaClient>();

@@ -59,7 +59,7 @@ export async function awsMonitor(environment: NodeJS.ProcessEnv = process.env): 
   const parsed = monitorEnv.safeParse(environment);
   if (!parsed.success) throw new ConfigError(`expiry monitor environment: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`, 'MONITOR_CONFIG');
   const env = parsed.data;
-  const stores = createDynamoStores({ client: new DynamoDBClient(LIMITS), tableName: env.CAPF_TABLE });
+  const stores = createDynamoStores({ client: new DynamoDBClient({ ...LIMITS, cacheMiddleware: true }), tableName: env.CAPF_TABLE });
   const notifiers: Notifier[] = [];
   if (env.CAPF_SENDER_EMAIL) notifiers.push(new SesEmailNotifier({ from: env.CAPF_SENDER_EMAIL }));
   if (env.CAPF_TOPIC_ARN) notifiers.push(new SnsTopicNotifier({ topicArn: env.CAPF_TOPIC_ARN }));

@@ -16,7 +16,7 @@ export const handler = lambdaHandler(
   importFunction(async () => {
     const config = loadImportConfig(process.env);
     const limits = { maxAttempts: 3, requestHandler: requestLimits(5_000) };
-    const stores = createDynamoStores({ client: new DynamoDBClient(limits), tableName: config.tableName });
+    const stores = createDynamoStores({ client: new DynamoDBClient({ ...limits, cacheMiddleware: true }), tableName: config.tableName });
     const importer = new CertificateImporter({
       csrs: stores.csrs,
       issuances: stores.issuances,

@@ -14,7 +14,7 @@ export const handler = lambdaHandler(
   signFunction(async ({ logger }) => {
     const config = loadSignConfig(process.env);
     logger?.info('sign function starting', { issuer: config.issuer.kind, fipsMode: config.fipsMode, table: config.tableName });
-    const stores = createDynamoStores({ client: new DynamoDBClient({ maxAttempts: 3, requestHandler: requestLimits(5_000) }), tableName: config.tableName });
+    const stores = createDynamoStores({ client: new DynamoDBClient({ maxAttempts: 3, requestHandler: requestLimits(5_000), cacheMiddleware: true }), tableName: config.tableName });
     return { signService: new SignService({ stores, issuer: await createIssuer(config, {}, { pendingCsrs: stores.csrs }), fipsMode: config.fipsMode }) };
   }),
   'capf-sign',

@@ -26,19 +26,19 @@ import {
   type GlobalSecondaryIndex,
   type TableDescription,
 } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { ConflictError, StoreError } from '../errors.ts';
+import { documentClient, type DocumentClient } from './dynamo-document.ts';
 import { rebuildTable } from './table-rebuild.ts';
 
 /** What every store adapter works on: the document client over the table, its name and the clock. */
 export interface DynamoTable {
-  doc: DynamoDBDocumentClient;
+  doc: DocumentClient;
   tableName: string;
   now: () => Date;
 }
 
 export function openDynamoTable(client: DynamoDBClient, tableName: string, now: () => Date = () => new Date()): DynamoTable {
-  return { doc: DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } }), tableName, now };
+  return { doc: documentClient(client), tableName, now };
 }
 
 export const DEVICE_SK = 'DEVICE';

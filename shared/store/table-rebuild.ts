@@ -3,8 +3,9 @@
 // is read into memory, the table is created anew with its indexes, and the items are written back. DynamoDB and
 // moto_server add the index in place and never come here. Bounded: a table too large to hold is refused instead.
 import { CreateTableCommand, DeleteTableCommand, DescribeTableCommand, type CreateTableCommandInput, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { BatchWriteCommand, DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { BatchWriteCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { StoreError } from '../errors.ts';
+import { documentClient } from './dynamo-document.ts';
 
 /** Far above a local stack's devices and certificates; a larger table is not rebuilt in memory. */
 const MAX_REBUILT_ITEMS = 200_000;
@@ -13,7 +14,7 @@ const BATCH = 25;
 /** Reads every item, recreates the table from `definition` and writes the items back. */
 export async function rebuildTable(client: DynamoDBClient, definition: CreateTableCommandInput, waitActive: () => Promise<void>): Promise<void> {
   const tableName = definition.TableName as string;
-  const doc = DynamoDBDocumentClient.from(client);
+  const doc = documentClient(client);
   const items: Record<string, unknown>[] = [];
   let startKey: Record<string, unknown> | undefined;
   do {

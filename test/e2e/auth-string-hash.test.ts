@@ -6,12 +6,13 @@ import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLocalStack, type LocalStack } from '../../cli/local/local-stack.ts';
 import { createDynamoClient, LOCAL_TABLE_NAME } from '../../cli/local/local-store.ts';
 import { runPhone } from '../../cli/phone/simulator.ts';
 import { MemoryLogger } from '../../shared/logging.ts';
+import { documentClient } from '../../shared/store/dynamo-document.ts';
 import { deviceKey } from '../../shared/store/dynamo-table.ts';
 
 const run = promisify(execFile);
@@ -64,7 +65,7 @@ describe('authentication strings stored as a keyed hash', () => {
   });
 
   it('a string an older version stored in clear still works, and is hashed when the device is saved again', async () => {
-    const doc = DynamoDBDocumentClient.from(createDynamoClient(stack.storeEndpoint));
+    const doc = documentClient(createDynamoClient(stack.storeEndpoint));
     const name = 'SEP0000000D0002';
     await capf('device', 'set', name, '--operation', 'install', '--generate');
     const item = (await doc.send(new GetCommand({ TableName: LOCAL_TABLE_NAME, Key: deviceKey(name) }))).Item as Record<string, unknown>;

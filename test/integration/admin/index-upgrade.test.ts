@@ -2,7 +2,8 @@
 // on moto, by rebuilding on dynalite) and gives the devices already there their index keys, so listings show them.
 import { randomBytes } from 'node:crypto';
 import { CreateTableCommand } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { PutCommand } from '@aws-sdk/lib-dynamodb';
+import { documentClient } from '../../../shared/store/dynamo-document.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AdminService } from '../../../shared/admin/admin-service.ts';
 import { createDynamoStores, ensureTable } from '../../../shared/store/dynamo-stores.ts';
@@ -35,7 +36,7 @@ describe.each(BACKENDS)('device indexes added to an older table on $name', (back
     );
     const at = '2026-01-01T00:00:00.000Z';
     const old = { name: 'SEP001122334455', operation: 'install', operationId: 'op-1', authMode: 'null-string', keyOrder: 'rsa', rsaKeySize: 2048, curve: 'P-256', status: 'pending', statusAt: at, createdAt: at, updatedAt: at, version: 3 };
-    await DynamoDBDocumentClient.from(connection.client).send(new PutCommand({ TableName: tableName, Item: { pk: 'DEVICE#SEP001122334455', sk: 'DEVICE', ...old } }));
+    await documentClient(connection.client).send(new PutCommand({ TableName: tableName, Item: { pk: 'DEVICE#SEP001122334455', sk: 'DEVICE', ...old } }));
 
     await ensureTable(connection.client, tableName);
     const service = new AdminService({ stores: createDynamoStores({ client: connection.client, tableName }) });
