@@ -4,6 +4,7 @@
 // on a terminal or plain lines otherwise, unless --detach.
 import type { Command } from 'commander';
 import { InvalidArgumentError } from 'commander';
+import type { StringsPage } from '../shared/admin/bulk-jobs.ts';
 import { parseNameCsv } from '../shared/admin/bulk-csv.ts';
 import { ValidationError } from '../shared/errors.ts';
 import { CERTIFICATE_OPERATIONS, type CertificateOperation, type OperationStatus } from '../shared/model.ts';
@@ -197,10 +198,22 @@ export function registerBulkCommands(program: Command): void {
     .option('--json', 'print JSON')
     .action(async (id: string, opts: TargetOptions & { json?: boolean }) => {
       await withAdminApi(opts, async (api) => {
-        const { strings } = await api.call<{ strings: { name: string; authString: string }[] }>({ method: 'POST', path: jobPath(id, '/strings') });
-        if (opts.json) return printJson({ strings });
-        process.stdout.write(`device,string\n${strings.map((s) => `${s.name},${s.authString}\n`).join('')}`);
-        process.stderr.write(`${strings.length} strings written; they cannot be read again\n`);
+        // Page by page, each page once: the CSV is written as each page arrives, so what was read is never held back.
+        // A reading cut short (a lost connection) left the job at its next page: go on from there.
+        const { job } = await api.call<{ job: ShownJob & { stringsNext?: number } }>({ method: 'GET', path: jobPath(id) });
+        const start = job.stringsNext ?? 0;
+        if (start > 0) process.stderr.write(`the strings of the first ${start} chunks were read earlier and are gone: writing the rest\n`);
+        const all: { name: string; authString: string }[] = [];
+        let count = 0;
+        for (let from: number | undefined = start; from !== undefined; ) {
+          const page: StringsPage = await api.call<StringsPage>({ method: 'POST', path: jobPath(id, '/strings'), query: { from: String(from) } });
+          if (opts.json) all.push(...page.strings);
+          else process.stdout.write(`${from === start ? 'device,string\n' : ''}${page.strings.map((s) => `${s.name},${s.authString}\n`).join('')}`);
+          count += page.strings.length;
+          from = page.next;
+        }
+        if (opts.json) return printJson({ strings: all });
+        process.stderr.write(`${count} strings written; they cannot be read again\n`);
       });
     });
 }

@@ -19,6 +19,14 @@ export const BULK_CHUNK = 250;
 /** A run's lease, renewed at every chunk: a run that died is taken over after this. */
 export const DEFAULT_LEASE_MS = 60_000;
 export const MAX_BULK_DEVICES = 200_000;
+/** Chunks of strings per page: 20,000 devices, about 1 MB of JSON. */
+export const STRINGS_PAGE_CHUNKS = 80;
+
+export interface StringsPage {
+  strings: { name: string; authString: string }[];
+  /** The `from` of the next page; absent on the last page (the strings are wiped). */
+  next?: number;
+}
 const SAMPLE = 10;
 
 export interface BulkJobRequest {
@@ -39,6 +47,8 @@ export interface BulkAdminOptions {
   /** Has a new job run at its time (AWS: a one-time schedule, or the bulk function invoked now) and removes the
    *  schedule of a cancelled one; absent locally, where the timer finds due jobs itself. */
   scheduler?: JobScheduler;
+  /** Chunks of strings per page (default STRINGS_PAGE_CHUNKS; tests page smaller jobs). */
+  stringsPageChunks?: number;
 }
 
 export interface RunOptions {
@@ -155,23 +165,48 @@ export class BulkAdmin {
   }
 
   /** The generated strings (device, string) of an ended job, once: the seed is removed as they are read. */
-  async strings(actor: string, id: string): Promise<{ name: string; authString: string }[]> {
+  /**
+   * One page of the unique strings an ended job generated (STRINGS_PAGE_CHUNKS chunks, so a page fits in any HTTP
+   * answer, a Lambda's 6 MB included), from chunk `from`; `next` names the following page, absent after the last.
+   * Each page can be read once, in order; the last one removes the seed, so nobody can compute them again.
+   */
+  async stringsPage(actor: string, id: string, from = 0): Promise<StringsPage> {
     const job = await this.bulk.get(checkJobId(id));
     if (!job) throw new NotFoundError(`bulk job ${id} does not exist`, 'JOB_NOT_FOUND');
     if (!job.generateStrings) throw new ValidationError(`bulk job ${id} generated no strings`, 'NO_STRINGS');
     if (job.state === 'scheduled' || job.state === 'running') throw new ConflictError(`bulk job ${id} is ${job.state}: its strings are shown once it has ended`, 'JOB_NOT_ENDED');
-    const seed = await this.bulk.takeStringSeed(id, this.now().toISOString());
-    if (seed === undefined) throw new ConflictError(`the strings of bulk job ${id} were shown already (at ${job.stringsShownAt ?? 'an earlier request'}): re-arm those devices to make new ones`, 'STRINGS_SHOWN');
+    const shown = () => new ConflictError(`the strings of bulk job ${id} were shown already (at ${job.stringsShownAt ?? 'an earlier request'}): re-arm those devices to make new ones`, 'STRINGS_SHOWN');
+    if (job.stringsShownAt) throw shown();
+    if (!Number.isSafeInteger(from) || from < 0) throw new ValidationError(`from must be a chunk number (0, or the next a page named): ${String(from).slice(0, 20)}`, 'INVALID_PAGE');
+    const end = Math.min(job.chunks ?? 0, job.nextChunk);
+    const expected = job.stringsNext ?? 0;
+    if (from !== expected) throw new ConflictError(`the strings of bulk job ${id} are read page by page, once each: the next page starts at ${expected}, not ${from}`, 'STRINGS_PAGE_SHOWN');
+    const next = Math.min(from + (this.options.stringsPageChunks ?? STRINGS_PAGE_CHUNKS), end);
+    const last = next >= end;
+    const seed = await this.bulk.takeStringPage(id, { from, next, last }, this.now().toISOString());
+    if (seed === undefined) throw shown(); // another reader took this page (or the last) in the meantime
     const key = bulkStringKey(await this.key(), seed);
     const failed = new Set((await this.bulk.failures(id)).map((f) => f.name));
-    const out: { name: string; authString: string }[] = [];
-    for (let chunk = 0; chunk < (job.chunks ?? 0) && chunk < job.nextChunk; chunk++) {
+    const strings: { name: string; authString: string }[] = [];
+    for (let chunk = from; chunk < next; chunk++) {
       (await this.bulk.readChunk(id, chunk)).forEach((name, i) => {
-        if (!failed.has(name)) out.push({ name, authString: bulkString(key, chunk * BULK_CHUNK + i) });
+        if (!failed.has(name)) strings.push({ name, authString: bulkString(key, chunk * BULK_CHUNK + i) });
       });
     }
-    await this.audit(actor, 'bulk.strings', id, 'ok', `${out.length} strings shown; wiped`);
-    return out;
+    await this.audit(actor, 'bulk.strings', id, 'ok', `${strings.length} strings shown (chunks ${from} to ${next - 1})${last ? '; wiped' : ''}`);
+    return last ? { strings } : { strings, next };
+  }
+
+  /** Every page of the strings at once (the local stack, tests): see stringsPage. */
+  async strings(actor: string, id: string): Promise<{ name: string; authString: string }[]> {
+    const all: { name: string; authString: string }[] = [];
+    let from: number | undefined = 0;
+    while (from !== undefined) {
+      const page: StringsPage = await this.stringsPage(actor, id, from);
+      all.push(...page.strings);
+      from = page.next;
+    }
+    return all;
   }
 
   /** Runs (or continues) the job under `owner`; undefined when another run holds it or it has ended. */

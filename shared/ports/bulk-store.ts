@@ -33,6 +33,9 @@ export interface BulkJob {
   /** A unique string per device, derived from this seed and the deployment's key; removed once shown. */
   stringSeed?: string;
   generateStrings?: boolean;
+  /** The first chunk whose strings have not been read yet, while they are read page by page. */
+  stringsNext?: number;
+  /** When the last page of the generated strings was read (the seed went with it). */
   stringsShownAt?: string;
   completesBy?: string;
   runAt: string;
@@ -91,6 +94,10 @@ export interface BulkStore {
   cancel(id: string): Promise<BulkJob>;
   /** The job's failures by name (bounded), or only the first `limit` of them. */
   failures(id: string, limit?: number): Promise<BulkFailure[]>;
-  /** Removes and returns the string seed of an ended job, once; undefined when already taken or never made. */
-  takeStringSeed(id: string, at: string): Promise<string | undefined>;
+  /**
+   * Takes one page of an ended job's strings: returns the seed, once per page (conditional on `from` being the next
+   * page), and moves the next page to `next`; the last page removes the seed. Undefined when the page was taken
+   * already or the strings are gone.
+   */
+  takeStringPage(id: string, page: { from: number; next: number; last: boolean }, at: string): Promise<string | undefined>;
 }

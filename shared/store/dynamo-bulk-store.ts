@@ -284,17 +284,34 @@ export class DynamoBulkStore implements BulkStore {
     return items.map((item) => ({ name: String(item.name), reason: String(item.reason) }));
   }
 
-  async takeStringSeed(id: string, at: string): Promise<string | undefined> {
+  async takeStringPage(id: string, page: { from: number; next: number; last: boolean }, at: string): Promise<string | undefined> {
     const { doc, tableName } = this.table;
+    const names: Record<string, string> = { '#state': 'state', '#next': 'stringsNext' };
+    const values: Record<string, unknown> = { ':done': 'done', ':cancelled': 'cancelled' };
+    // The first page finds no stringsNext yet; every later one must be the page recorded as next.
+    let condition = 'attribute_exists(stringSeed) AND (#state = :done OR #state = :cancelled) AND ';
+    if (page.from === 0) condition += 'attribute_not_exists(#next)';
+    else {
+      condition += '#next = :from';
+      values[':from'] = page.from;
+    }
+    let update: string;
+    if (page.last) {
+      update = 'SET stringsShownAt = :at REMOVE stringSeed, #next';
+      values[':at'] = at;
+    } else {
+      update = 'SET #next = :next';
+      values[':next'] = page.next;
+    }
     try {
       const out = await doc.send(
         new UpdateCommand({
           TableName: tableName,
           Key: { pk: JOBS, sk: id },
-          UpdateExpression: 'SET stringsShownAt = :at REMOVE stringSeed',
-          ConditionExpression: 'attribute_exists(stringSeed) AND (#state = :done OR #state = :cancelled)',
-          ExpressionAttributeNames: { '#state': 'state' },
-          ExpressionAttributeValues: { ':at': at, ':done': 'done', ':cancelled': 'cancelled' },
+          UpdateExpression: update,
+          ConditionExpression: condition,
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: values,
           ReturnValues: 'ALL_OLD',
         }),
       );

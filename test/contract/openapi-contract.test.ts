@@ -383,7 +383,10 @@ describe('admin API contract (docs/openapi.yaml)', () => {
     expect((await call(api, 'getDevice', 'GET', '/v1/devices/SEP0000000B0002')).body).toMatchObject({ operation: 'install', status: 'pending', authMode: 'auth-string', authStringSet: true, completesBy: later });
     expect((await call(api, 'cancelBulkJob', 'POST', `/v1/bulk-jobs/${id}/cancel`)).body).toMatchObject({ code: 'JOB_CONFLICT' });
 
-    const strings = (await call(api, 'takeBulkJobStrings', 'POST', `/v1/bulk-jobs/${id}/strings`)).body as { strings: { name: string; authString: string }[] };
+    expect((await call(api, 'takeBulkJobStrings', 'POST', `/v1/bulk-jobs/${id}/strings?from=1`)).body).toMatchObject({ code: 'STRINGS_PAGE_SHOWN' });
+    expect((await call(api, 'takeBulkJobStrings', 'POST', `/v1/bulk-jobs/${id}/strings?from=first`)).status).toBe(400);
+    const strings = (await call(api, 'takeBulkJobStrings', 'POST', `/v1/bulk-jobs/${id}/strings?from=0`)).body as { strings: { name: string; authString: string }[] };
+    expect(strings).not.toHaveProperty('next'); // one chunk: the first page is the last
     expect(strings.strings.map((s) => s.name)).toEqual(names.slice(0, 3));
     expect(new Set(strings.strings.map((s) => s.authString)).size).toBe(3);
     expect((await call(api, 'takeBulkJobStrings', 'POST', `/v1/bulk-jobs/${id}/strings`)).body).toMatchObject({ code: 'STRINGS_SHOWN' });

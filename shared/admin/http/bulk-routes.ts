@@ -3,7 +3,7 @@
 // generated strings once).
 import * as z from 'zod';
 import type { AdminService } from '../admin-service.ts';
-import type { BulkAdmin } from '../bulk-jobs.ts';
+import { MAX_BULK_DEVICES, type BulkAdmin } from '../bulk-jobs.ts';
 import { exportDeviceCsv, importDeviceCsv } from '../bulk-import.ts';
 import { AUTH_STRING_LENGTH } from '../../domain/validation.ts';
 import type { BulkJob } from '../../ports/index.ts';
@@ -156,7 +156,9 @@ export function bulkJobRoutes(bulk: BulkAdmin, options: BulkJobRouteOptions = {}
       method: 'POST',
       path: jobPath('/strings'),
       operationId: 'takeBulkJobStrings',
-      handle: async ({ params, principal }) => ({ body: { strings: await bulk.strings(principal, params.id!) } }),
+      // One page at a time (a 200,000-device job's strings would not fit in a Lambda's 6 MB answer), each once.
+      query: z.object({ from: z.coerce.number().int().min(0).max(MAX_BULK_DEVICES).default(0) }).strict(),
+      handle: async ({ params, principal, query }) => ({ body: await bulk.stringsPage(principal, params.id!, query.from) }),
     }),
   ];
 }

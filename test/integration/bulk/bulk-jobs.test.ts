@@ -59,7 +59,20 @@ describe.each(BACKENDS)('bulk jobs on $name', (backend) => {
     expect(JSON.stringify(finished)).not.toContain('stringSeed');
 
     await expect(second.strings('tester', 'bad')).rejects.toMatchObject({ code: 'INVALID_JOB_ID' });
-    const strings = await second.strings('tester', id);
+    // Page by page (8 chunks a page here), each page once and in order.
+    const paged = new BulkAdmin({ stores: createDynamoStores({ client: connection.client, tableName, now: later }), authStringKey: async () => KEY, now: later, stringsPageChunks: 8 });
+    const page1 = await paged.stringsPage('tester', id, 0);
+    expect(page1).toMatchObject({ next: 8 });
+    expect(page1.strings).toHaveLength(8 * BULK_CHUNK);
+    await expect(paged.stringsPage('tester', id, 0)).rejects.toMatchObject({ code: 'STRINGS_PAGE_SHOWN' });
+    await expect(paged.stringsPage('tester', id, 16)).rejects.toMatchObject({ code: 'STRINGS_PAGE_SHOWN' });
+    const page2 = await paged.stringsPage('tester', id, 8);
+    expect(page2.next).toBe(16);
+    expect((await paged.show(id)).job).toMatchObject({ stringsNext: 16 });
+    const page3 = await paged.stringsPage('tester', id, 16);
+    expect(page3).not.toHaveProperty('next');
+    expect((await paged.show(id)).job).not.toHaveProperty('stringsNext');
+    const strings = [...page1.strings, ...page2.strings, ...page3.strings];
     expect(strings).toHaveLength(DEVICES);
     expect(new Set(strings.map((s) => s.authString)).size).toBe(DEVICES);
     const byName = new Map(strings.map((s) => [s.name, s.authString]));

@@ -145,7 +145,7 @@ export async function bulkJobPage(id: string): Promise<void> {
       ['Operation', job.operation],
       ['Selection', JSON.stringify(job.selection)],
       ['Progress', progress(job)],
-      ['Strings', job.generateStrings ? `unique per device${job.stringsShownAt ? ' (shown already)' : ''}` : job.sharedAuthString ? 'one shared string' : 'none'],
+      ['Strings', job.generateStrings ? `unique per device${job.stringsShownAt ? ' (shown already)' : job.stringsNext ? ' (partly shown already)' : ''}` : job.sharedAuthString ? 'one shared string' : 'none'],
       ['Deadline', time(job.completesBy)],
       ['Runs at', time(job.runAt)],
       ['Started', time(job.startedAt)],
@@ -173,6 +173,19 @@ export async function bulkJobPage(id: string): Promise<void> {
   update(shown);
 }
 
+type StringsPage = { strings: { name: string; authString: string }[]; next?: number };
+
+/** Every page of a job's strings from page `from` on (each page can be read once; pages read elsewhere are gone). */
+async function takeStrings(id: string, from: number): Promise<StringsPage['strings']> {
+  const all: StringsPage['strings'] = [];
+  for (let page: number | undefined = from; page !== undefined; ) {
+    const taken: StringsPage = await send<StringsPage>('POST', `/bulk-jobs/${segment(id)}/strings?from=${page}`);
+    all.push(...taken.strings);
+    page = taken.next;
+  }
+  return all;
+}
+
 /** Cancel (while the job is scheduled or running); the generated strings once it has ended, once. */
 function jobActions(job: Job, out: HTMLElement, reload: () => void): HTMLElement[] {
   const buttons: HTMLElement[] = [];
@@ -185,9 +198,9 @@ function jobActions(job: Job, out: HTMLElement, reload: () => void): HTMLElement
     buttons.push(cancel);
   }
   if (job.generateStrings && !active(job) && !job.stringsShownAt) {
-    const take = h('button', { type: 'button' }, 'Show the strings (once)');
+    const take = h('button', { type: 'button' }, job.stringsNext ? 'Show the strings left (once)' : 'Show the strings (once)');
     take.addEventListener('click', () => {
-      send<{ strings: { name: string; authString: string }[] }>('POST', `/bulk-jobs/${segment(job.id)}/strings`).then(({ strings }) => {
+      takeStrings(job.id, job.stringsNext ?? 0).then((strings) => {
         take.remove();
         const csv = `device,authString\r\n${strings.map((s) => `${s.name},${s.authString}\r\n`).join('')}`;
         const save = h('button', { type: 'button' }, 'Save as CSV');
