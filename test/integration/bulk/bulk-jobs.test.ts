@@ -9,12 +9,13 @@ import { hashAuthString } from '../../../shared/domain/auth-string.ts';
 import type { BulkStore, Stores } from '../../../shared/ports/index.ts';
 import { createDynamoStores, ensureTable } from '../../../shared/store/dynamo-stores.ts';
 import { seedBulkDevices } from '../../support/bulk-seed.ts';
-import { BACKENDS } from '../store/store-backends.ts';
+import { BACKENDS_OWN_MOTO } from '../store/store-backends.ts';
 
 const KEY = new Uint8Array(randomBytes(32));
 const DEVICES = 5000;
 
-describe.each(BACKENDS)('bulk jobs on $name', (backend) => {
+// Its own moto_server: the two 5,000-device jobs are the run's heaviest moto traffic.
+describe.each(BACKENDS_OWN_MOTO)('bulk jobs on $name', (backend) => {
   let connection: Awaited<ReturnType<typeof backend.connect>>;
   let stores: Stores;
 

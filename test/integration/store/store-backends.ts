@@ -6,6 +6,7 @@ import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { startDynalite, type RunningDynalite } from '../../../cli/local/dynalite.ts';
 import { createDynamoClient } from '../../../cli/local/local-store.ts';
 import { createDynamoStores, ensureTable } from '../../../shared/store/dynamo-stores.ts';
+import { startMotoServer } from '../../support/moto-server.ts';
 import type { StoredCertificate } from '../../../shared/model.ts';
 import { hashAuthString } from '../../../shared/domain/auth-string.ts';
 import type { DeviceSettings, IssuanceRecord, Stores } from '../../../shared/ports/index.ts';
@@ -24,36 +25,50 @@ async function storesOn(client: DynamoDBClient, prefix: string) {
   };
 }
 
+/** A client on the endpoint, a store factory on it, and a close that also stops what `stop` stops. */
+async function connected(endpoint: string, stop: () => Promise<void>) {
+  const client = createDynamoClient(endpoint);
+  return {
+    client,
+    newStore: await storesOn(client, 'store-test'),
+    async close() {
+      client.destroy();
+      await stop();
+    },
+  };
+}
+
 export const BACKENDS: Backend[] = [
   {
     name: 'dynalite',
     async connect() {
       const server: RunningDynalite = await startDynalite();
-      const client = createDynamoClient(server.endpoint);
-      return {
-        client,
-        newStore: await storesOn(client, 'store-test'),
-        async close() {
-          client.destroy();
-          await server.close();
-        },
-      };
+      return connected(server.endpoint, () => server.close());
     },
   },
   {
     name: 'moto',
     async connect() {
-      const client = createDynamoClient(inject('motoEndpoint'));
-      return {
-        client,
-        newStore: await storesOn(client, 'store-test'),
-        async close() {
-          client.destroy();
-        },
-      };
+      return connected(inject('motoEndpoint'), async () => undefined);
     },
   },
 ];
+
+/**
+ * The same backends, but moto in a moto_server of the file's own: for a file that sends tens of thousands of requests
+ * (moto is one Python process), so the other files running meanwhile do not queue behind it on the shared one.
+ */
+export const BACKENDS_OWN_MOTO: Backend[] = BACKENDS.map((backend) =>
+  backend.name !== 'moto'
+    ? backend
+    : {
+        name: 'moto',
+        async connect() {
+          const moto = await startMotoServer();
+          return connected(moto.endpoint, async () => moto.stop());
+        },
+      },
+);
 
 export function randomDeviceName(): string {
   return `SEP${randomBytes(6).toString('hex').toUpperCase()}`;
