@@ -89,10 +89,10 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
     entry: 'functions/sign/handler.ts',
     description: 'Signs an LSC for the listener through the configured CA backend',
     trigger: { kind: 'listener' },
-    // getDevice, getParameters, getIssuance; claimIssuance and completeIssuance (PutItem), abandonIssuance and
-    // countCertificate (UpdateItem), releaseIssuance (DeleteItem).
-    // DeleteItem: a claim whose request the device refuses is released (issue 10), so refusals leave no record.
-    access: { table: ['GetItem', 'PutItem', 'UpdateItem', 'DeleteItem'], issue: true },
+    // getDevice, getParameters, getIssuance; the key's claim on the device and its release (UpdateItem), the key's
+    // record once the issuer answered (complete and abandon, PutItem). No DeleteItem: a refused request's claim is
+    // removed from the device item by an update (issue 16), and it never wrote a record.
+    access: { table: ['GetItem', 'PutItem', 'UpdateItem'], issue: true },
     // RSA signing and the first TLS handshake to an online CA are CPU-bound: more memory buys CPU.
     memoryMb: 1024,
     timeoutSeconds: 30,

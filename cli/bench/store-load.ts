@@ -98,10 +98,9 @@ async function enrolmentCalls(store: Stores, name: string, sessionId: number, ce
   if (!device) throw new RangeError(`device ${name} is missing`);
   const operationId = device.operationId;
   const spkiSha256 = createHash('sha256').update(randomBytes(32)).digest('hex');
-  // sign service: claim the key, then count the certificate (which also marks the device in progress for the session)
-  const claim = await store.issuances.claim({ deviceName: name, operationId, spkiSha256 }, { requestId: `bench-${sessionId}`, issuer: 'capf-software', leaseMs: 30_000 });
-  await store.devices.countCertificate(name, operationId, 3, sessionId);
-  await store.issuances.complete({ ...claim.record, state: 'issued', certificate, chainPem: [] });
+  // sign service: claim the key on the device (counted, the device in progress), then write the key's record
+  await store.devices.claimKey(name, operationId, { spkiSha256, requestId: `bench-${sessionId}`, leaseMs: 30_000, limit: 3, sessionId });
+  await store.issuances.complete({ deviceName: name, operationId, spkiSha256, requestId: `bench-${sessionId}`, state: 'issued', certificate, chainPem: [], issuer: 'capf-software', createdAt: new Date().toISOString() });
   await store.issuances.setState({ deviceName: name, operationId, spkiSha256 }, 'installed'); // listener: record
   await store.devices.finishOperation(name, operationId, { status: 'success', lsc: certificate }, device, sessionId);
 }

@@ -69,13 +69,28 @@ export interface DevicePage {
 /** An administrator's change, applied to the device as stored (undefined: none yet); re-applied after a lost race. */
 export type DeviceEdit = (current: Device | undefined) => { settings: DeviceSettings; newOperation?: boolean };
 
+/** The sign service's claim on one phone key of an install (DeviceStore.claimKey). */
+export interface KeyClaimRequest {
+  /** Lowercase hex SHA-256 of the phone's SubjectPublicKeyInfo. */
+  spkiSha256: string;
+  /** The claimant: only it may release the claim; another request takes it over once the lease has passed. */
+  requestId: string;
+  leaseMs: number;
+  /** maxCertificatesPerOperation: a key the operation has not seen yet is refused once this many were counted. */
+  limit: number;
+  /** The listener's session, written as the device's statusSessionId. */
+  sessionId?: number;
+}
+
 /**
- * The sign service's count of one more certificate for an operation: counted (the device as stored after it), or not
- * because the operation reached its limit, or because the operation is no longer the pending install (device as stored,
- * or undefined when it is gone).
+ * claimed: the key is the caller's to sign (the device as stored after the claim; takeover when the key had been
+ * claimed before, by a signer whose lease passed, whose record may exist). held: another request holds the key until
+ * leaseUntil. limit: a new key past maxCertificatesPerOperation. not-pending: the operation is no longer the device's
+ * pending install (device as stored, or undefined when it is gone).
  */
-export type CertificateCount =
-  | { verdict: 'counted'; device: Device }
+export type KeyClaim =
+  | { verdict: 'claimed'; device: Device; takeover: boolean }
+  | { verdict: 'held'; device: Device; leaseUntil: string }
   | { verdict: 'limit'; device: Device }
   | { verdict: 'not-pending'; device: Device | undefined };
 
@@ -110,18 +125,19 @@ export interface DeviceStore {
   /**
    * Conditional on operationId (ConflictError as for markInProgress, so an outcome is written once); success resets
    * the operation to none and clears a one-time auth string. `begunBy`: the session that began this operation without
-   * markInProgress (an install: the sign service's countCertificate marks it in progress); the outcome is then applied
+   * markInProgress (an install: the sign service's claimKey marks it in progress); the outcome is then applied
    * to the device as markInProgress would have left it (the wrong strings forgotten, the session's id), in this write.
    */
   finishOperation(name: string, operationId: string, outcome: OperationOutcome, known?: Device, begunBy?: number): Promise<Device>;
   /**
-   * The sign service, before it signs for `operationId`: one conditional write that counts a certificate against the
-   * operation (at most `limit`) while the device has that install pending, marks the device in progress as
-   * markInProgress does (status, statusAt, statusSessionId when `sessionId` is given, updatedAt; the wrong strings, the
-   * lock and the old reason cleared), and returns the device (it replaces a read). No version bump: a session's copy
-   * stays current for its outcome write, which always writes the status.
+   * The sign service, before it signs: one conditional write on the device that checks the operation is still its
+   * pending install, claims the key under a lease (a key the operation has not seen yet counts one certificate against
+   * `limit`; taking over a lapsed claim counts nothing), marks the device in progress as markInProgress does (status,
+   * statusAt, statusSessionId when given, updatedAt; the wrong strings, the lock and the old reason cleared) without a
+   * version bump, and returns the device. The first key of an operation costs that one write; anything else reads the
+   * device first. The claims of one operation are bounded by its count: an earlier operation's go with its first claim.
    */
-  countCertificate(name: string, operationId: string, limit: number, sessionId?: number): Promise<CertificateCount>;
-  /** Gives back one count of the operation (a repeated request that made no new certificate); no-op once re-armed. */
-  uncountCertificate(name: string, operationId: string): Promise<void>;
+  claimKey(name: string, operationId: string, claim: KeyClaimRequest): Promise<KeyClaim>;
+  /** Gives back the caller's claim on a key the device refused (the key and its count go); a no-op otherwise. */
+  releaseKey(name: string, operationId: string, spkiSha256: string, requestId: string): Promise<void>;
 }

@@ -7,7 +7,9 @@
 import type { StoredCertificate } from '../model.ts';
 
 /**
- * reserved = a signer claimed the key and is signing (until leaseUntil); then issued or pending. An issued certificate
+ * reserved = a signer claimed the key and is signing (until leaseUntil): records of earlier versions only, as a signer
+ * now claims the key on the device item (DeviceStore.claimKey) and writes the record once it has the answer, issued or
+ * pending. An issued certificate
  * becomes installed (the phone stored it) or abandoned (sent but not stored, or its operation ended first); an installed
  * one becomes superseded (a newer LSC was installed) or deleted (the phone deleted it); any certificate may end revoked
  * or expired.
@@ -53,35 +55,23 @@ export interface IssuanceRecord extends IssuanceKey {
   stateAt?: string;
 }
 
-export type ClaimResult = { claimed: true; record: IssuanceRecord } | { claimed: false; record: IssuanceRecord };
-
 export interface IssuanceStore {
   get(key: IssuanceKey): Promise<IssuanceRecord | undefined>;
   /** Puts the record if none exists for its key; returns whichever record is stored afterwards (never two). */
   putOnce(record: IssuanceRecord): Promise<{ record: IssuanceRecord; created: boolean }>;
   /**
-   * Claims the right to sign for the key: creates a 'reserved' record, or takes over a 'reserved' one whose lease has
-   * passed; the same requestId renews its own reservation. Returns claimed false with the stored record when someone
-   * else holds or finished it.
-   */
-  claim(key: IssuanceKey, claim: { requestId: string; issuer: string; leaseMs: number }): Promise<ClaimResult>;
-  /**
-   * Conditional on state reserved (or pending, for the certificate that later answers a pending request) and the same
-   * requestId: stores the certificate (issued) or the pending handle. Repeating the stored completion returns the
-   * stored record; otherwise ConflictError (the lease was taken over), NotFoundError when nothing was claimed.
+   * Records what a signer's issuer answered: the certificate (issued) or the pending handle (pending). The signer
+   * claimed the key on the device (DeviceStore.claimKey), so the record is written here for the first time; or it is
+   * the certificate that later answers a pending record of the same requestId (or a record reserved by an earlier
+   * version). Repeating the stored completion returns the stored record; a record another request wrote first is a
+   * ConflictError (its certificate is the key's).
    */
   complete(record: IssuanceRecord): Promise<IssuanceRecord>;
   /**
-   * A signer closes the record it claimed after its issuer refused. Conditional on state reserved or pending and the
-   * same requestId (as complete): ConflictError when another signer took it over or settled it, NotFoundError when
-   * nothing was claimed.
+   * A signer closes the key after its issuer refused: the record, written as abandoned, unless another request wrote
+   * the key's record first (ConflictError), or it is this signer's pending record (then abandoned). A repeat is a no-op.
    */
-  abandon(key: IssuanceKey, requestId: string): Promise<void>;
-  /**
-   * A claimant that must not sign after all (the device refused the request) removes its own reservation, so a refusal
-   * leaves no record. Conditional on state reserved and the same requestId; a no-op otherwise.
-   */
-  release(key: IssuanceKey, requestId: string): Promise<void>;
+  abandon(record: IssuanceRecord): Promise<void>;
   /**
    * Moves an existing record to `state`, conditional on its current state allowing it (shared/domain/certificate-states.ts);
    * a record already in `state` is left as it is (a repeated write is a no-op). NotFoundError for a missing record;

@@ -1,7 +1,8 @@
 // The domain of signing, shared by the sign Lambda and the local stack. The same (device, operation, public key) never
-// gets two certificates (F15): the first request claims the issuance record, signs and completes it; a retry finds the
-// record and answers with the same certificate; a concurrent duplicate waits for the claimant (or takes over a claim
-// whose lease ran out because its signer died).
+// gets two certificates (F15): the first request claims the key on the device item (one write that also checks the
+// operation, counts the certificate and marks the device in progress), signs and writes the key's issuance record; a
+// retry finds the record and answers with the same certificate; a concurrent duplicate waits for the record (or takes
+// over a claim whose lease ran out because its signer died).
 import { randomBytes } from 'node:crypto';
 import { CapfError, ConflictError, IssuerError } from '../errors.ts';
 import { canPollPending, type IssuanceRecord, type Issuer, type IssueResult, type Stores } from '../ports/index.ts';
@@ -36,6 +37,14 @@ function withCapNotice(answer: Extract<SignResponse, { status: 'issued' }>, vali
   const granted = Date.parse(notAfter) - Date.parse(notBefore);
   if (granted >= validityDays * DAY_MS - 1000) return answer;
   return { ...answer, notice: `validity capped at the issuing CA's notAfter ${notAfter} (${validityDays} days were asked)` };
+}
+
+/** Issue 10: a new key past maxCertificatesPerOperation. */
+function limitReached(request: SignRequest, counted: number | undefined, limit: number): SignResponse {
+  return refused(
+    'CERTIFICATE_LIMIT',
+    `operation ${request.operationId} of ${request.deviceName} has yielded ${counted ?? limit} certificates, its limit (maxCertificatesPerOperation ${limit}); an administrator must re-arm the device`,
+  );
 }
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
@@ -80,55 +89,55 @@ export class SignService {
       if (error instanceof CapfError) return refused(error.code, error.message);
       throw error;
     }
-    // Read before claiming: a store failure here must not leave a reservation that blocks a retry until its lease ends.
+    // Read before claiming: a store failure here must not leave a claim that blocks a retry until its lease ends.
     const parameters = await this.parameters.get();
     const issuanceKey: IssuanceKey = { deviceName: request.deviceName, operationId: request.operationId, spkiSha256: key.sha256Hex };
     // Each call claims under its own id: the store lets a claim be renewed by the same id, and two deliveries of one
     // request (a retried invocation, a duplicated message) must not both sign.
     const claimId = `${request.requestId}~${randomBytes(6).toString('hex')}`;
     const deadline = this.now().getTime() + this.maxWaitMs;
-    let checked = false;
     for (let round = 0; round < MAX_CLAIM_ROUNDS; round++) {
-      const claim = await this.stores.issuances.claim(issuanceKey, { requestId: claimId, issuer: this.issuer.name, leaseMs: this.leaseMs });
-      if (claim.claimed) {
-        const refusal = await this.countCertificate(request, key, parameters.maxCertificatesPerOperation);
-        if (!refusal) return this.issueClaimed(request, claim.record, parameters.lscValidityDays);
-        // Nothing was signed: the reservation goes, so a refusal leaves no record behind.
-        await this.stores.issuances.release(issuanceKey, claimId);
-        return refusal;
+      // One write on the device: the operation still pending, the key claimed and counted, the device in progress.
+      const claim = await this.stores.devices.claimKey(request.deviceName, request.operationId, {
+        spkiSha256: key.sha256Hex,
+        requestId: claimId,
+        leaseMs: this.leaseMs,
+        limit: parameters.maxCertificatesPerOperation,
+        ...(request.sessionId !== undefined ? { sessionId: request.sessionId } : {}),
+      });
+      if (claim.verdict === 'limit') return limitReached(request, claim.device.certificatesIssued, parameters.maxCertificatesPerOperation);
+      const problem = this.checkDevice(request, claim.device, key);
+      if (claim.verdict === 'not-pending') return problem ?? refused('OPERATION_CHANGED', `the operation of ${request.deviceName} is no longer its pending install`);
+      if (claim.verdict === 'claimed') {
+        // A lapsed claim taken over: its signer may have recorded the key before it died (or stalled).
+        const stored = claim.takeover ? await this.stores.issuances.get(issuanceKey) : undefined;
+        if (problem) {
+          // Nothing is signed: the claim and its count go, so a refusal leaves no record behind.
+          if (!stored) await this.stores.devices.releaseKey(request.deviceName, request.operationId, key.sha256Hex, claimId);
+          return problem;
+        }
+        if (stored && stored.state !== 'reserved') return this.answerStored(stored, request.publicKeyDer);
+        return this.issueClaimed(request, this.newRecord(issuanceKey, claimId), parameters.lscValidityDays);
       }
-      // This key has its record already (a duplicate, a retry, a pending request asked again): no new certificate, so
-      // nothing is counted, but the device must still have this install pending.
-      if (!checked) {
-        const deviceProblem = this.checkDevice(request, await this.stores.devices.get(request.deviceName), key);
-        if (deviceProblem) return deviceProblem;
-        checked = true;
-      }
-      const settled = await this.waitWhileReserved(issuanceKey, claim.record, deadline);
-      if (settled) return settled.state === 'pending' ? this.pollPending(settled, request.publicKeyDer) : this.answerFromRecord(settled);
+      // Another request holds the key (a duplicate, a retry, a pending request asked again): it counted the key, so
+      // nothing is counted here, but the device must still have this install pending.
+      if (problem) return problem;
+      const settled = await this.waitForRecord(issuanceKey, claim.leaseUntil, deadline);
+      if (settled) return this.answerStored(settled, request.publicKeyDer);
       if (this.now().getTime() >= deadline) break;
-      // The holder's lease ran out: loop to take it over.
+      // The holder's lease ran out without a record: loop to take it over.
     }
     return { status: 'pending', message: 'another request is signing this key for this device; retry shortly to receive the same certificate', busy: true };
   }
 
-  /**
-   * Issue 10: the claimant of a new certificate counts it against the operation, in the one conditional write that
-   * also reads the device and marks it in progress for the listener's session (issue 16: the listener no longer
-   * writes that before the phone generates its key), so signing costs no extra store call. Returns the refusal, if any; a refused request's
-   * count goes back (it makes no certificate).
-   */
-  private async countCertificate(request: SignRequest, key: PublicKeyDescription, limit: number): Promise<SignResponse | undefined> {
-    const count = await this.stores.devices.countCertificate(request.deviceName, request.operationId, limit, request.sessionId);
-    if (count.verdict === 'limit') {
-      return refused(
-        'CERTIFICATE_LIMIT',
-        `operation ${request.operationId} of ${request.deviceName} has yielded ${count.device.certificatesIssued ?? limit} certificates, its limit (maxCertificatesPerOperation ${limit}); an administrator must re-arm the device`,
-      );
-    }
-    const problem = this.checkDevice(request, count.device, key);
-    if (problem && count.verdict === 'counted') await this.stores.devices.uncountCertificate(request.deviceName, request.operationId);
-    return problem;
+  /** What a claimant writes once its issuer answered (complete or abandon turn it into the key's record). */
+  private newRecord(key: IssuanceKey, requestId: string): IssuanceRecord {
+    return { ...key, requestId, state: 'reserved', chainPem: [], issuer: this.issuer.name, createdAt: this.now().toISOString() };
+  }
+
+  /** The answer a stored record gives; a CA that queued the request is asked again. */
+  private answerStored(record: IssuanceRecord, publicKeyDer: Uint8Array): Promise<SignResponse> | SignResponse {
+    return record.state === 'pending' ? this.pollPending(record, publicKeyDer) : this.answerFromRecord(record);
   }
 
   private checkDevice(request: SignRequest, device: Device | undefined, key: PublicKeyDescription): SignResponse | undefined {
@@ -201,7 +210,7 @@ export class SignService {
   /** Abandons the claim; when another signer took the record over meanwhile, its settled outcome is the answer. */
   private async abandon(record: IssuanceRecord, refusal: SignResponse): Promise<SignResponse> {
     try {
-      await this.stores.issuances.abandon(record, record.requestId);
+      await this.stores.issuances.abandon(record);
       return refusal;
     } catch (error) {
       if (!(error instanceof ConflictError)) throw error;
@@ -216,7 +225,10 @@ export class SignService {
     return this.settle(record, await this.issuer.fetchPending(record.pendingHandle), publicKeyDer);
   }
 
-  /** Completes the claim, translating a lost lease (someone took over while we signed) into the stored outcome. */
+  /**
+   * Writes the key's record, translating a lost race (a signer that took over our lapsed claim, or whose lapsed claim
+   * we took over, recorded the key first) into the stored outcome: its certificate is the key's, ours is discarded.
+   */
   private async complete(record: IssuanceRecord): Promise<IssuanceRecord> {
     try {
       return await this.stores.issuances.complete(record);
@@ -224,25 +236,25 @@ export class SignService {
       if (!(error instanceof ConflictError)) throw error;
       const stored = await this.stores.issuances.get(record);
       if (stored && stored.state !== 'reserved') return stored;
-      throw new IssuerError(`the claim on ${record.deviceName}'s issuance was taken over while signing; the certificate was discarded`, 'LEASE_LOST');
+      throw new IssuerError(`the key of ${record.deviceName} was recorded by another request while signing; the certificate was discarded`, 'LEASE_LOST');
     }
   }
 
-  /** Polls with backoff until the record leaves 'reserved', its lease passes (undefined) or the deadline passes. */
-  private async waitWhileReserved(key: IssuanceKey, record: IssuanceRecord, deadline: number): Promise<IssuanceRecord | undefined> {
-    let current = record;
+  /**
+   * Polls the key's record with backoff while another request holds the key: the record once written (a record an
+   * earlier version left reserved counts as not written), or undefined once the holder's lease or the deadline passes.
+   */
+  private async waitForRecord(key: IssuanceKey, leaseUntil: string, deadline: number): Promise<IssuanceRecord | undefined> {
+    const leaseEnd = Date.parse(leaseUntil);
     let delay = POLL_FIRST_MS;
-    while (current.state === 'reserved') {
+    for (;;) {
+      const stored = await this.stores.issuances.get(key);
+      if (stored && stored.state !== 'reserved') return stored;
       const now = this.now().getTime();
-      const leaseEnd = current.leaseUntil ? Date.parse(current.leaseUntil) : 0;
       if (now >= leaseEnd || now >= deadline) return undefined;
       await sleep(Math.min(delay, leaseEnd - now, deadline - now) + 1);
       delay = Math.min(delay * 2, POLL_MAX_MS);
-      const fresh = await this.stores.issuances.get(key);
-      if (!fresh) return undefined; // removed meanwhile: claim again
-      current = fresh;
     }
-    return current;
   }
 
   private answerFromRecord(record: IssuanceRecord): SignResponse {

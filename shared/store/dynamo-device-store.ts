@@ -7,10 +7,11 @@ import { createDevice, finishBegun, finishDevice, startOperation, updateDevice }
 import { checkDeviceName, checkDeviceSettings, checkOperationId, checkSessionId } from '../domain/validation.ts';
 import { ConflictError, NotFoundError } from '../errors.ts';
 import type { Device } from '../model.ts';
-import type { CertificateCount, DeviceEdit, DevicePage, DeviceQuery, DeviceSettings, DeviceStore, OperationOutcome } from '../ports/index.ts';
-import { deviceQueryInput, deviceStatusPartition } from './dynamo-device-index.ts';
-import { adminUpdate, deviceFromItem, newDeviceItem, OPERATION_ENDED, sessionUpdate } from './dynamo-device-item.ts';
-import { backoff, collectPages, DEVICE_SK, deviceKey, GSI1, isConditionFailure, storeCall, storeFailure, type DynamoTable } from './dynamo-table.ts';
+import type { DeviceEdit, DevicePage, DeviceQuery, DeviceSettings, DeviceStore, KeyClaim, KeyClaimRequest, OperationOutcome } from '../ports/index.ts';
+import { deviceQueryInput } from './dynamo-device-index.ts';
+import { claimKey, releaseKey } from './dynamo-key-claim.ts';
+import { adminUpdate, deviceFromItem, newDeviceItem, sessionUpdate } from './dynamo-device-item.ts';
+import { backoff, collectPages, DEVICE_SK, deviceKey, isConditionFailure, storeCall, storeFailure, type DynamoTable } from './dynamo-table.ts';
 import { encodeCursor } from './dynamo-cursor.ts';
 
 /** Read-modify-write rounds before a device write gives up with ConflictError (with backoff(), at most about 1.3 s of waiting). */
@@ -151,70 +152,19 @@ export class DynamoDeviceStore implements DeviceStore {
     throw new ConflictError(`device ${name} kept changing while the session tried to record its state`);
   }
 
-  async countCertificate(name: string, operationId: string, limit: number, sessionId?: number): Promise<CertificateCount> {
-    checkDeviceName(name);
-    checkOperationId(operationId);
-    if (sessionId !== undefined) checkSessionId(sessionId);
-    const { doc, tableName } = this.table;
-    const now = this.isoNow();
-    // In progress as markInProgress leaves it (shared/domain/device-transitions.ts startOperation), but no version bump.
-    const inProgress = ['#status = :inProgress', 'statusAt = :now', 'updatedAt = :now', '#statusKey = :statusKey', ...(sessionId !== undefined ? ['statusSessionId = :sessionId'] : [])];
-    try {
-      const out = await doc.send(
-        new UpdateCommand({
-          TableName: tableName,
-          Key: deviceKey(name),
-          UpdateExpression: `SET ${inProgress.join(', ')} REMOVE statusReason, authFailures, lockedUntil ADD certificatesIssued :one`,
-          ConditionExpression:
-            '#operationId = :operationId AND #operation = :install AND (attribute_not_exists(#ended) OR #ended <> :operationId) AND (attribute_not_exists(certificatesIssued) OR certificatesIssued < :limit)',
-          ExpressionAttributeNames: { '#operationId': 'operationId', '#operation': 'operation', '#ended': OPERATION_ENDED, '#status': 'status', '#statusKey': GSI1.pk },
-          ExpressionAttributeValues: {
-            ':one': 1,
-            ':operationId': operationId,
-            ':install': 'install',
-            ':limit': limit,
-            ':inProgress': 'in-progress',
-            ':now': now,
-            ':statusKey': deviceStatusPartition('in-progress'),
-            ...(sessionId !== undefined ? { ':sessionId': sessionId } : {}),
-          },
-          ReturnValues: 'ALL_NEW',
-        }),
-      );
-      return { verdict: 'counted', device: deviceFromItem(out.Attributes as Record<string, unknown>) };
-    } catch (err) {
-      if (!isConditionFailure(err)) throw storeFailure(`counting a certificate of ${name}`, err);
-    }
-    const device = await this.get(name);
-    if (device && device.operationId === operationId && device.operation === 'install' && (device.certificatesIssued ?? 0) >= limit) return { verdict: 'limit', device };
-    return { verdict: 'not-pending', device };
+  claimKey(name: string, operationId: string, claim: KeyClaimRequest): Promise<KeyClaim> {
+    return claimKey(this.table, name, operationId, claim);
   }
 
-  async uncountCertificate(name: string, operationId: string): Promise<void> {
-    checkDeviceName(name);
-    checkOperationId(operationId);
-    const { doc, tableName } = this.table;
-    try {
-      await doc.send(
-        new UpdateCommand({
-          TableName: tableName,
-          Key: deviceKey(name),
-          UpdateExpression: 'ADD certificatesIssued :minus',
-          ConditionExpression: '#operationId = :operationId AND certificatesIssued > :zero',
-          ExpressionAttributeNames: { '#operationId': 'operationId' },
-          ExpressionAttributeValues: { ':minus': -1, ':operationId': operationId, ':zero': 0 },
-        }),
-      );
-    } catch (err) {
-      if (!isConditionFailure(err)) throw storeFailure(`returning a certificate count of ${name}`, err);
-    }
+  releaseKey(name: string, operationId: string, spkiSha256: string, requestId: string): Promise<void> {
+    return releaseKey(this.table, name, operationId, spkiSha256, requestId);
   }
 
   /**
    * Writes `device` conditional on the version read (and, for a session's write, on the operation id it runs under);
    * false when that condition was lost. A new device is one PutItem (absent before); a change is one UpdateItem of the
    * attributes that changed since `previous`, so what other writers keep on the item without a version bump (the
-   * sign service's certificate count) is never overwritten with a stale copy.
+   * sign service's certificate count and key claims) is never overwritten with a stale copy.
    */
   private async write(device: Device, previous: Device | undefined, operationId?: string): Promise<boolean> {
     const { doc, tableName } = this.table;

@@ -1,12 +1,12 @@
 // IssuanceStore on the DynamoDB table: one item per device, operation and public key (pk DEVICE#<name>, sk
 // ISSUE#<operationId>#<spkiSha256>), so a retried or duplicated signing request finds the first one instead of signing
-// again. Every write is a single conditional PutItem/UpdateItem; after a lost condition a consistent GetItem tells the
+// again (the signer's claim on the key lives on the device item: dynamo-key-claim.ts). Every write is a single conditional PutItem/UpdateItem; after a lost condition a consistent GetItem tells the
 // caller what is stored (dynalite returns no item with ReturnValuesOnConditionCheckFailure, so we never rely on it).
-import { DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { statesBefore } from '../domain/certificate-states.ts';
 import { checkDeviceName, checkIssuanceRecord, checkIssuanceState, checkOperationId, checkSpkiSha256, normaliseIsoDate } from '../domain/validation.ts';
 import { ConflictError, NotFoundError, StoreError, ValidationError } from '../errors.ts';
-import { CERTIFICATE_STATES, type ClaimResult, type IssuanceKey, type IssuanceRecord, type IssuanceState, type IssuanceStore, type NotAfterQuery } from '../ports/index.ts';
+import { CERTIFICATE_STATES, type IssuanceKey, type IssuanceRecord, type IssuanceState, type IssuanceStore, type NotAfterQuery } from '../ports/index.ts';
 import {
   CERTIFICATES_BY_NOT_AFTER,
   collectPages,
@@ -19,7 +19,6 @@ import {
   type DynamoTable,
 } from './dynamo-table.ts';
 
-const MAX_LEASE_MS = 60 * 60 * 1000;
 const QUERY_PAGE_SIZE = 100;
 /** Far more issuance records than one device ever gets; past it listing is refused instead of exhausting memory. */
 const MAX_LISTED_ISSUANCES = 10_000;
@@ -70,61 +69,37 @@ export class DynamoIssuanceStore implements IssuanceStore {
   }
 
   /**
-   * Takes the right to sign: creates a 'reserved' record, renews one this same request already holds, or takes over
-   * a reservation whose lease has passed. Anything else (another live reservation, a finished record) is returned
-   * unchanged with claimed false.
-   */
-  async claim(key: IssuanceKey, claim: { requestId: string; issuer: string; leaseMs: number }): Promise<ClaimResult> {
-    checkKey(key);
-    checkOperationId(claim.requestId);
-    if (!Number.isInteger(claim.leaseMs) || claim.leaseMs < 1 || claim.leaseMs > MAX_LEASE_MS) {
-      throw new ValidationError(`leaseMs must be an integer from 1 to ${MAX_LEASE_MS}`, 'INVALID_LEASE');
-    }
-    for (let round = 0; round < MAX_RACE_ROUNDS; round++) {
-      const now = this.now();
-      const record: IssuanceRecord = {
-        deviceName: key.deviceName,
-        operationId: key.operationId,
-        spkiSha256: key.spkiSha256,
-        requestId: claim.requestId,
-        state: 'reserved',
-        leaseUntil: new Date(now.getTime() + claim.leaseMs).toISOString(),
-        chainPem: [],
-        issuer: claim.issuer,
-        createdAt: now.toISOString(),
-      };
-      checkIssuanceRecord(record);
-      try {
-        await this.doc.send(
-          new PutCommand({
-            TableName: this.tableName,
-            Item: toItem(record),
-            // ISO strings from toISOString() share one format, so string order is time order.
-            ConditionExpression: 'attribute_not_exists(pk) OR (#state = :reserved AND (leaseUntil < :now OR requestId = :rid))',
-            ExpressionAttributeNames: { '#state': 'state' },
-            ExpressionAttributeValues: { ':reserved': 'reserved', ':now': now.toISOString(), ':rid': claim.requestId },
-          }),
-        );
-        return { claimed: true, record };
-      } catch (err) {
-        if (!isConditionFailure(err)) throw storeFailure('claiming an issuance', err);
-      }
-      const stored = await this.get(key);
-      if (stored) return { claimed: false, record: stored };
-    }
-    throw new StoreError('claiming an issuance kept racing with a delete');
-  }
-
-  /**
-   * Records the result of a claim: the certificate (state issued) or the issuer's handle (state pending). Conditional
-   * on the record being reserved or pending under the same requestId; repeating the same completion returns the
-   * stored record, anything else is a ConflictError.
+   * Records the answer to a claim: the certificate (state issued) or the issuer's handle (state pending). Written when
+   * the key has no record yet, or over a pending (or an earlier version's reserved) record of the same requestId;
+   * repeating the same completion returns the stored record, anything else is a ConflictError.
    */
   async complete(record: IssuanceRecord): Promise<IssuanceRecord> {
     checkIssuanceRecord(record);
     if (record.state !== 'issued' && record.state !== 'pending') {
       throw new ValidationError(`complete stores state issued or pending, not ${record.state}`, 'INVALID_ISSUANCE_STATE');
     }
+    const item = await this.settle(record, 'completing an issuance');
+    if (item) return toIssuance(item);
+    const stored = await this.get(record);
+    if (!stored) throw new StoreError(`completing the issuance for ${describeKey(record)} raced with a delete`);
+    if (stored.requestId === record.requestId && stored.state === record.state) return stored;
+    throw new ConflictError(`issuance for ${describeKey(record)} is ${stored.state} under request ${stored.requestId}`);
+  }
+
+  /**
+   * The signer's abandon after its issuer refused: the record written as abandoned under the same conditions as
+   * complete, so a signer whose key another request recorded first never closes that record. A repeat is a no-op.
+   */
+  async abandon(record: IssuanceRecord): Promise<void> {
+    checkIssuanceRecord({ ...record, state: 'abandoned' });
+    if (await this.settle({ ...record, state: 'abandoned' }, 'abandoning an issuance')) return;
+    const stored = await this.get(record);
+    if (stored && stored.requestId === record.requestId && stored.state === 'abandoned') return;
+    throw new ConflictError(`issuance for ${describeKey(record)} is ${stored?.state ?? 'gone'} under request ${stored?.requestId ?? '(none)'}`);
+  }
+
+  /** One conditional PutItem of a signer's result: the item written, or undefined when the key's record is another's. */
+  private async settle(record: IssuanceRecord, what: string): Promise<Record<string, unknown> | undefined> {
     const { leaseUntil: _lease, ...finished } = record;
     const item = toItem(finished);
     try {
@@ -132,65 +107,15 @@ export class DynamoIssuanceStore implements IssuanceStore {
         new PutCommand({
           TableName: this.tableName,
           Item: item,
-          ConditionExpression: '#state IN (:reserved, :pending) AND requestId = :rid',
+          ConditionExpression: 'attribute_not_exists(pk) OR (#state IN (:reserved, :pending) AND requestId = :rid)',
           ExpressionAttributeNames: { '#state': 'state' },
           ExpressionAttributeValues: { ':reserved': 'reserved', ':pending': 'pending', ':rid': record.requestId },
         }),
       );
-      return toIssuance(item);
+      return item;
     } catch (err) {
-      if (!isConditionFailure(err)) throw storeFailure('completing an issuance', err);
-    }
-    const stored = await this.get(record);
-    if (!stored) throw new NotFoundError(`no issuance claimed for ${describeKey(record)}`);
-    if (stored.requestId === record.requestId && stored.state === record.state) return stored;
-    throw new ConflictError(`issuance for ${describeKey(record)} is ${stored.state} under request ${stored.requestId}`);
-  }
-
-  /**
-   * The signer's abandon after its issuer refused: conditional, like complete, on the record still being reserved or
-   * pending under `requestId`, so a signer whose lease was taken over never closes the new holder's record. A repeat
-   * is a no-op; another holder or a settled record is a ConflictError.
-   */
-  async abandon(key: IssuanceKey, requestId: string): Promise<void> {
-    checkKey(key);
-    checkOperationId(requestId);
-    try {
-      await this.doc.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: issuanceKey(key.deviceName, key.operationId, key.spkiSha256),
-          UpdateExpression: 'SET #state = :abandoned',
-          ConditionExpression: '#state IN (:reserved, :pending) AND requestId = :rid',
-          ExpressionAttributeNames: { '#state': 'state' },
-          ExpressionAttributeValues: { ':abandoned': 'abandoned', ':reserved': 'reserved', ':pending': 'pending', ':rid': requestId },
-        }),
-      );
-      return;
-    } catch (err) {
-      if (!isConditionFailure(err)) throw storeFailure('abandoning an issuance', err);
-    }
-    const stored = await this.get(key);
-    if (!stored) throw new NotFoundError(`no issuance claimed for ${describeKey(key)}`);
-    if (stored.requestId === requestId && stored.state === 'abandoned') return;
-    throw new ConflictError(`issuance for ${describeKey(key)} is ${stored.state} under request ${stored.requestId}`);
-  }
-
-  async release(key: IssuanceKey, requestId: string): Promise<void> {
-    checkKey(key);
-    checkOperationId(requestId);
-    try {
-      await this.doc.send(
-        new DeleteCommand({
-          TableName: this.tableName,
-          Key: issuanceKey(key.deviceName, key.operationId, key.spkiSha256),
-          ConditionExpression: '#state = :reserved AND requestId = :rid',
-          ExpressionAttributeNames: { '#state': 'state' },
-          ExpressionAttributeValues: { ':reserved': 'reserved', ':rid': requestId },
-        }),
-      );
-    } catch (err) {
-      if (!isConditionFailure(err)) throw storeFailure('releasing an issuance claim', err);
+      if (!isConditionFailure(err)) throw storeFailure(what, err);
+      return undefined;
     }
   }
 

@@ -108,7 +108,7 @@ describe('devices.markInProgress (a delete) fails, times out after writing, or a
     expect(after).toMatchObject({ status: 'success', operation: 'none' });
     const made = (method: StoreMethod) => t.faults.calls.filter((call) => call.method === method).length;
     expect(made('devices.markInProgress')).toBe(0);
-    expect(made('devices.countCertificate')).toBe(1);
+    expect(made('devices.claimKey')).toBe(1);
     expect(after.statusSessionId).toBe(result.sessionId);
   });
 });
@@ -125,7 +125,7 @@ describe('the signer meets a throttled or timed-out store', () => {
 
   it('a claim throttled once: the listener asks again with the same request and the session completes', async () => {
     const device = await armed();
-    t.faults.inject('issuances.claim', throttle);
+    t.faults.inject('devices.claimKey', throttle);
     const { result, device: after, issuances } = await session(device.name);
     expect(result.endReason).toBe(Reason.UpdateCertificate);
     expect(after.lsc?.serialHex).toBe(serial(result.certificatePem));
@@ -143,7 +143,7 @@ describe('the signer meets a throttled or timed-out store', () => {
     expect(after.lsc?.serialHex).toBe(serial(result.certificatePem));
   });
 
-  it('the certificate signed but its store write lost: the key stays reserved, END 7 (nothing delivered), and the retry completes', async () => {
+  it('the certificate signed but its store write lost: the key stays claimed on the device, END 7 (nothing delivered), and the retry completes', async () => {
     const device = await armed();
     t.faults.inject('issuances.complete', timeoutLost);
     const { result, device: after, issuances } = await session(device.name);
@@ -151,14 +151,28 @@ describe('the signer meets a throttled or timed-out store', () => {
     // gives up; what the issuer signed was never stored, so it never reaches the phone.
     expect(result.endReason).toBe(Reason.InvalidElement);
     expect(result.certificatePem).toBeUndefined();
+    expect(after).toMatchObject({ status: 'failed', operation: 'install', certificatesIssued: 1 });
+    expect(issuances).toEqual([]);
+    await retryCompletes(device.name, device.operationId);
+  });
+
+  it('the phone leaves while the key claim is out: the session writes its failure after the claim returned, so the device is never left in progress', async () => {
+    const device = await armed();
+    const signed = t.signer.outcomes.length;
+    t.faults.inject('devices.claimKey', { kind: 'slow', delayMs: 1_500 });
+    const { result } = await session(device.name, 500);
+    expect(result.endReason).toBeUndefined();
+    await expect.poll(() => t.signer.outcomes.length, { timeout: 10_000 }).toBe(signed + 1);
+    const { device: after, issuances } = await expectConsistent(t.store, device.name);
     expect(after).toMatchObject({ status: 'failed', operation: 'install' });
-    expect(issuances.map((i) => i.state)).toEqual(['reserved']);
+    expect(after.statusReason).toMatch(/closed the connection/);
+    expect(issuances.map((i) => i.state)).toEqual(['issued']);
     await retryCompletes(device.name, device.operationId);
   });
 
   it('the claim throttled on every attempt: END 7 with the failure recorded, and the retry completes', async () => {
     const device = await armed();
-    t.faults.inject('issuances.claim', throttle, 10);
+    t.faults.inject('devices.claimKey', throttle, 10);
     const { result, device: after } = await session(device.name);
     expect(result.endReason).toBe(Reason.InvalidElement);
     expect(after).toMatchObject({ status: 'failed', operation: 'install' });

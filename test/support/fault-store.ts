@@ -6,7 +6,7 @@ import { ProvisionedThroughputExceededException } from '@aws-sdk/client-dynamodb
 import { storeFailure } from '../../shared/store/dynamo-table.ts';
 import type { Stores } from '../../shared/ports/index.ts';
 
-/** A store call by entity and method, as `devices.get` or `issuances.claim`. */
+/** A store call by entity and method, as `devices.get` or `devices.claimKey`. */
 export type StoreMethod = {
   [E in keyof Stores]: `${E & string}.${{ [M in keyof Stores[E]]: Stores[E][M] extends (...args: never[]) => Promise<unknown> ? M & string : never }[keyof Stores[E]]}`;
 }[keyof Stores];

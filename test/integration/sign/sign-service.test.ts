@@ -3,7 +3,7 @@
 import { createHash, generateKeyPairSync } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { AcmPcaIssuer } from '../../../shared/issuers/acm-pca/index.ts';
-import type { IssueRequest, IssueResult, Issuer } from '../../../shared/ports/index.ts';
+import type { IssuanceRecord, IssueRequest, IssueResult, Issuer } from '../../../shared/ports/index.ts';
 import { derToPem, toStoredCertificate } from '../../../shared/pki/index.ts';
 import { SignService, type SignRequest, type SignResponse } from '../../../shared/signing/index.ts';
 import { motoClients, opensslVerify, phoneKey, uniqueName } from '../issuers/moto-aws.ts';
@@ -23,14 +23,11 @@ function spkiSha256(spkiDer: Uint8Array): string {
   return createHash('sha256').update(spkiDer).digest('hex');
 }
 
-/** Another signer's claim on (device, operation, key), as if it were signing right now. */
-async function reserve(device: { name: string; operationId: string }, spkiDer: Uint8Array, requestId: string, leaseMs: number) {
-  const claim = await fixture.store.issuances.claim(
-    { deviceName: device.name, operationId: device.operationId, spkiSha256: spkiSha256(spkiDer) },
-    { requestId, issuer: 'capf-software', leaseMs },
-  );
-  if (!claim.claimed) throw new Error('setup: claim failed');
-  return claim.record;
+/** Another signer's claim on (device, operation, key), as if it were signing right now; the record it would write. */
+async function reserve(device: { name: string; operationId: string }, spkiDer: Uint8Array, requestId: string, leaseMs: number): Promise<IssuanceRecord> {
+  const claim = await fixture.store.devices.claimKey(device.name, device.operationId, { spkiSha256: spkiSha256(spkiDer), requestId, leaseMs, limit: 3 });
+  if (claim.verdict !== 'claimed') throw new Error(`setup: claim ${claim.verdict}`);
+  return { deviceName: device.name, operationId: device.operationId, spkiSha256: spkiSha256(spkiDer), requestId, state: 'reserved', chainPem: [], issuer: 'capf-software', createdAt: new Date().toISOString() };
 }
 
 function issued(response: SignResponse): Extract<SignResponse, { status: 'issued' }> {
@@ -218,11 +215,12 @@ describe('SignService', () => {
       name: 'capf-software',
       issue: async (issue) => {
         await new Promise((resolve) => setTimeout(resolve, 10));
-        const claim = await store.issuances.claim(issuanceKey, { requestId: 'signer-b', issuer: 'capf-software', leaseMs: 60_000 });
-        if (!claim.claimed) throw new Error('setup: takeover failed');
+        const claim = await store.devices.claimKey(device.name, device.operationId, { spkiSha256: issuanceKey.spkiSha256, requestId: 'signer-b', leaseMs: 60_000, limit: 3 });
+        if (claim.verdict !== 'claimed' || !claim.takeover) throw new Error('setup: takeover failed');
         const result = await fixture.issuer.issue({ ...issue, requestId: 'signer-b' });
         if (result.kind !== 'issued') throw new Error('setup: issue failed');
-        serialOfB = (await store.issuances.complete({ ...claim.record, state: 'issued', certificate: toStoredCertificate(result.certificateDer) })).certificate?.serialHex ?? '';
+        const recordOfB: IssuanceRecord = { ...issuanceKey, requestId: 'signer-b', state: 'issued', certificate: toStoredCertificate(result.certificateDer), chainPem: [], issuer: 'capf-software', createdAt: new Date().toISOString() };
+        serialOfB = (await store.issuances.complete(recordOfB)).certificate?.serialHex ?? '';
         return { kind: 'refused', code: 'POLICY', reason: 'refused by the CA policy' };
       },
       describe: () => fixture.issuer.describe(),

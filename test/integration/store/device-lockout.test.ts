@@ -48,12 +48,13 @@ describe.each(BACKENDS)('device lockout on $name', (backend) => {
     expect(await store.devices.get(other)).toEqual(rearmed);
   });
 
-  it("issue 16: an install is taken by the sign service's count (no version bump), and its outcome is written over it", async () => {
+  it("issue 16: an install is taken by the sign service's key claim (no version bump), and its outcome is written over it", async () => {
     const name = randomDeviceName();
     const created = await store.devices.put(installSettings(name));
     const once = await store.devices.finishOperation(name, created.operationId, wrong, created);
-    const counted = await store.devices.countCertificate(name, created.operationId, 3, 41);
-    expect(counted.verdict).toBe('counted');
+    const counted = await store.devices.claimKey(name, created.operationId, { spkiSha256: 'ab'.repeat(32), requestId: 'signer-1', leaseMs: 30_000, limit: 3, sessionId: 41 });
+    expect(counted.verdict).toBe('claimed');
+    if (counted.verdict !== 'claimed') return;
     const taken = { ...once, status: 'in-progress', statusAt: NOW.toISOString(), statusSessionId: 41, updatedAt: NOW.toISOString(), certificatesIssued: 1 };
     delete (taken as Partial<typeof taken>).authFailures;
     delete (taken as Partial<typeof taken>).statusReason;

@@ -173,13 +173,13 @@ describe.each(BACKENDS)('device store on $name', (backend) => {
     };
     expect(await listed('install')).toEqual([]);
     expect(await listed('none')).toEqual([name]);
-    expect((await store.devices.countCertificate(name, device.operationId, 3)).verdict).toBe('not-pending');
+    expect((await store.devices.claimKey(name, device.operationId, { spkiSha256: randomSpkiHash(), requestId: 'r1', leaseMs: 1000, limit: 3 })).verdict).toBe('not-pending');
     // Re-armed: a new operation and string; the markers of the ended one are gone from the item.
     const rearmed = await store.devices.put(installSettings(name, { authString: SPARE }), { newOperation: true });
     expect(rearmed).toMatchObject({ operation: 'install', authString: SPARE, status: 'pending' });
     expect(await store.devices.get(name)).toEqual(rearmed);
     expect(await listed('install')).toEqual([name]);
-    expect((await store.devices.countCertificate(name, rearmed.operationId, 3)).verdict).toBe('counted');
+    expect((await store.devices.claimKey(name, rearmed.operationId, { spkiSha256: randomSpkiHash(), requestId: 'r2', leaseMs: 1000, limit: 3 })).verdict).toBe('claimed');
   });
 
   it('keeps the auth string of other modes on success, removes the LSC on delete and stores a fetched certificate', async () => {

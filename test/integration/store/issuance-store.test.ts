@@ -91,7 +91,7 @@ describe.each(BACKENDS)('issuance records on $name', (backend) => {
     const late = withNotAfter('2028-01-01T00:00:00.000Z');
     for (const record of [june, march, may, late]) await own.issuances.putOnce(record);
     // A record without a certificate is not in the index.
-    await own.issuances.claim({ deviceName, operationId: randomUUID(), spkiSha256: randomSpkiHash() }, { requestId: 'r', issuer: 'capf-software', leaseMs: 1000 });
+    await own.issuances.complete(pendingRecord({ deviceName, operationId: randomUUID(), spkiSha256: randomSpkiHash() }, 'r', 'csr/r.csr'));
     await own.issuances.setState(may, 'installed');
 
     const inRange = { from: '2027-01-01T00:00:00Z', to: '2027-12-31T23:59:59Z' };
@@ -135,82 +135,47 @@ describe.each(BACKENDS)('issuance records on $name', (backend) => {
     expect(await upgraded.issuances.get(before)).toEqual(before);
   });
 
-  it('gives the signing right to exactly one of 10 racing claims', async () => {
+  // The claim on a key lives on the device item (key-claim.test.ts): the record is written once the issuer answered.
+  it('completes a key once, returns the same record on a repeat, and keeps the first of two signers', async () => {
     const key = { deviceName: randomDeviceName(), operationId: randomUUID(), spkiSha256: randomSpkiHash() };
-    const requests = Array.from({ length: 10 }, () => randomUUID());
-    const results = await Promise.all(requests.map((requestId) => store.issuances.claim(key, { requestId, issuer: 'capf-software', leaseMs: 60_000 })));
-    const winners = results.filter((r) => r.claimed);
-    expect(winners).toHaveLength(1);
-    const holder = winners[0]!.record;
-    expect(holder).toMatchObject({ state: 'reserved', leaseUntil: '2026-03-01T10:01:00.000Z', chainPem: [] });
-    for (const result of results) expect(result.record).toEqual(holder);
-  });
-
-  it('renews a claim for the same request, and hands an expired lease to another request', async () => {
-    const key = { deviceName: randomDeviceName(), operationId: randomUUID(), spkiSha256: randomSpkiHash() };
-    const first = await store.issuances.claim(key, { requestId: 'request-a', issuer: 'capf-software', leaseMs: 30_000 });
-    expect(first.claimed).toBe(true);
-    const renewed = await store.issuances.claim(key, { requestId: 'request-a', issuer: 'capf-software', leaseMs: 30_000 });
-    expect(renewed.claimed).toBe(true);
-
-    const refused = await store.issuances.claim(key, { requestId: 'request-b', issuer: 'capf-software', leaseMs: 30_000 });
-    expect(refused).toEqual({ claimed: false, record: first.record });
-
-    clock = new Date(clock.getTime() + 31_000);
-    const takenOver = await store.issuances.claim(key, { requestId: 'request-b', issuer: 'capf-software', leaseMs: 30_000 });
-    expect(takenOver.claimed).toBe(true);
-    expect(takenOver.record.requestId).toBe('request-b');
-
-    // The first signer woke up late: its result must not replace the new holder's.
-    const late: IssuanceRecord = { ...first.record, state: 'issued', certificate: sampleCertificate('aa') };
-    await expect(store.issuances.complete(late)).rejects.toBeInstanceOf(ConflictError);
-    expect((await store.issuances.get(key))?.requestId).toBe('request-b');
-  });
-
-  it('completes a claim once, returns the same record on a repeat, and never re-reserves a finished record', async () => {
-    const key = { deviceName: randomDeviceName(), operationId: randomUUID(), spkiSha256: randomSpkiHash() };
-    const { record } = await store.issuances.claim(key, { requestId: 'request-c', issuer: 'capf-software', leaseMs: 1000 });
-    const issued: IssuanceRecord = { ...record, state: 'issued', certificate: sampleCertificate('c0ffee'), chainPem: ['-----BEGIN CERTIFICATE-----\nCA\n-----END CERTIFICATE-----\n'] };
+    const issued: IssuanceRecord = { ...issuedRecord(key.deviceName, key.operationId, key.spkiSha256, 'request-c'), chainPem: ['-----BEGIN CERTIFICATE-----\nCA\n-----END CERTIFICATE-----\n'], leaseUntil: clock.toISOString() };
     const stored = await store.issuances.complete(issued);
     expect(stored.leaseUntil).toBeUndefined();
-    expect(stored).toMatchObject({ state: 'issued', certificate: sampleCertificate('c0ffee'), requestId: 'request-c' });
+    expect(stored).toMatchObject({ state: 'issued', certificate: issued.certificate, requestId: 'request-c' });
     expect(await store.issuances.complete(issued)).toEqual(stored);
-
-    clock = new Date(clock.getTime() + 10_000);
-    const again = await store.issuances.claim(key, { requestId: 'request-d', issuer: 'capf-software', leaseMs: 1000 });
-    expect(again).toEqual({ claimed: false, record: stored });
-    await expect(store.issuances.complete({ ...issued, requestId: 'request-d' })).rejects.toBeInstanceOf(ConflictError);
+    // A signer that took over a lapsed claim (or whose claim was taken over) and signed too: the first record stays.
+    await expect(store.issuances.complete({ ...issued, requestId: 'request-d', certificate: sampleCertificate('dd') })).rejects.toBeInstanceOf(ConflictError);
+    expect(await store.issuances.get(key)).toEqual(stored);
   });
 
-  it('lets a signer abandon only its own unsettled claim, never the record of the signer that took it over', async () => {
+  it('lets a signer abandon only a key no one recorded, or its own pending record; never another signer\'s record', async () => {
     const key = { deviceName: randomDeviceName(), operationId: randomUUID(), spkiSha256: randomSpkiHash() };
-    await store.issuances.claim(key, { requestId: 'signer-a', issuer: 'capf-software', leaseMs: 1000 });
-    clock = new Date(clock.getTime() + 2000);
-    const b = await store.issuances.claim(key, { requestId: 'signer-b', issuer: 'capf-software', leaseMs: 1000 });
-    expect(b.claimed).toBe(true);
-    const issued = await store.issuances.complete({ ...b.record, state: 'issued', certificate: sampleCertificate('b0b0') });
-
-    await expect(store.issuances.abandon(key, 'signer-a')).rejects.toBeInstanceOf(ConflictError);
+    const issued = await store.issuances.complete(issuedRecord(key.deviceName, key.operationId, key.spkiSha256, 'signer-b'));
+    await expect(store.issuances.abandon(pendingRecord(key, 'signer-a', 'h'))).rejects.toBeInstanceOf(ConflictError);
+    await expect(store.issuances.abandon(issued)).rejects.toBeInstanceOf(ConflictError);
     expect(await store.issuances.get(key)).toEqual(issued);
-    await expect(store.issuances.abandon(key, 'signer-b')).rejects.toBeInstanceOf(ConflictError);
+
+    const refused = { ...key, spkiSha256: randomSpkiHash() };
+    const claimed: IssuanceRecord = { ...refused, requestId: 'signer-r', state: 'reserved', chainPem: [], issuer: 'acm-pca', createdAt: clock.toISOString() };
+    await store.issuances.abandon(claimed);
+    await store.issuances.abandon(claimed);
+    expect(await store.issuances.get(refused)).toMatchObject({ state: 'abandoned', requestId: 'signer-r', issuer: 'acm-pca' });
 
     const own = { ...key, spkiSha256: randomSpkiHash() };
-    const { record } = await store.issuances.claim(own, { requestId: 'signer-c', issuer: 'offline', leaseMs: 1000 });
-    await store.issuances.complete({ ...record, state: 'pending', pendingHandle: 'csr/c.csr' });
-    await store.issuances.abandon(own, 'signer-c');
-    await store.issuances.abandon(own, 'signer-c');
-    expect(await store.issuances.get(own)).toMatchObject({ state: 'abandoned', requestId: 'signer-c' });
-    await expect(store.issuances.abandon({ ...key, operationId: randomUUID() }, 'signer-a')).rejects.toBeInstanceOf(NotFoundError);
+    const pending = await store.issuances.complete(pendingRecord(own, 'signer-c', 'csr/c.csr'));
+    await store.issuances.abandon(pending);
+    await store.issuances.abandon(pending);
+    expect(await store.issuances.get(own)).toMatchObject({ state: 'abandoned', requestId: 'signer-c', pendingHandle: 'csr/c.csr' });
   });
 
-  it('records a pending request and later its certificate under the same request id', async () => {
+  it('records a pending request and later its certificate under the same request id, never under another', async () => {
     const key = { deviceName: randomDeviceName(), operationId: randomUUID(), spkiSha256: randomSpkiHash() };
-    const { record } = await store.issuances.claim(key, { requestId: 'request-p', issuer: 'offline', leaseMs: 1000 });
-    const pending = await store.issuances.complete({ ...record, state: 'pending', pendingHandle: 'csr/SEP.csr' });
+    const pending = await store.issuances.complete(pendingRecord(key, 'request-p', 'csr/SEP.csr'));
     expect(pending).toMatchObject({ state: 'pending', pendingHandle: 'csr/SEP.csr' });
+    await expect(store.issuances.complete({ ...pending, requestId: 'request-q', state: 'issued', certificate: sampleCertificate('98') })).rejects.toBeInstanceOf(ConflictError);
     const issued = await store.issuances.complete({ ...pending, state: 'issued', certificate: sampleCertificate('99') });
     expect(issued).toMatchObject({ state: 'issued', pendingHandle: 'csr/SEP.csr' });
-    await expect(store.issuances.complete({ ...record, requestId: 'never-claimed', deviceName: randomDeviceName(), state: 'issued', certificate: sampleCertificate() })).rejects.toBeInstanceOf(NotFoundError);
+    expect(await store.issuances.get(key)).toEqual(issued);
   });
 
   it('refuses malformed keys and records with ValidationError', async () => {
@@ -218,11 +183,16 @@ describe.each(BACKENDS)('issuance records on $name', (backend) => {
     await expect(store.issuances.get({ deviceName, operationId: randomUUID(), spkiSha256: 'ABCDEF' })).rejects.toBeInstanceOf(ValidationError);
     await expect(store.issuances.putOnce({ ...issuedRecord(deviceName, randomUUID(), randomSpkiHash(), 'r'), certificate: undefined })).rejects.toThrow(/needs its certificate/);
     const key = { deviceName, operationId: randomUUID(), spkiSha256: randomSpkiHash() };
-    await expect(store.issuances.claim(key, { requestId: 'r', issuer: 'capf-software', leaseMs: 0 })).rejects.toBeInstanceOf(ValidationError);
-    const { record } = await store.issuances.claim(key, { requestId: 'r', issuer: 'capf-software', leaseMs: 500 });
+    const record: IssuanceRecord = { ...key, requestId: 'r', state: 'reserved', chainPem: [], issuer: 'capf-software', createdAt: clock.toISOString() };
     await expect(store.issuances.complete({ ...record, state: 'installed', certificate: sampleCertificate() })).rejects.toThrow(/issued or pending/);
     await expect(store.issuances.complete({ ...record, state: 'pending' })).rejects.toThrow(/handle/);
+    await store.issuances.complete({ ...record, state: 'pending', pendingHandle: 'csr/r.csr' });
     await expect(store.issuances.setState({ deviceName, operationId: key.operationId, spkiSha256: key.spkiSha256 }, 'installed')).rejects.toBeInstanceOf(ConflictError);
     await expect(store.issuances.listForDevice('bad name')).rejects.toBeInstanceOf(ValidationError);
   });
 });
+
+/** What a signer writes when its CA keeps the request (state pending, the CA's handle). */
+function pendingRecord(key: { deviceName: string; operationId: string; spkiSha256: string }, requestId: string, pendingHandle: string): IssuanceRecord {
+  return { ...key, requestId, state: 'pending', pendingHandle, chainPem: [], issuer: 'offline', createdAt: '2026-03-01T10:00:00.000Z' };
+}

@@ -1,7 +1,7 @@
 // The two DynamoDB stand-ins the store suite runs against (dynalite in this process, the run's shared moto_server),
 // plus sample data. Every store gets its own table, so tests never see each other's items.
 import { randomBytes } from 'node:crypto';
-import { inject } from 'vitest';
+import { afterAll, beforeAll, inject } from 'vitest';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { startDynalite, type RunningDynalite } from '../../../cli/local/dynalite.ts';
 import { createDynamoClient } from '../../../cli/local/local-store.ts';
@@ -35,6 +35,24 @@ async function connected(endpoint: string, stop: () => Promise<void>) {
       client.destroy();
       await stop();
     },
+  };
+}
+
+/**
+ * For a describe block: connects to `backend` before its tests and closes after them; the store (one new table,
+ * reading the time from `now`) is the function's result once the tests run.
+ */
+export function storeForTests(backend: Backend, now: () => Date): () => Stores {
+  let connection: Awaited<ReturnType<Backend['connect']>> | undefined;
+  let store: Stores | undefined;
+  beforeAll(async () => {
+    connection = await backend.connect();
+    store = await connection.newStore(now);
+  });
+  afterAll(() => connection?.close());
+  return () => {
+    if (!store) throw new Error('the store is made before the tests run');
+    return store;
   };
 }
 

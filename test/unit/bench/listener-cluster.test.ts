@@ -98,8 +98,8 @@ describe('a cluster of two listener workers', () => {
     const reports = await cluster.report();
     expect(reports.map((r) => r.index).sort()).toEqual([0, 1]);
     expect(reports.reduce((sum, r) => sum + r.listener.accepted, 0)).toBe(4);
-    // An install is marked in progress by the sign service's count, not by a markInProgress of its own (issue 16).
-    expect(reports.reduce((sum, r) => sum + (r.storeCalls['devices.countCertificate']?.count ?? 0), 0)).toBe(4);
+    // An install is marked in progress by the sign service's key claim, not by a markInProgress of its own (issue 16).
+    expect(reports.reduce((sum, r) => sum + (r.storeCalls['devices.claimKey']?.count ?? 0), 0)).toBe(4);
     expect(reports.reduce((sum, r) => sum + (r.storeCalls['devices.markInProgress']?.count ?? 0), 0)).toBe(0);
     for (const report of reports) expect(report.rssBytes).toBeGreaterThan(0);
   });

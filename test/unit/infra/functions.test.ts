@@ -95,7 +95,7 @@ describe('least privilege per function', () => {
   it('sign: the item reads and writes of its store calls, its logs, the CA secret (read, and store the CA generated at first start); nothing else', () => {
     expect(grantsOf('Sign')).toEqual({
       [logicalIdOf(template, 'AWS::Logs::LogGroup', 'FunctionsSignLogs')]: LOG_WRITE,
-      [table()]: ['dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
+      [table()]: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
       [logicalIdOf(template, 'AWS::SecretsManager::Secret', 'StorageCaSecret')]: [
         'secretsmanager:DescribeSecret',
         'secretsmanager:GetSecretValue',
