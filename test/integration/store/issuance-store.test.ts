@@ -11,7 +11,7 @@ import { BACKENDS, issuedRecord, randomDeviceName, randomSpkiHash, sampleCertifi
 describe.each(BACKENDS)('issuance records on $name', (backend) => {
   let connection: Awaited<ReturnType<typeof backend.connect>>;
   let store: Stores;
-  let clock = new Date('2026-03-01T10:00:00.000Z');
+  const clock = new Date('2026-03-01T10:00:00.000Z');
 
   beforeAll(async () => {
     connection = await backend.connect();
