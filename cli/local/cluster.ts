@@ -36,6 +36,7 @@ import { loadOrCreateAuthStringKey } from './auth-string-key.ts';
 import { localMonitor } from './local-monitor.ts';
 import { startMonitorTimer } from './monitor-timer.ts';
 import { startLocalBulkTimer } from './bulk-timer.ts';
+import { sendToWorker } from './worker-channel.ts';
 import { timedStores, type StoreCallTiming } from './timed-stores.ts';
 
 export type { StoreCallTiming } from './timed-stores.ts';
@@ -294,7 +295,7 @@ export async function startListenerCluster(options: ListenerClusterOptions): Pro
               }, REPORT_TIMEOUT_MS);
               pendingReports.set(id, settle);
               worker.once('disconnect', gone);
-              send(worker, { type: 'report', id });
+              send(worker, { type: 'report', id }, gone);
             }),
         ),
     );
@@ -326,8 +327,8 @@ export async function startListenerCluster(options: ListenerClusterOptions): Pro
   };
 }
 
-function send(worker: Worker, message: ToWorker): void {
-  if (worker.isConnected()) worker.send(message);
+function send(worker: Worker, message: ToWorker, onGone?: () => void): void {
+  sendToWorker(worker, message, onGone);
 }
 
 function pick<T extends object, K extends keyof T>(source: T, keys: readonly K[]): Partial<Pick<T, K>> {
