@@ -199,7 +199,8 @@ export class DynamoBulkStore implements BulkStore {
             TableName: tableName,
             Key: deviceKey(device.name),
             UpdateExpression: expression,
-            ConditionExpression: '#version = :expected AND (attribute_not_exists(#marker) OR #marker <> :job)',
+            // `NOT #marker = :job`: no marker yet, or another job's (no grouping parentheses: docs/store-conditions.md).
+            ConditionExpression: '#version = :expected AND NOT #marker = :job',
             ExpressionAttributeNames: { ...update.names, '#version': 'version', '#marker': MARKER },
             ExpressionAttributeValues: { ...update.values, ':expected': previous.version, ':job': id },
           }),

@@ -107,7 +107,8 @@ export class DynamoIssuanceStore implements IssuanceStore {
         new PutCommand({
           TableName: this.tableName,
           Item: item,
-          ConditionExpression: 'attribute_not_exists(pk) OR (#state IN (:reserved, :pending) AND requestId = :rid)',
+          // AND binds tighter than OR: no parentheses needed (docs/store-conditions.md).
+          ConditionExpression: 'attribute_not_exists(pk) OR #state IN (:reserved, :pending) AND requestId = :rid',
           ExpressionAttributeNames: { '#state': 'state' },
           ExpressionAttributeValues: { ':reserved': 'reserved', ':pending': 'pending', ':rid': record.requestId },
         }),

@@ -34,9 +34,11 @@ interface StoredClaim {
 /** What the next write tries: the operation's first key, another key of it, or a key whose claimant's lease lapsed. */
 type Attempt = { kind: 'first' } | { kind: 'new-key' } | { kind: 'takeover'; held: StoredClaim };
 
+// Conditions without grouping parentheses, which dynalite parses slowly (docs/store-conditions.md): `NOT a = :v` holds
+// when `a` is absent or differs, `NOT n >= :limit` when `n` is absent or below the limit.
 /** The operation is still the device's pending install (its id, not ended by a session). */
-const PENDING_INSTALL = '#operationId = :operationId AND #operation = :install AND (attribute_not_exists(#ended) OR #ended <> :operationId)';
-const UNDER_LIMIT = '(attribute_not_exists(certificatesIssued) OR certificatesIssued < :limit)';
+const PENDING_INSTALL = '#operationId = :operationId AND #operation = :install AND NOT #ended = :operationId';
+const UNDER_LIMIT = 'NOT certificatesIssued >= :limit';
 
 export async function claimKey(table: DynamoTable, name: string, operationId: string, claim: KeyClaimRequest): Promise<KeyClaim> {
   checkDeviceName(name);
@@ -126,7 +128,7 @@ async function writeClaim(table: DynamoTable, name: string, operationId: string,
   let condition = PENDING_INSTALL;
   let counted = true;
   if (attempt.kind === 'first') {
-    condition += ` AND (attribute_not_exists(#claimsOperation) OR #claimsOperation <> :operationId) AND ${UNDER_LIMIT}`;
+    condition += ` AND NOT #claimsOperation = :operationId AND ${UNDER_LIMIT}`;
     set.push('#claims = :claims', '#claimsOperation = :operationId');
     values[':claims'] = { [claim.spkiSha256]: entry };
   } else {
