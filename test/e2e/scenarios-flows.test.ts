@@ -79,6 +79,8 @@ describe('§10 framing and transport', () => {
   });
 
   it('22 ★: a TCP client that never starts TLS does not delay a phone; it is closed after the handshake timeout', async () => {
+    // The device first: the raw client's handshake timeout (1.5 s) then covers only the phone's session.
+    await t.setDevice({ name: 'SEP000000000022' });
     const from = t.logger.entries.length;
     const raw = connectTcp({ host: '127.0.0.1', port: t.port });
     const rawClosed = new Promise<void>((resolve) => {
@@ -86,7 +88,6 @@ describe('§10 framing and transport', () => {
       raw.on('error', () => undefined);
     });
     await new Promise((r) => raw.once('connect', r));
-    await t.setDevice({ name: 'SEP000000000022' });
     const result = await t.phone('SEP000000000022');
     expect(result.endReason).toBe(1);
     expect(raw.destroyed).toBe(false); // still waiting for its handshake while the phone was served
