@@ -119,8 +119,9 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
     // objects: csrDelete), the expiry report (certificates-by-not-after), GET /crl (crlRead), a monitor run (invokes).
     // Bulk jobs (issue 14): created (PutItem), listed and their failures (Query), cancelled and their strings taken
     // (UpdateItem); a job for later gets a one-time schedule, a job for now invokes the bulk function (bulkSchedules).
+    // The devices of listed issued certificates (BatchGetItem), so a device's current LSC reads installed (issue 16).
     access: {
-      table: ['GetItem', 'PutItem', 'UpdateItem', 'DeleteItem', 'Query'],
+      table: ['GetItem', 'PutItem', 'UpdateItem', 'DeleteItem', 'Query', 'BatchGetItem'],
       tableIndexes: ['gsi1', 'gsi2', 'certificates-by-not-after'],
       authKeySecret: 'read',
       capfCa: true,
@@ -139,10 +140,11 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
     // Hourly; a run returns at once unless the schedule the last run stored (daily, hourly near an expiry) is due.
     trigger: { kind: 'schedule', expression: 'rate(1 hour)' },
     // Parameters, devices, CRL and schedule items (GetItem); CRL state, schedule and re-armed devices (PutItem); revocations
-    // (UpdateItem); the certificates index, sent notices and trust stores (Query); sent-notice keys (BatchWriteItem).
+    // (UpdateItem); the certificates index, sent notices and trust stores (Query); sent-notice keys (BatchWriteItem);
+    // the devices of issued LSCs (BatchGetItem), to write installed on the records they name (issue 16).
     // crlSigning: the CA key signs the CRL (read access to it; not the sign function's issue access).
     access: {
-      table: ['GetItem', 'PutItem', 'UpdateItem', 'Query', 'BatchWriteItem'],
+      table: ['GetItem', 'PutItem', 'UpdateItem', 'Query', 'BatchGetItem', 'BatchWriteItem'],
       tableIndexes: ['certificates-by-not-after'],
       crlSigning: true,
       notify: true,

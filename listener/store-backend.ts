@@ -9,6 +9,7 @@ import type { Device } from '../shared/model.ts';
 import { ParametersCache } from '../shared/domain/parameters-cache.ts';
 import { lockoutPolicy } from '../shared/domain/auth-lockout.ts';
 import { waitingImport } from '../shared/domain/offline-csrs.ts';
+import { withEffectiveStates } from '../shared/domain/certificate-states.ts';
 import type { KeyDelivery, OperationOutcome, ServiceParameters, Stores } from '../shared/ports/index.ts';
 import type { IssuedCertificateFact } from '../shared/protocol/certificate-rules.ts';
 import type { RecordAction, SessionBackend, SignOutcome } from './session-backend.ts';
@@ -77,7 +78,7 @@ export class StoreSessionBackend implements SessionBackend {
       device,
       context: {
         trustAnchorsDer,
-        ...(certificateAuth ? await this.issuedCertificates(deviceName) : {}),
+        ...(certificateAuth ? await this.issuedCertificates(device) : {}),
         clockSkewMs: parameters.certificateClockSkewSeconds * 1000,
         acceptExpiredMic: parameters.acceptExpiredMic,
         requireNameMatch: parameters.requireCertificateNameMatch,
@@ -94,13 +95,14 @@ export class StoreSessionBackend implements SessionBackend {
 
   /**
    * What the device's issuance records say (issue 10): every certificate issued for it with its state, so a stale LSC
-   * is refused with its reason, and the CAs that signed them. In AWS the LSC issuer (CA secret, KMS or PCA) is not the
-   * listener's TLS certificate, yet the current LSC must authenticate the phone; an LSC from another cluster's CAPF
-   * stays untrusted (F18).
+   * is refused with its reason, and the CAs that signed them. The states are read with the device this session just
+   * read (issue 16: the record its lscIssuance names is its installed LSC, whatever the record says). In AWS the LSC
+   * issuer (CA secret, KMS or PCA) is not the listener's TLS certificate, yet the current LSC must authenticate the
+   * phone; an LSC from another cluster's CAPF stays untrusted (F18).
    */
-  private async issuedCertificates(deviceName: string): Promise<{ issuedCertificates: IssuedCertificateFact[]; lscIssuersDer: Uint8Array[] }> {
-    const records = (await this.options.stores.issuances.listForDevice(deviceName)).filter((record) => record.certificate);
-    const issuedCertificates = records.map((record) => ({
+  private async issuedCertificates(device: Device): Promise<{ issuedCertificates: IssuedCertificateFact[]; lscIssuersDer: Uint8Array[] }> {
+    const records = (await this.options.stores.issuances.listForDevice(device.name)).filter((record) => record.certificate);
+    const issuedCertificates = withEffectiveStates(records, device).map((record) => ({
       serialHex: record.certificate?.serialHex as string,
       sha256Fingerprint: record.certificate?.sha256Fingerprint as string,
       state: record.state,
@@ -166,14 +168,16 @@ export class StoreSessionBackend implements SessionBackend {
     const begunBy = this.unwrittenBegins.delete(sessionId) ? sessionId : undefined;
     const outcome = withLscIssuance(action);
     const retired = retiredLsc(action, known);
+    // Issue 16: an installed LSC's record is not written here. The outcome names it (lscIssuance), and a record its
+    // device names is the installed LSC (shared/domain/certificate-states.ts); the expiry monitor writes installed on
+    // it later. Only an abandoned certificate's record is written, and the LSC this one replaced (or the phone deleted).
+    const issuanceWrite = action.issuance?.state === 'abandoned' ? action.issuance : undefined;
     for (let attempt = 1; ; attempt++) {
       try {
-        // The phone's answer is the truth: its new LSC is installed and the one it replaced (or deleted) is retired,
-        // whatever becomes of the device write. Both state changes go together (one round trip of latency).
+        // The phone's answer is the truth: the LSC it replaced (or deleted) is retired whatever becomes of the device
+        // write. Both state changes go together (one round trip of latency).
         await Promise.all([
-          action.issuance
-            ? this.options.stores.issuances.setState({ deviceName: action.deviceName, operationId: action.operationId, spkiSha256: action.issuance.spkiSha256 }, action.issuance.state)
-            : undefined,
+          issuanceWrite ? this.options.stores.issuances.setState(this.issuanceKey(action, issuanceWrite.spkiSha256), issuanceWrite.state) : undefined,
           retired ? this.retire(action.deviceName, retired) : undefined,
         ]);
         const first = attempt === 1;
@@ -184,13 +188,32 @@ export class StoreSessionBackend implements SessionBackend {
         if (error instanceof ConflictError) {
           const verdict = await this.afterConflict(action);
           if (verdict === 'settled') return undefined;
-          if (verdict === 'refused' || attempt >= RECORD_ATTEMPTS) throw error;
+          if (verdict === 'refused' || attempt >= RECORD_ATTEMPTS) throw await this.installedUnnamed(action, error);
         } else if (!(error instanceof StoreError && error.code === 'STORE') || attempt >= RECORD_ATTEMPTS) {
-          throw error;
+          throw await this.installedUnnamed(action, error);
         }
         await pause(attempt);
       }
     }
+  }
+
+  private issuanceKey(action: RecordAction, spkiSha256: string) {
+    return { deviceName: action.deviceName, operationId: action.operationId, spkiSha256 };
+  }
+
+  /**
+   * The phone stored its LSC but the device will not name it (its operation was replaced meanwhile, or the store kept
+   * failing): the record says installed itself, as the phone's answer is the truth. Off the hot path (failures only);
+   * returns the error to throw, which stays the device write's.
+   */
+  private async installedUnnamed(action: RecordAction, error: unknown): Promise<unknown> {
+    if (action.outcome.status !== 'success' || action.issuance?.state !== 'installed') return error;
+    try {
+      await this.options.stores.issuances.setState(this.issuanceKey(action, action.issuance.spkiSha256), 'installed');
+    } catch {
+      // The record stays issued: the device write's error is what the session reports.
+    }
+    return error;
   }
 
   /** Marks the device's previous LSC superseded or deleted; one already retired (or revoked, or unknown) stays as it is. */

@@ -94,6 +94,6 @@ export function storeMonitorTarget(store: Stores, dataDir: string): MonitorTarge
   return {
     run: async (dryRun) => (await import('../local/local-monitor.ts')).localMonitor({ dataDir, stores: store, ca: await ca() }).run({ dryRun }),
     expiryReport: async (withinMs) =>
-      (await import('../../shared/monitor-service/expiry-report.ts')).expiryReport({ issuances: store.issuances, capfCertificateDer: (await ca()).certificateDer, withinMs, now: new Date() }),
+      (await import('../../shared/monitor-service/expiry-report.ts')).expiryReport({ issuances: store.issuances, devices: store.devices, capfCertificateDer: (await ca()).certificateDer, withinMs, now: new Date() }),
   };
 }

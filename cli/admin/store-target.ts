@@ -9,7 +9,7 @@ import { NotFoundError } from '../../shared/errors.ts';
 import type { AuditEvent, DeviceSettings, Stores } from '../../shared/ports/index.ts';
 import { hashAuthString, isHashedAuthString } from '../../shared/domain/auth-string.ts';
 import { localAdmin } from '../local/local-admin.ts';
-import { abandonEarlierCertificates } from '../../shared/domain/certificate-states.ts';
+import { abandonEarlierCertificates, deviceIssuances } from '../../shared/domain/certificate-states.ts';
 import { settingsFromFlags } from './device-settings.ts';
 import { TemplateAdmin, templateChange } from '../../shared/admin/templates.ts';
 import { matchesFilter, visibleDevice, type AdminTarget, type AuditFilter, type CaTarget, type DeviceChange, type DeviceFilter, type TrustTarget } from './target.ts';
@@ -81,11 +81,11 @@ export function storeTarget(store: Stores, dataDir: string, close: () => Promise
       });
       const saved = await store.devices.put(await hashedSettings(settings, dataDir), { newOperation: options.arm });
       // Re-armed: what the phone never stored of the earlier operations is abandoned (issue 10).
-      if (existing && existing.operationId !== saved.operationId) await abandonEarlierCertificates(store.issuances, name, saved.operationId);
+      if (existing && existing.operationId !== saved.operationId) await abandonEarlierCertificates(store.issuances, saved);
       const device = visibleDevice(saved);
       return { before: existing && visibleDevice(existing), device, created: !existing, ...(generated ? { generated } : {}) };
     },
-    deviceCertificates: async (name) => (await store.issuances.listForDevice(name)).map(certificateView),
+    deviceCertificates: async (name) => (await deviceIssuances(store, name)).records.map(certificateView),
     async listDevices(filter: DeviceFilter) {
       const all = (await store.devices.list()).filter((device) => matchesFilter(device, filter));
       return (filter.limit ? all.slice(0, filter.limit) : all).map(visibleDevice);

@@ -39,12 +39,13 @@ export function ratePerSecond(operations: number, elapsedMs: number): number {
 }
 
 /**
- * Store calls one enrolment makes: the listener's device read, setState (installed) and finishOperation; the sign
- * service's claimKey on the device (the operation checked, the certificate counted, the device in progress) and
- * complete (the issuance record). The listener and the sign service each read the parameters (and the listener
- * CAPF-trust) through a 5 s cache, so under load those reads are almost never made.
+ * Store calls one enrolment makes: the listener's device read and finishOperation (whose lscIssuance makes the record
+ * the installed LSC: no write on the record, issue 16); the sign service's claimKey on the device (the operation
+ * checked, the certificate counted, the device in progress) and complete (the issuance record). The listener and the
+ * sign service each read the parameters (and the listener CAPF-trust) through a 5 s cache, so under load those reads
+ * are almost never made.
  */
-export const STORE_CALLS_PER_ENROLMENT = 5;
+export const STORE_CALLS_PER_ENROLMENT = 4;
 
 /** Each issuance costs the server at least this many CA private-key operations: the TLS handshake and the LSC. */
 export const PRIVATE_KEY_OPERATIONS_PER_ISSUANCE = 2;

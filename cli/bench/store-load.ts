@@ -101,6 +101,6 @@ async function enrolmentCalls(store: Stores, name: string, sessionId: number, ce
   // sign service: claim the key on the device (counted, the device in progress), then write the key's record
   await store.devices.claimKey(name, operationId, { spkiSha256, requestId: `bench-${sessionId}`, leaseMs: 30_000, limit: 3, sessionId });
   await store.issuances.complete({ deviceName: name, operationId, spkiSha256, requestId: `bench-${sessionId}`, state: 'issued', certificate, chainPem: [], issuer: 'capf-software', createdAt: new Date().toISOString() });
-  await store.issuances.setState({ deviceName: name, operationId, spkiSha256 }, 'installed'); // listener: record
-  await store.devices.finishOperation(name, operationId, { status: 'success', lsc: certificate }, device, sessionId);
+  // listener: the outcome, naming the LSC's record (which makes it the installed one: no write on the record)
+  await store.devices.finishOperation(name, operationId, { status: 'success', lsc: certificate, lscIssuance: { operationId, spkiSha256 } }, device, sessionId);
 }

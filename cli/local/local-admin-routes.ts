@@ -44,7 +44,7 @@ export function localRouteModules(options: LocalRouteOptions): RouteModule[] {
     }),
     monitorRoutes({
       run: async ({ dryRun }) => localMonitor({ dataDir, stores, ca: await loadLocalCa(dataDir) }).run({ dryRun }),
-      expiryReport: async (withinMs) => expiryReport({ issuances: stores.issuances, capfCertificateDer: (await loadLocalCa(dataDir)).certificateDer, withinMs, now: new Date() }),
+      expiryReport: async (withinMs) => expiryReport({ issuances: stores.issuances, devices: stores.devices, capfCertificateDer: (await loadLocalCa(dataDir)).certificateDer, withinMs, now: new Date() }),
       crl: () => readLocalCrl(dataDir),
     }),
   ];

@@ -49,7 +49,7 @@ export function offlineMonitorModules(stores: Stores, ca: CaAdmin | undefined, e
       run: ({ dryRun }) => invokeMonitor(clients.lambda, env.CAPF_FUNCTION_EXPIRY_MONITOR, dryRun),
       expiryReport: async (withinMs) => {
         const capf = ca ? pemToDer(await ca.export()).slice() : undefined;
-        return expiryReport({ issuances: stores.issuances, ...(capf ? { capfCertificateDer: capf } : {}), withinMs, now: new Date() });
+        return expiryReport({ issuances: stores.issuances, devices: stores.devices, ...(capf ? { capfCertificateDer: capf } : {}), withinMs, now: new Date() });
       },
       crl: () => readCrl(clients.s3, env.CAPF_CRL_BUCKET, env.CAPF_CRL_KEY ?? 'crl/capf.crl'),
     }),

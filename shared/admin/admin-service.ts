@@ -8,7 +8,7 @@ import { ConflictError, NotFoundError } from '../errors.ts';
 import { isValidDeviceName, type Device } from '../model.ts';
 import { normaliseDeviceName } from '../domain/device-name.ts';
 import { hashAuthString, isHashedAuthString } from '../domain/auth-string.ts';
-import { abandonEarlierCertificates } from '../domain/certificate-states.ts';
+import { abandonEarlierCertificates, deviceIssuances } from '../domain/certificate-states.ts';
 import type { AuditEvent, AuditPage, AuditQuery, DeviceQuery, ServiceParameters, Stores } from '../ports/index.ts';
 import { applyDeviceChange, generateAuthString, type DeviceChange } from './device-changes.ts';
 import { auditDiff, deviceView, type DeviceView } from './redaction.ts';
@@ -53,11 +53,14 @@ export class AdminService {
     return deviceView(device);
   }
 
-  /** The device's certificates (issuance records) and their states, oldest first; they outlive a deleted device. */
+  /**
+   * The device's certificates (issuance records) and their states, oldest first, the device's current LSC installed
+   * (shared/domain/certificate-states.ts); they outlive a deleted device.
+   */
   async deviceCertificates(given: string): Promise<CertificateView[]> {
     const name = lookupName(given);
-    const records = await this.stores.issuances.listForDevice(name);
-    if (records.length === 0 && !(await this.stores.devices.get(name))) throw new NotFoundError(`device ${name} does not exist`, 'DEVICE_NOT_FOUND');
+    const { device, records } = await deviceIssuances(this.stores, name);
+    if (records.length === 0 && !device) throw new NotFoundError(`device ${name} does not exist`, 'DEVICE_NOT_FOUND');
     return records.map(certificateView);
   }
 
@@ -68,7 +71,7 @@ export class AdminService {
 
   /** The certificates in service expiring in [from, to], soonest first (the list behind a bar of the chart). */
   certificatesExpiring(range: { from: string; to: string; limit: number }): Promise<{ certificates: ListedCertificate[]; truncated: boolean }> {
-    return certificatesExpiring(this.stores.issuances, range);
+    return certificatesExpiring(this.stores, range);
   }
 
   async listDevices(query: DeviceQuery): Promise<{ devices: DeviceView[]; nextCursor?: string }> {
@@ -186,7 +189,7 @@ export class AdminService {
         mode.expectedVersion !== undefined ? { expectedVersion: mode.expectedVersion } : {},
       );
       // Re-armed: what the phone never stored of the earlier operations is abandoned (issue 10).
-      if (before && before.operationId !== after.operationId) await abandonEarlierCertificates(this.stores.issuances, name, after.operationId);
+      if (before && before.operationId !== after.operationId) await abandonEarlierCertificates(this.stores.issuances, after);
       await this.audit(who, action, { deviceName: name, ...auditDiff(before, after) });
       return { ...deviceView(after), ...(generated ? { authString: generated } : {}) };
     } catch (error) {

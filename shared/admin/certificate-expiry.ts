@@ -3,7 +3,8 @@
 // the certificates whose notAfter falls in a range, soonest first. Read through the certificates-by-notAfter index of
 // the issuance store (no scan), page by page.
 import { ValidationError } from '../errors.ts';
-import type { CertificateState, IssuanceRecord, IssuanceStore } from '../ports/index.ts';
+import { withDevicesStates } from '../domain/certificate-states.ts';
+import type { CertificateState, DeviceStore, IssuanceRecord, IssuanceStore } from '../ports/index.ts';
 import { certificateView, type CertificateView } from './certificate-view.ts';
 
 const DAY_MS = 86_400_000;
@@ -85,11 +86,16 @@ export async function expirySummary(issuances: IssuanceStore, now: Date, pageSiz
 }
 
 /** In-service certificates with notAfter in [from, to], soonest first, at most `limit` (truncated says more exist). */
-export async function certificatesExpiring(issuances: IssuanceStore, range: { from: string; to: string; limit: number }): Promise<{ certificates: ListedCertificate[]; truncated: boolean }> {
+export async function certificatesExpiring(
+  stores: { issuances: IssuanceStore; devices: Pick<DeviceStore, 'getMany'> },
+  range: { from: string; to: string; limit: number },
+): Promise<{ certificates: ListedCertificate[]; truncated: boolean }> {
   if (range.from > range.to) throw new ValidationError(`the range starts (${range.from}) after it ends (${range.to})`, 'INVALID_RANGE');
-  const records = await issuances.listByNotAfter({ from: range.from, to: range.to, states: IN_SERVICE_STATES, limit: range.limit + 1 });
+  const records = await stores.issuances.listByNotAfter({ from: range.from, to: range.to, states: IN_SERVICE_STATES, limit: range.limit + 1 });
+  // A device's current LSC may still say issued (issue 16): its device names it, so it is listed as installed.
+  const listed = await withDevicesStates(stores.devices, records.slice(0, range.limit));
   return {
-    certificates: records.slice(0, range.limit).map((record) => ({ deviceName: record.deviceName, ...certificateView(record) })),
+    certificates: listed.map((record) => ({ deviceName: record.deviceName, ...certificateView(record) })),
     truncated: records.length > range.limit,
   };
 }

@@ -1,7 +1,8 @@
 // `capf report expiry` and GET /v1/reports/expiry (F19): the LSCs (through the certificates' notAfter index, no scan)
 // and the CAPF CA certificate expiring within a span, expired ones included: device, serial, notAfter, days left, state.
 import { DAY_MS } from '../monitor/index.ts';
-import type { CertificateState, IssuanceStore } from '../ports/index.ts';
+import { withDevicesStates } from '../domain/certificate-states.ts';
+import type { CertificateState, DeviceStore, IssuanceStore } from '../ports/index.ts';
 import { capfCaCertificate, listAllByNotAfter } from './gather.ts';
 
 export const REPORT_STATES: readonly CertificateState[] = ['issued', 'installed', 'abandoned', 'superseded', 'deleted', 'revoked', 'expired'];
@@ -21,6 +22,8 @@ export interface ExpiryRow {
 
 export interface ExpiryReportInput {
   issuances: IssuanceStore;
+  /** The devices, to read an issued record a device names as installed (issue 16: its current LSC). */
+  devices: Pick<DeviceStore, 'getMany'>;
   /** The CAPF CA certificate, when the caller can read it. */
   capfCertificateDer?: Uint8Array;
   withinMs: number;
@@ -37,10 +40,11 @@ export async function expiryReport(input: ExpiryReportInput): Promise<ExpiryRow[
   const to = new Date(now.getTime() + input.withinMs).toISOString();
   const rows: ExpiryRow[] = [];
   for (const state of REPORT_STATES) {
-    for (const record of await listAllByNotAfter(input.issuances, state, EARLIEST, to)) {
+    const records = await listAllByNotAfter(input.issuances, state, EARLIEST, to);
+    for (const record of state === 'issued' ? await withDevicesStates(input.devices, records) : records) {
       const certificate = record.certificate;
       if (!certificate) continue;
-      rows.push({ kind: 'lsc', device: record.deviceName, serialHex: certificate.serialHex, notAfter: certificate.notAfter, daysLeft: daysLeft(certificate.notAfter, now), state });
+      rows.push({ kind: 'lsc', device: record.deviceName, serialHex: certificate.serialHex, notAfter: certificate.notAfter, daysLeft: daysLeft(certificate.notAfter, now), state: record.state });
     }
   }
   if (input.capfCertificateDer) {

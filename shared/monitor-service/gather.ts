@@ -7,8 +7,8 @@ import { DAY_MS, type CertificateState as MonitoredState, type MonitoredCertific
 import type { CertificateState, IssuanceKey, IssuanceRecord, IssuanceStore, ServiceParameters, TrustStore } from '../ports/index.ts';
 
 /** The soonest notAfter any range starts from, and the latest any ends at. */
-const EARLIEST = '2000-01-01T00:00:00.000Z';
-const LATEST = '9999-12-31T23:59:59.999Z';
+export const EARLIEST = '2000-01-01T00:00:00.000Z';
+export const LATEST = '9999-12-31T23:59:59.999Z';
 /** Records one listByNotAfter call returns at most (the adapter's ceiling). */
 const PAGE = 10_000;
 
@@ -23,6 +23,8 @@ function monitoredState(state: CertificateState): MonitoredState {
   return state === 'expired' ? 'issued' : state;
 }
 
+const keyId = (key: IssuanceKey) => `${key.deviceName}\n${key.operationId}\n${key.spkiSha256}`;
+
 /** Every record in `state` with notAfter in [from, to], soonest first, paged by notAfter past the adapter's ceiling. */
 export async function listAllByNotAfter(issuances: IssuanceStore, state: CertificateState, from: string, to: string): Promise<IssuanceRecord[]> {
   const seen = new Set<string>();
@@ -32,7 +34,7 @@ export async function listAllByNotAfter(issuances: IssuanceStore, state: Certifi
     const page = await issuances.listByNotAfter({ from: start, to, states: [state], limit: PAGE });
     let added = 0;
     for (const record of page) {
-      const id = `${record.deviceName}\n${record.operationId}\n${record.spkiSha256}`;
+      const id = keyId(record);
       if (seen.has(id)) continue;
       seen.add(id);
       out.push(record);
@@ -51,9 +53,10 @@ export async function listAllByNotAfter(issuances: IssuanceStore, state: Certifi
  * The LSCs a run needs: every issued, installed or expired one up to the end of the notice window (those already
  * expired, however long ago, are revoked once and leave these states), every superseded, abandoned or deleted one
  * (all are revoked), and, with re-enrolment on, installed ones far enough ahead that the re-enrolment point can have
- * passed for them.
+ * passed for them. `installed`: issued records to read as installed (a dry run, which writes nothing: installed-records.ts).
  */
-export async function gatherLscs(issuances: IssuanceStore, parameters: ServiceParameters, now: Date): Promise<GatheredLsc[]> {
+export async function gatherLscs(issuances: IssuanceStore, parameters: ServiceParameters, now: Date, installed: readonly IssuanceKey[] = []): Promise<GatheredLsc[]> {
+  const asInstalled = new Set(installed.map(keyId));
   // A day beyond the lead time so the schedule sees a certificate entering its last day before the next daily run, and
   // at least 7 days so the alarm's count (7 days or less left) is exact whatever the lead time.
   let aheadDays = Math.max(parameters.expiryLeadDays, 7) + 2;
@@ -72,9 +75,10 @@ export async function gatherLscs(issuances: IssuanceStore, parameters: ServicePa
   for (const record of lists.flat()) {
     const certificate = record.certificate;
     if (!certificate) continue;
+    const state = record.state === 'issued' && asInstalled.has(keyId(record)) ? 'installed' : (record.state as CertificateState);
     out.push({
       key: { deviceName: record.deviceName, operationId: record.operationId, spkiSha256: record.spkiSha256 },
-      certificate: { kind: 'lsc', device: record.deviceName, serialHex: certificate.serialHex, notBefore: certificate.notBefore, notAfter: certificate.notAfter, state: monitoredState(record.state as CertificateState) },
+      certificate: { kind: 'lsc', device: record.deviceName, serialHex: certificate.serialHex, notBefore: certificate.notBefore, notAfter: certificate.notAfter, state: monitoredState(state) },
     });
   }
   return out;

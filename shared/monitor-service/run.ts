@@ -23,6 +23,7 @@ import type { CaSigner, DeviceStore, IssuanceKey, IssuanceStore, MonitorStore, N
 import { abandonEarlierCertificates } from '../domain/certificate-states.ts';
 import { refreshCrl, type CrlOutcome, type CrlSink } from './crl-publisher.ts';
 import { capfCaCertificate, gatherLscs, gatherTrust, type GatheredLsc } from './gather.ts';
+import { installedStillIssued, markInstalled } from './installed-records.ts';
 import { countLscs } from './lsc-counts.ts';
 
 /** Sent keys of certificates no longer due are pruned at most this many per recipient per run (the table has no TTL locally). */
@@ -94,7 +95,11 @@ export class ExpiryMonitor {
     const now = (this.deps.now ?? (() => new Date()))();
     const { stores } = this.deps;
     const parameters = await stores.parameters.get();
-    const lscs = await gatherLscs(stores.issuances, parameters, now);
+    // Installed LSCs whose record still says issued get installed written first; a dry run reads them so instead.
+    const installed = await installedStillIssued(stores);
+    if (!dryRun) await markInstalled(stores.issuances, installed);
+    const unwritten = dryRun ? installed : [];
+    const lscs = await gatherLscs(stores.issuances, parameters, now, unwritten);
     const others: MonitoredCertificate[] = [];
     const ca = this.deps.ca && capfCaCertificate(this.deps.ca.certificateDer);
     if (ca) others.push(ca);
@@ -103,7 +108,7 @@ export class ExpiryMonitor {
 
     // Notices first: an LSC that expired since the last run is listed as expired in the digest that says it was revoked.
     const due = dueNotices(certificates, { now, leadDays: parameters.expiryLeadDays });
-    const metrics = expiryMetrics(certificates, { now, leadDays: parameters.expiryLeadDays, lscCounts: await countLscs(stores.monitor, now) });
+    const metrics = expiryMetrics(certificates, { now, leadDays: parameters.expiryLeadDays, lscCounts: await countLscs(stores.monitor, now, unwritten) });
     const candidates = parameters.reenrolmentEnabled ? reenrolmentDue(certificates, { now, fraction: parameters.reenrolmentFraction }) : [];
     const { armed, skipped } = await this.arm(candidates, dryRun);
     const revoked = await this.revoke(lscs, revocationsDue(certificates, now), dryRun);
@@ -142,7 +147,7 @@ export class ExpiryMonitor {
       if (!dryRun) {
         const { name, keyOrder, rsaKeySize, curve } = device;
         const rearmed = await this.deps.stores.devices.put({ name, operation: 'install', authMode: 'lsc-precedence', keyOrder, rsaKeySize, curve }, { newOperation: true });
-        await abandonEarlierCertificates(this.deps.stores.issuances, name, rearmed.operationId);
+        await abandonEarlierCertificates(this.deps.stores.issuances, rearmed);
       }
       armed.push(candidate);
     }

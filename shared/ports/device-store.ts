@@ -96,6 +96,8 @@ export type KeyClaim =
 
 export interface DeviceStore {
   get(name: string): Promise<Device | undefined>;
+  /** The named devices that exist, by name (consistent reads, many names a request); absent names are left out. */
+  getMany(names: readonly string[]): Promise<Map<string, Device>>;
   /** Every device, by name. */
   list(): Promise<Device[]>;
   /** One page of devices, by name, from the store's indexes (ValidationError INVALID_CURSOR for a cursor it did not make). */

@@ -12,7 +12,9 @@ import type { StoredCertificate } from '../model.ts';
  * pending. An issued certificate
  * becomes installed (the phone stored it) or abandoned (sent but not stored, or its operation ended first); an installed
  * one becomes superseded (a newer LSC was installed) or deleted (the phone deleted it); any certificate may end revoked
- * or expired.
+ * or expired. Since issue 16 an enrolment does not write installed: an issued record its device's lscIssuance names is
+ * the installed LSC (read through shared/domain/certificate-states.ts; the expiry monitor writes installed later), so
+ * superseded and deleted may also come from issued.
  */
 export const ISSUANCE_STATES = ['reserved', 'issued', 'pending', 'installed', 'abandoned', 'superseded', 'deleted', 'revoked', 'expired'] as const;
 export type IssuanceState = (typeof ISSUANCE_STATES)[number];

@@ -2,10 +2,10 @@
 // transactions: dynalite has none): read, apply a transition of shared/domain/device-transitions.ts, write conditional
 // on the version read; a lost race re-reads and re-applies the change, which itself re-checks what matters (a session's
 // write requires its operationId to still be the device's pending operation).
-import { DeleteCommand, GetCommand, PutCommand, QueryCommand, ScanCommand, UpdateCommand, type PutCommandInput } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, DeleteCommand, GetCommand, PutCommand, QueryCommand, ScanCommand, UpdateCommand, type PutCommandInput } from '@aws-sdk/lib-dynamodb';
 import { createDevice, finishBegun, finishDevice, startOperation, updateDevice } from '../domain/device-transitions.ts';
 import { checkDeviceName, checkDeviceSettings, checkOperationId, checkSessionId } from '../domain/validation.ts';
-import { ConflictError, NotFoundError } from '../errors.ts';
+import { ConflictError, NotFoundError, StoreError } from '../errors.ts';
 import type { Device } from '../model.ts';
 import type { DeviceEdit, DevicePage, DeviceQuery, DeviceSettings, DeviceStore, KeyClaim, KeyClaimRequest, OperationOutcome } from '../ports/index.ts';
 import { deviceQueryInput } from './dynamo-device-index.ts';
@@ -16,6 +16,8 @@ import { encodeCursor } from './dynamo-cursor.ts';
 
 /** Read-modify-write rounds before a device write gives up with ConflictError (with backoff(), at most about 1.3 s of waiting). */
 const MAX_WRITE_ROUNDS = 10;
+/** Keys of one BatchGetItem (DynamoDB's ceiling). */
+const KEYS_PER_BATCH = 100;
 /** Far above one CUCM cluster's phones; a scan past it is refused instead of exhausting memory. */
 export const MAX_LISTED_DEVICES = 100_000;
 
@@ -27,6 +29,29 @@ export class DynamoDeviceStore implements DeviceStore {
     const { doc, tableName } = this.table;
     const out = await storeCall(`reading device ${name}`, () => doc.send(new GetCommand({ TableName: tableName, Key: deviceKey(name), ConsistentRead: true })));
     return out.Item ? deviceFromItem(out.Item) : undefined;
+  }
+
+  /** BatchGetItem of 100 names at a time, one batch after the other; keys the table leaves unprocessed are asked again. */
+  async getMany(names: readonly string[]): Promise<Map<string, Device>> {
+    const unique = [...new Set(names)];
+    unique.forEach(checkDeviceName);
+    const { doc, tableName } = this.table;
+    const devices = new Map<string, Device>();
+    for (let start = 0; start < unique.length; start += KEYS_PER_BATCH) {
+      let pending: Record<string, unknown>[] = unique.slice(start, start + KEYS_PER_BATCH).map(deviceKey);
+      for (let round = 0; pending.length > 0; round++) {
+        if (round >= MAX_WRITE_ROUNDS) throw new StoreError('reading devices: the table kept leaving keys unprocessed');
+        const request = { RequestItems: { [tableName]: { Keys: pending, ConsistentRead: true } } };
+        const out = await storeCall('reading devices', () => doc.send(new BatchGetCommand(request)));
+        for (const item of out.Responses?.[tableName] ?? []) {
+          const device = deviceFromItem(item);
+          devices.set(device.name, device);
+        }
+        pending = (out.UnprocessedKeys?.[tableName]?.Keys ?? []) as Record<string, unknown>[];
+        if (pending.length > 0) await backoff(round);
+      }
+    }
+    return devices;
   }
 
   async list(): Promise<Device[]> {

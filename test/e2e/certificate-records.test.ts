@@ -4,6 +4,7 @@
 import { X509Certificate } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestStack, type TestStack } from '../support/test-stack.ts';
+import { deviceIssuances } from '../../shared/domain/certificate-states.ts';
 
 let t: TestStack;
 
@@ -14,8 +15,9 @@ afterAll(() => t.close());
 
 const serialOf = (pem: string | undefined) => new X509Certificate(pem as string).serialNumber.toLowerCase().replace(/^0+/, '');
 
+/** The device's records as the product reads them (deviceIssuances: the record the device names is its installed LSC). */
 async function states(name: string) {
-  return (await t.stack.store.issuances.listForDevice(name)).map((record) => ({ serial: record.certificate?.serialHex, state: record.state, operationId: record.operationId }));
+  return (await deviceIssuances(t.stack.store, name)).records.map((record) => ({ serial: record.certificate?.serialHex, state: record.state, operationId: record.operationId }));
 }
 
 describe('certificates per operation (issue 10 item 2)', () => {

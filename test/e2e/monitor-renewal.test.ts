@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { localMonitor } from '../../cli/local/local-monitor.ts';
+import { deviceIssuances } from '../../shared/domain/certificate-states.ts';
 import type { DigestDocument } from '../../shared/monitor/index.ts';
 import { startTestStack, type TestStack } from '../support/test-stack.ts';
 
@@ -61,14 +62,18 @@ describe('re-enrolment armed by the monitor, renewed by the phone with its LSC',
 
     const device = await store.devices.get(DEVICE);
     expect(device).toMatchObject({ operation: 'none', status: 'success' });
-    const records = await store.issuances.listForDevice(DEVICE);
+    // The states as the product reads them: the renewed LSC's record is the one the device names (issue 16).
+    const { records } = await deviceIssuances(store, DEVICE);
     const bySerial = new Map(records.map((r) => [r.certificate?.serialHex.toLowerCase().replace(/^0+/, ''), r.state]));
     expect(bySerial.get(oldLsc.serialNumber.toLowerCase().replace(/^0+/, ''))).toBe('superseded');
     expect(bySerial.get(renewed.serialNumber.toLowerCase().replace(/^0+/, ''))).toBe('installed');
+    const renewedRecord = records.find((r) => r.certificate?.serialHex.toLowerCase().replace(/^0+/, '') === renewed.serialNumber.toLowerCase().replace(/^0+/, ''));
 
     // The renewed LSC has most of its life ahead: the next run arms nothing, and revokes the superseded LSC.
     const next = await monitor.run();
     expect(next.armed).toEqual([]);
     expect(next.revoked.map((r) => [r.device, r.cause])).toEqual([[DEVICE, 'superseded']]);
+    // That run wrote installed on the renewed LSC's record, which the session had left issued.
+    expect((await store.issuances.get(renewedRecord!))?.state).toBe('installed');
   });
 });

@@ -6,6 +6,7 @@
 import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { staleImports } from '../../shared/domain/offline-csrs.ts';
+import { deviceIssuances } from '../../shared/domain/certificate-states.ts';
 import { Opcode, Reason } from '../../shared/protocol/index.ts';
 import { makeExternalCa, type ExternalCa } from '../support/external-ca.ts';
 import { opensslVerify } from '../support/openssl.ts';
@@ -82,7 +83,7 @@ describe('offline CA on the local stack', () => {
 
     const done = await stack.stack.store.devices.get(device.name);
     expect(done).toMatchObject({ operation: 'none', status: 'success' });
-    const records = await stack.stack.store.issuances.listForDevice(device.name);
+    const { records } = await deviceIssuances(stack.stack.store, device.name);
     expect(records.map((record) => record.state)).toEqual(['installed']);
   });
 

@@ -14,6 +14,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { emulatorIssuerSettings, startCertsrvEmulator, type CertsrvEmulator } from '../../cli/certsrv-emulator/index.ts';
 import { runPhone } from '../../cli/phone/simulator.ts';
 import { Reason } from '../../shared/protocol/index.ts';
+import { deviceIssuances } from '../../shared/domain/certificate-states.ts';
 import { motoClients, opensslVerify, uniqueName } from '../integration/issuers/moto-aws.ts';
 import { startServe, withStore, type ServeProcess } from '../support/fault-process.ts';
 
@@ -46,10 +47,7 @@ async function enrolThrough(
     const result = await runPhone({ host: '127.0.0.1', port: serve.port, deviceName: device.name, caPem, timeoutMs: 30_000 });
     expect(result.error, result.error).toBeUndefined();
     expect(result.endReason).toBe(Reason.UpdateCertificate);
-    const { stored, issuances } = await withStore(dataDir, async (store) => ({
-      stored: await store.devices.get(device.name),
-      issuances: await store.issuances.listForDevice(device.name),
-    }));
+    const { device: stored, records: issuances } = await withStore(dataDir, (store) => deviceIssuances(store, device.name));
     expect(stored).toMatchObject({ status: 'success', operation: 'none', lsc: { pem: result.certificatePem } });
     expect(issuances.map((record) => record.state)).toEqual(['installed']);
     return { serve, dataDir, certificatePem: result.certificatePem as string, issuerOfRecord: issuances[0]?.issuer };

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSoftwareSigner, derToPem, generateCapfCa, LscBuilder, pemToDer, toStoredCertificate } from '../../shared/pki/index.ts';
 import type { DeviceSettings } from '../../shared/ports/index.ts';
 import { AdminService } from '../../shared/admin/admin-service.ts';
+import { deviceIssuances } from '../../shared/domain/certificate-states.ts';
 import { makeManufacturingCa, type TestCa } from '../support/test-pki.ts';
 import { startTestStack, type TestStack } from '../support/test-stack.ts';
 
@@ -35,12 +36,15 @@ async function certificateFrom(builder: LscBuilder, name: string, start: Date, d
 
 const capfBuilder = () => new LscBuilder(t.stack.ca.certificateDer, createSoftwareSigner(createPrivateKey(t.stack.ca.privateKeyPem)));
 
-/** Records `lsc` as the device's installed LSC, as a session would (its issuance record, then the device's outcome). */
+/**
+ * Records `lsc` as the device's installed LSC, as a session would: its issuance record as the sign service writes it
+ * (issued), then the device's outcome naming it (issue 16: that makes it the installed one).
+ */
 async function recordAsInstalled(name: string, lsc: { certificatePem: string }) {
   const device = await t.setDevice({ name, operation: 'install' });
   const spkiSha256 = 'ab'.repeat(32);
   const certificate = toStoredCertificate(pemToDer(lsc.certificatePem));
-  const record = { deviceName: name, operationId: device.operationId, spkiSha256, requestId: 'test', state: 'installed' as const, certificate, chainPem: [t.caPem], issuer: 'capf-software', createdAt: new Date().toISOString() };
+  const record = { deviceName: name, operationId: device.operationId, spkiSha256, requestId: 'test', state: 'issued' as const, certificate, chainPem: [t.caPem], issuer: 'capf-software', createdAt: new Date().toISOString() };
   await t.stack.store.issuances.putOnce(record);
   await t.stack.store.devices.finishOperation(name, device.operationId, { status: 'success', lsc: certificate, lscIssuance: { operationId: device.operationId, spkiSha256 } });
 }
@@ -133,7 +137,8 @@ describe('only the current LSC authenticates (issue 10 item 3)', () => {
 
     const admin = new AdminService({ stores: t.stack.store, authStringKey: async () => t.stack.authStringKey });
     await admin.armOperation({ actor: 'test' }, name, { operation: 'install' });
-    const states = Object.fromEntries((await t.stack.store.issuances.listForDevice(name)).map((record) => [record.certificate?.serialHex, record.state]));
+    // The device's current LSC is not abandoned: its record is the installed one, as the product reads it.
+    const states = Object.fromEntries((await deviceIssuances(t.stack.store, name)).records.map((record) => [record.certificate?.serialHex, record.state]));
     expect(states[certificate.serialHex]).toBe('abandoned');
     expect(states[toStoredCertificate(pemToDer(installed.certificatePem)).serialHex]).toBe('installed');
     await refusedWith(name, sent, 'CERTIFICATE_UNKNOWN');

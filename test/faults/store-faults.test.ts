@@ -186,7 +186,6 @@ describe('recording the outcome meets a throttled or timed-out store', () => {
     ['devices.finishOperation throttled once', 'devices.finishOperation', throttle],
     ['devices.finishOperation timed out after writing', 'devices.finishOperation', timeoutApplied],
     ['devices.finishOperation timed out before writing', 'devices.finishOperation', timeoutLost],
-    ['issuances.setState timed out after writing', 'issuances.setState', timeoutApplied],
   ] as Array<[string, StoreMethod, StoreFault]>)('%s: the outcome is written once and the phone hears END 1', async (_label, method, fault) => {
     const device = await armed();
     t.faults.inject(method, fault);
@@ -196,6 +195,28 @@ describe('recording the outcome meets a throttled or timed-out store', () => {
     expect(after).toMatchObject({ status: 'success', operation: 'none' });
     expect(after.lsc?.serialHex).toBe(serial(result.certificatePem));
     expect(issuances.map((i) => i.state)).toEqual(['installed']);
+    // Issue 16: the install writes nothing on its record; the device names it, which makes it the installed LSC.
+    expect(t.faults.calls.filter((call) => call.method === 'issuances.setState')).toEqual([]);
+    expect(after.lscIssuance).toEqual({ operationId: device.operationId, spkiSha256: issuances[0]?.spkiSha256 });
+  });
+
+  it.each([
+    ['timed out after writing', timeoutApplied],
+    ['timed out before writing', timeoutLost],
+    ['throttled', throttle],
+  ] as Array<[string, StoreFault]>)('a renewal whose supersede of the replaced LSC %s: the outcome is written once, the old LSC superseded, END 1', async (_label, fault) => {
+    const device = await armed();
+    const first = await session(device.name);
+    expect(first.result.endReason).toBe(Reason.UpdateCertificate);
+    await t.setDevice({ name: device.name, operation: 'install' });
+    t.faults.inject('issuances.setState', fault);
+    const { result, device: after, issuances } = await session(device.name);
+    expect(t.faults.faulted('issuances.setState')).toBe(1);
+    expect(result.endReason).toBe(Reason.UpdateCertificate);
+    expect(after).toMatchObject({ status: 'success', operation: 'none' });
+    expect(after.lsc?.serialHex).toBe(serial(result.certificatePem));
+    const bySerial = Object.fromEntries(issuances.map((i) => [i.certificate?.serialHex, i.state]));
+    expect(bySerial).toEqual({ [serial(first.result.certificatePem)]: 'superseded', [serial(result.certificatePem)]: 'installed' });
   });
 });
 

@@ -11,6 +11,7 @@ import { InProcessSignClient } from '../../functions/sign/in-process-client.ts';
 import { createDynamoStores, ensureTable } from '../../shared/store/dynamo-stores.ts';
 import type { Stores, DeviceSettings } from '../../shared/ports/index.ts';
 import type { Device } from '../../shared/model.ts';
+import { deviceIssuances } from '../../shared/domain/certificate-states.ts';
 import { CapfListener, type ListenerOptions } from '../../listener/server.ts';
 import { StoreSessionBackend } from '../../listener/store-backend.ts';
 import { startDynalite } from '../../cli/local/dynalite.ts';
@@ -94,12 +95,12 @@ export async function startFaultStack(options: FaultStackOptions = {}): Promise<
 /**
  * F15 after a session is over: never "in progress"; a failure keeps a reason; at most one issuance record per
  * (operation, public key) and at most one installed per operation; an LSC on the device only when its issuance was
- * confirmed installed. Returns the device and its issuance records for further checks.
+ * confirmed installed. The states are read as the product reads them (deviceIssuances: the record the device names
+ * is its installed LSC). Returns the device and its issuance records for further checks.
  */
 export async function expectConsistent(store: Stores, name: string) {
-  const device = await store.devices.get(name);
+  const { device, records: issuances } = await deviceIssuances(store, name);
   expect(device, `device ${name}`).toBeDefined();
-  const issuances = await store.issuances.listForDevice(name);
   const current = device as Device;
   expect(current.status, `${name} status`).not.toBe('in-progress');
   if (current.status === 'failed') expect(current.statusReason, `${name} failure reason`).toMatch(/\S/);

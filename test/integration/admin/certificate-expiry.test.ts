@@ -4,6 +4,7 @@
 import { randomBytes } from 'node:crypto';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { bucketOf, certificatesExpiring, expirySummary } from '../../../shared/admin/certificate-expiry.ts';
+import { expiryReport } from '../../../shared/monitor-service/expiry-report.ts';
 import type { Stores } from '../../../shared/ports/index.ts';
 import { createDynamoStores, ensureTable } from '../../../shared/store/dynamo-stores.ts';
 import { putLsc, useDynalite } from '../monitor/monitor-fixture.ts';
@@ -46,10 +47,30 @@ describe('certificates by expiry', () => {
     await putLsc(stores, now, 'SEP0000000F0002', 3);
     await putLsc(stores, now, 'SEP0000000F0003', 60);
     const to = new Date(now.getTime() + 30 * DAY).toISOString();
-    const all = await certificatesExpiring(stores.issuances, { from: now.toISOString(), to, limit: 10 });
+    const all = await certificatesExpiring(stores, { from: now.toISOString(), to, limit: 10 });
     expect(all.certificates.map((c) => c.deviceName)).toEqual(['SEP0000000F0002', 'SEP0000000F0001']);
     expect(all.truncated).toBe(false);
-    expect((await certificatesExpiring(stores.issuances, { from: now.toISOString(), to, limit: 1 })).truncated).toBe(true);
-    await expect(certificatesExpiring(stores.issuances, { from: to, to: now.toISOString(), limit: 1 })).rejects.toThrow(/starts/);
+    expect((await certificatesExpiring(stores, { from: now.toISOString(), to, limit: 1 })).truncated).toBe(true);
+    await expect(certificatesExpiring(stores, { from: to, to: now.toISOString(), limit: 1 })).rejects.toThrow(/starts/);
+  });
+
+  it("lists a device's current LSC as installed while its record still says issued (issue 16), in the list and the expiry report", async () => {
+    const current = await putLsc(stores, now, 'SEP0000000F0011', 9, 'issued');
+    const unconfirmed = await putLsc(stores, now, 'SEP0000000F0012', 3, 'issued');
+    const device = await stores.devices.put({ name: 'SEP0000000F0011', operation: 'install', authMode: 'null-string', keyOrder: 'rsa', rsaKeySize: 2048, curve: 'P-256' });
+    const record = await stores.issuances.get(current.key);
+    await stores.devices.finishOperation(device.name, device.operationId, { status: 'success', lsc: record!.certificate!, lscIssuance: { operationId: current.key.operationId, spkiSha256: current.key.spkiSha256 } });
+    const to = new Date(now.getTime() + 30 * DAY).toISOString();
+    const listed = await certificatesExpiring(stores, { from: now.toISOString(), to, limit: 10 });
+    expect(listed.certificates.map((c) => [c.deviceName, c.serialHex, c.state])).toEqual([
+      ['SEP0000000F0012', unconfirmed.serialHex, 'issued'],
+      ['SEP0000000F0011', current.serialHex, 'installed'],
+    ]);
+    const rows = await expiryReport({ issuances: stores.issuances, devices: stores.devices, withinMs: 30 * DAY, now });
+    expect(rows.map((row) => [row.device, row.state])).toEqual([
+      ['SEP0000000F0012', 'issued'],
+      ['SEP0000000F0011', 'installed'],
+    ]);
+    expect((await stores.issuances.get(current.key))?.state).toBe('issued');
   });
 });

@@ -73,6 +73,22 @@ describe.each(BACKENDS)('device store on $name', (backend) => {
     expect(listed.every((d) => d.status === 'pending' && d.version === 1)).toBe(true);
   });
 
+  it('reads many devices by name past one batch, leaving out the names that do not exist', async () => {
+    const own = await connection.newStore();
+    const names = Array.from({ length: 130 }, () => randomDeviceName());
+    for (let i = 0; i < names.length; i += 10) {
+      await Promise.all(names.slice(i, i + 10).map((name) => own.devices.put(installSettings(name))));
+    }
+    await own.issuances.putOnce(issuedRecord(names[0]!, randomUUID(), randomSpkiHash(), randomUUID()));
+    const missing = randomDeviceName();
+    const found = await own.devices.getMany([...names, missing, names[0]!]);
+    expect([...found.keys()].sort()).toEqual([...names].sort());
+    expect(found.get(names[129]!)).toEqual(await own.devices.get(names[129]!));
+    expect(found.has(missing)).toBe(false);
+    expect((await own.devices.getMany([])).size).toBe(0);
+    await expect(own.devices.getMany(['not a device name'])).rejects.toBeInstanceOf(ValidationError);
+  });
+
   it('deletes a device and reports a missing one', async () => {
     const name = randomDeviceName();
     await store.devices.put(installSettings(name));

@@ -59,7 +59,6 @@ describe.each(BACKENDS)('issuance records on $name', (backend) => {
     const record = issuedRecord(deviceName, randomUUID(), randomSpkiHash(), randomUUID());
     await store.issuances.putOnce(record);
     const key = { deviceName, operationId: record.operationId, spkiSha256: record.spkiSha256 };
-    await expect(store.issuances.setState(key, 'superseded')).rejects.toBeInstanceOf(ConflictError); // never installed
     await store.issuances.setState(key, 'installed');
     await store.issuances.setState(key, 'installed');
     await store.issuances.setState(key, 'superseded');
@@ -75,7 +74,17 @@ describe.each(BACKENDS)('issuance records on $name', (backend) => {
     const deletedKey = { deviceName, operationId: deleted.operationId, spkiSha256: deleted.spkiSha256 };
     await store.issuances.setState(deletedKey, 'installed');
     await store.issuances.setState(deletedKey, 'deleted');
-    expect((await store.issuances.listForDevice(deviceName)).map((r) => r.state).sort()).toEqual(['deleted', 'revoked']);
+    // Issue 16: a device's current LSC may still say issued (its device names it), so issued may be superseded or
+    // deleted directly; an abandoned certificate (never installed) may not.
+    const current = issuedRecord(deviceName, randomUUID(), randomSpkiHash(), randomUUID());
+    await store.issuances.putOnce(current);
+    await store.issuances.setState(current, 'superseded');
+    const abandoned = issuedRecord(deviceName, randomUUID(), randomSpkiHash(), randomUUID());
+    await store.issuances.putOnce(abandoned);
+    await store.issuances.setState(abandoned, 'abandoned');
+    await expect(store.issuances.setState(abandoned, 'superseded')).rejects.toThrow(/is abandoned and cannot become superseded/);
+    await expect(store.issuances.setState(abandoned, 'deleted')).rejects.toBeInstanceOf(ConflictError);
+    expect((await store.issuances.listForDevice(deviceName)).map((r) => r.state).sort()).toEqual(['abandoned', 'deleted', 'revoked', 'superseded']);
   });
 
   it('lists certificates by notAfter through the index: range, states, soonest first, limit', async () => {

@@ -110,7 +110,7 @@ describe('least privilege per function', () => {
 
   it('admin: exactly the table actions its store calls use, Query on its two indexes by name, reading the auth-string key, the CA secret (F4), and nothing else', () => {
     const grants = grantsOf('Admin');
-    expect(grants[table()]).toEqual(['dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem']);
+    expect(grants[table()]).toEqual(['dynamodb:BatchGetItem', 'dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem']);
     expect(grants[`${table()}/index/gsi1`]).toEqual(['dynamodb:Query']);
     expect(grants[`${table()}/index/gsi2`]).toEqual(['dynamodb:Query']);
     const logs = logicalIdOf(template, 'AWS::Logs::LogGroup', 'FunctionsAdminLogs');
@@ -217,7 +217,7 @@ describe('least privilege per function', () => {
   it('expiry monitor: its table calls, Query on the certificates index by name, reads the CA secret (never writes it), PutObject on crl/capf.crl only', () => {
     const grants = grantsOf('ExpiryMonitor');
     const bucket = logicalIdOf(template, 'AWS::S3::Bucket', 'StorageCsrBucket');
-    expect(grants[table()]).toEqual(['dynamodb:BatchWriteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem']);
+    expect(grants[table()]).toEqual(['dynamodb:BatchGetItem', 'dynamodb:BatchWriteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem']);
     expect(grants[`${table()}/index/certificates-by-not-after`]).toEqual(['dynamodb:Query']);
     expect(grants[`${bucket}/crl/capf.crl`]).toEqual(['s3:PutObject']);
     expect(Object.keys(grants).filter((resource) => resource.startsWith(bucket))).toEqual([`${bucket}/crl/capf.crl`]);
