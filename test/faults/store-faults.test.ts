@@ -200,6 +200,21 @@ describe('recording the outcome meets a throttled or timed-out store', () => {
     expect(after.lscIssuance).toEqual({ operationId: device.operationId, spkiSha256: issuances[0]?.spkiSha256 });
   });
 
+  it('devices.finishOperation throttled on every attempt after the phone stored its LSC: the record itself says installed', async () => {
+    const device = await armed();
+    t.faults.inject('devices.finishOperation', throttle, 10);
+    const result = await t.phone(device.name);
+    await expect.poll(() => t.listener.stats.active, { timeout: 5_000 }).toBe(0);
+    expect(t.faults.faulted('devices.finishOperation')).toBe(3);
+    expect(result.certificatePem).toBeDefined();
+    // The device never took the outcome, so it cannot name the record: the phone's answer is written on the record
+    // (issue 16: only on this failure path; a successful install writes nothing on it).
+    const after = await t.store.devices.get(device.name);
+    expect(after?.lscIssuance).toBeUndefined();
+    const records = await t.store.issuances.listForDevice(device.name);
+    expect(records.map((i) => [i.certificate?.serialHex, i.state])).toEqual([[serial(result.certificatePem), 'installed']]);
+  });
+
   it.each([
     ['timed out after writing', timeoutApplied],
     ['timed out before writing', timeoutLost],
