@@ -16,7 +16,7 @@ import { TrustAdmin } from '../../shared/admin/trust.ts';
 import { templateRoutes } from '../../shared/admin/http/template-routes.ts';
 import { TemplateAdmin } from '../../shared/admin/templates.ts';
 import { SecretCaCustody } from '../../shared/issuers/capf-ca/secret-ca-custody.ts';
-import { loadAdminConfig } from '../../shared/config/index.ts';
+import { loadAdminConfig } from '../../shared/config/admin-config.ts';
 import { authStringKeyLoader } from '../../shared/issuers/auth-key-secret.ts';
 import { secretsManagerSdk } from '../../shared/issuers/aws-sdk.ts';
 import { createDynamoStores } from '../../shared/store/dynamo-stores.ts';

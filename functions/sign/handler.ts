@@ -3,7 +3,7 @@ import 'reflect-metadata'; // before anything that loads @peculiar/x509
 // per container on the first invocation (so a configuration error is reported by that invocation, not at import).
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { requestLimits } from '../../shared/aws-limits.ts';
-import { loadSignConfig } from '../../shared/config/index.ts';
+import { loadSignConfig } from '../../shared/config/runtime-config.ts';
 import { createIssuer } from '../../shared/issuers/index.ts';
 import { SignService } from '../../shared/signing/sign-service.ts';
 import { createDynamoStores } from '../../shared/store/dynamo-stores.ts';
