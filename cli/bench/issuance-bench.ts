@@ -7,7 +7,7 @@ import type { LoadProcess } from './load-client.ts';
 import type { PhoneKeyType } from './phone-fleet.ts';
 import { generateSigningKey, measureLscIssuance, measureRawSigning } from './raw-signing.ts';
 import type { IssuanceFigures } from './results.ts';
-import { cpuShare, fractionOfCeiling, issuanceCeiling, ratePerSecond, round, serverCapacityPerSecond, tlsAndLscBoundPerSecond } from './statistics.ts';
+import { cpuShare, fractionOfCeiling, isSharedStoreCall, issuanceCeiling, ratePerSecond, round, serverCapacityPerSecond, tlsAndLscBoundPerSecond } from './statistics.ts';
 
 export interface IssuanceBenchOptions {
   keyType: PhoneKeyType;
@@ -62,6 +62,7 @@ export async function benchIssuance(options: IssuanceBenchOptions): Promise<Issu
     const msEach = (micros: number) => round(micros / 1000 / succeeded, 2);
     const boundPerSecond = tlsAndLscBoundPerSecond(options.cores, handshakeCapacity, lscPerSecond);
     const storeCallCount = Object.values(measuredRound.storeCalls).reduce((sum, timing) => sum + timing.count, 0);
+    const ownStoreCallCount = Object.entries(measuredRound.storeCalls).reduce((sum, [method, timing]) => sum + (isSharedStoreCall(method) ? 0 : timing.count), 0);
     return {
       keyType,
       workers: options.workers,
@@ -78,6 +79,7 @@ export async function benchIssuance(options: IssuanceBenchOptions): Promise<Issu
       fractionOfBound: round(fractionOfCeiling(measuredRound.run.perSecond, boundPerSecond), 4),
       perIssuance: {
         storeCalls: round(storeCallCount / succeeded, 2),
+        enrolmentStoreCalls: round(ownStoreCallCount / succeeded, 2),
         serverCpuMs: msEach(measuredRound.listenerCpuMicros + measuredRound.storeProcessCpuMicros),
         listenerCpuMs: msEach(measuredRound.listenerCpuMicros),
         storeProcessCpuMs: msEach(measuredRound.storeProcessCpuMicros),

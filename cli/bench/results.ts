@@ -79,8 +79,11 @@ export const issuanceSchema = enrolRunSchema.extend({
     machineBusy: rate,
   }),
   storeCalls: z.record(z.string(), z.object({ perIssuance: rate, meanMs: rate })),
-  /** Per successful issuance of the measured round: store calls (all methods) and CPU by process. */
-  perIssuance: z.object({ storeCalls: rate, serverCpuMs: rate, listenerCpuMs: rate, storeProcessCpuMs: rate, clientCpuMs: rate }),
+  /**
+   * Per successful issuance of the measured round: store calls (all methods; and the enrolment's own, without the
+   * shared cache refreshes and audit batches: isSharedStoreCall) and CPU by process.
+   */
+  perIssuance: z.object({ storeCalls: rate, enrolmentStoreCalls: rate, serverCpuMs: rate, listenerCpuMs: rate, storeProcessCpuMs: rate, clientCpuMs: rate }),
   /** perSecond as a share of tlsAndLscBoundPerSecond (the issue's yardstick: ≥ 0.25). */
   fractionOfBound: rate,
 });
@@ -226,7 +229,11 @@ export function resultRows(results: BenchResults): Array<[string, string, string
     rows.push(
       [`${label} issuance (${figures.phones} phones, ${figures.workers} workers)`, `${fixed(figures.perSecond, 1)}/s, ${percent(figures.fractionOfBound)} of the bound`, `${verdict(figures.fractionOfBound >= TARGETS.fractionOfBound)}: ≥ 25 % of the bound`],
       [`  bound: a TLS session and an LSC each, nothing else`, `${fixed(figures.tlsAndLscBoundPerSecond)}/s`, ''],
-      [`  store calls per issuance`, fixed(per.storeCalls, 1), `${verdict(per.storeCalls <= TARGETS.storeCallsPerIssuance)}: ≤ ${TARGETS.storeCallsPerIssuance}`],
+      [
+        `  store calls per issuance: the enrolment's own; all (+ cache refreshes, audit batches)`,
+        `${fixed(per.enrolmentStoreCalls, 2)}; ${fixed(per.storeCalls, 2)}`,
+        `${verdict(per.enrolmentStoreCalls <= TARGETS.storeCallsPerIssuance)}: ≤ ${TARGETS.storeCallsPerIssuance} of its own`,
+      ],
       [`  server CPU per issuance (listeners + store process)`, `${fixed(per.serverCpuMs, 1)} ms`, figures.keyType === 'rsa' ? `${verdict(per.serverCpuMs <= TARGETS.rsaServerCpuMs)}: ≤ ${TARGETS.rsaServerCpuMs} ms` : ''],
       [`  CPU per issuance: listener / store process / client`, `${fixed(per.listenerCpuMs, 1)} / ${fixed(per.storeProcessCpuMs, 1)} / ${fixed(per.clientCpuMs, 1)} ms`, ''],
       [`  session latency p50 / p99, all at once`, `${fixed(figures.latency.p50Ms)} / ${fixed(figures.latency.p99Ms)} ms`, manyAtOnce ? `${verdict(figures.latency.p99Ms < TARGETS.p99AtOnceMs)}: p99 < 1 s` : ''],

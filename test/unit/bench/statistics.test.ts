@@ -2,6 +2,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
+  isSharedStoreCall,
   cpuShare,
   fractionOfCeiling,
   issuanceCeiling,
@@ -111,5 +112,12 @@ describe('rates and shares', () => {
     expect(round(2.345, 2)).toBe(2.35);
     expect(round(1234.5)).toBe(1235);
     expect(round(Number.NaN, 1)).toBeNaN();
+  });
+});
+
+describe('shared store calls', () => {
+  it('are the cached parameter and CAPF-trust reads and the batched audit writes, not an enrolment’s own calls', () => {
+    expect(['parameters.get', 'trust.list', 'audit.appendBatch'].map(isSharedStoreCall)).toEqual([true, true, true]);
+    expect(['devices.get', 'devices.claimKey', 'issuances.complete', 'devices.finishOperation'].map(isSharedStoreCall)).toEqual([false, false, false, false]);
   });
 });
