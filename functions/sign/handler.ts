@@ -6,7 +6,11 @@ import { requestLimits } from '../../shared/aws-limits.ts';
 import { loadSignConfig } from '../../shared/config/runtime-config.ts';
 import { createIssuer } from '../../shared/issuers/index.ts';
 import { SignService } from '../../shared/signing/sign-service.ts';
-import { createDynamoStores } from '../../shared/store/dynamo-stores.ts';
+import { DynamoDeviceStore } from '../../shared/store/dynamo-device-store.ts';
+import { DynamoIssuanceStore } from '../../shared/store/dynamo-issuance-store.ts';
+import { DynamoParameterStore } from '../../shared/store/dynamo-parameter-store.ts';
+import { DynamoPendingCsrStore } from '../../shared/store/dynamo-pending-csr-store.ts';
+import { openDynamoTable } from '../../shared/store/dynamo-table.ts';
 import { lambdaHandler } from '../bootstrap.ts';
 import { signFunction } from './sign-function.ts';
 
@@ -14,8 +18,11 @@ export const handler = lambdaHandler(
   signFunction(async ({ logger }) => {
     const config = loadSignConfig(process.env);
     logger?.info('sign function starting', { issuer: config.issuer.kind, fipsMode: config.fipsMode, table: config.tableName });
-    const stores = createDynamoStores({ client: new DynamoDBClient({ maxAttempts: 3, requestHandler: requestLimits(5_000), cacheMiddleware: true }), tableName: config.tableName });
-    return { signService: new SignService({ stores, issuer: await createIssuer(config, {}, { pendingCsrs: stores.csrs }), fipsMode: config.fipsMode }) };
+    // Only the stores signing uses (not createDynamoStores): the others' code would load at every cold start.
+    const table = openDynamoTable(new DynamoDBClient({ maxAttempts: 3, requestHandler: requestLimits(5_000), cacheMiddleware: true }), config.tableName);
+    const stores = { devices: new DynamoDeviceStore(table), issuances: new DynamoIssuanceStore(table), parameters: new DynamoParameterStore(table) };
+    const issuer = await createIssuer(config, {}, { pendingCsrs: new DynamoPendingCsrStore(table) });
+    return { signService: new SignService({ stores, issuer, fipsMode: config.fipsMode }) };
   }),
   'capf-sign',
 );

@@ -11,8 +11,11 @@ import { certificateHasKey, derToPem, describePublicKey, toStoredCertificate, ty
 import { ParametersCache } from '../domain/parameters-cache.ts';
 import type { SignRequest, SignResponse } from './sign-messages.ts';
 
+/** The stores signing uses: the sign function builds only these, so its cold start loads no other store's code. */
+export type SignStores = Pick<Stores, 'devices' | 'issuances' | 'parameters'>;
+
 export interface SignServiceOptions {
-  stores: Stores;
+  stores: SignStores;
   issuer: Issuer;
   now?: () => Date;
   /** How long a claim protects a signer (default 30 s): longer than the slowest issue(), shorter than a phone's retry. */
@@ -56,7 +59,7 @@ const POLL_MAX_MS = 1_000;
 const MAX_CLAIM_ROUNDS = 3;
 
 export class SignService {
-  private readonly stores: Stores;
+  private readonly stores: SignStores;
   private readonly issuer: Issuer;
   private readonly now: () => Date;
   private readonly leaseMs: number;
